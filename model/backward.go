@@ -1,0 +1,134 @@
+package model
+
+import "github.com/attnlab/attnlab/internal/gemm"
+
+// ZeroGrad clears the accumulated gradients.
+func (w *Workspace[F]) ZeroGrad() { clear(w.Grads.Data) }
+
+// Backward accumulates into w.Grads the gradient of the mean loss of the
+// last ForwardLoss. It walks the forward pass in reverse, each step the
+// backward of the forward op named in its comment.
+func (w *Workspace[F]) Backward() {
+	m, c, p, g := w.m, w.m.Config, w.m.Params, w.Grads
+	B, T, D, H, E, M, V := w.B, w.T, c.DModel, c.NHeads, c.DHead, c.DMLP, c.DVocab
+	N, HE, L := B*T, H*E, c.NLayers
+
+	// loss = mean CE(softmax(logits), targets): dlogits = (probs − onehot)·mask/Σmask
+	crossEntropyBackward(w.logits, w.targets, w.mask, N, V, w.count)
+	dlogits := w.logits
+
+	// logits = lnf·W_U + b_U; lnf = LN(resid[L])
+	clear(w.dresid)
+	if c.HasNorm() {
+		clear(w.dln)
+		matmulBackward(w.dln, g.WU, g.BU, dlogits, w.lnf.out, p.WU, N, D, V)
+		layerNormBackward(w.dresid, g.LnFW, g.LnFB, w.dln, w.resid[L], w.lnf.mean, w.lnf.rstd, p.LnFW, N, D)
+	} else {
+		matmulBackward(w.dresid, g.WU, g.BU, dlogits, w.resid[L], p.WU, N, D, V)
+	}
+
+	for l := L - 1; l >= 0; l-- {
+		la, bp, gb := &w.layers[l], &p.Blocks[l], &g.Blocks[l]
+		x := w.resid[l]
+		// w.dresid holds d resid_post[l].
+		mid := w.resid[l+1]
+		if c.HasMLP() {
+			mid = la.residMid
+			// resid_post = resid_mid + mlp_out; mlp_out = post·W_out + b_out
+			clear(w.dmlp)
+			matmulBackward(w.dmlp, gb.WOut, gb.BOut, w.dresid, la.mlpPost, bp.WOut, N, M, D)
+			// post = act(pre)
+			actBackward(c.ActFn, w.dmlp, la.mlpPre, w.dmlp)
+			// pre = ln2(resid_mid)·W_in + b_in
+			h2 := mid
+			if c.HasNorm() {
+				h2 = la.ln2.out
+			}
+			clear(w.dln)
+			matmulBackward(w.dln, gb.WIn, gb.BIn, w.dmlp, h2, bp.WIn, N, D, M)
+			w.normBackward(w.dresid, gb.Ln2W, gb.Ln2B, w.dln, mid, &la.ln2, bp.Ln2W)
+		}
+		// w.dresid now holds d resid_mid[l]; resid_mid = resid_pre + attn_out.
+
+		// attn_out = z·W_O + b_O
+		clear(w.dz)
+		matmulBackward(w.dz, gb.WO, gb.BO, w.dresid, la.z, bp.WO, N, HE, D)
+
+		// z[b,:,h] = pattern[b,h]·v[b,:,h]; pattern = attention(q, k)
+		q, k, ld := la.qkv, la.qkv[HE:], 3*HE
+		if m.rot != nil {
+			q, k, ld = la.qkRot, la.qkRot[HE:], 2*HE
+		}
+		v := la.qkv[2*HE:]
+		clear(w.dqkv)
+		dq, dk, dv := w.dqkv, w.dqkv[HE:], w.dqkv[2*HE:]
+		for b := range B {
+			for hd := range H {
+				pat := la.pattern[(b*H+hd)*T*T:][:T*T]
+				zo, vo := b*T*HE+hd*E, b*T*3*HE+hd*E
+				// dpattern = dz·vᵀ, dv += patternᵀ·dz
+				gemm.MatMul(false, true, T, T, E, w.dz[zo:], HE, v[vo:], 3*HE, w.dpattern, T, false)
+				gemm.MatMul(true, false, T, E, T, pat, T, w.dz[zo:], HE, dv[vo:], 3*HE, true)
+				qo := b*T*ld + hd*E
+				m.attn[l].Backward(dq[vo:], dk[vo:], 3*HE, w.dpattern, pat, q[qo:], k[qo:], ld, T, E)
+			}
+		}
+		if m.rot != nil {
+			// q_rot = R·q, k_rot = R·k: dq = Rᵀ·dq_rot (in place)
+			m.rot.backward(dq, 3*HE, dq, 3*HE, B, T, H, E, false)
+			m.rot.backward(dk, 3*HE, dk, 3*HE, B, T, H, E, false)
+		}
+
+		// q|k|v = ln1(resid_pre)·W_QKV + b_QKV
+		h := x
+		if c.HasNorm() {
+			h = la.ln1.out
+		}
+		w.packQKV(w.wqkv, w.bqkv, bp)
+		clear(w.dwqkv)
+		clear(w.dbqkv)
+		clear(w.dln)
+		matmulBackward(w.dln, w.dwqkv, w.dbqkv, w.dqkv, h, w.wqkv, N, D, 3*HE)
+		w.unpackQKVGrad(gb)
+		w.normBackward(w.dresid, gb.Ln1W, gb.Ln1B, w.dln, x, &la.ln1, bp.Ln1W)
+		// w.dresid now holds d resid_pre[l] = d resid_post[l-1].
+	}
+	// resid_pre[0] = W_E[tokens] + W_pos
+	encoderBackward(g.WE, g.WPos, w.dresid, w.tokens, B, T, D)
+}
+
+// normBackward adds to dx the gradient through the block's normalisation
+// (the identity when the model has none): out = LN(x).
+func (w *Workspace[F]) normBackward(dx, dw, db, dout, x []F, a *normActs[F], wt []F) {
+	c := w.m.Config
+	if !c.HasNorm() {
+		for i := range dx {
+			dx[i] += dout[i]
+		}
+		return
+	}
+	layerNormBackward(dx, dw, db, dout, x, a.mean, a.rstd, wt, w.B*w.T, c.DModel)
+}
+
+// unpackQKVGrad adds the packed [D, 3HE] weight gradient back into the
+// gradients of W_Q, W_K, W_V [H, D, E] and b_Q, b_K, b_V [H, E].
+func (w *Workspace[F]) unpackQKVGrad(gb *Block[F]) {
+	c := w.m.Config
+	D, H, E := c.DModel, c.NHeads, c.DHead
+	HE := H * E
+	for s, G := range [3][]F{gb.WQ, gb.WK, gb.WV} {
+		for h := range H {
+			for d := range D {
+				dst, src := G[(h*D+d)*E:][:E], w.dwqkv[d*3*HE+s*HE+h*E:][:E]
+				for e := range dst {
+					dst[e] += src[e]
+				}
+			}
+		}
+	}
+	for s, G := range [3][]F{gb.BQ, gb.BK, gb.BV} {
+		for i := range G {
+			G[i] += w.dbqkv[s*HE+i]
+		}
+	}
+}

@@ -1,0 +1,223 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/attnlab/attnlab/internal/gemm"
+)
+
+// ForwardLoss runs the model on tokens [B, T] and returns the mean
+// next-token cross-entropy Σ mask·loss / Σ mask over positions whose target
+// is ≥ 0 (mask nil weighs every such position 1). Per-token losses are left
+// in w.Losses; Backward then differentiates the mean.
+func (w *Workspace[F]) ForwardLoss(tokens, targets []int32, mask []float32) (float64, error) {
+	if err := w.setTokens(tokens); err != nil {
+		return 0, err
+	}
+	N := w.B * w.T
+	if len(targets) != N || (mask != nil && len(mask) != N) {
+		return 0, fmt.Errorf("model: targets and mask must have %d entries ([%d, %d])", N, w.B, w.T)
+	}
+	for i, t := range targets {
+		if int(t) >= w.m.Config.DVocab {
+			return 0, fmt.Errorf("model: target %d at position %d is outside the vocabulary (d_vocab %d)", t, i, w.m.Config.DVocab)
+		}
+	}
+	copy(w.targets, targets)
+	w.mask = mask
+	w.forward(nil)
+	sum, count := crossEntropyForward(w.Losses, w.logits, w.targets, w.mask, N, w.m.Config.DVocab)
+	w.count = count
+	if count == 0 {
+		return 0, nil
+	}
+	return sum / count, nil
+}
+
+func (w *Workspace[F]) setTokens(tokens []int32) error {
+	if len(tokens) != w.B*w.T {
+		return fmt.Errorf("model: got %d tokens for a [%d, %d] batch", len(tokens), w.B, w.T)
+	}
+	for i, t := range tokens {
+		if t < 0 || int(t) >= w.m.Config.DVocab {
+			return fmt.Errorf("model: token %d at position %d is outside the vocabulary [0, %d)", t, i, w.m.Config.DVocab)
+		}
+	}
+	copy(w.tokens, tokens)
+	return nil
+}
+
+// norm applies the block's normalisation to x and returns its output (x
+// itself when the model has none).
+func (w *Workspace[F]) norm(a *normActs[F], x, wt, b []F, r *run[F], scaleName, normName string) []F {
+	c := w.m.Config
+	if !c.HasNorm() {
+		return x
+	}
+	N, D := w.B*w.T, c.DModel
+	layerNormForward(a.out, a.mean, a.rstd, x, wt, b, N, D)
+	if r != nil {
+		r.scale(scaleName, a.rstd, w.B, w.T)
+		r.dense(normName, a.out, w.B, w.T, D)
+	}
+	return a.out
+}
+
+// packQKV lays W_Q|W_K|W_V [3][H, D, E] out as one [D, 3HE] matrix (and the
+// biases as [3HE]), so one matmul computes q, k and v for every head.
+func (w *Workspace[F]) packQKV(dst, bdst []F, bp *Block[F]) {
+	c := w.m.Config
+	D, H, E := c.DModel, c.NHeads, c.DHead
+	HE := H * E
+	for s, W := range [3][]F{bp.WQ, bp.WK, bp.WV} {
+		for h := range H {
+			for d := range D {
+				copy(dst[d*3*HE+s*HE+h*E:][:E], W[(h*D+d)*E:][:E])
+			}
+		}
+	}
+	copy(bdst[:HE], bp.BQ)
+	copy(bdst[HE:2*HE], bp.BK)
+	copy(bdst[2*HE:], bp.BV)
+}
+
+// forward runs the model on w.tokens, leaving logits in w.logits. r, when
+// non-nil, applies hooks and fills a cache (analysis); nil is the training path.
+func (w *Workspace[F]) forward(r *run[F]) {
+	m, c, p := w.m, w.m.Config, w.m.Params
+	B, T, D, H, E, M, V := w.B, w.T, c.DModel, c.NHeads, c.DHead, c.DMLP, c.DVocab
+	N, HE := B*T, H*E
+
+	if r != nil && (r.active("hook_embed") || r.active("hook_pos_embed")) {
+		r.embed(w, w.resid[0])
+	} else {
+		encoderForward(w.resid[0], w.tokens, p.WE, p.WPos, B, T, D)
+	}
+	for l := range c.NLayers {
+		la, bp, nm := &w.layers[l], &p.Blocks[l], &names[l]
+		x := w.resid[l] // [B, T, D]
+		if r != nil {
+			r.dense(nm.residPre, x, B, T, D)
+		}
+		h := w.norm(&la.ln1, x, bp.Ln1W, bp.Ln1B, r, nm.ln1Scale, nm.ln1Norm)
+
+		// q|k|v = h·W_QKV + b_QKV   [B, T, 3HE]
+		w.packQKV(w.wqkv, w.bqkv, bp)
+		matmulForward(la.qkv, h, w.wqkv, w.bqkv, N, D, 3*HE)
+		if r != nil {
+			r.heads(nm.q, la.qkv, 3*HE, 0, B, T, H, E)
+			r.heads(nm.k, la.qkv, 3*HE, HE, B, T, H, E)
+			r.heads(nm.v, la.qkv, 3*HE, 2*HE, B, T, H, E)
+		}
+		q, k, ld := la.qkv, la.qkv[HE:], 3*HE
+		if m.rot != nil {
+			m.rot.forward(la.qkRot, 2*HE, la.qkv, 3*HE, B, T, H, E)
+			m.rot.forward(la.qkRot[HE:], 2*HE, la.qkv[HE:], 3*HE, B, T, H, E)
+			q, k, ld = la.qkRot, la.qkRot[HE:], 2*HE
+			if r != nil {
+				r.heads(nm.rotQ, la.qkRot, 2*HE, 0, B, T, H, E)
+				r.heads(nm.rotK, la.qkRot, 2*HE, HE, B, T, H, E)
+			}
+		}
+
+		// pattern[b, h] = attention(q[b, :, h], k[b, :, h])   [B, H, T, T]
+		var scores []F
+		if r != nil && r.active(nm.scores) {
+			scores = make([]F, B*H*T*T)
+		}
+		for b := range B {
+			for hd := range H {
+				o := (b*H + hd) * T * T
+				var s []F
+				if scores != nil {
+					s = scores[o : o+T*T]
+				}
+				m.attn[l].Forward(la.pattern[o:o+T*T], s, q[b*T*ld+hd*E:], k[b*T*ld+hd*E:], ld, T, E)
+			}
+		}
+		if r != nil {
+			if scores != nil {
+				r.dense(nm.scores, scores, B, H, T, T)
+			}
+			r.dense(nm.pattern, la.pattern, B, H, T, T)
+		}
+
+		// z[b, :, h] = pattern[b, h]·v[b, :, h]   [B, T, H, E]
+		v := la.qkv[2*HE:]
+		for b := range B {
+			for hd := range H {
+				o := (b*H + hd) * T * T
+				gemm.MatMul(false, false, T, E, T, la.pattern[o:], T, v[b*T*3*HE+hd*E:], 3*HE, la.z[b*T*HE+hd*E:], HE, false)
+			}
+		}
+		if r != nil {
+			r.dense(nm.z, la.z, B, T, H, E)
+		}
+
+		// attn_out = z·W_O + b_O (W_O [H, E, D] is [HE, D])
+		matmulForward(la.attnOut, la.z, bp.WO, bp.BO, N, HE, D)
+		if r != nil {
+			r.dense(nm.attnOut, la.attnOut, B, T, D)
+		}
+		mid := w.resid[l+1]
+		if c.HasMLP() {
+			mid = la.residMid
+		}
+		for i := range mid {
+			mid[i] = x[i] + la.attnOut[i]
+		}
+		if c.HasMLP() {
+			if r != nil {
+				r.dense(nm.residMid, mid, B, T, D)
+			}
+			h2 := w.norm(&la.ln2, mid, bp.Ln2W, bp.Ln2B, r, nm.ln2Scale, nm.ln2Norm)
+			matmulForward(la.mlpPre, h2, bp.WIn, bp.BIn, N, D, M)
+			if r != nil {
+				r.dense(nm.mlpPre, la.mlpPre, B, T, M)
+			}
+			actForward(c.ActFn, la.mlpPost, la.mlpPre)
+			if r != nil {
+				r.dense(nm.mlpPost, la.mlpPost, B, T, M)
+			}
+			matmulForward(la.mlpOut, la.mlpPost, bp.WOut, bp.BOut, N, M, D)
+			if r != nil {
+				r.dense(nm.mlpOut, la.mlpOut, B, T, D)
+			}
+			post := w.resid[l+1]
+			for i := range post {
+				post[i] = mid[i] + la.mlpOut[i]
+			}
+		}
+		if r != nil {
+			r.dense(nm.residPost, w.resid[l+1], B, T, D)
+		}
+	}
+	x := w.norm(&w.lnf, w.resid[c.NLayers], p.LnFW, p.LnFB, r, "ln_final.hook_scale", "ln_final.hook_normalized")
+	matmulForward(w.logits, x, p.WU, p.BU, N, D, V)
+}
+
+// hookNames are the TransformerLens hook names of one block, built once.
+type hookNames struct {
+	residPre, ln1Scale, ln1Norm, q, k, v, rotQ, rotK, scores, pattern, z, attnOut string
+	residMid, ln2Scale, ln2Norm, mlpPre, mlpPost, mlpOut, residPost                string
+}
+
+// names[l] are block l's hook names (built for up to maxNamedLayers blocks).
+var names = func() []hookNames {
+	const maxNamedLayers = 64
+	ns := make([]hookNames, maxNamedLayers)
+	for l := range ns {
+		b := fmt.Sprintf("blocks.%d.", l)
+		ns[l] = hookNames{
+			residPre: b + "hook_resid_pre", ln1Scale: b + "ln1.hook_scale", ln1Norm: b + "ln1.hook_normalized",
+			q: b + "attn.hook_q", k: b + "attn.hook_k", v: b + "attn.hook_v",
+			rotQ: b + "attn.hook_rot_q", rotK: b + "attn.hook_rot_k",
+			scores: b + "attn.hook_attn_scores", pattern: b + "attn.hook_pattern", z: b + "attn.hook_z",
+			attnOut: b + "hook_attn_out", residMid: b + "hook_resid_mid",
+			ln2Scale: b + "ln2.hook_scale", ln2Norm: b + "ln2.hook_normalized",
+			mlpPre: b + "mlp.hook_pre", mlpPost: b + "mlp.hook_post", mlpOut: b + "hook_mlp_out",
+			residPost: b + "hook_resid_post",
+		}
+	}
+	return ns
+}()

@@ -1,0 +1,339 @@
+package model
+
+import (
+	"math"
+
+	"github.com/attnlab/attnlab/internal/gemm"
+)
+
+// Each op below is a pair: xForward fills its outputs (and the cache the
+// backward reads), xBackward accumulates gradients (d-prefixed, first in the
+// argument list) from the gradient of the forward's output.
+
+// encoderForward: out[b,t,:] = W_E[tokens[b,t],:] + W_pos[t,:] (wpos nil for rotary/none).
+func encoderForward[F Float](out []F, tokens []int32, wte, wpe []F, B, T, D int) {
+	for b := range B {
+		for t := range T {
+			o := out[(b*T+t)*D : (b*T+t+1)*D]
+			e := wte[int(tokens[b*T+t])*D:][:D]
+			if wpe == nil {
+				copy(o, e)
+				continue
+			}
+			p := wpe[t*D:][:D]
+			for i := range o {
+				o[i] = e[i] + p[i]
+			}
+		}
+	}
+}
+
+// encoderBackward: dW_E[tok] += dout, dW_pos[t] += dout.
+func encoderBackward[F Float](dwte, dwpe []F, dout []F, tokens []int32, B, T, D int) {
+	for b := range B {
+		for t := range T {
+			d := dout[(b*T+t)*D:][:D]
+			e := dwte[int(tokens[b*T+t])*D:][:D]
+			for i := range d {
+				e[i] += d[i]
+			}
+			if dwpe != nil {
+				p := dwpe[t*D:][:D]
+				for i := range d {
+					p[i] += d[i]
+				}
+			}
+		}
+	}
+}
+
+// layerNormForward: out = (x - mean) * rstd * w + b, rstd = 1/sqrt(var + eps),
+// statistics in float64; w and b are nil for LNPre (normalise only).
+func layerNormForward[F Float](out, mean, rstd, x, w, b []F, N, D int) {
+	for n := range N {
+		xi := x[n*D : (n+1)*D]
+		m := 0.0
+		for _, v := range xi {
+			m += float64(v)
+		}
+		m /= float64(D)
+		vr := 0.0
+		for _, v := range xi {
+			d := float64(v) - m
+			vr += d * d
+		}
+		vr /= float64(D)
+		s := 1 / math.Sqrt(vr+LNEps)
+		o := out[n*D : (n+1)*D]
+		for i, v := range xi {
+			nv := (float64(v) - m) * s
+			if w != nil {
+				nv = nv*float64(w[i]) + float64(b[i])
+			}
+			o[i] = F(nv)
+		}
+		mean[n], rstd[n] = F(m), F(s)
+	}
+}
+
+// layerNormBackward differentiates out = norm*w + b with norm = (x-mean)*rstd:
+//
+//	dnorm = dout*w
+//	dx += rstd * (dnorm - mean(dnorm) - norm*mean(dnorm*norm))
+//	dw += dout*norm, db += dout
+func layerNormBackward[F Float](dx, dw, db, dout, x, mean, rstd, w []F, N, D int) {
+	for n := range N {
+		xi, do, dxi := x[n*D:(n+1)*D], dout[n*D:(n+1)*D], dx[n*D:(n+1)*D]
+		m, s := float64(mean[n]), float64(rstd[n])
+		var dm, dnm float64
+		for i := range D {
+			norm := (float64(xi[i]) - m) * s
+			dn := float64(do[i])
+			if w != nil {
+				dn *= float64(w[i])
+			}
+			dm += dn
+			dnm += dn * norm
+		}
+		dm /= float64(D)
+		dnm /= float64(D)
+		for i := range D {
+			norm := (float64(xi[i]) - m) * s
+			dn := float64(do[i])
+			if w != nil {
+				dn *= float64(w[i])
+				dw[i] += do[i] * F(norm)
+				db[i] += do[i]
+			}
+			dxi[i] += F((dn - dm - norm*dnm) * s)
+		}
+	}
+}
+
+// matmulForward: out[N,Dout] = inp[N,Din]·w[Din,Dout] + bias.
+func matmulForward[F Float](out, inp, w, bias []F, N, Din, Dout int) {
+	gemm.MatMul(false, false, N, Dout, Din, inp, Din, w, Dout, out, Dout, false)
+	if bias != nil {
+		for n := range N {
+			o := out[n*Dout : (n+1)*Dout]
+			for j := range o {
+				o[j] += bias[j]
+			}
+		}
+	}
+}
+
+// matmulBackward differentiates out = inp·w + bias:
+//
+//	dinp += dout·wᵀ, dw += inpᵀ·dout, dbias += Σ_n dout[n]
+func matmulBackward[F Float](dinp, dw, dbias, dout, inp, w []F, N, Din, Dout int) {
+	if dinp != nil {
+		gemm.MatMul(false, true, N, Din, Dout, dout, Dout, w, Dout, dinp, Din, true)
+	}
+	gemm.MatMul(true, false, Din, Dout, N, inp, Din, dout, Dout, dw, Dout, true)
+	if dbias != nil {
+		for n := range N {
+			d := dout[n*Dout : (n+1)*Dout]
+			for j := range d {
+				dbias[j] += d[j]
+			}
+		}
+	}
+}
+
+const (
+	sqrt2OverPi = 0.7978845608028654 // sqrt(2/π)
+	geluCoef    = 0.044715
+)
+
+// actForward applies act_fn elementwise: out = act(inp).
+//
+//	gelu_new(x) = 0.5x(1 + tanh(sqrt(2/π)(x + 0.044715x³)))
+//	gelu(x)     = 0.5x(1 + erf(x/sqrt2))
+//	relu(x)     = max(x, 0)
+func actForward[F Float](act string, out, inp []F) {
+	switch act {
+	case "gelu_new":
+		for i, v := range inp {
+			x := float64(v)
+			out[i] = F(0.5 * x * (1 + math.Tanh(sqrt2OverPi*(x+geluCoef*x*x*x))))
+		}
+	case "gelu":
+		for i, v := range inp {
+			x := float64(v)
+			out[i] = F(0.5 * x * (1 + math.Erf(x/math.Sqrt2)))
+		}
+	case "relu":
+		for i, v := range inp {
+			out[i] = max(v, 0)
+		}
+	default:
+		panic("model: unknown act_fn " + act) // Validate rejects it first
+	}
+}
+
+// actBackward: dinp = act'(inp) * dout (dinp may alias dout).
+func actBackward[F Float](act string, dinp, inp, dout []F) {
+	switch act {
+	case "gelu_new":
+		for i, v := range inp {
+			x := float64(v)
+			u := sqrt2OverPi * (x + geluCoef*x*x*x)
+			th := math.Tanh(u)
+			du := sqrt2OverPi * (1 + 3*geluCoef*x*x)
+			g := 0.5*(1+th) + 0.5*x*(1-th*th)*du
+			dinp[i] = F(g) * dout[i]
+		}
+	case "gelu":
+		for i, v := range inp {
+			x := float64(v)
+			g := 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-0.5*x*x)/math.Sqrt(2*math.Pi)
+			dinp[i] = F(g) * dout[i]
+		}
+	case "relu":
+		for i, v := range inp {
+			if v > 0 {
+				dinp[i] = dout[i]
+			} else {
+				dinp[i] = 0
+			}
+		}
+	}
+}
+
+// rotary holds cos and sin tables for rotate-half (GPT-NeoX) rotary
+// embeddings: for pair i < R/2 at position p, θ = p·base^(-2i/R) and
+//
+//	x'[i]     = x[i]·cos θ − x[i+R/2]·sin θ
+//	x'[i+R/2] = x[i+R/2]·cos θ + x[i]·sin θ
+type rotary[F Float] struct {
+	R        int // rotary_dim
+	cos, sin []F // [n_ctx, R/2]
+}
+
+func newRotary[F Float](R, nctx int, base float64) *rotary[F] {
+	h := R / 2
+	r := &rotary[F]{R: R, cos: make([]F, nctx*h), sin: make([]F, nctx*h)}
+	for p := range nctx {
+		for i := range h {
+			theta := float64(p) * math.Pow(base, -float64(2*i)/float64(R))
+			r.cos[p*h+i], r.sin[p*h+i] = F(math.Cos(theta)), F(math.Sin(theta))
+		}
+	}
+	return r
+}
+
+// forward rotates the first R dims of each head vector: out and x are
+// [B, T, H, E] views with row (token) stride ld; out may alias x.
+func (r *rotary[F]) forward(out []F, ldo int, x []F, ld, B, T, H, E int) {
+	h := r.R / 2
+	for b := range B {
+		for t := range T {
+			c, s := r.cos[t*h:(t+1)*h], r.sin[t*h:(t+1)*h]
+			for hd := range H {
+				xi := x[(b*T+t)*ld+hd*E:][:E]
+				oi := out[(b*T+t)*ldo+hd*E:][:E]
+				for i := range h {
+					x1, x2 := xi[i], xi[i+h]
+					oi[i], oi[i+h] = x1*c[i]-x2*s[i], x2*c[i]+x1*s[i]
+				}
+				if &oi[0] != &xi[0] {
+					copy(oi[r.R:], xi[r.R:])
+				}
+			}
+		}
+	}
+}
+
+// backward applies the transposed rotation: dx (+)= Rᵀ·dout, in place
+// allowed (dx may alias dout when accumulate is false).
+func (r *rotary[F]) backward(dx []F, ldx int, dout []F, ldo, B, T, H, E int, accumulate bool) {
+	h := r.R / 2
+	for b := range B {
+		for t := range T {
+			c, s := r.cos[t*h:(t+1)*h], r.sin[t*h:(t+1)*h]
+			for hd := range H {
+				di := dout[(b*T+t)*ldo+hd*E:][:E]
+				xi := dx[(b*T+t)*ldx+hd*E:][:E]
+				for i := range h {
+					d1, d2 := di[i], di[i+h]
+					g1, g2 := d1*c[i]+d2*s[i], d2*c[i]-d1*s[i]
+					if accumulate {
+						xi[i] += g1
+						xi[i+h] += g2
+					} else {
+						xi[i], xi[i+h] = g1, g2
+					}
+				}
+				for i := r.R; i < E; i++ {
+					if accumulate {
+						xi[i] += di[i]
+					} else {
+						xi[i] = di[i]
+					}
+				}
+			}
+		}
+	}
+}
+
+// crossEntropyForward computes, per position, probs = softmax(logits) in
+// place over logits and loss = -log probs[target] (0 where target < 0).
+// It returns Σ mask·loss and Σ mask.
+func crossEntropyForward[F Float](losses []float32, logits []F, targets []int32, mask []float32, N, V int) (sum, count float64) {
+	for n := range N {
+		row := logits[n*V : (n+1)*V]
+		mx := float64(row[0])
+		for _, v := range row {
+			mx = max(mx, float64(v))
+		}
+		tg := targets[n]
+		var lt float64
+		if tg >= 0 {
+			lt = float64(row[tg]) - mx
+		}
+		z := 0.0
+		for j, v := range row {
+			e := math.Exp(float64(v) - mx)
+			row[j] = F(e)
+			z += e
+		}
+		for j := range row {
+			row[j] = F(float64(row[j]) / z)
+		}
+		if tg < 0 {
+			losses[n] = 0
+			continue
+		}
+		l := math.Log(z) - lt // −log softmax(logits)[target], in float64
+		losses[n] = float32(l)
+		w := 1.0
+		if mask != nil {
+			w = float64(mask[n])
+		}
+		sum += w * l
+		count += w
+	}
+	return sum, count
+}
+
+// crossEntropyBackward turns probs into dlogits in place:
+// dlogits = (probs − onehot(target)) · mask / Σmask.
+func crossEntropyBackward[F Float](probs []F, targets []int32, mask []float32, N, V int, count float64) {
+	for n := range N {
+		row := probs[n*V : (n+1)*V]
+		w := 1.0
+		if mask != nil {
+			w = float64(mask[n])
+		}
+		if targets[n] < 0 || w == 0 || count == 0 {
+			clear(row)
+			continue
+		}
+		s := F(w / count)
+		row[targets[n]] -= 1
+		for j := range row {
+			row[j] *= s
+		}
+	}
+}
