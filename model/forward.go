@@ -199,7 +199,7 @@ func (w *Workspace[F]) forward(r *run[F]) {
 // hookNames are the TransformerLens hook names of one block, built once.
 type hookNames struct {
 	residPre, ln1Scale, ln1Norm, q, k, v, rotQ, rotK, scores, pattern, z, attnOut string
-	residMid, ln2Scale, ln2Norm, mlpPre, mlpPost, mlpOut, residPost                string
+	residMid, ln2Scale, ln2Norm, mlpPre, mlpPost, mlpOut, residPost               string
 }
 
 // names[l] are block l's hook names (built for up to maxNamedLayers blocks).

@@ -185,4 +185,3 @@ func (p *Params[F]) NameOf(i int) string {
 	}
 	return fmt.Sprintf("#%d", i)
 }
-
