@@ -2,6 +2,15 @@ package model
 
 import "github.com/attnlab/attnlab/internal/gemm"
 
+// LossCount returns Σ mask over the positions of the last ForwardLoss (the
+// mean's denominator).
+func (w *Workspace[F]) LossCount() float64 { return w.count }
+
+// SetLossCount changes the denominator Backward differentiates by: a batch
+// split across workspaces sets every shard to the whole batch's count, so
+// the shards' gradients add up to the gradient of the batch mean.
+func (w *Workspace[F]) SetLossCount(n float64) { w.count = n }
+
 // ZeroGrad clears the accumulated gradients.
 func (w *Workspace[F]) ZeroGrad() { clear(w.Grads.Data) }
 

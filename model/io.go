@@ -19,6 +19,10 @@ const (
 	metaPrefix    = "attnlab."
 )
 
+// TrainingStatePrefix starts the names of the optimizer tensors a training
+// checkpoint carries beside the weights; loading a model skips them.
+const TrainingStatePrefix = "optim."
+
 // tlBuffers are non-parameter tensors a TransformerLens state dict carries
 // (causal masks, rotary tables); they are derived, so loading skips them.
 var tlBuffers = regexp.MustCompile(`^blocks\.\d+\.attn\.(mask|IGNORE|rotary_sin|rotary_cos)$`)
@@ -110,7 +114,7 @@ func FromSafetensors[F Float](f *safetensors.File, cfgJSON []byte) (*Transformer
 		}
 	}
 	for _, st := range f.Tensors {
-		if !want[st.Name] && !tlBuffers.MatchString(st.Name) {
+		if !want[st.Name] && !tlBuffers.MatchString(st.Name) && !strings.HasPrefix(st.Name, TrainingStatePrefix) {
 			return nil, fmt.Errorf("model: unexpected tensor %q for this config (%s)", st.Name, cfg.Summary())
 		}
 	}

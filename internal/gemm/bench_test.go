@@ -1,0 +1,68 @@
+package gemm
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// benchMul times mul on op(A) [m, k] · op(B) [k, n] with minimal leading
+// dimensions (or ld when > 0, for strided attention views) and reports
+// GFLOP/s (2mnk per call).
+func benchMul(b *testing.B, mul mulFunc32, transA, transB bool, m, n, k, ld int) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	lda, ldb := k, n
+	if transA {
+		lda = m
+	}
+	if transB {
+		ldb = k
+	}
+	if ld > 0 {
+		lda, ldb = ld, ld
+	}
+	a := randSlice(rng, max(m, k)*lda)
+	bb := randSlice(rng, max(n, k)*ldb)
+	c := make([]float32, m*n)
+	b.ResetTimer()
+	for b.Loop() {
+		mul(transA, transB, m, n, k, a, lda, bb, ldb, c, n, false)
+	}
+	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+var (
+	fast   mulFunc32 = MatMul[float32]
+	goPath           = paths32[1].mul
+	ref    mulFunc32 = Ref[float32]
+)
+
+// T is the transformer shape: B*T = 2080 rows, d_model 64, 3*d_model 192.
+func BenchmarkMatMulNN_T(b *testing.B)   { benchMul(b, fast, false, false, 2080, 192, 64, 0) }
+func BenchmarkMatMulNN_64(b *testing.B)  { benchMul(b, fast, false, false, 64, 64, 64, 0) }
+func BenchmarkMatMulNN_256(b *testing.B) { benchMul(b, fast, false, false, 256, 256, 256, 0) }
+func BenchmarkMatMulTN_T(b *testing.B)   { benchMul(b, fast, true, false, 64, 192, 2080, 0) }
+func BenchmarkMatMulTN_64(b *testing.B)  { benchMul(b, fast, true, false, 64, 64, 64, 0) }
+func BenchmarkMatMulTN_256(b *testing.B) { benchMul(b, fast, true, false, 256, 256, 256, 0) }
+func BenchmarkMatMulNT_T(b *testing.B)   { benchMul(b, fast, false, true, 2080, 192, 64, 0) }
+func BenchmarkMatMulNT_64(b *testing.B)  { benchMul(b, fast, false, true, 64, 64, 64, 0) }
+func BenchmarkMatMulNT_256(b *testing.B) { benchMul(b, fast, false, true, 256, 256, 256, 0) }
+
+// Per-head attention: scores q·kᵀ [65×16]·[65×16]ᵀ and pattern·v
+// [65×65]·[65×16], q, k, v read from a [T, 192] qkv buffer.
+func BenchmarkMatMulScores65(b *testing.B) { benchMul(b, fast, false, true, 65, 65, 16, 192) }
+func BenchmarkMatMulPV65(b *testing.B)     { benchMul(b, fast, false, false, 65, 16, 65, 192) }
+func BenchmarkMatMulTiny1(b *testing.B)    { benchMul(b, fast, false, false, 1, 1, 1, 0) }
+
+// The pure-Go path (float64, noasm and non-amd64 builds) in float32.
+func BenchmarkGoNN_T(b *testing.B)     { benchMul(b, goPath, false, false, 2080, 192, 64, 0) }
+func BenchmarkGoNN_64(b *testing.B)    { benchMul(b, goPath, false, false, 64, 64, 64, 0) }
+func BenchmarkGoNN_256(b *testing.B)   { benchMul(b, goPath, false, false, 256, 256, 256, 0) }
+func BenchmarkGoTN_T(b *testing.B)     { benchMul(b, goPath, true, false, 64, 192, 2080, 0) }
+func BenchmarkGoNT_T(b *testing.B)     { benchMul(b, goPath, false, true, 2080, 192, 64, 0) }
+func BenchmarkGoScores65(b *testing.B) { benchMul(b, goPath, false, true, 65, 65, 16, 192) }
+func BenchmarkGoPV65(b *testing.B)     { benchMul(b, goPath, false, false, 65, 16, 65, 192) }
+
+// The plain triple loop.
+func BenchmarkRefNN_T(b *testing.B) { benchMul(b, ref, false, false, 2080, 192, 64, 0) }
+func BenchmarkRefTN_T(b *testing.B) { benchMul(b, ref, true, false, 64, 192, 2080, 0) }
+func BenchmarkRefNT_T(b *testing.B) { benchMul(b, ref, false, true, 2080, 192, 64, 0) }

@@ -1,0 +1,244 @@
+package optim
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAdamWThreeSteps checks three steps on a two-element vector against the
+// AdamW formula evaluated here in float64, with one decayed and one
+// undecayed element. Tolerance 1e-6 relative: the optimizer stores M, V and
+// params as float32, so each step rounds at ~6e-8 relative.
+func TestAdamWThreeSteps(t *testing.T) {
+	t.Parallel()
+	const lr, wd, b1, b2, eps = 0.1, 0.5, 0.9, 0.999, 1e-8
+	params := []float32{1.0, -2.0}
+	grads := [][]float32{{0.5, -1.0}, {-0.25, 2.0}, {1.5, 0.125}}
+	decay := []float32{1, 0}
+
+	// Expected values, straight from the formula.
+	p := []float64{1.0, -2.0}
+	m := []float64{0, 0}
+	v := []float64{0, 0}
+	want := make([][]float64, 3)
+	for step := 1; step <= 3; step++ {
+		for i := range p {
+			g := float64(grads[step-1][i])
+			p[i] -= lr * wd * float64(decay[i]) * p[i]
+			m[i] = b1*m[i] + (1-b1)*g
+			v[i] = b2*v[i] + (1-b2)*g*g
+			mhat := m[i] / (1 - math.Pow(b1, float64(step)))
+			vhat := v[i] / (1 - math.Pow(b2, float64(step)))
+			p[i] -= lr * mhat / (math.Sqrt(vhat) + eps)
+		}
+		want[step-1] = slices.Clone(p)
+	}
+	// Hand check of the first step for element 0: p = 1 − 0.1·0.5·1 = 0.95,
+	// m̂ = 0.5, v̂ = 0.25, p = 0.95 − 0.1·0.5/0.5 = 0.85.
+	if math.Abs(want[0][0]-0.85) > 1e-7 {
+		t.Fatalf("formula step 1 p[0] = %v, want 0.85", want[0][0])
+	}
+
+	o := NewAdamW(2, lr, wd)
+	gradsIn := slices.Clone(grads[0])
+	for step := 1; step <= 3; step++ {
+		g := grads[step-1]
+		o.Update(params, g, decay, lr)
+		if o.Step != step {
+			t.Fatalf("Step = %d, want %d", o.Step, step)
+		}
+		for i := range params {
+			got, w := float64(params[i]), want[step-1][i]
+			if math.Abs(got-w) > 1e-6*math.Max(1, math.Abs(w)) {
+				t.Errorf("step %d p[%d] = %.9f, want %.9f", step, i, got, w)
+			}
+		}
+	}
+	if !slices.Equal(gradsIn, grads[0]) {
+		t.Errorf("Update changed grads: %v, was %v", grads[0], gradsIn)
+	}
+}
+
+func TestAdamWDefaultsAndNilDecay(t *testing.T) {
+	t.Parallel()
+	o := NewAdamW(3, 1e-3, 0.01)
+	if o.Beta1 != 0.9 || o.Beta2 != 0.999 || o.Eps != 1e-8 || o.WeightDecay != 0.01 {
+		t.Fatalf("defaults = %+v", o)
+	}
+	a := []float32{1, 2, 3}
+	b := slices.Clone(a)
+	g := []float32{0.1, 0.2, 0.3}
+	o.Update(a, g, nil, 0) // lr ≤ 0 → o.LR
+	o2 := NewAdamW(3, 1e-3, 0.01)
+	o2.Update(b, g, []float32{1, 1, 1}, 1e-3)
+	if !slices.Equal(a, b) {
+		t.Errorf("nil decay %v != all-ones decay %v", a, b)
+	}
+	o.Reset()
+	if o.Step != 0 || o.M[0] != 0 || o.V[2] != 0 {
+		t.Errorf("Reset left state: %+v", o)
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	t.Parallel()
+	const warm, total, maxLR, minLR = 10, 110, 1e-3, 1e-4
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-15 }
+	if got := Schedule(0, warm, total, maxLR, minLR); !near(got, maxLR/warm) {
+		t.Errorf("step 0 = %g, want %g", got, maxLR/warm)
+	}
+	if got := Schedule(warm-1, warm, total, maxLR, minLR); !near(got, maxLR) {
+		t.Errorf("end of warmup = %g, want %g", got, maxLR)
+	}
+	if got := Schedule(warm, warm, total, maxLR, minLR); !near(got, maxLR) {
+		t.Errorf("start of decay = %g, want %g", got, maxLR)
+	}
+	mid := warm + (total-1-warm)/2
+	if got := Schedule(mid, warm, total, maxLR, minLR); math.Abs(got-(maxLR+minLR)/2) > 1e-5 {
+		t.Errorf("middle of decay = %g, want about %g", got, (maxLR+minLR)/2)
+	}
+	if got := Schedule(total-1, warm, total, maxLR, minLR); !near(got, minLR) {
+		t.Errorf("last step = %g, want %g", got, minLR)
+	}
+	if got := Schedule(total+50, warm, total, maxLR, minLR); !near(got, minLR) {
+		t.Errorf("past the end = %g, want %g", got, minLR)
+	}
+	for s := 1; s < total+5; s++ {
+		prev, cur := Schedule(s-1, warm, total, maxLR, minLR), Schedule(s, warm, total, maxLR, minLR)
+		if s < warm && !(cur > prev) {
+			t.Errorf("warmup not increasing at %d: %g → %g", s, prev, cur)
+		}
+		if s >= warm && cur > prev {
+			t.Errorf("decay increasing at %d: %g → %g", s, prev, cur)
+		}
+	}
+	// No warmup, and degenerate runs.
+	if got := Schedule(0, 0, 100, 1, 0); got != 1 {
+		t.Errorf("no warmup step 0 = %g, want 1", got)
+	}
+	if got := Schedule(0, 0, 1, 1, 0); got != 1 {
+		t.Errorf("one-step run = %g, want 1", got)
+	}
+}
+
+func TestClipGradNorm(t *testing.T) {
+	t.Parallel()
+	g := []float32{3, 4}
+	if n := ClipGradNorm(g, 10); n != 5 || g[0] != 3 || g[1] != 4 {
+		t.Errorf("no clip: norm %g, grads %v", n, g)
+	}
+	n := ClipGradNorm(g, 1)
+	if n != 5 {
+		t.Errorf("norm = %g, want 5", n)
+	}
+	coef := 1 / (5 + 1e-6)
+	if math.Abs(float64(g[0])-3*coef) > 1e-7 || math.Abs(float64(g[1])-4*coef) > 1e-7 {
+		t.Errorf("clipped grads %v, want %v", g, []float64{3 * coef, 4 * coef})
+	}
+	if n := ClipGradNorm(g, 1); math.Abs(n-1) > 1e-6 {
+		t.Errorf("norm after clip = %g, want about 1", n)
+	}
+	g = []float32{3, 4}
+	if n := ClipGradNorm(g, 0); n != 5 || g[0] != 3 {
+		t.Errorf("maxNorm 0 should only measure: %g %v", n, g)
+	}
+	bad := []float32{1, float32(math.NaN())}
+	if n := ClipGradNorm(bad, 1); !math.IsNaN(n) || bad[0] != 1 {
+		t.Errorf("NaN grads: norm %g, grads %v", n, bad)
+	}
+	// The norm does not depend on anything but the values and their order.
+	r := rand.New(rand.NewPCG(1, 1))
+	big := make([]float32, 10001)
+	for i := range big {
+		big[i] = float32(r.NormFloat64())
+	}
+	a, b := ClipGradNorm(slices.Clone(big), 0), ClipGradNorm(slices.Clone(big), 0)
+	if a != b {
+		t.Errorf("norm not reproducible: %v vs %v", a, b)
+	}
+}
+
+func TestFirstNonFinite(t *testing.T) {
+	t.Parallel()
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	for _, tc := range []struct {
+		x    []float32
+		want int
+	}{
+		{nil, -1},
+		{[]float32{1, 2, 3}, -1},
+		{[]float32{1, nan, inf}, 1},
+		{[]float32{0, 0, -inf}, 2},
+		{[]float32{math.MaxFloat32, -math.MaxFloat32}, -1},
+	} {
+		if got := FirstNonFinite(tc.x); got != tc.want {
+			t.Errorf("FirstNonFinite(%v) = %d, want %d", tc.x, got, tc.want)
+		}
+	}
+}
+
+// fakeClock advances 1 s per call after the first.
+func fakeClock() func() time.Time {
+	t0 := time.Unix(0, 0)
+	calls := 0
+	return func() time.Time {
+		d := time.Duration(calls) * time.Second
+		calls++
+		return t0.Add(d)
+	}
+}
+
+func TestProgressPlainLines(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	p := newProgress(&buf, 40, false, false, fakeClock())
+	if p.Every != 2 {
+		t.Fatalf("Every = %d, want 2", p.Every)
+	}
+	p.Every = 20
+	for s := 1; s <= 40; s++ {
+		p.Update(s, 2.34567, 1000)
+	}
+	p.Finish()
+	p.Update(41, 1, 1) // ignored after Finish
+	want := "step 20/40  loss 2.3457  1000 tok/s  eta 20s\n" +
+		"step 40/40  loss 2.3457  1000 tok/s  eta 0s\n"
+	if got := buf.String(); got != want {
+		t.Errorf("output\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestProgressQuietAndBar(t *testing.T) {
+	t.Parallel()
+	var quiet bytes.Buffer
+	q := NewProgress(&quiet, 10, true)
+	for s := 1; s <= 10; s++ {
+		q.Update(s, 1, 10)
+	}
+	q.Finish()
+	if quiet.Len() != 0 {
+		t.Errorf("quiet wrote %q", quiet.String())
+	}
+	// A buffer is not a terminal: NewProgress writes plain lines.
+	var plain bytes.Buffer
+	NewProgress(&plain, 1, false).Update(1, 0.5, 8)
+	if !strings.HasPrefix(plain.String(), "step 1/1  loss 0.5000") {
+		t.Errorf("plain output %q", plain.String())
+	}
+	// The bar path, forced, renders step counts and the loss.
+	var bar bytes.Buffer
+	b := newProgress(&bar, 5, false, true, time.Now)
+	for s := 1; s <= 5; s++ {
+		b.Update(s, 1.25, 100)
+	}
+	b.Finish()
+	b.Finish()
+	if out := bar.String(); !strings.Contains(out, "5/5") || !strings.Contains(out, "loss 1.2500") {
+		t.Errorf("bar output %q lacks 5/5 or the loss", out)
+	}
+}

@@ -1,0 +1,111 @@
+package optim
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// Progress reports training progress. On a terminal (w is an *os.File whose
+// descriptor term.IsTerminal accepts) it draws a progress bar with
+// step/total, loss, tokens/s and the time left; elsewhere (a pipe, a log
+// file, a test buffer) it writes one plain line every Every steps and at the
+// last step:
+//
+//	step 100/2000  loss 2.3456  12345 tok/s  eta 1m2s
+//
+// In quiet mode it writes nothing. Progress goes to stderr in attnlab
+// commands; tables go to stdout.
+type Progress struct {
+	// Every is the number of steps between plain lines; NewProgress sets it
+	// to max(1, total/20). It does not affect the bar.
+	Every int
+
+	w      io.Writer
+	total  int
+	quiet  bool
+	bar    *progressbar.ProgressBar
+	now    func() time.Time
+	start  time.Time
+	tokens int64
+	done   bool
+}
+
+// NewProgress returns a reporter for a run of total steps writing to w.
+func NewProgress(w io.Writer, total int, quiet bool) *Progress {
+	return newProgress(w, total, quiet, isTerminal(w), time.Now)
+}
+
+func newProgress(w io.Writer, total int, quiet, bar bool, now func() time.Time) *Progress {
+	p := &Progress{
+		Every: max(1, total/20),
+		w:     w,
+		total: total,
+		quiet: quiet,
+		now:   now,
+		start: now(),
+	}
+	if !quiet && bar {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription("train"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionShowDescriptionAtLineEnd(),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+		)
+	}
+	return p
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// Update records that step steps (1..total) are done, the latest loss, and
+// the number of tokens processed since the previous Update call (B·T when
+// called every step). The tokens/s rate is measured over the whole run.
+func (p *Progress) Update(step int, loss float64, tokens int) {
+	if p.quiet || p.done {
+		return
+	}
+	p.tokens += int64(tokens)
+	elapsed := p.now().Sub(p.start)
+	rate := 0.0
+	if s := elapsed.Seconds(); s > 0 {
+		rate = float64(p.tokens) / s
+	}
+	if p.bar != nil {
+		p.bar.Describe(fmt.Sprintf("loss %.4f  %.0f tok/s", loss, rate))
+		_ = p.bar.Set(min(step, p.total)) // a failed terminal write is not worth stopping training for
+		return
+	}
+	if step%p.Every != 0 && step != p.total {
+		return
+	}
+	var eta time.Duration
+	if step > 0 && step < p.total {
+		eta = time.Duration(float64(elapsed) / float64(step) * float64(p.total-step))
+	}
+	fmt.Fprintf(p.w, "step %d/%d  loss %.4f  %.0f tok/s  eta %s\n",
+		step, p.total, loss, rate, eta.Round(time.Second))
+}
+
+// Finish ends the report: it completes and closes the bar on a terminal.
+// Later Updates are ignored. Finish is safe to call more than once.
+func (p *Progress) Finish() {
+	if p.done {
+		return
+	}
+	p.done = true
+	if p.bar != nil && !p.bar.IsFinished() {
+		_ = p.bar.Finish()
+	}
+}

@@ -1,0 +1,122 @@
+package train
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/tasks"
+)
+
+var smallCfg = model.Config{NLayers: 2, DModel: 16, NHeads: 2, DVocab: 16, NCtx: 24, AttnOnly: true,
+	NormalizationType: "LN", PositionalEmbeddingType: "standard", Seed: 3}
+
+func smallTask(t *testing.T) tasks.Task {
+	cfg := tasks.DefaultInductionConfig()
+	cfg.Vocab, cfg.MaxRep, cfg.MaxFiller = 16, 6, 4
+	task, err := tasks.NewInduction(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+func trainSmall(t *testing.T, steps int, ckpt string) *Trainer {
+	t.Helper()
+	m, err := model.NewInit[float32](smallCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := New(m, smallTask(t), Options{Steps: steps, Batch: 8, SeqLen: 24, Seed: 5, LR: 3e-3, EvalEvery: 10, CheckpointPath: ckpt, CheckpointEvery: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestLossDecreases(t *testing.T) {
+	tr := trainSmall(t, 60, "")
+	first, last := tr.Log[0].Loss, tr.Log[len(tr.Log)-1].Loss
+	if !(last < first-0.2) {
+		t.Errorf("loss went from %.3f to %.3f in 60 steps; want a clear decrease", first, last)
+	}
+}
+
+// TestDeterministicAcrossGOMAXPROCS trains the same recipe with one core and
+// with four and wants bit-identical weights.
+func TestDeterministicAcrossGOMAXPROCS(t *testing.T) {
+	prev := runtime.GOMAXPROCS(1)
+	a := trainSmall(t, 50, "")
+	runtime.GOMAXPROCS(4)
+	b := trainSmall(t, 50, "")
+	runtime.GOMAXPROCS(prev)
+	if !slices.Equal(a.Model.Params.Data, b.Model.Params.Data) {
+		t.Error("weights differ between GOMAXPROCS 1 and 4")
+	}
+}
+
+// TestResumeIsBitExact: 40 steps in one go equal 20 steps, a stop, and a
+// resume from the checkpoint for the other 20.
+func TestResumeIsBitExact(t *testing.T) {
+	dir := t.TempDir()
+	full := trainSmall(t, 40, filepath.Join(dir, "full.safetensors"))
+
+	m, _ := model.NewInit[float32](smallCfg)
+	ck := filepath.Join(dir, "half.safetensors")
+	tr, err := New(m, smallTask(t), Options{Steps: 40, Batch: 8, SeqLen: 24, Seed: 5, LR: 3e-3, EvalEvery: 10, CheckpointPath: ck, CheckpointEvery: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tr.Opt.OnEval = func(step int, _ *model.Model) error {
+		if step == 20 {
+			cancel() // a kill after step 20
+		}
+		return nil
+	}
+	if err := tr.Run(ctx); err == nil {
+		t.Fatal("cancelled run returned no error")
+	}
+	if tr.Step != 20 {
+		t.Fatalf("stopped at step %d, want 20", tr.Step)
+	}
+	res, err := Resume(ck, smallTask(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(full.Model.Params.Data, res.Model.Params.Data) {
+		t.Error("resumed weights differ from the uninterrupted run")
+	}
+	if len(res.Log) != 40 || res.Log[39].Loss != full.Log[39].Loss {
+		t.Errorf("resumed log has %d points, last loss %v; want 40 and %v", len(res.Log), res.Log[len(res.Log)-1].Loss, full.Log[39].Loss)
+	}
+	// The checkpoint is also a model file.
+	if _, err := model.Load(ck, ""); err != nil {
+		t.Errorf("checkpoint does not load as a model: %v", err)
+	}
+}
+
+func TestNaNStopsWithTensorName(t *testing.T) {
+	m, _ := model.NewInit[float32](smallCfg)
+	m.Params.Blocks[1].WQ[3] = float32(1e38)
+	m.Params.Blocks[1].WK[3] = float32(1e38)
+	tr, err := New(m, smallTask(t), Options{Steps: 5, Batch: 8, SeqLen: 24, ClipNorm: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tr.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "step 1") {
+		t.Fatalf("got %v, want an error naming step 1", err)
+	}
+	t.Log(err)
+}
