@@ -1,104 +1,11 @@
 package model
 
-import (
-	"fmt"
-	"math"
-	"sort"
+import "github.com/attnlab/attnlab/attention"
 
-	"github.com/attnlab/attnlab/internal/gemm"
-)
+// Attention is one layer's attention rule (see package attention).
+type Attention[F Float] = attention.Rule[F]
 
-// Attention is one layer's attention rule: how a head turns its queries and
-// keys into an attention pattern. The model does the rest (z = pattern·v,
-// the output projection), so a new rule — softmax1, sigmoid, a sliding
-// window, linear attention in its quadratic form — is one type implementing
-// this interface, registered by name, with no change to the model code.
-type Attention[F Float] interface {
-	// Name is the kind as written in configs and flags ("softmax").
-	Name() string
-	// Forward writes pattern [T, T] (query × key; zero above the diagonal)
-	// for one sequence and head from q, k [T, E] (row stride ld). When
-	// scores is non-nil it also receives the pre-normalisation scores
-	// (TransformerLens hook_attn_scores: masked entries −Inf).
-	Forward(pattern, scores []F, q, k []F, ld, T, E int)
-	// Backward accumulates dq, dk [T, E] (row stride ldd) from dpattern
-	// [T, T], which it may overwrite; pattern, q and k are the forward's.
-	Backward(dq, dk []F, ldd int, dpattern, pattern, q, k []F, ld, T, E int)
-}
-
-// attentionKinds maps a kind name to its constructor. Later attention rules
-// register here.
-func newAttention[F Float](kind string) (Attention[F], error) {
-	switch kind {
-	case "softmax", "":
-		return softmaxAttention[F]{}, nil
-	}
-	return nil, fmt.Errorf("unknown attention kind %q (known: %v)", kind, AttentionKinds())
-}
+func newAttention[F Float](kind string) (Attention[F], error) { return attention.New[F](kind) }
 
 // AttentionKinds lists the attention rules the engine knows.
-func AttentionKinds() []string {
-	k := []string{"softmax"}
-	sort.Strings(k)
-	return k
-}
-
-// softmaxAttention is TransformerLens's attention:
-//
-//	scores = q·kᵀ / sqrt(E), scores[i,j] = −Inf for j > i
-//	pattern = softmax(scores) over keys
-type softmaxAttention[F Float] struct{}
-
-func (softmaxAttention[F]) Name() string { return "softmax" }
-
-func (softmaxAttention[F]) Forward(pattern, scores []F, q, k []F, ld, T, E int) {
-	gemm.MatMul(false, true, T, T, E, q, ld, k, ld, pattern, T, false)
-	scale := 1 / math.Sqrt(float64(E))
-	for i := range T {
-		row := pattern[i*T : (i+1)*T]
-		mx := math.Inf(-1)
-		for j := 0; j <= i; j++ {
-			row[j] = F(float64(row[j]) * scale)
-			mx = max(mx, float64(row[j]))
-		}
-		if scores != nil {
-			srow := scores[i*T : (i+1)*T]
-			copy(srow[:i+1], row[:i+1])
-			for j := i + 1; j < T; j++ {
-				srow[j] = F(math.Inf(-1))
-			}
-		}
-		sum := 0.0
-		for j := 0; j <= i; j++ {
-			e := math.Exp(float64(row[j]) - mx)
-			row[j] = F(e)
-			sum += e
-		}
-		inv := 1 / sum
-		for j := 0; j <= i; j++ {
-			row[j] = F(float64(row[j]) * inv)
-		}
-		clear(row[i+1:])
-	}
-}
-
-// Backward differentiates pattern = softmax(q·kᵀ/sqrt(E)):
-//
-//	dscores[i,j] = pattern[i,j]·(dpattern[i,j] − Σ_j' pattern[i,j']·dpattern[i,j']) / sqrt(E)
-//	dq += dscores·k, dk += dscoresᵀ·q
-func (softmaxAttention[F]) Backward(dq, dk []F, ldd int, dpattern, pattern, q, k []F, ld, T, E int) {
-	scale := 1 / math.Sqrt(float64(E))
-	for i := range T {
-		p, d := pattern[i*T:(i+1)*T], dpattern[i*T:(i+1)*T]
-		dot := 0.0
-		for j := 0; j <= i; j++ {
-			dot += float64(p[j]) * float64(d[j])
-		}
-		for j := 0; j <= i; j++ {
-			d[j] = F(float64(p[j]) * (float64(d[j]) - dot) * scale)
-		}
-		clear(d[i+1:])
-	}
-	gemm.MatMul(false, false, T, E, T, dpattern, T, k, ld, dq, ldd, true)
-	gemm.MatMul(true, false, T, E, T, dpattern, T, q, ld, dk, ldd, true)
-}
+func AttentionKinds() []string { return attention.Kinds() }

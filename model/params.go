@@ -2,12 +2,13 @@ package model
 
 import (
 	"fmt"
+	"github.com/attnlab/attnlab/attention"
 	"math"
 	"math/rand/v2"
 )
 
 // Float is the element type of the numeric core.
-type Float interface{ ~float32 | ~float64 }
+type Float = attention.Float
 
 // Block holds one transformer block's parameter views, TransformerLens names.
 type Block[F Float] struct {

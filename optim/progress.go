@@ -32,8 +32,12 @@ type Progress struct {
 	now    func() time.Time
 	start  time.Time
 	tokens int64
+	drawn  time.Time // when the bar was last drawn
 	done   bool
 }
+
+// barEvery is the shortest time between two redraws of the bar.
+const barEvery = 100 * time.Millisecond
 
 // NewProgress returns a reporter for a run of total steps writing to w.
 func NewProgress(w io.Writer, total int, quiet bool) *Progress {
@@ -56,7 +60,6 @@ func newProgress(w io.Writer, total int, quiet, bar bool, now func() time.Time) 
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionShowDescriptionAtLineEnd(),
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
 		)
@@ -77,12 +80,20 @@ func (p *Progress) Update(step int, loss float64, tokens int) {
 		return
 	}
 	p.tokens += int64(tokens)
-	elapsed := p.now().Sub(p.start)
+	now := p.now()
+	elapsed := now.Sub(p.start)
 	rate := 0.0
 	if s := elapsed.Seconds(); s > 0 {
 		rate = float64(p.tokens) / s
 	}
 	if p.bar != nil {
+		// Redraw at most every barEvery. Describe redraws with the old
+		// count, then Set redraws with the new one (and finishes the bar
+		// at the last step), so count and loss always match.
+		if step < p.total && now.Sub(p.drawn) < barEvery {
+			return
+		}
+		p.drawn = now
 		p.bar.Describe(fmt.Sprintf("loss %.4f  %.0f tok/s", loss, rate))
 		_ = p.bar.Set(min(step, p.total)) // a failed terminal write is not worth stopping training for
 		return

@@ -26,8 +26,8 @@ type BarChart struct {
 	Labels                []string // category names along x
 	Groups                []BarGroup
 
-	LegendLeft, LegendBottom bool    // legend corner; default top right
-	Width, Height            float64 // inches; 0 means DefaultWidth, DefaultHeight
+	Legend        LegendPos // legend corner; LegendBest by default
+	Width, Height float64   // inches; 0 means DefaultWidth, DefaultHeight
 }
 
 // Save writes the chart to path atomically; the extension (.png, .svg, .pdf)
@@ -57,6 +57,7 @@ func (b BarChart) validate() error {
 
 func (b BarChart) draw(dc draw.Canvas) error {
 	p := newPlot(b.Title, b.XLabel, b.YLabel)
+	p.Y.Tick.Marker = niceTicks{}
 	g := lightGrid()
 	g.Vertical.Color = nil
 	p.Add(g)
@@ -66,7 +67,7 @@ func (b BarChart) draw(dc draw.Canvas) error {
 	n, k := len(b.Labels), len(b.Groups)
 	slot := (dc.Max.X - dc.Min.X - vg.Inch) / vg.Length(n)
 	barW := slot * 0.8 / vg.Length(k)
-	negative := false
+	negative, entries := false, 0
 	for j, grp := range b.Groups {
 		vals := make(plotter.Values, n)
 		for i, v := range grp.Values {
@@ -86,17 +87,19 @@ func (b BarChart) draw(dc draw.Canvas) error {
 		p.Add(bars)
 		if grp.Name != "" {
 			p.Legend.Add(grp.Name, bars)
+			entries++
 		}
 	}
 	p.NominalX(b.Labels...)
 	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
 	p.Y.Min, p.Y.Max = min(p.Y.Min, 0), max(p.Y.Max, 0)
-	// Headroom above the tallest bar for the legend.
-	if span := p.Y.Max - p.Y.Min; span > 0 && b.hasLegend() {
-		if b.LegendBottom {
-			p.Y.Min -= 0.15 * span * math.Min(1, float64(k)/2)
-		} else {
-			p.Y.Max += 0.15 * span * math.Min(1, float64(k)/2)
+	// Headroom beyond the longest bars for the legend.
+	if span := p.Y.Max - p.Y.Min; span > 0 && entries > 0 && b.Legend != LegendNone {
+		switch {
+		case b.Legend == LegendBottomLeft || b.Legend == LegendBottomRight || p.Y.Max <= 0:
+			p.Y.Min -= 0.08 * span * float64(entries)
+		default:
+			p.Y.Max += 0.08 * span * float64(entries)
 		}
 	}
 	if negative {
@@ -111,26 +114,26 @@ func (b BarChart) draw(dc draw.Canvas) error {
 		p.X.Tick.Label.XAlign = draw.XRight
 		p.X.Tick.Label.YAlign = draw.YCenter
 	}
-	p.Legend.Top = !b.LegendBottom
-	p.Legend.Left = b.LegendLeft
-	p.Legend.XOffs, p.Legend.YOffs = vg.Points(-6), vg.Points(-6)
-	if b.LegendLeft {
-		p.Legend.XOffs = vg.Points(6)
-	}
-	if b.LegendBottom {
-		p.Legend.YOffs = vg.Points(6)
-	}
-	p.Draw(dc)
-	return nil
-}
-
-func (b BarChart) hasLegend() bool {
-	for _, g := range b.Groups {
-		if g.Name != "" {
-			return true
+	obstacles := func(da draw.Canvas) []vg.Point {
+		trX, trY := p.Transforms(&da)
+		var pts []vg.Point
+		for j, grp := range b.Groups {
+			off := (vg.Length(j) - vg.Length(k-1)/2) * barW
+			for i, v := range grp.Values {
+				if !finite(v) {
+					continue
+				}
+				x := trX(float64(i)) + off
+				for s := 0; s <= 10; s++ {
+					y := trY(v * float64(s) / 10)
+					pts = append(pts, vg.Point{X: x - barW/2, Y: y}, vg.Point{X: x, Y: y}, vg.Point{X: x + barW/2, Y: y})
+				}
+			}
 		}
+		return pts
 	}
-	return false
+	drawWithLegend(dc, p, entries, b.Legend, obstacles)
+	return nil
 }
 
 // zeroLine draws y = 0 across the chart.

@@ -38,8 +38,8 @@ func newColorBar(lo, hi float64, label string, clr func(float64) color.RGBA) *co
 	b.labelSty.Rotation = math.Pi / 2
 	b.labelSty.YAlign = draw.YTop
 	span := hi - lo
-	for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
-		if t.Label != "" && t.Value >= lo-1e-9*span && t.Value <= hi+1e-9*span {
+	for _, t := range (niceTicks{}).Ticks(lo, hi) {
+		if t.Value >= lo-1e-9*span && t.Value <= hi+1e-9*span {
 			b.ticks = append(b.ticks, t)
 		}
 	}
@@ -81,6 +81,10 @@ func (b *colorBar) draw(dc draw.Canvas, x0, y0, y1 vg.Length) {
 	dc.StrokeLines(line, []vg.Point{rect.Min, {X: rect.Max.X, Y: rect.Min.Y}, rect.Max, {X: rect.Min.X, Y: rect.Max.Y}, rect.Min})
 	for _, t := range b.ticks {
 		y := y0 + vg.Length((t.Value-b.lo)/(b.hi-b.lo))*(y1-y0)
+		if t.Label == "" {
+			dc.StrokeLine2(line, rect.Max.X, y, rect.Max.X+barTick/2, y)
+			continue
+		}
 		dc.StrokeLine2(line, rect.Max.X, y, rect.Max.X+barTick, y)
 		dc.FillText(b.tickSty, vg.Point{X: rect.Max.X + barTick + barPad, Y: y}, t.Label)
 	}

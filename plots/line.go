@@ -43,8 +43,8 @@ type LineChart struct {
 	VLines                []VLine
 	HLines                []HLine
 
-	LegendLeft, LegendBottom bool    // legend corner; default top right
-	Width, Height            float64 // inches; 0 means DefaultWidth, DefaultHeight
+	Legend        LegendPos // legend corner; LegendBest by default
+	Width, Height float64   // inches; 0 means DefaultWidth, DefaultHeight
 }
 
 // Save writes the chart to path atomically; the extension (.png, .svg, .pdf)
@@ -53,20 +53,43 @@ func (c LineChart) Save(path string) error { return saveFigure(path, c.Render) }
 
 // Render writes the chart to w in the given format: "png", "svg" or "pdf".
 func (c LineChart) Render(w io.Writer, format string) error {
-	p, err := c.plot()
+	p, segs, entries, err := c.plot()
 	if err != nil {
 		return err
 	}
+	obstacles := func(da draw.Canvas) []vg.Point {
+		trX, trY := p.Transforms(&da)
+		var pts []vg.Point
+		for _, seg := range segs {
+			for i, xy := range seg {
+				a := vg.Point{X: trX(xy.X), Y: trY(xy.Y)}
+				pts = append(pts, a)
+				if i+1 < len(seg) { // sample along the segment too
+					b := vg.Point{X: trX(seg[i+1].X), Y: trY(seg[i+1].Y)}
+					for k := 1; k < 8; k++ {
+						f := vg.Length(k) / 8
+						pts = append(pts, vg.Point{X: a.X + f*(b.X-a.X), Y: a.Y + f*(b.Y-a.Y)})
+					}
+				}
+			}
+		}
+		return pts
+	}
 	wd, ht := size(c.Width, c.Height)
-	return writeFigure(w, format, wd, ht, func(dc draw.Canvas) error { p.Draw(dc); return nil })
+	return writeFigure(w, format, wd, ht, func(dc draw.Canvas) error {
+		drawWithLegend(dc, p, entries, c.Legend, obstacles)
+		return nil
+	})
 }
 
-// plot builds the gonum plot.
-func (c LineChart) plot() (*plot.Plot, error) {
+// plot builds the gonum plot; it also returns the drawn segments and the
+// number of legend entries.
+func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err error) {
 	if len(c.Series) == 0 {
-		return nil, fmt.Errorf("plots: line chart %q has no series", c.Title)
+		return nil, nil, 0, fmt.Errorf("plots: line chart %q has no series", c.Title)
 	}
-	p := newPlot(c.Title, c.XLabel, c.YLabel)
+	p = newPlot(c.Title, c.XLabel, c.YLabel)
+	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{}, niceTicks{}
 	p.Add(lightGrid())
 	ok := func(x, y float64) bool {
 		return finite(x) && finite(y) && (!c.LogX || x > 0) && (!c.LogY || y > 0)
@@ -76,7 +99,7 @@ func (c LineChart) plot() (*plot.Plot, error) {
 	points := 0
 	for i, s := range c.Series {
 		if len(s.X) != len(s.Y) {
-			return nil, fmt.Errorf("plots: line chart %q: series %q has %d x values and %d y values", c.Title, s.Name, len(s.X), len(s.Y))
+			return nil, nil, 0, fmt.Errorf("plots: line chart %q: series %q has %d x values and %d y values", c.Title, s.Name, len(s.X), len(s.Y))
 		}
 		sty := draw.LineStyle{Color: seriesColor(i), Width: vg.Points(1.75)}
 		if s.Dashed {
@@ -102,6 +125,7 @@ func (c LineChart) plot() (*plot.Plot, error) {
 				thumb = l // prefer a line over a dot in the legend
 			}
 			points += len(seg)
+			segs = append(segs, seg)
 			seg = nil
 		}
 		for j := range s.X {
@@ -114,10 +138,11 @@ func (c LineChart) plot() (*plot.Plot, error) {
 		flush()
 		if s.Name != "" && thumb != nil {
 			p.Legend.Add(s.Name, thumb)
+			entries++
 		}
 	}
 	if points == 0 {
-		return nil, fmt.Errorf("plots: line chart %q has no finite points to draw", c.Title)
+		return nil, nil, 0, fmt.Errorf("plots: line chart %q has no finite points to draw", c.Title)
 	}
 	for _, v := range c.VLines {
 		if finite(v.X) && (!c.LogX || v.X > 0) {
@@ -137,16 +162,7 @@ func (c LineChart) plot() (*plot.Plot, error) {
 	if c.LogY {
 		logAxis(&p.Y)
 	}
-	p.Legend.Top = !c.LegendBottom
-	p.Legend.Left = c.LegendLeft
-	p.Legend.XOffs, p.Legend.YOffs = vg.Points(-6), vg.Points(-6)
-	if c.LegendLeft {
-		p.Legend.XOffs = vg.Points(6)
-	}
-	if c.LegendBottom {
-		p.Legend.YOffs = vg.Points(6)
-	}
-	return p, nil
+	return p, segs, entries, nil
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

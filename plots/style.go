@@ -85,6 +85,7 @@ func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p.Y.Label.Text = ylabel
 	p.Legend.TextStyle.Font = font.From(sans, tickSize)
 	p.Legend.ThumbnailWidth = vg.Points(22)
+	p.Legend.Padding = vg.Points(2)
 	return p
 }
 
@@ -140,4 +141,17 @@ func saveFigure(path string, write func(io.Writer, string) error) error {
 		return fmt.Errorf("plots: cannot save %s: unknown extension %q, want .png, .svg or .pdf", path, filepath.Ext(path))
 	}
 	return report.WriteFileAtomic(path, func(w io.Writer) error { return write(w, format) })
+}
+
+// Figure is any figure of this package: Heatmap, LineChart, BarChart.
+type Figure interface {
+	Save(path string) error
+	Render(w io.Writer, format string) error
+}
+
+// PNG adapts a figure to report.Output.WriteFile:
+//
+//	out.WriteFile("heads.png", plots.PNG(fig))
+func PNG(f Figure) func(io.Writer) error {
+	return func(w io.Writer) error { return f.Render(w, "png") }
 }

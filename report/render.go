@@ -13,8 +13,9 @@ import (
 
 // Render writes the table for a terminal: the title on its own line, a boxed
 // table whose header carries units ("loss (nats)"), numeric columns right
-// aligned at four significant digits (or Column.Format), and the caption
-// under it.
+// aligned with one format per column (Column.Format, or enough fixed
+// decimals for four significant digits so decimal points line up), and the
+// caption under it.
 func (t *Table) Render(w io.Writer) error {
 	if t.Title != "" {
 		if _, err := fmt.Fprintln(w, t.Title); err != nil {

@@ -2,6 +2,7 @@ package safetensors
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,7 @@ import (
 	"math"
 	"math/bits"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -90,14 +91,14 @@ func Parse(data []byte) (*File, error) {
 	if !utf8.Valid(header) {
 		return nil, errf("header is not valid UTF-8")
 	}
-	var whole json.RawMessage
-	if err := json.Unmarshal(header, &whole); err != nil {
+	if !json.Valid(header) {
+		err := json.Unmarshal(header, new(json.RawMessage)) // for the reason
 		return nil, errf("header is not valid JSON: %v", err)
 	}
-	if k := jsonKind(whole); k != "object" {
+	if k := jsonKind(header); k != "object" {
 		return nil, errf("header is a JSON %s, want an object mapping tensor names to descriptions", k)
 	}
-	fields, dup := objectFields(whole)
+	fields, dup := objectFields(header)
 	if dup != "" {
 		return nil, errf("header has the key %q twice; keys must be unique", dup)
 	}
@@ -121,27 +122,22 @@ func Parse(data []byte) (*File, error) {
 	}
 
 	// File order; ties (empty tensors) keep header order.
-	sort.SliceStable(f.Tensors, func(i, j int) bool {
-		a, b := f.Tensors[i], f.Tensors[j]
-		if a.begin != b.begin {
-			return a.begin < b.begin
-		}
-		return a.end < b.end
+	slices.SortStableFunc(f.Tensors, func(a, b *Tensor) int {
+		return cmp.Or(cmp.Compare(a.begin, b.begin), cmp.Compare(a.end, b.end))
 	})
-	// Sorted by begin, a tensor overlaps an earlier one exactly when it
-	// starts before the largest end seen so far. Empty tensors own no bytes.
-	var last *Tensor
+	// Sorted by begin, with no overlap so far, a tensor overlaps an earlier
+	// one exactly when it starts before the previous non-empty tensor ends.
+	// Empty tensors own no bytes.
+	var prev *Tensor
 	for _, t := range f.Tensors {
 		if t.begin == t.end {
 			continue
 		}
-		if last != nil && t.begin < last.end {
+		if prev != nil && t.begin < prev.end {
 			return nil, errf("tensors %q (bytes %d to %d) and %q (bytes %d to %d) overlap; each byte of the buffer must belong to one tensor at most",
-				last.Name, last.begin, last.end, t.Name, t.begin, t.end)
+				prev.Name, prev.begin, prev.end, t.Name, t.begin, t.end)
 		}
-		if last == nil || t.end > last.end {
-			last = t
-		}
+		prev = t
 	}
 	return f, nil
 }
@@ -353,8 +349,12 @@ func intArray(v json.RawMessage) (vals []uint64, neg string, ok bool) {
 // clip shortens a JSON value for an error message.
 func clip(v json.RawMessage) string {
 	s := string(bytes.TrimSpace(v))
-	if len(s) > 60 {
-		s = s[:57] + "..."
+	if len(s) <= 60 {
+		return s
 	}
-	return s
+	cut := 57
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }

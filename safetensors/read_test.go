@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // build assembles a file from a header and a data buffer.
@@ -312,5 +313,17 @@ func TestConversions(t *testing.T) {
 	want := `safetensors: tensor "ids" element 0 is 18446744073709551615, which does not fit in an int64`
 	if _, err := big.Int64(); err == nil || err.Error() != want {
 		t.Errorf("Int64 of MaxUint64 error %v, want %q", err, want)
+	}
+}
+
+func TestClipKeepsRunes(t *testing.T) {
+	t.Parallel()
+	long := "[" + strings.Repeat("é", 40) + "]"
+	got := clip([]byte(long))
+	if !utf8.ValidString(got) || !strings.HasSuffix(got, "...") || len(got) > 60 {
+		t.Errorf("clip(%q) = %q, want valid UTF-8 of at most 60 bytes ending in ...", long, got)
+	}
+	if got := clip([]byte(" [1, 2] ")); got != "[1, 2]" {
+		t.Errorf("clip = %q, want [1, 2]", got)
 	}
 }

@@ -36,10 +36,10 @@ func packT(dst, b *float32, ldb, k, n int, mask uint32)
 const (
 	// kc is the depth of one pass over C. Splitting k keeps each element's
 	// summation order: a later pass starts its accumulators from C.
-	kc = 256
+	kc = 128
 	// panelFloats bounds a packed [kb, nc] panel of B so that it stays in
 	// L1 (48 KiB here) while every 4-row block of A streams past it.
-	panelFloats = 8192
+	panelFloats = 12288
 )
 
 // packPool holds the packed-B scratch: *[]float32 of at least kc*n.

@@ -1,0 +1,17 @@
+// Package attention holds attnlab's attention rules: how one head turns its
+// queries and keys into an attention pattern. Each rule has a plain
+// reference form that tests compare the fast form against, and a backward
+// pass checked against finite differences.
+//
+// A Rule works on one sequence and one head at a time. The model computes
+// q, k, v, calls Forward for the pattern, then z = pattern·v itself; in the
+// backward pass it computes dpattern = dz·vᵀ and calls Backward for dq, dk.
+// So adding a rule (softmax1, sigmoid, a sliding window, linear attention in
+// its masked quadratic form) means adding a type here and registering its
+// name in New: the model code does not change.
+//
+// Shape legend: T positions, E d_head. Matrices are row-major; q, k and the
+// gradients dq, dk are [T, E] views with a row stride (ld) because the model
+// keeps every head of q, k and v in one buffer. Patterns are [T, T] dense,
+// query × key, zero above the diagonal (causal).
+package attention

@@ -1,0 +1,298 @@
+package plots
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// near reports whether two colours differ by at most tol in every channel.
+func near(a, b color.RGBA, tol int) bool {
+	d := func(x, y uint8) bool { return math.Abs(float64(x)-float64(y)) <= float64(tol) }
+	return d(a.R, b.R) && d(a.G, b.G) && d(a.B, b.B)
+}
+
+func TestViridis(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		t    float64
+		want color.RGBA
+	}{
+		{0, color.RGBA{0x44, 0x01, 0x54, 0xFF}},
+		{1, color.RGBA{0xFD, 0xE7, 0x25, 0xFF}},
+		{-3, color.RGBA{0x44, 0x01, 0x54, 0xFF}}, // clamped
+		{7, color.RGBA{0xFD, 0xE7, 0x25, 0xFF}},
+		{0.5, color.RGBA{0x21, 0x91, 0x8C, 0xFF}}, // matplotlib viridis(0.5) = #21918C
+	} {
+		if got := Viridis(c.t); !near(got, c.want, 3) {
+			t.Errorf("Viridis(%v) = %v, want %v", c.t, got, c.want)
+		}
+	}
+	prev := -1.0
+	for i := 0; i <= 200; i++ {
+		l := luminance(Viridis(float64(i) / 200))
+		if l <= prev {
+			t.Fatalf("viridis luminance not increasing at t=%v: %v after %v", float64(i)/200, l, prev)
+		}
+		prev = l
+	}
+}
+
+func TestDiverging(t *testing.T) {
+	t.Parallel()
+	if c := Diverging(0); c.R < 0xF0 || c.G < 0xF0 || c.B < 0xF0 {
+		t.Errorf("Diverging(0) = %v, want near white", c)
+	}
+	if c := Diverging(-1); !(c.B > c.R+60) {
+		t.Errorf("Diverging(-1) = %v, want blue", c)
+	}
+	if c := Diverging(1); !(c.R > c.B+60) {
+		t.Errorf("Diverging(1) = %v, want red", c)
+	}
+	// Lightness falls away from zero on both sides.
+	for _, s := range []float64{-1, 1} {
+		prev := 2.0
+		for i := 0; i <= 100; i++ {
+			l := luminance(Diverging(s * float64(i) / 100))
+			if l > prev+1e-9 {
+				t.Fatalf("Diverging luminance rises at %v", s*float64(i)/100)
+			}
+			prev = l
+		}
+	}
+}
+
+func TestHeadLabel(t *testing.T) {
+	t.Parallel()
+	if got := HeadLabel(1, 3); got != "L1H3" {
+		t.Errorf("HeadLabel(1, 3) = %q", got)
+	}
+}
+
+func TestLabelTicks(t *testing.T) {
+	t.Parallel()
+	ticks := labelTicks([]string{"L0", "L1", "L2"}, 3, true)
+	if len(ticks) != 3 || ticks[0].Label != "L0" || ticks[0].Value != 2 || ticks[2].Value != 0 {
+		t.Errorf("flipped row ticks = %v, want L0 at the top (value 2)", ticks)
+	}
+	for _, c := range []struct{ n, stride int }{{40, 1}, {41, 5}, {100, 5}, {256, 20}, {2048, 200}} {
+		ticks := labelTicks(nil, c.n, false)
+		if len(ticks) > 20 && c.n > MaxTickLabels || ticks[1].Value != float64(c.stride) {
+			t.Errorf("n=%d: %d ticks, second at %v; want stride %d, at most 20", c.n, len(ticks), ticks[1].Value, c.stride)
+		}
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{0, 1, "0 0.2 0.4 0.6 0.8 1.0"},
+		{-0.89, 0.89, "-0.5 0 0.5"},
+		{0, 10000, "0 2000 4000 6000 8000 10000"},
+		{-0.7, 0.1, "-0.6 -0.4 -0.2 0"},
+	} {
+		var got []string
+		for _, tk := range (niceTicks{}).Ticks(c.lo, c.hi) {
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("niceTicks(%v, %v) = %v, want %s", c.lo, c.hi, got, c.want)
+		}
+	}
+}
+
+func TestLogTicks(t *testing.T) {
+	t.Parallel()
+	var got []string
+	for _, tk := range (logTicks{}).Ticks(16, 16384) {
+		if tk.Label != "" {
+			got = append(got, tk.Label)
+		}
+	}
+	if strings.Join(got, " ") != "100 1000 10000" {
+		t.Errorf("log ticks 16..16384 = %v", got)
+	}
+	got = nil
+	for _, tk := range (logTicks{}).Ticks(1.5e-6, 9e-6) { // less than a decade
+		if tk.Label != "" {
+			got = append(got, tk.Label)
+		}
+	}
+	if strings.Join(got, " ") != "2e-6 5e-6" {
+		t.Errorf("log ticks 1.5e-6..9e-6 = %v", got)
+	}
+}
+
+// decodePNG renders fig as PNG and decodes it.
+func decodePNG(t *testing.T, fig interface{ Save(string) error }) image.Image {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "fig.png")
+	if err := fig.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// colours returns the set of distinct colours and the fraction of non-white
+// pixels.
+func colours(img image.Image) (map[color.RGBA]bool, float64) {
+	set := map[color.RGBA]bool{}
+	b := img.Bounds()
+	nonWhite := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			set[c] = true
+			if c != (color.RGBA{0xFF, 0xFF, 0xFF, 0xFF}) {
+				nonWhite++
+			}
+		}
+	}
+	return set, float64(nonWhite) / float64(b.Dx()*b.Dy())
+}
+
+func TestFiguresRender(t *testing.T) {
+	t.Parallel()
+	for name, fig := range demoFigures() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			img := decodePNG(t, fig)
+			w, h := 975, 675
+			if hm, ok := fig.(Heatmap); ok && hm.Height > 0 {
+				h = int(hm.Height*DPI + 0.5)
+			}
+			if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+				t.Errorf("size %dx%d, want %dx%d", b.Dx(), b.Dy(), w, h)
+			}
+			set, frac := colours(img)
+			if len(set) < 50 || frac < 0.02 {
+				t.Errorf("looks blank: %d distinct colours, %.1f%% non-white", len(set), 100*frac)
+			}
+		})
+	}
+}
+
+// TestHeatmapColourBar checks that a heatmap shows both ends of its colour
+// map: the cells hold only the extreme values, and the bar the whole range.
+func TestHeatmapColourBar(t *testing.T) {
+	t.Parallel()
+	for _, div := range []bool{false, true} {
+		lo, hi := Viridis(0), Viridis(1)
+		if div {
+			lo, hi = Diverging(-1), Diverging(1)
+		}
+		img := decodePNG(t, Heatmap{Title: "t", ValueLabel: "v", Rows: 2, Cols: 2, Values: []float64{-1, 1, 1, -1}, Diverging: div})
+		set, _ := colours(img)
+		for _, want := range []color.RGBA{lo, hi} {
+			found := false
+			for c := range set {
+				found = found || near(c, want, 2)
+			}
+			if !found {
+				t.Errorf("diverging=%v: no pixel of colour %v", div, want)
+			}
+		}
+		// The middle of the map appears only in the colour bar.
+		mid := Viridis(0.5)
+		if div {
+			mid = Diverging(0)
+		}
+		found := false
+		for c := range set {
+			found = found || near(c, mid, 4)
+		}
+		if !found {
+			t.Errorf("diverging=%v: colour bar lacks the middle colour %v", div, mid)
+		}
+	}
+}
+
+// TestHeatmapRowOrder checks that row 0 is drawn at the top.
+func TestHeatmapRowOrder(t *testing.T) {
+	t.Parallel()
+	img := decodePNG(t, Heatmap{Rows: 2, Cols: 1, Values: []float64{1, 0}, Min: ptr(0.0), Max: ptr(1.0)})
+	b := img.Bounds()
+	// Scan the column at 40% of the width (inside the cells) from the top.
+	x := b.Min.X + b.Dx()*4/10
+	var first color.RGBA
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+		if near(c, Viridis(1), 2) || near(c, Viridis(0), 2) {
+			first = c
+			break
+		}
+	}
+	if !near(first, Viridis(1), 2) {
+		t.Errorf("top cell colour %v, want row 0's value 1 (%v)", first, Viridis(1))
+	}
+}
+
+func TestFormats(t *testing.T) {
+	t.Parallel()
+	fig := LineChart{Title: "t", Series: []Series{{Name: "a", X: []float64{0, 1}, Y: []float64{1, 2}}}}
+	for format, magic := range map[string]string{"png": "\x89PNG", "svg": "<?xml", "pdf": "%PDF"} {
+		var buf bytes.Buffer
+		if err := fig.Render(&buf, format); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if !strings.HasPrefix(buf.String(), magic) {
+			t.Errorf("%s output starts %q", format, buf.String()[:min(8, buf.Len())])
+		}
+	}
+	if err := fig.Render(&bytes.Buffer{}, "gif"); err == nil || !strings.HasPrefix(err.Error(), "plots: ") {
+		t.Errorf("gif: err = %v", err)
+	}
+	if err := fig.Save(filepath.Join(t.TempDir(), "x.jpg")); err == nil {
+		t.Error("Save .jpg: no error")
+	}
+}
+
+func TestInvalidFigures(t *testing.T) {
+	t.Parallel()
+	errs := map[string]error{
+		"values":    Heatmap{Rows: 2, Cols: 2, Values: []float64{1}}.Render(&bytes.Buffer{}, "png"),
+		"rowlabels": Heatmap{Rows: 1, Cols: 1, Values: []float64{1}, RowLabels: []string{"a", "b"}}.Render(&bytes.Buffer{}, "png"),
+		"limits":    Heatmap{Rows: 1, Cols: 1, Values: []float64{1}, Min: ptr(1.0), Max: ptr(0.0)}.Render(&bytes.Buffer{}, "png"),
+		"noseries":  LineChart{}.Render(&bytes.Buffer{}, "png"),
+		"xy":        LineChart{Series: []Series{{X: []float64{1}, Y: nil}}}.Render(&bytes.Buffer{}, "png"),
+		"logzero":   LineChart{LogY: true, Series: []Series{{X: []float64{1, 2}, Y: []float64{0, -1}}}}.Render(&bytes.Buffer{}, "png"),
+		"barlabels": BarChart{Labels: []string{"a"}, Groups: []BarGroup{{Values: []float64{1, 2}}}}.Render(&bytes.Buffer{}, "png"),
+		"emptybars": BarChart{}.Render(&bytes.Buffer{}, "png"),
+	}
+	for name, err := range errs {
+		if err == nil || !strings.HasPrefix(err.Error(), "plots: ") {
+			t.Errorf("%s: err = %v, want a plots: error", name, err)
+		}
+	}
+}
+
+// TestLineChartGaps checks that NaN points and non-positive points on a log
+// axis are skipped rather than failing.
+func TestLineChartGaps(t *testing.T) {
+	t.Parallel()
+	c := LineChart{LogX: true, LogY: true, Series: []Series{{Name: "a", X: []float64{0, 1, 2, 3, 4}, Y: []float64{1, math.NaN(), 2, 3, -1}}},
+		VLines: []VLine{{X: 2, Label: "x"}}, HLines: []HLine{{Y: 0}}}
+	if err := c.Render(&bytes.Buffer{}, "png"); err != nil {
+		t.Fatal(err)
+	}
+}

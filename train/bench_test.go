@@ -1,0 +1,49 @@
+package train
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/tasks"
+)
+
+// refCfg is the reference configuration: 2 layers, attention-only,
+// d_model 64, 4 heads, d_vocab 64, n_ctx 65.
+var refCfg = model.Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: 65, AttnOnly: true,
+	NormalizationType: "LN", PositionalEmbeddingType: "standard", Seed: 1}
+
+// flopsPerToken counts multiply-adds ×2 of one forward+backward (backward is
+// twice the forward's matmuls) for attention-only models, with causal
+// attention counted over the full T×T product the kernels compute.
+func flopsPerToken(c model.Config, T int) float64 {
+	D, HE, V := float64(c.DModel), float64(c.NHeads*c.DHead), float64(c.DVocab)
+	perLayer := 2*D*3*HE + 2*HE*D + 2*2*float64(T)*HE // qkv, out, scores + pattern·v
+	return 3 * (float64(c.NLayers)*perLayer + 2*D*V)
+}
+
+func benchStep(b *testing.B, cfg model.Config, batch, shards int) {
+	m, err := model.NewInit[float32](cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	task, _ := tasks.NewInduction(tasks.DefaultInductionConfig())
+	tr, err := New(m, task, Options{Steps: 1 << 30, Batch: batch, SeqLen: cfg.NCtx, Shards: shards})
+	if err != nil {
+		b.Fatal(err)
+	}
+	batchData := task.Sample(rand.New(rand.NewPCG(1, 2)), batch, cfg.NCtx)
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := tr.step(batchData); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tokens := float64(batch*cfg.NCtx) * float64(b.N)
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(tokens/sec, "tokens/s")
+	b.ReportMetric(tokens*flopsPerToken(m.Config, cfg.NCtx)/sec/1e9, "GFLOP/s")
+}
+
+func BenchmarkTrainStepRef(b *testing.B)        { benchStep(b, refCfg, 32, 2) }
+func BenchmarkTrainStepRefOneShard(b *testing.B) { benchStep(b, refCfg, 32, 1) }
