@@ -26,6 +26,11 @@ type Rule[F Float] interface {
 func constructors[F Float]() map[string]func() Rule[F] {
 	return map[string]func() Rule[F]{
 		"softmax": func() Rule[F] { return Softmax[F]{} },
+		// attention sinks (issue 5)
+		"softmax1":     func() Rule[F] { return Softmax1[F]{} },
+		"learned-sink": func() Rule[F] { return LearnedSink[F]{} },
+		"sigmoid":      func() Rule[F] { return Sigmoid[F]{} },
+		"linear:elu":   linearRule[F]("elu"), "linear:relu": linearRule[F]("relu"), "linear:favor": linearRule[F]("favor"), "linear:taylor": linearRule[F]("taylor"), "linear:identity": linearRule[F]("identity"), // issue 6
 	}
 }
 

@@ -2,34 +2,56 @@ package attention
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/attnlab/attnlab/internal/gemm"
+	"github.com/attnlab/attnlab/internal/vecmath"
 )
 
 // Softmax is TransformerLens's attention:
 //
 //	scores = q·kᵀ / sqrt(E), scores[i,j] = −Inf for j > i
 //	pattern = softmax(scores) over keys
+//
+// In float32 the rows go through vecmath.SoftmaxCausal (vectorised exp,
+// float32 statistics, max 1 ulp per exp) and the products skip the
+// masked triangle (gemm.MatMulTri); float64 keeps the plain loops below,
+// which the float32 path is tested against.
 type Softmax[F Float] struct{}
 
 func (Softmax[F]) Name() string { return "softmax" }
 
 func (Softmax[F]) Forward(pattern, scores []F, q, k []F, ld, T, E int) {
-	gemm.MatMul(false, true, T, T, E, q, ld, k, ld, pattern, T, false)
+	// Only the causal triangle j ≤ i is computed (to within 8 rows).
+	gemm.MatMulTri(gemm.LowerC, false, true, T, T, E, q, ld, k, ld, pattern, T, false)
 	scale := 1 / math.Sqrt(float64(E))
+	if scores != nil {
+		for i := range T {
+			srow := scores[i*T : (i+1)*T]
+			for j := 0; j <= i; j++ {
+				srow[j] = F(float64(pattern[i*T+j]) * scale)
+			}
+			for j := i + 1; j < T; j++ {
+				srow[j] = F(math.Inf(-1))
+			}
+		}
+	}
+	if p, ok := asF32(pattern); ok {
+		vecmath.SoftmaxCausal(p, T, float32(scale))
+		return
+	}
+	softmaxRows(pattern, T, scale)
+}
+
+// softmaxRows is the plain causal softmax of Forward over the raw products
+// q·kᵀ in pattern [T, T], statistics in float64.
+func softmaxRows[F Float](pattern []F, T int, scale float64) {
 	for i := range T {
 		row := pattern[i*T : (i+1)*T]
 		mx := math.Inf(-1)
 		for j := 0; j <= i; j++ {
 			row[j] = F(float64(row[j]) * scale)
 			mx = max(mx, float64(row[j]))
-		}
-		if scores != nil {
-			srow := scores[i*T : (i+1)*T]
-			copy(srow[:i+1], row[:i+1])
-			for j := i + 1; j < T; j++ {
-				srow[j] = F(math.Inf(-1))
-			}
 		}
 		sum := 0.0
 		for j := 0; j <= i; j++ {
@@ -51,6 +73,20 @@ func (Softmax[F]) Forward(pattern, scores []F, q, k []F, ld, T, E int) {
 //	dq += dscores·k, dk += dscoresᵀ·q
 func (Softmax[F]) Backward(dq, dk []F, ldd int, dpattern, pattern, q, k []F, ld, T, E int) {
 	scale := 1 / math.Sqrt(float64(E))
+	if d, ok := asF32(dpattern); ok {
+		p, _ := asF32(pattern)
+		vecmath.SoftmaxCausalBackward(d, p, T, float32(scale))
+	} else {
+		softmaxBackRows(dpattern, pattern, T, scale)
+	}
+	// dscores is lower triangular: dq's rows sum over keys j ≤ i, dk's
+	// over queries i ≥ j.
+	gemm.MatMulTri(gemm.LowerA, false, false, T, E, T, dpattern, T, k, ld, dq, ldd, true)
+	gemm.MatMulTri(gemm.UpperA, true, false, T, E, T, dpattern, T, q, ld, dk, ldd, true)
+}
+
+// softmaxBackRows is the plain loop of Backward's first line, in float64.
+func softmaxBackRows[F Float](dpattern, pattern []F, T int, scale float64) {
 	for i := range T {
 		p, d := pattern[i*T:(i+1)*T], dpattern[i*T:(i+1)*T]
 		dot := 0.0
@@ -62,6 +98,12 @@ func (Softmax[F]) Backward(dq, dk []F, ldd int, dpattern, pattern, q, k []F, ld,
 		}
 		clear(d[i+1:])
 	}
-	gemm.MatMul(false, false, T, E, T, dpattern, T, k, ld, dq, ldd, true)
-	gemm.MatMul(true, false, T, E, T, dpattern, T, q, ld, dk, ldd, true)
+}
+
+// asF32 reinterprets s as []float32 when F's underlying type is float32.
+func asF32[F Float](s []F) ([]float32, bool) {
+	if unsafe.Sizeof(F(0)) != 4 {
+		return nil, false
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), true
 }

@@ -79,7 +79,7 @@ func (w *Workspace[F]) Backward() {
 				gemm.MatMul(false, true, T, T, E, w.dz[zo:], HE, v[vo:], 3*HE, w.dpattern, T, false)
 				gemm.MatMul(true, false, T, E, T, pat, T, w.dz[zo:], HE, dv[vo:], 3*HE, true)
 				qo := b*T*ld + hd*E
-				m.attn[l].Backward(dq[vo:], dk[vo:], 3*HE, w.dpattern, pat, q[qo:], k[qo:], ld, T, E)
+				w.attnBackward(l, hd, dq[vo:], dk[vo:], 3*HE, w.dpattern, pat, q[qo:], k[qo:], ld, T, E)
 			}
 		}
 		if m.rot != nil {

@@ -132,7 +132,7 @@ func (w *Workspace[F]) forward(r *run[F]) {
 				if scores != nil {
 					s = scores[o : o+T*T]
 				}
-				m.attn[l].Forward(la.pattern[o:o+T*T], s, q[b*T*ld+hd*E:], k[b*T*ld+hd*E:], ld, T, E)
+				m.attnForward(l, hd, la.pattern[o:o+T*T], s, q[b*T*ld+hd*E:], k[b*T*ld+hd*E:], ld, T, E)
 			}
 		}
 		if r != nil {

@@ -10,7 +10,8 @@ import (
 // TestGradientsFiniteDifference checks every parameter gradient of the
 // float64 engine against central finite differences, on configurations that
 // between them exercise every op: attention-only without LayerNorm, LN with a
-// gelu_new MLP, rotary with relu, LNPre with exact gelu and no positions.
+// gelu_new MLP, rotary with relu, LNPre with exact gelu and no positions,
+// and the sink rules (learned-sink with its k_sink, softmax1, sigmoid).
 // Each tensor is checked on up to 12 random entries (all of a small one);
 // max relative error ≤ 1e-4 in float64.
 func TestGradientsFiniteDifference(t *testing.T) {
@@ -20,6 +21,8 @@ func TestGradientsFiniteDifference(t *testing.T) {
 			ActFn: "gelu_new", NormalizationType: "LN", PositionalEmbeddingType: "standard"},
 		"rotary_relu": {NLayers: 2, DModel: 8, NHeads: 2, DHead: 4, DMLP: 12, DVocab: 11, NCtx: 7,
 			ActFn: "relu", NormalizationType: "LN", PositionalEmbeddingType: "rotary"},
+		"rotary_sinks": {NLayers: 3, DModel: 8, NHeads: 2, DHead: 4, DVocab: 11, NCtx: 7, AttnOnly: true,
+			NormalizationType: "LN", PositionalEmbeddingType: "rotary", Attention: []string{"learned-sink", "softmax1", "sigmoid"}},
 		"LNPre_gelu_nope": {NLayers: 1, DModel: 8, NHeads: 2, DHead: 4, DMLP: 12, DVocab: 11, NCtx: 7,
 			ActFn: "gelu", NormalizationType: "LNPre", PositionalEmbeddingType: "none"},
 	}

@@ -70,7 +70,7 @@ func FromSafetensors[F Float](f *safetensors.File, cfgJSON []byte) (*Transformer
 	}
 	meta := map[string]string{}
 	for k, v := range f.Metadata {
-		if strings.HasPrefix(k, metaPrefix) && k != metaAttention {
+		if strings.HasPrefix(k, metaPrefix) && k != metaAttention && k != metaPrefix+"checkpoint" {
 			meta[strings.TrimPrefix(k, metaPrefix)] = v
 		}
 	}

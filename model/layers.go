@@ -2,8 +2,10 @@ package model
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/attnlab/attnlab/internal/gemm"
+	"github.com/attnlab/attnlab/internal/vecmath"
 )
 
 // Each op below is a pair: xForward fills its outputs (and the cache the
@@ -49,7 +51,18 @@ func encoderBackward[F Float](dwte, dwpe []F, dout []F, tokens []int32, B, T, D 
 
 // layerNormForward: out = (x - mean) * rstd * w + b, rstd = 1/sqrt(var + eps),
 // statistics in float64; w and b are nil for LNPre (normalise only).
+//
+// In float32 with weights it runs vecmath.LayerNormRow (float32 statistics
+// with a corrected mean, within 2e-6 relative of this loop).
 func layerNormForward[F Float](out, mean, rstd, x, w, b []F, N, D int) {
+	if o32, ok := asF32(out); ok && w != nil {
+		x32, w32, b32 := f32(x), f32(w), f32(b)
+		for n := range N {
+			m, s := vecmath.LayerNormRow(o32[n*D:(n+1)*D], x32[n*D:(n+1)*D], w32, b32, LNEps)
+			mean[n], rstd[n] = F(m), F(s)
+		}
+		return
+	}
 	for n := range N {
 		xi := x[n*D : (n+1)*D]
 		m := 0.0
@@ -81,7 +94,17 @@ func layerNormForward[F Float](out, mean, rstd, x, w, b []F, N, D int) {
 //	dnorm = dout*w
 //	dx += rstd * (dnorm - mean(dnorm) - norm*mean(dnorm*norm))
 //	dw += dout*norm, db += dout
+//
+// In float32 with weights it runs vecmath.LayerNormRowBackward.
 func layerNormBackward[F Float](dx, dw, db, dout, x, mean, rstd, w []F, N, D int) {
+	if dx32, ok := asF32(dx); ok && w != nil {
+		dw32, db32, do32, x32, w32 := f32(dw), f32(db), f32(dout), f32(x), f32(w)
+		for n := range N {
+			r := n * D
+			vecmath.LayerNormRowBackward(dx32[r:r+D], dw32, db32, do32[r:r+D], x32[r:r+D], w32, float32(mean[n]), float32(rstd[n]))
+		}
+		return
+	}
 	for n := range N {
 		xi, do, dxi := x[n*D:(n+1)*D], dout[n*D:(n+1)*D], dx[n*D:(n+1)*D]
 		m, s := float64(mean[n]), float64(rstd[n])
@@ -113,6 +136,13 @@ func layerNormBackward[F Float](dx, dw, db, dout, x, mean, rstd, w []F, N, D int
 // matmulForward: out[N,Dout] = inp[N,Din]·w[Din,Dout] + bias.
 func matmulForward[F Float](out, inp, w, bias []F, N, Din, Dout int) {
 	gemm.MatMul(false, false, N, Dout, Din, inp, Din, w, Dout, out, Dout, false)
+	if o32, ok := asF32(out); ok && bias != nil {
+		b32 := f32(bias)
+		for n := range N {
+			vecmath.Add(o32[n*Dout:(n+1)*Dout], b32) // the loop below, vectorised
+		}
+		return
+	}
 	if bias != nil {
 		for n := range N {
 			o := out[n*Dout : (n+1)*Dout]
@@ -131,6 +161,13 @@ func matmulBackward[F Float](dinp, dw, dbias, dout, inp, w []F, N, Din, Dout int
 		gemm.MatMul(false, true, N, Din, Dout, dout, Dout, w, Dout, dinp, Din, true)
 	}
 	gemm.MatMul(true, false, Din, Dout, N, inp, Din, dout, Dout, dw, Dout, true)
+	if db32, ok := asF32(dbias); ok && dbias != nil {
+		d32 := f32(dout)
+		for n := range N {
+			vecmath.Add(db32, d32[n*Dout:(n+1)*Dout]) // the loop below, vectorised
+		}
+		return
+	}
 	if dbias != nil {
 		for n := range N {
 			d := dout[n*Dout : (n+1)*Dout]
@@ -279,15 +316,40 @@ func (r *rotary[F]) backward(dx []F, ldx int, dout []F, ldo, B, T, H, E int, acc
 
 // crossEntropyForward computes, per position, probs = softmax(logits) in
 // place over logits and loss = -log probs[target] (0 where target < 0).
-// It returns Σ mask·loss and Σ mask.
+// It returns Σ mask·loss and Σ mask. In float32 the rows go through
+// vecmath.SoftmaxRow (float32 statistics); the loss is still taken in
+// float64 from its max and sum.
 func crossEntropyForward[F Float](losses []float32, logits []F, targets []int32, mask []float32, N, V int) (sum, count float64) {
+	l32, fast := asF32(logits)
 	for n := range N {
 		row := logits[n*V : (n+1)*V]
+		tg := targets[n]
+		if fast {
+			// Vectorised softmax, float32 statistics (sum within 1e-6
+			// relative): loss = log Σ e^(v−mx) − (v[target] − mx).
+			var lt float32
+			if tg >= 0 {
+				lt = l32[n*V+int(tg)]
+			}
+			mx, z := vecmath.SoftmaxRow(l32[n*V:(n+1)*V], V, 1)
+			if tg < 0 {
+				losses[n] = 0
+				continue
+			}
+			l := math.Log(float64(z)) - (float64(lt) - float64(mx))
+			losses[n] = float32(l)
+			w := 1.0
+			if mask != nil {
+				w = float64(mask[n])
+			}
+			sum += w * l
+			count += w
+			continue
+		}
 		mx := float64(row[0])
 		for _, v := range row {
 			mx = max(mx, float64(v))
 		}
-		tg := targets[n]
 		var lt float64
 		if tg >= 0 {
 			lt = float64(row[tg]) - mx
@@ -336,4 +398,19 @@ func crossEntropyBackward[F Float](probs []F, targets []int32, mask []float32, N
 			row[j] *= s
 		}
 	}
+}
+
+// asF32 reinterprets s as []float32 when F's underlying type is float32 (the
+// engine's fast paths); float64 keeps the plain loops.
+func asF32[F Float](s []F) ([]float32, bool) {
+	if unsafe.Sizeof(F(0)) != 4 {
+		return nil, false
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), true
+}
+
+// f32 is asF32 for a slice known to be float32.
+func f32[F Float](s []F) []float32 {
+	v, _ := asF32(s)
+	return v
 }

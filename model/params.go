@@ -17,6 +17,7 @@ type Block[F Float] struct {
 	WO         []F // [H, E, D]
 	BQ, BK, BV []F // [H, E]
 	BO         []F // [D]
+	AttnP      []F // [H, P] the rule's per-head parameters (attention.HeadParams only, e.g. k_sink)
 	Ln2W, Ln2B []F // [D] ("LN" with MLP only)
 	WIn        []F // [D, M]
 	BIn        []F // [M]
@@ -143,6 +144,9 @@ func paramSpecs[F Float](c Config) []spec[F] {
 		add(pre+"attn.b_K", false, b(func(b *Block[F]) *[]F { return &b.BK }), H, E)
 		add(pre+"attn.b_V", false, b(func(b *Block[F]) *[]F { return &b.BV }), H, E)
 		add(pre+"attn.b_O", false, b(func(b *Block[F]) *[]F { return &b.BO }), D)
+		if hp, ok := headParams[F](c.AttentionKind(l)); ok {
+			add(pre+"attn."+hp.ParamName(), false, b(func(b *Block[F]) *[]F { return &b.AttnP }), H, hp.ParamSize(E))
+		}
 		if c.HasLNWeights() {
 			add(pre+"ln1.w", false, b(func(b *Block[F]) *[]F { return &b.Ln1W }), D)
 			add(pre+"ln1.b", false, b(func(b *Block[F]) *[]F { return &b.Ln1B }), D)

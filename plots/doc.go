@@ -5,7 +5,7 @@
 //
 // A figure is a plain struct describing what to draw. Save writes it to a
 // file, choosing the format from the extension (.png, .svg or .pdf), through
-// an atomic write; WriteTo writes it to any io.Writer, so commands can pass
+// an atomic write; Render writes it to any io.Writer, so commands can pass
 // it to report.Output.WriteFile.
 //
 // Conventions:

@@ -38,6 +38,7 @@ type InductionConfig struct {
 	MinRep      int     // shortest repeated string. Default 2.
 	MaxRep      int     // longest repeated string; at most Vocab−1. Default 16.
 	MaxFiller   int     // longest filler segment. Default 16.
+	MaxGap      int     // longest run of filler between a string and its repeat. Default 0 (repeat follows at once).
 	PRepeat     float64 // probability that a segment is a repeat rather than filler. Default 0.75.
 	RepeatsOnly bool    // mask only the predictable repeat tokens. Default false: every position after BOS.
 }
@@ -60,6 +61,8 @@ func (c InductionConfig) Validate() error {
 		return fmt.Errorf("tasks: induction MaxRep (%d) must be at most Vocab−1 (%d): a repeated string has distinct tokens", c.MaxRep, c.Vocab-1)
 	case !(c.PRepeat >= 0 && c.PRepeat <= 1):
 		return fmt.Errorf("tasks: induction PRepeat must be in [0, 1], got %g", c.PRepeat)
+	case c.MaxGap < 0:
+		return fmt.Errorf("tasks: induction MaxGap must be 0 or positive, got %d", c.MaxGap)
 	case c.PRepeat < 1 && c.MaxFiller < 1:
 		return fmt.Errorf("tasks: induction MaxFiller must be at least 1 when PRepeat < 1, got %d", c.MaxFiller)
 	}
@@ -73,17 +76,20 @@ func (c InductionConfig) Validate() error {
 //
 //   - with probability PRepeat, a repeat: a length L uniform in
 //     [MinRep, MaxRep], a string x of L distinct tokens drawn uniformly
-//     from 1..Vocab−1, then x again at once;
+//     from 1..Vocab−1, then a gap of G uniform in [0, MaxGap] filler tokens,
+//     then x again (with MaxGap 0, at once);
 //   - otherwise filler: a length uniform in [1, MaxFiller] of tokens
 //     drawn uniformly (with replacement) from 1..Vocab−1.
 //
 // Tokens are the first T tokens and Targets the last T. Because x has
 // distinct tokens, at a position holding x_i in the repeat (i < L−1) the most
-// recent earlier occurrence of x_i is in the first copy, and the token after
-// it, x_{i+1}, is the target: the induction rule "find the previous
-// occurrence of the current token, copy the token after it" predicts every
-// such target, while the offset to that occurrence is L, which varies from
-// segment to segment. The mask is 1 at every position after BOS, or, with
+// recent earlier occurrence of x_i is in the first copy (unless the gap's
+// random filler happens to hold x_i), and the token after it, x_{i+1}, is the
+// target: the induction rule "find the previous occurrence of the current
+// token, copy the token after it" predicts every such target, while the
+// offset to that occurrence is L + G, which varies from segment to segment
+// (the gap decouples the distance to the earlier copy from the repeat
+// length, so a model can meet distances longer than any repeat it saw). The mask is 1 at every position after BOS, or, with
 // RepeatsOnly, only at those predictable repeat positions (Part PartSecond
 // whose next position is PartSecond too).
 type Induction struct {
@@ -125,10 +131,11 @@ func (g *Induction) Spec() map[string]any {
 		"min_rep":      c.MinRep,
 		"max_rep":      c.MaxRep,
 		"max_filler":   c.MaxFiller,
+		"max_gap":      c.MaxGap,
 		"p_repeat":     c.PRepeat,
 		"repeats_only": c.RepeatsOnly,
 		"recipe": "BOS then segments until T+1 tokens: with p_repeat a string of L~U[min_rep,max_rep] " +
-			"distinct tokens from 1..vocab-1 followed at once by its repeat, else U[1,max_filler] uniform filler tokens; " +
+			"distinct tokens from 1..vocab-1, G~U[0,max_gap] filler tokens, then its repeat, else U[1,max_filler] uniform filler tokens; " +
 			"tokens=seq[:T], targets=seq[1:]",
 		"ignore_target": NoTarget,
 	}
@@ -168,6 +175,11 @@ func (g *Induction) SampleParts(r *rand.Rand, b, t int) (Batch, []Part) {
 				pool = distinct(r, x[:l], 1, int32(c.Vocab), pool)
 				for _, v := range x[:l] {
 					put(v, PartFirst)
+				}
+				if c.MaxGap > 0 {
+					for range r.IntN(c.MaxGap + 1) {
+						put(int32(1+r.IntN(c.Vocab-1)), PartFiller)
+					}
 				}
 				for _, v := range x[:l] {
 					put(v, PartSecond)

@@ -2,7 +2,9 @@ package train
 
 import (
 	"math/rand/v2"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/tasks"
@@ -15,7 +17,9 @@ var refCfg = model.Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: 6
 
 // flopsPerToken counts multiply-adds ×2 of one forward+backward (backward is
 // twice the forward's matmuls) for attention-only models, with causal
-// attention counted over the full T×T product the kernels compute.
+// attention counted over the full T×T product. The softmax rule's kernels
+// skip most of the masked triangle (gemm.MatMulTri), so GFLOP/s is an
+// effective rate, comparable across versions.
 func flopsPerToken(c model.Config, T int) float64 {
 	D, HE, V := float64(c.DModel), float64(c.NHeads*c.DHead), float64(c.DVocab)
 	perLayer := 2*D*3*HE + 2*HE*D + 2*2*float64(T)*HE // qkv, out, scores + pattern·v
@@ -34,16 +38,29 @@ func benchStep(b *testing.B, cfg model.Config, batch, shards int) {
 	}
 	batchData := task.Sample(rand.New(rand.NewPCG(1, 2)), batch, cfg.NCtx)
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for range b.N {
 		if _, _, err := tr.step(batchData); err != nil {
 			b.Fatal(err)
 		}
 	}
+	// CPU time per step (all threads): on a machine shared with other
+	// jobs it varies less than wall time, which includes waiting for a core.
+	b.ReportMetric((cpuTime()-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/op")
 	tokens := float64(batch*cfg.NCtx) * float64(b.N)
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(tokens/sec, "tokens/s")
 	b.ReportMetric(tokens*flopsPerToken(m.Config, cfg.NCtx)/sec/1e9, "GFLOP/s")
 }
 
-func BenchmarkTrainStepRef(b *testing.B)        { benchStep(b, refCfg, 32, 2) }
+func BenchmarkTrainStepRef(b *testing.B)         { benchStep(b, refCfg, 32, 2) }
 func BenchmarkTrainStepRefOneShard(b *testing.B) { benchStep(b, refCfg, 32, 1) }
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

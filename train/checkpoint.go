@@ -26,6 +26,7 @@ type checkpointState struct {
 	Tokens    int64     `json:"tokens"`
 	Options   Options   `json:"options"`
 	Task      string    `json:"task"`
+	TaskSpec  string    `json:"task_spec"`
 	Log       []logJSON `json:"log"`
 	ParamsLen int       `json:"n_params"`
 }
@@ -47,7 +48,7 @@ func (tr *Trainer) SaveCheckpoint(path string) error {
 		return fmt.Errorf("train: saving the data generator state: %w", err)
 	}
 	st := checkpointState{Step: tr.Step, AdamStep: tr.adam.Step, RNG: rng, Tokens: tr.tokens,
-		Options: tr.Opt, Task: tr.Task.Name(), ParamsLen: len(tr.grads)}
+		Options: tr.Opt, Task: tr.Task.Name(), TaskSpec: taskSpec(tr.Task), ParamsLen: len(tr.grads)}
 	st.Options.Progress, st.Options.OnEval = nil, nil
 	for _, p := range tr.Log {
 		l := logJSON{Step: p.Step, LR: p.LR, Loss: p.Loss, GradNorm: p.GradNorm, Tokens: p.Tokens, Seconds: p.Seconds}
@@ -95,6 +96,9 @@ func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 	if st.Task != task.Name() {
 		return nil, fmt.Errorf("train: %s was trained on task %q, not %q", path, st.Task, task.Name())
 	}
+	if spec := taskSpec(task); st.TaskSpec != "" && spec != st.TaskSpec {
+		return nil, fmt.Errorf("train: %s was trained on different task settings; resume with the same task flags (checkpoint: %s)", path, st.TaskSpec)
+	}
 	m, err := model.FromSafetensors[float32](f, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -138,4 +142,13 @@ func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 		tr.Log = append(tr.Log, p)
 	}
 	return tr, nil
+}
+
+// taskSpec is the task's generator spec as canonical JSON.
+func taskSpec(t tasks.Task) string {
+	b, err := json.Marshal(t.Spec())
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }

@@ -6,7 +6,8 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"sync"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/attnlab/attnlab/model"
@@ -98,6 +99,8 @@ type Trainer struct {
 	decay  []float32 // weight-decay mask
 	val    []tasks.Batch
 	tokens int64
+	sums   []float64 // per-shard Σ mask·loss of a step
+	errs   []error   // per-shard error of a step
 }
 
 // valSampler is implemented by tasks with a held-out split.
@@ -217,21 +220,43 @@ func (tr *Trainer) lr(step int) float64 {
 // step computes the batch gradient over the shards, clips it, checks it is
 // finite and takes one AdamW step. It returns the batch loss and the
 // gradient norm before clipping.
+//
+// Each shard runs its forward and backward in one go (one parallel region
+// per step): the backward needs the whole batch's Σ mask, which step takes
+// from the batch itself beforehand, in the order forwardShards would.
 func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
-	loss, total, err := tr.forwardShards(b)
-	if err != nil {
-		return 0, 0, err
-	}
+	S := len(tr.shards)
+	total := lossCount(b, S)
 	if total == 0 {
+		if _, _, err := tr.forwardShards(b); err != nil {
+			return 0, 0, err
+		}
 		return 0, 0, fmt.Errorf("train: step %d: the batch has no position to learn from (all masked)", tr.Step+1)
 	}
-	S := len(tr.shards)
+	rows := b.B / S
+	if len(tr.sums) != S {
+		tr.sums, tr.errs = make([]float64, S), make([]error, S)
+	}
 	forEachShard(S, func(s int) {
+		lo, hi := s*rows*b.T, (s+1)*rows*b.T
 		w := tr.shards[s]
+		l, e := w.ForwardLoss(b.Tokens[lo:hi], b.Targets[lo:hi], b.Mask[lo:hi])
+		tr.sums[s], tr.errs[s] = l*w.LossCount(), e
+		if e != nil {
+			return
+		}
 		w.SetLossCount(total)
 		w.ZeroGrad()
 		w.Backward()
 	})
+	sum := 0.0
+	for s := range S {
+		if tr.errs[s] != nil {
+			return 0, 0, tr.errs[s]
+		}
+		sum += tr.sums[s]
+	}
+	loss = sum / total
 	// Sum shard gradients in shard order: the result does not depend on
 	// which goroutine finished first.
 	copy(tr.grads, tr.shards[0].Grads.Data)
@@ -259,21 +284,64 @@ func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
 	return loss, gnorm, nil
 }
 
-// forEachShard runs f for every shard, on as many goroutines as there are
-// shards (each shard's work is a whole forward or backward pass, so the
-// hand-off cost is small beside it).
+// lossCount is the denominator of the batch mean, Σ mask over positions
+// whose target is ≥ 0 (mask nil weighs each 1), summed within each of the S
+// shards and then across shards in order: the same float64 operations as
+// forwardShards adding up the shards' Workspace.LossCount.
+func lossCount(b tasks.Batch, S int) float64 {
+	per := len(b.Targets) / S
+	total := 0.0
+	for s := range S {
+		c := 0.0
+		for n := s * per; n < (s+1)*per; n++ {
+			if b.Targets[n] < 0 {
+				continue
+			}
+			if b.Mask != nil {
+				c += float64(b.Mask[n])
+			} else {
+				c++
+			}
+		}
+		total += c
+	}
+	return total
+}
+
+// forEachShard runs f(s) once for every shard s < S and returns when all
+// have finished. The calling goroutine and up to min(S, GOMAXPROCS)−1
+// helpers claim shards in order from a shared counter, so a helper that
+// starts late (a hand-off costs ~100 µs here) or never gets a core just
+// finds the work done; nobody waits for a helper that has no shard. Which
+// goroutine runs a shard does not change its result: callers combine the
+// shards' outputs in shard order.
 func forEachShard(S int, f func(s int)) {
-	if S == 1 {
-		f(0)
+	helpers := min(S, runtime.GOMAXPROCS(0)) - 1
+	if helpers <= 0 {
+		for s := range S {
+			f(s)
+		}
 		return
 	}
-	var wg sync.WaitGroup
-	for s := 1; s < S; s++ {
-		wg.Add(1)
-		go func() { defer wg.Done(); f(s) }()
+	var next, done atomic.Int32
+	finished := make(chan struct{})
+	run := func() {
+		for {
+			s := int(next.Add(1)) - 1
+			if s >= S {
+				return
+			}
+			f(s)
+			if int(done.Add(1)) == S {
+				close(finished)
+			}
+		}
 	}
-	f(0)
-	wg.Wait()
+	for range helpers {
+		go run()
+	}
+	run()
+	<-finished
 }
 
 // forwardShards runs the batch through the shards and returns the mean

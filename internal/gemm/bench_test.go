@@ -54,13 +54,13 @@ func BenchmarkMatMulPV65(b *testing.B)     { benchMul(b, fast, false, false, 65,
 func BenchmarkMatMulTiny1(b *testing.B)    { benchMul(b, fast, false, false, 1, 1, 1, 0) }
 
 // The pure-Go path (float64, noasm and non-amd64 builds) in float32.
-func BenchmarkGoNN_T(b *testing.B)     { benchMul(b, goPath, false, false, 2080, 192, 64, 0) }
-func BenchmarkGoNN_64(b *testing.B)    { benchMul(b, goPath, false, false, 64, 64, 64, 0) }
-func BenchmarkGoNN_256(b *testing.B)   { benchMul(b, goPath, false, false, 256, 256, 256, 0) }
-func BenchmarkGoTN_T(b *testing.B)     { benchMul(b, goPath, true, false, 64, 192, 2080, 0) }
-func BenchmarkGoNT_T(b *testing.B)     { benchMul(b, goPath, false, true, 2080, 192, 64, 0) }
-func BenchmarkGoScores65(b *testing.B) { benchMul(b, goPath, false, true, 65, 65, 16, 192) }
-func BenchmarkGoPV65(b *testing.B)     { benchMul(b, goPath, false, false, 65, 16, 65, 192) }
+func BenchmarkFallbackNN_T(b *testing.B)     { benchMul(b, goPath, false, false, 2080, 192, 64, 0) }
+func BenchmarkFallbackNN_64(b *testing.B)    { benchMul(b, goPath, false, false, 64, 64, 64, 0) }
+func BenchmarkFallbackNN_256(b *testing.B)   { benchMul(b, goPath, false, false, 256, 256, 256, 0) }
+func BenchmarkFallbackTN_T(b *testing.B)     { benchMul(b, goPath, true, false, 64, 192, 2080, 0) }
+func BenchmarkFallbackNT_T(b *testing.B)     { benchMul(b, goPath, false, true, 2080, 192, 64, 0) }
+func BenchmarkFallbackScores65(b *testing.B) { benchMul(b, goPath, false, true, 65, 65, 16, 192) }
+func BenchmarkFallbackPV65(b *testing.B)     { benchMul(b, goPath, false, false, 65, 16, 65, 192) }
 
 // The plain triple loop.
 func BenchmarkRefNN_T(b *testing.B) { benchMul(b, ref, false, false, 2080, 192, 64, 0) }

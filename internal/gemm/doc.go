@@ -18,19 +18,36 @@
 //
 // Determinism: every C element is summed in the same order, starting from 0
 // (or from C when accumulating) and adding p = 0, 1, …, k-1 in turn, whatever
-// the shape, the blocking, the element's position or GOMAXPROCS. Results are
-// bit-identical run to run on the same machine and code path. The float32
-// fast path fuses each multiply-add (FMA), the pure-Go path does not, so the
-// two paths differ in the last bits.
+// the shape, the blocking, the element's position or GOMAXPROCS, so results
+// are bit-identical run to run, and a row, a column window or a split of k
+// computed by separate calls gives the same bits as the whole product. The
+// float32 fast path fuses each multiply-add (one rounding); the pure-Go path
+// rounds the product and then the sum, exactly as Ref does, so on that path
+// MatMul and Ref agree bit for bit. The two paths differ in the last bits.
 //
-// Dispatch: []float32 on amd64 with AVX-512F (checked at run time with
-// golang.org/x/sys/cpu) runs a register-blocked assembly micro-kernel: 4 rows
-// × 32 columns of C held in 8 ZMM accumulators, one broadcast of A and two
-// 16-wide loads of B per p, masked loads and stores for the column tail.
-// transB packs op(B) into a pooled contiguous scratch first. Everything else
-// (float64, other architectures, the build tag noasm) runs a blocked pure-Go
-// loop in i-p-j order. Ref is the plain triple loop the tests compare
-// against. Calls are single-threaded; callers parallelise coarsely.
+// Dispatch: []float32 (or any type with underlying float32) on amd64 with
+// AVX-512F, checked at run time with golang.org/x/sys/cpu, runs assembly
+// micro-kernels on unpacked row-major operands: 4 rows × 32 columns of C in
+// 8 ZMM accumulators, with per p one broadcast of A per row (at
+// a + i*sai + p*sap, so transA needs no copy) and two 16-wide loads of B;
+// 8 rows × 16 columns for narrow column tails such as d_head = 16; masked
+// loads and stores for the last columns; a 1-row kernel for the last rows.
+// k is taken in passes of 64 (deeper for a narrow B read in place, up to a
+// 48 KiB window, so attention's k = 65 is one pass) and, when B is wide,
+// copied into column panels; transB transposes op(B) into the panels with
+// in-register 16×16 transposes.
+// The panels live in a sync.Pool, so steady-state calls do not allocate.
+// Everything else (float64, other architectures, the build tag noasm) runs
+// a blocked pure-Go loop in i-p-j order. Ref is the plain triple loop the
+// tests compare against. Calls are single-threaded: callers parallelise
+// coarsely (a goroutine hand-off costs ~100 µs here).
+//
+// MatMulTri is MatMul for causal attention's triangular products: it
+// follows the triangle in 8-row blocks, skipping the products that are
+// known zeros (LowerA, UpperA: same bits as MatMul) or unwanted (LowerC:
+// only C[i, j] for j ≤ i), about half the work at T = 65.
+//
+// C must not overlap A or B.
 //
 // Shapes that do not fit their slices (negative sizes, a leading dimension
 // below the row length, a slice too short for the window) are programming

@@ -19,7 +19,7 @@ func MatMul[F Float](transA, transB bool, m, n, k int, a []F, lda int, b []F, ld
 		return
 	}
 	if haveAsm && unsafe.Sizeof(F(0)) == 4 {
-		mulAsm(transA, transB, m, n, k, f32(a), lda, f32(b), ldb, f32(c), ldc, accumulate)
+		mulAsm(None, transA, transB, m, n, k, f32(a), lda, f32(b), ldb, f32(c), ldc, accumulate)
 		return
 	}
 	mulGo(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
@@ -45,7 +45,7 @@ func Ref[F Float](transA, transB bool, m, n, k int, a []F, lda int, b []F, ldb i
 				s = c[i*ldc+j]
 			}
 			for p := 0; p < k; p++ {
-				s += a[i*sai+p*sap] * b[p*sbp+j*sbj]
+				s += F(a[i*sai+p*sap] * b[p*sbp+j*sbj]) // F(): no fused multiply-add
 			}
 			c[i*ldc+j] = s
 		}

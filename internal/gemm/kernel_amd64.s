@@ -15,7 +15,8 @@
 // Each accumulator lane starts at 0 or C and takes one FMA per p in order,
 // so every C element has the same summation order in every block shape.
 
-// FMA4 multiplies the broadcast A of 4 rows into B's (Z8, Z9) for 32 columns.
+// FMA4x32 loads B (Z8, Z9) for 32 columns, broadcasts A for 4 rows and
+// adds the 8 products to the accumulators.
 #define FMA4x32 \
 	VMOVUPS      (DI), Z8;           \
 	VMOVUPS      64(DI), Z9;         \
@@ -329,5 +330,81 @@ k1loop32:
 	JGT     k1block32
 
 k1done:
+	VZEROUPPER
+	RET
+
+// func kern8(a, b, c *float32, k, sai, sap, ldb, ldc int, mask uint32, acc bool)
+//
+// Eight rows of C by at most 16 columns (mask selects them): 8 accumulators,
+// one load of B and 8 FMAs with A broadcast from memory per p. Used for
+// narrow column tails such as d_head = 16, where kern4 would have only 4
+// independent FMA chains.
+TEXT ·kern8(SB), NOSPLIT, $0-69
+	MOVQ  a+0(FP), AX
+	MOVQ  b+8(FP), DI
+	MOVQ  c+16(FP), CX
+	MOVQ  k+24(FP), R13
+	MOVQ  sai+32(FP), R8
+	SHLQ  $2, R8
+	LEAQ  (R8)(R8*2), R9
+	MOVQ  sap+40(FP), R10
+	SHLQ  $2, R10
+	MOVQ  ldb+48(FP), R11
+	SHLQ  $2, R11
+	MOVQ  ldc+56(FP), R12
+	SHLQ  $2, R12
+	MOVL  mask+64(FP), DX
+	KMOVW DX, K1
+	MOVQ  AX, SI
+	LEAQ  (SI)(R8*4), R14
+	LEAQ  (R12)(R12*2), DX
+	LEAQ  (CX)(R12*4), BX
+
+	CMPB acc+68(FP), $0
+	JEQ  k8zero
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS.Z (CX)(R12*1), K1, Z1
+	VMOVUPS.Z (CX)(R12*2), K1, Z2
+	VMOVUPS.Z (CX)(DX*1), K1, Z3
+	VMOVUPS.Z (BX), K1, Z4
+	VMOVUPS.Z (BX)(R12*1), K1, Z5
+	VMOVUPS.Z (BX)(R12*2), K1, Z6
+	VMOVUPS.Z (BX)(DX*1), K1, Z7
+	JMP       k8loop
+
+k8zero:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+k8loop:
+	VMOVUPS.Z        (DI), K1, Z8
+	VFMADD231PS.BCST (SI), Z8, Z0
+	VFMADD231PS.BCST (SI)(R8*1), Z8, Z1
+	VFMADD231PS.BCST (SI)(R8*2), Z8, Z2
+	VFMADD231PS.BCST (SI)(R9*1), Z8, Z3
+	VFMADD231PS.BCST (R14), Z8, Z4
+	VFMADD231PS.BCST (R14)(R8*1), Z8, Z5
+	VFMADD231PS.BCST (R14)(R8*2), Z8, Z6
+	VFMADD231PS.BCST (R14)(R9*1), Z8, Z7
+	ADDQ             R10, SI
+	ADDQ             R10, R14
+	ADDQ             R11, DI
+	DECQ             R13
+	JNZ              k8loop
+
+	VMOVUPS Z0, K1, (CX)
+	VMOVUPS Z1, K1, (CX)(R12*1)
+	VMOVUPS Z2, K1, (CX)(R12*2)
+	VMOVUPS Z3, K1, (CX)(DX*1)
+	VMOVUPS Z4, K1, (BX)
+	VMOVUPS Z5, K1, (BX)(R12*1)
+	VMOVUPS Z6, K1, (BX)(R12*2)
+	VMOVUPS Z7, K1, (BX)(DX*1)
 	VZEROUPPER
 	RET

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/report"
+	"github.com/spf13/cobra"
+)
+
+// outFlags are the flags every command that writes results shares.
+type outFlags struct {
+	out   string
+	seed  uint64
+	json  bool
+	quiet bool
+}
+
+func (o *outFlags) add(c *cobra.Command, defaultOut string) {
+	c.Flags().StringVar(&o.out, "out", defaultOut, "output folder (one CSV per table, one PNG per figure, manifest.json)")
+	c.Flags().Uint64Var(&o.seed, "seed", 1, "random seed: the same seed gives the same numbers on any machine")
+	c.Flags().BoolVar(&o.json, "json", false, "print the tables as JSON instead of terminal tables")
+	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors (files are still written)")
+}
+
+// figure is a named figure to write: anything that renders itself.
+type figure struct {
+	name   string // file name with extension, e.g. "induction_heatmap.png"
+	render func(w io.Writer, format string) error
+}
+
+// results is what an analysis command hands to finish.
+type results struct {
+	tables   []*report.Table // all written as CSV
+	headline []*report.Table // printed on the terminal
+	figures  []figure
+	model    string
+	extra    map[string]any
+}
+
+// finish writes every table and figure atomically into o.out, the
+// manifest beside them, and prints the headline tables (or all tables as
+// JSON with --json).
+func (e *env) finish(o outFlags, r results) error {
+	out := report.NewOutput(o.out)
+	for _, t := range r.tables {
+		if _, err := out.WriteTable(t); err != nil {
+			return err
+		}
+	}
+	for _, f := range r.figures {
+		format := strings.TrimPrefix(filepath.Ext(f.name), ".")
+		if _, err := out.WriteFile(f.name, func(w io.Writer) error { return f.render(w, format) }); err != nil {
+			return fmt.Errorf("writing %s: %w", f.name, err)
+		}
+	}
+	if err := out.WriteManifest(report.Manifest{Command: e.args, Version: version(), Model: r.model, Seed: o.seed, Extra: r.extra}); err != nil {
+		return err
+	}
+	if o.json {
+		return report.WriteJSON(e.stdout, r.tables...)
+	}
+	if o.quiet {
+		return nil
+	}
+	for _, t := range r.headline {
+		if err := t.Render(e.stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	fmt.Fprintf(e.stdout, "wrote %d files to %s\n", len(out.Files)+1, o.out)
+	return nil
+}
+
+// modelFlags select a model: a weights file (with an optional config.json
+// beside it) or an embedded fixture.
+type modelFlags struct {
+	path   string
+	config string
+}
+
+func (m *modelFlags) add(c *cobra.Command, what string) {
+	c.Flags().StringVar(&m.path, "model", "", what)
+	c.Flags().StringVar(&m.config, "config", "", "TransformerLens config.json for a state dict saved without attnlab metadata")
+}
+
+// load returns the chosen model and a name for manifests; def names the
+// embedded fixture used when --model is not given.
+func (m *modelFlags) load(def string) (*model.Model, string, error) {
+	if m.path == "" {
+		if m.config != "" {
+			return nil, "", usagef("--config needs --model: it describes a weights file")
+		}
+		mod, err := fixtures.Model(def)
+		return mod, "embedded:" + def, err
+	}
+	if strings.HasPrefix(m.path, "embedded:") {
+		mod, err := fixtures.Model(strings.TrimPrefix(m.path, "embedded:"))
+		return mod, m.path, err
+	}
+	mod, err := model.Load(m.path, m.config)
+	return mod, m.path, err
+}

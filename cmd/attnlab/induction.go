@@ -1,0 +1,78 @@
+package main
+
+import (
+	"github.com/attnlab/attnlab/induction"
+	"github.com/spf13/cobra"
+)
+
+type inductionOpts struct {
+	outFlags
+	mf                         modelFlags
+	seqLen, batch              int
+	threshold                  float64
+	excludeBOS, excludeCurrent bool
+	errorMeasure               string
+	noAblation                 bool
+}
+
+func newInductionCmd(e *env) *cobra.Command {
+	o := &inductionOpts{}
+	c := &cobra.Command{
+		Use:   "induction",
+		Short: "Find induction heads and the circuit behind them (scores, composition, ablations)",
+		Long: `Score every head on the canonical batch [BOS, x×L, x×L] of uniformly random tokens:
+TransformerLens head-detector scores (previous-token, duplicate-token, induction) with
+their ceilings, Olsson et al.'s prefix-matching score, OV-circuit copying (eigenvalues)
+and direct logit copying, Q/K/V composition between layers (Elhage et al.) against a
+random baseline, zero- and mean-ablation effects on the second repeat, the in-context
+learning score and the per-position loss. Without --model it uses the embedded
+two-layer attention-only model (embedded:induction-2l).`,
+		Example: `  attnlab induction
+  attnlab induction --model embedded:induction-1l --out attnlab-out/induction-1l
+  attnlab induction --model m.safetensors --seq-len 25 --batch 64 --json`,
+		Args: cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error { return runInduction(e, o) },
+	}
+	o.outFlags.add(c, "attnlab-out/induction")
+	o.mf.add(c, "weights file (default: the embedded two-layer model)")
+	f := c.Flags()
+	f.IntVar(&o.seqLen, "seq-len", 0, "repeat length L of [BOS, x×L, x×L]; default 50 or the largest that fits n_ctx")
+	f.IntVar(&o.batch, "batch", 32, "sequences in the canonical batch")
+	f.Float64Var(&o.threshold, "threshold", 0.4, "TL induction score at or above which a head is marked")
+	f.BoolVar(&o.excludeBOS, "exclude-bos", false, "head detector: ignore attention to position 0 (TL exclude_bos)")
+	f.BoolVar(&o.excludeCurrent, "exclude-current-token", false, "head detector: ignore attention to the query's own position (TL exclude_current_token)")
+	f.StringVar(&o.errorMeasure, "error-measure", "mul", "head detector error measure: mul or abs (TL error_measure)")
+	f.BoolVar(&o.noAblation, "no-ablation", false, "skip the ablation runs")
+	return c
+}
+
+func runInduction(e *env, o *inductionOpts) error {
+	if o.errorMeasure != "mul" && o.errorMeasure != "abs" {
+		return usagef("--error-measure must be mul or abs, got %q", o.errorMeasure)
+	}
+	if o.batch < 2 {
+		return usagef("--batch must be at least 2, got %d", o.batch)
+	}
+	if o.seqLen < 0 {
+		return usagef("--seq-len must be positive, got %d", o.seqLen)
+	}
+	if !(o.threshold > 0 && o.threshold <= 1) {
+		return usagef("--threshold must be in (0, 1], got %v", o.threshold)
+	}
+	m, name, err := o.mf.load("induction-2l")
+	if err != nil {
+		return err
+	}
+	r, err := induction.Analyze(m, induction.Options{SeqLen: o.seqLen, Batch: o.batch, Seed: o.seed, Threshold: o.threshold,
+		Detector:   induction.DetectorOptions{ExcludeBOS: o.excludeBOS, ExcludeCurrentToken: o.excludeCurrent, ErrorMeasure: o.errorMeasure},
+		NoAblation: o.noAblation})
+	if err != nil {
+		return usageError{err}
+	}
+	res := results{tables: r.Tables(), headline: r.Headline(), model: name,
+		extra: map[string]any{"seq_len": r.L, "batch": r.Opt.Batch, "threshold": r.Opt.Threshold, "model_summary": r.Model}}
+	for _, f := range r.Figures() {
+		res.figures = append(res.figures, figure{f.Name, f.Fig.Render})
+	}
+	return e.finish(o.outFlags, res)
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/attnlab/attnlab/probes"
+	"github.com/attnlab/attnlab/report"
+	"github.com/spf13/cobra"
+)
+
+type mergeOpts struct {
+	out   string
+	json  bool
+	quiet bool
+}
+
+func newMergeCmd(e *env) *cobra.Command {
+	o := &mergeOpts{}
+	c := &cobra.Command{
+		Use:   "merge SHARD.csv...",
+		Short: "Join the mqar.csv files of retrieval shards into one table",
+		Long: `Join the mqar.csv files that 'attnlab retrieval --shard i/n' wrote (on one machine or
+many) into one CSV, sorted by grid cell. The columns must match; a cell that appears
+in two files must have the same result. Beside the merged CSV it draws the
+accuracy-vs-kv-pairs plot per d_model (mqar_d{D}.png) and prints the summary.`,
+		Example: `  attnlab merge shard0/mqar.csv shard1/mqar.csv --out merged.csv`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE:    func(_ *cobra.Command, args []string) error { return runMerge(e, o, args) },
+	}
+	c.Flags().StringVar(&o.out, "out", "attnlab-out/retrieval/merged.csv", "merged CSV file (plots are written beside it)")
+	c.Flags().BoolVar(&o.json, "json", false, "print the merged table as JSON")
+	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors")
+	return c
+}
+
+func runMerge(e *env, o *mergeOpts, paths []string) error {
+	if !strings.HasSuffix(o.out, ".csv") {
+		return usagef("--out must name a .csv file, got %q", o.out)
+	}
+	var ts []*report.Table
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return usagef("shard file %s does not exist", p)
+			}
+			return err
+		}
+		t, err := report.ReadCSV(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		if t.Column("cell") < 0 || t.Column("accuracy") < 0 {
+			return usagef("%s is not an mqar.csv written by attnlab retrieval (no cell or accuracy column)", p)
+		}
+		t.Name = "mqar"
+		ts = append(ts, t)
+	}
+	merged, err := probes.MergeTables(ts)
+	if err != nil {
+		return usageError{err}
+	}
+	merged.Title = fmt.Sprintf("Trained MQAR, %d cells merged from %d files", len(merged.Rows), len(paths))
+	dir := filepath.Dir(o.out)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := report.WriteFileAtomic(o.out, merged.WriteCSV); err != nil {
+		return err
+	}
+	for d, c := range probes.MQARCharts(merged) {
+		path := filepath.Join(dir, fmt.Sprintf("mqar_d%d.png", d))
+		if err := report.WriteFileAtomic(path, func(w io.Writer) error { return c.Render(w, "png") }); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
+	if o.json {
+		return report.WriteJSON(e.stdout, merged)
+	}
+	if o.quiet {
+		return nil
+	}
+	if err := probes.MQARSummary(merged).Render(e.stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\nmerged %d cells from %d files into %s\n", len(merged.Rows), len(paths), o.out)
+	return nil
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/safetensors"
+	"github.com/spf13/cobra"
+)
+
+type runOpts struct {
+	mf                 modelFlags
+	tokens, tokensFile string
+	text               string
+	hooks              string
+	saveCache          string
+	jsonOut            bool
+}
+
+func newRunCmd(e *env) *cobra.Command {
+	o := &runOpts{}
+	c := &cobra.Command{
+		Use:   "run",
+		Short: "Run a model on tokens or text and save logits, losses and activations for a notebook",
+		Long: `Run a model on one sequence and save its logits ("logits" [1, T, V]), per-token
+next-token loss ("loss_per_token" [1, T-1]), the tokens ("tokens") and the
+requested activations under their TransformerLens hook names, as a
+safetensors file that safetensors.torch.load_file reads.`,
+		Example: `  attnlab run --tokens "0 5 9 5 9" --hooks blocks.1.attn.hook_pattern --save-cache cache.safetensors
+  attnlab run --model text.safetensors --text "func main() {" --hooks '*' --save-cache c.safetensors`,
+		Args: cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error { return runRun(e, o) },
+	}
+	o.mf.add(c, "weights file (default: the embedded induction model)")
+	c.Flags().StringVar(&o.tokens, "tokens", "", `token ids separated by spaces or commas, e.g. "0 5 9"`)
+	c.Flags().StringVar(&o.tokensFile, "tokens-file", "", "file of token ids separated by white space or commas")
+	c.Flags().StringVar(&o.text, "text", "", "text, tokenized as bytes (for byte-level models)")
+	c.Flags().StringVar(&o.hooks, "hooks", "", "comma-separated hook names to save, or '*' for all")
+	c.Flags().StringVar(&o.saveCache, "save-cache", "", "write logits, losses and activations to this safetensors file")
+	c.Flags().BoolVar(&o.jsonOut, "json", false, "print the per-token table as JSON")
+	return c
+}
+
+func parseTokens(s string) ([]int32, error) {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' || r == '\r' })
+	out := make([]int32, 0, len(f))
+	for _, w := range f {
+		v, err := strconv.ParseInt(w, 10, 32)
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("token %q is not a non-negative integer", w)
+		}
+		out = append(out, int32(v))
+	}
+	return out, nil
+}
+
+func runRun(e *env, o *runOpts) error {
+	n := 0
+	for _, s := range []string{o.tokens, o.tokensFile, o.text} {
+		if s != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return usagef("give exactly one of --tokens, --tokens-file or --text")
+	}
+	var tokens []int32
+	var err error
+	switch {
+	case o.tokens != "":
+		if tokens, err = parseTokens(o.tokens); err != nil {
+			return usagef("--tokens: %v", err)
+		}
+	case o.tokensFile != "":
+		b, rerr := os.ReadFile(o.tokensFile)
+		if rerr != nil {
+			return rerr
+		}
+		if tokens, err = parseTokens(string(b)); err != nil {
+			return fmt.Errorf("%s: %v", o.tokensFile, err)
+		}
+	default:
+		for _, c := range []byte(o.text) {
+			tokens = append(tokens, int32(c))
+		}
+	}
+	m, _, err := o.mf.load("induction-2l")
+	if err != nil {
+		return err
+	}
+	T := len(tokens)
+	if T == 0 {
+		return usagef("no tokens given")
+	}
+	if T > m.Config.NCtx {
+		return usagef("%d tokens do not fit the model's context of %d", T, m.Config.NCtx)
+	}
+	for i, t := range tokens {
+		if int(t) >= m.Config.DVocab {
+			return usagef("token %d at position %d is outside the vocabulary (d_vocab %d)", t, i, m.Config.DVocab)
+		}
+	}
+	var names []string
+	if o.hooks != "" {
+		names = strings.Split(o.hooks, ",")
+		for i := range names {
+			names[i] = strings.TrimSpace(names[i])
+		}
+	}
+	out, err := m.Run(tokens, 1, T, model.RunOptions{CacheNames: names})
+	if err != nil {
+		return usageError{err}
+	}
+	if o.saveCache != "" {
+		if err := saveCache(o.saveCache, tokens, out, m); err != nil {
+			return err
+		}
+	}
+	V := m.Config.DVocab
+	tab := report.NewTable("tokens", "Next-token predictions", report.Column{Name: "pos"}, report.Column{Name: "token"},
+		report.Column{Name: "predicted"}, report.Column{Name: "p_predicted", Format: "%.3f"}, report.Column{Name: "next"},
+		report.Column{Name: "loss", Unit: "nats", Format: "%.3f"})
+	for t := range T {
+		row := out.Logits.Data[t*V : (t+1)*V]
+		best, mx := 0, math.Inf(-1)
+		z := 0.0
+		for j, v := range row {
+			if float64(v) > mx {
+				best, mx = j, float64(v)
+			}
+		}
+		for _, v := range row {
+			z += math.Exp(float64(v) - mx)
+		}
+		next, loss := "", math.NaN()
+		if t+1 < T {
+			next, loss = fmt.Sprint(tokens[t+1]), float64(out.Losses.Data[t])
+		}
+		tab.Add(t, int(tokens[t]), best, 1/z, next, loss)
+	}
+	if o.jsonOut {
+		return report.WriteJSON(e.stdout, tab)
+	}
+	if err := tab.Render(e.stdout); err != nil {
+		return err
+	}
+	if o.saveCache != "" {
+		fmt.Fprintf(e.stdout, "saved logits, loss_per_token and %d activations to %s\n", len(out.Cache), o.saveCache)
+	}
+	return nil
+}
+
+func saveCache(path string, tokens []int32, out *model.Output, m *model.Model) error {
+	tok := make([]int64, len(tokens))
+	for i, t := range tokens {
+		tok[i] = int64(t)
+	}
+	ts := []safetensors.WriteTensor{
+		{Name: "tokens", Shape: []int{1, len(tokens)}, I64: tok},
+		{Name: "logits", Shape: out.Logits.Shape, F32: out.Logits.Data},
+		{Name: "loss_per_token", Shape: out.Losses.Shape, F32: out.Losses.Data},
+	}
+	for _, n := range m.HookNames() {
+		if t, ok := out.Cache[n]; ok {
+			ts = append(ts, safetensors.WriteTensor{Name: n, Shape: t.Shape, F32: t.Data})
+		}
+	}
+	return safetensors.WriteFile(path, ts, map[string]string{"config": string(m.Config.JSON())})
+}
+
+func sqrtf(n int) float64 { return math.Sqrt(float64(max(n, 1))) }

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/plots"
+	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/tasks"
+	"github.com/attnlab/attnlab/train"
+	"github.com/spf13/cobra"
+)
+
+type trainOpts struct {
+	task                         string
+	layers, dModel, heads, dHead int
+	dMLP, vocab, nCtx            int
+	act, norm, pos, attn         string
+	steps, batch, seqLen, warmup int
+	shards, evalEvery, ckptEvery int
+	lr, minLR, wd, clip          float64
+	minRep, maxRep, maxGap       int
+	kvPairs                      int
+	data                         string
+	out, checkpoint, resume      string
+	seed                         uint64
+	quiet, jsonOut               bool
+	track                        string
+	trackEvery                   int
+}
+
+func newTrainCmd(e *env) *cobra.Command {
+	o := &trainOpts{}
+	c := &cobra.Command{
+		Use:   "train",
+		Short: "Train a tiny transformer on a synthetic or text task",
+		Long: `Train a tiny transformer and save it as safetensors under TransformerLens keys.
+
+Tasks: induction (repeated random segments: only induction can predict them),
+mqar (multi-query associative recall, Zoology), text (byte-level text; the Go
+standard library sources by default, or --data PATH).
+
+Checkpoints (weights, AdamW state, step, data-generator state) are written
+atomically every --checkpoint-every steps; --resume continues a run bit for bit.
+The loss curve is written as loss.csv and loss.png beside the model.`,
+		Example: `  attnlab train --task induction --layers 2 --d-model 64 --heads 4 --steps 2000 --out m.safetensors
+  attnlab train --task text --pos rotary --d-mlp 256 --steps 3000 --out text.safetensors
+  attnlab train --resume m.ckpt.safetensors --out m.safetensors`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(e, o, cmd) },
+	}
+	f := c.Flags()
+	f.StringVar(&o.task, "task", "induction", "task: induction, mqar or text")
+	f.IntVar(&o.layers, "layers", 2, "number of layers (n_layers)")
+	f.IntVar(&o.dModel, "d-model", 64, "residual width (d_model)")
+	f.IntVar(&o.heads, "heads", 4, "attention heads per layer (n_heads)")
+	f.IntVar(&o.dHead, "d-head", 0, "head dimension (d_head); default d_model/heads")
+	f.IntVar(&o.dMLP, "d-mlp", 0, "MLP width; 0 for an attention-only model")
+	f.StringVar(&o.act, "act", "gelu_new", "MLP activation: gelu, gelu_new or relu")
+	f.StringVar(&o.norm, "norm", "LN", "normalization: LN, LNPre or none")
+	f.StringVar(&o.pos, "pos", "standard", "positions: standard (learned), rotary or none")
+	f.StringVar(&o.attn, "attn", "softmax", "attention kind, one for all layers or a comma-separated list per layer")
+	f.IntVar(&o.vocab, "vocab", 0, "d_vocab; default the task's (induction 64, mqar 8192→ see --kv-pairs, text 256)")
+	f.IntVar(&o.nCtx, "n-ctx", 0, "context length n_ctx; default the sequence length")
+	f.IntVar(&o.seqLen, "seq-len", 0, "training sequence length; default 65 (induction), 64 (mqar), 128 (text)")
+	f.IntVar(&o.steps, "steps", 2000, "optimizer steps")
+	f.IntVar(&o.batch, "batch", 32, "sequences per step")
+	f.IntVar(&o.shards, "shards", 2, "fixed batch split across cores (results do not depend on the core count)")
+	f.IntVar(&o.warmup, "warmup", 0, "linear warmup steps; default min(100, steps/10)")
+	f.Float64Var(&o.lr, "lr", 1e-3, "peak learning rate (AdamW)")
+	f.Float64Var(&o.minLR, "min-lr", 0, "final learning rate of the cosine decay; default lr/10")
+	f.Float64Var(&o.wd, "wd", 0.01, "AdamW weight decay on weight matrices")
+	f.Float64Var(&o.clip, "clip", 1.0, "global gradient-norm clip; 0 disables")
+	f.IntVar(&o.evalEvery, "eval-every", 100, "evaluate on held-out batches every N steps")
+	f.IntVar(&o.minRep, "min-rep", 2, "induction: shortest repeated segment")
+	f.IntVar(&o.maxRep, "max-rep", 0, "induction: longest repeated segment; default min(24, vocab-1)")
+	f.IntVar(&o.maxGap, "max-gap", 0, "induction: longest run of filler between a segment and its repeat")
+	f.IntVar(&o.kvPairs, "kv-pairs", 8, "mqar: key-value pairs per sequence")
+	f.StringVar(&o.data, "data", "", "text: a UTF-8 file or folder; default the Go standard library sources")
+	f.StringVar(&o.out, "out", "attnlab-out/train/model.safetensors", "where to save the trained model")
+	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint file; default OUT with .ckpt.safetensors")
+	f.IntVar(&o.ckptEvery, "checkpoint-every", 0, "steps between checkpoints; default steps/10")
+	f.StringVar(&o.resume, "resume", "", "continue the run saved in this checkpoint")
+	f.Uint64Var(&o.seed, "seed", 1, "seed for the initial weights and the data order")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	f.BoolVar(&o.jsonOut, "json", false, "print the final summary as JSON")
+	f.StringVar(&o.track, "track", "", "log analysis scores during training: induction")
+	f.IntVar(&o.trackEvery, "every", 0, "with --track: steps between measurements; default eval-every")
+	return c
+}
+
+// buildTask makes the task named by the flags and returns it with its
+// default sequence length.
+func buildTask(o *trainOpts) (tasks.Task, int, error) {
+	switch o.task {
+	case "induction":
+		cfg := tasks.DefaultInductionConfig()
+		if o.vocab > 0 {
+			cfg.Vocab = o.vocab
+		}
+		cfg.MinRep, cfg.MaxGap = o.minRep, o.maxGap
+		cfg.MaxRep = o.maxRep
+		if cfg.MaxRep == 0 {
+			cfg.MaxRep = min(24, cfg.Vocab-1)
+		}
+		t, err := tasks.NewInduction(cfg)
+		return t, 65, err
+	case "mqar":
+		cfg := tasks.DefaultMQARConfig()
+		if o.vocab > 0 {
+			cfg.Vocab = o.vocab
+		}
+		cfg.NumKVPairs = o.kvPairs
+		if o.seqLen > 0 {
+			cfg.SeqLen = o.seqLen
+		}
+		t, err := tasks.NewMQAR(cfg)
+		return t, cfg.SeqLen, err
+	case "text":
+		var (
+			c   *tasks.TextCorpus
+			err error
+		)
+		if o.data != "" {
+			c, err = tasks.LoadText(o.data)
+		} else {
+			c, err = tasks.DefaultCorpus()
+		}
+		return c, 128, err
+	}
+	return nil, 0, usagef("--task must be induction, mqar or text, got %q", o.task)
+}
+
+func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
+	task, defSeq, err := buildTask(o)
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return err
+		}
+		return usageError{err}
+	}
+	if o.seqLen == 0 {
+		o.seqLen = defSeq
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"--steps", o.steps}, {"--batch", o.batch}, {"--seq-len", o.seqLen}, {"--shards", o.shards}, {"--layers", o.layers}, {"--d-model", o.dModel}, {"--heads", o.heads}} {
+		if f.v <= 0 {
+			return usagef("%s must be a positive integer, got %d", f.name, f.v)
+		}
+	}
+	if o.lr <= 0 || math.IsNaN(o.lr) {
+		return usagef("--lr must be positive, got %v", o.lr)
+	}
+	if o.batch%o.shards != 0 {
+		return usagef("--batch (%d) must be a multiple of --shards (%d)", o.batch, o.shards)
+	}
+	if o.checkpoint == "" {
+		o.checkpoint = strings.TrimSuffix(o.out, ".safetensors") + ".ckpt.safetensors"
+	}
+	for _, p := range []string{o.out, o.checkpoint} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+	}
+	progress := io.Writer(e.stderr)
+	opt := train.Options{Steps: o.steps, Batch: o.batch, SeqLen: o.seqLen, LR: o.lr, MinLR: o.minLR, Warmup: o.warmup,
+		WeightDecay: o.wd, ClipNorm: o.clip, Seed: o.seed, Shards: o.shards, EvalEvery: o.evalEvery,
+		CheckpointPath: o.checkpoint, CheckpointEvery: o.ckptEvery, Progress: progress, Quiet: o.quiet}
+	if o.clip == 0 {
+		opt.ClipNorm = -1
+	}
+	tracker, err := newTracker(o, task)
+	if err != nil {
+		return err
+	}
+	if tracker != nil {
+		opt.OnEval = tracker.measure
+		if o.trackEvery > 0 {
+			opt.EvalEvery = o.trackEvery
+		}
+	}
+
+	var tr *train.Trainer
+	if o.resume != "" {
+		if !cmd.Flags().Changed("steps") {
+			opt.Steps = 0 // the checkpoint's
+		}
+		if tr, err = train.Resume(o.resume, task, opt); err != nil {
+			return err
+		}
+	} else {
+		cfg, err := modelConfig(o, task, cmd)
+		if err != nil {
+			return err
+		}
+		m, err := model.NewInit[float32](cfg)
+		if err != nil {
+			return usageError{err}
+		}
+		if tr, err = train.New(m, task, opt); err != nil {
+			return usageError{err}
+		}
+	}
+	m := tr.Model
+	spec, _ := json.Marshal(task.Spec())
+	m.Meta["task"] = task.Name()
+	m.Meta["task_spec"] = string(spec)
+	m.Meta["tokenizer"] = map[string]string{"text": "bytes"}[task.Name()]
+	// Provenance that regenerates the file byte for byte: the command line
+	// without where it was written (the version goes to manifest.json).
+	if _, ok := m.Meta["trained_with"]; !ok || o.resume == "" {
+		m.Meta["trained_with"] = strings.Join(withoutFlags(e.args, "--out", "--checkpoint", "--resume", "-q", "--quiet"), " ")
+	}
+	if !o.quiet {
+		fmt.Fprintf(e.stderr, "training %s on %s: %d parameters, %d steps of %d×%d tokens\n",
+			m.Config.Summary(), task.Name(), m.NumParams(), opt.Steps, opt.Batch, opt.SeqLen)
+	}
+	runErr := tr.Run(e.ctx)
+	if runErr != nil && e.ctx.Err() == nil {
+		return runErr
+	}
+	if runErr != nil {
+		return fmt.Errorf("interrupted at step %d; the checkpoint %s holds the run: continue with --resume %s", tr.Step, o.checkpoint, o.checkpoint)
+	}
+	m.Meta["steps"] = fmt.Sprint(tr.Step)
+	if err := m.Save(o.out); err != nil {
+		return err
+	}
+	return e.finishTrain(o, tr, tracker)
+}
+
+// modelConfig builds the model config from the flags.
+func modelConfig(o *trainOpts, task tasks.Task, cmd *cobra.Command) (model.Config, error) {
+	norm := o.norm
+	if strings.EqualFold(norm, "none") {
+		norm = ""
+	}
+	nctx := o.nCtx
+	if nctx == 0 {
+		nctx = o.seqLen
+	}
+	vocab := task.Vocab()
+	if o.vocab > 0 && o.task != "induction" && o.task != "mqar" {
+		vocab = o.vocab
+	}
+	cfg := model.Config{NLayers: o.layers, DModel: o.dModel, NHeads: o.heads, DHead: o.dHead, DMLP: o.dMLP,
+		DVocab: vocab, NCtx: nctx, ActFn: o.act, NormalizationType: norm, PositionalEmbeddingType: o.pos,
+		AttnOnly: o.dMLP == 0, Seed: o.seed}
+	if o.dMLP == 0 {
+		cfg.ActFn = ""
+	}
+	if o.dHead == 0 && o.dModel%o.heads != 0 {
+		return cfg, usagef("--d-model (%d) must be a multiple of --heads (%d), or set --d-head", o.dModel, o.heads)
+	}
+	kinds := strings.Split(o.attn, ",")
+	for l := range o.layers {
+		k := kinds[0]
+		if len(kinds) > 1 {
+			if len(kinds) != o.layers {
+				return cfg, usagef("--attn lists %d kinds for %d layers", len(kinds), o.layers)
+			}
+			k = kinds[l]
+		}
+		cfg.Attention = append(cfg.Attention, strings.TrimSpace(k))
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return cfg, usageError{err}
+	}
+	return cfg, nil
+}
+
+// finishTrain writes the loss curve (CSV + PNG) and the manifest beside the
+// model and prints a summary.
+func (e *env) finishTrain(o *trainOpts, tr *train.Trainer, tk *tracker) error {
+	curve := report.NewTable("loss", "Training loss",
+		report.Column{Name: "step"}, report.Column{Name: "lr"}, report.Column{Name: "loss", Unit: "nats"},
+		report.Column{Name: "val_loss", Unit: "nats"}, report.Column{Name: "grad_norm"},
+		report.Column{Name: "tokens"}, report.Column{Name: "seconds", Unit: "s"})
+	var xs, ys, vx, vy []float64
+	for _, p := range tr.Log {
+		curve.Add(p.Step, p.LR, p.Loss, p.ValLoss, p.GradNorm, p.Tokens, p.Seconds)
+		xs, ys = append(xs, float64(p.Step)), append(ys, p.Loss)
+		if !math.IsNaN(p.ValLoss) {
+			vx, vy = append(vx, float64(p.Step)), append(vy, p.ValLoss)
+		}
+	}
+	chart := plots.LineChart{Title: "Training loss (" + tr.Task.Name() + ")", XLabel: "step", YLabel: "cross-entropy (nats)",
+		Series: []plots.Series{{Name: "train", X: xs, Y: ys}, {Name: "validation", X: vx, Y: vy}}}
+	last := tr.Log[len(tr.Log)-1]
+	summary := report.NewTable("train_summary", "Trained "+o.out,
+		report.Column{Name: "task"}, report.Column{Name: "steps"}, report.Column{Name: "final_loss", Unit: "nats"},
+		report.Column{Name: "val_loss", Unit: "nats"}, report.Column{Name: "tokens_per_s"}, report.Column{Name: "seconds", Unit: "s"})
+	secs := last.Seconds
+	summary.Add(tr.Task.Name(), tr.Step, last.Loss, last.ValLoss, float64(last.Tokens)/math.Max(secs, 1e-9), secs)
+	r := results{tables: []*report.Table{curve, summary}, headline: []*report.Table{summary},
+		figures: []figure{{"loss.png", chart.Render}}, model: o.out,
+		extra: map[string]any{"config": json.RawMessage(tr.Model.Config.JSON()), "checkpoint": o.checkpoint}}
+	if tk != nil {
+		tk.addResults(&r)
+	}
+	return e.finish(outFlags{out: filepath.Dir(o.out), seed: o.seed, json: o.jsonOut, quiet: o.quiet}, r)
+}
+
+// withoutFlags drops the named flags (and their values) from a command line.
+func withoutFlags(args []string, drop ...string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, _, hasValue := strings.Cut(a, "=")
+		if slices.Contains(drop, name) {
+			if !hasValue && name != "-q" && name != "--quiet" && i+1 < len(args) {
+				i++
+			}
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}

@@ -1,0 +1,355 @@
+package induction
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/attnlab/attnlab/circuits"
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/tasks"
+)
+
+// Options configures Analyze.
+type Options struct {
+	SeqLen    int     // L, the repeat length; 0 means 50, or the largest that fits n_ctx
+	Batch     int     // sequences in the canonical batch; 0 means 32
+	Seed      uint64  // draws the batch and seeds the bootstrap
+	Threshold float64 // TL induction score at or above which a head is marked; 0 means 0.4
+	Detector  DetectorOptions
+	// NoAblation skips the ablation runs (2 forward passes per head).
+	NoAblation bool
+}
+
+// HeadScores are every score of one head. Detector scores use
+// TransformerLens's head detector; *Ceil is the same score of the ideal
+// pattern on the same tokens (mean over sequences).
+type HeadScores struct {
+	Layer, Head                                int
+	PrevToken, DupToken, Induction             Stat
+	PrevTokenCeil, DupTokenCeil, InductionCeil float64
+	PrefixMatching                             Stat
+	OVCopying                                  float64 // Σλ/Σ|λ| of W_E W_OV W_U (folded LN weights)
+	DirectCopying                              Stat    // logit lift of the attended token (see DirectCopyingScores)
+	ZeroAblation, MeanAblation                 Stat    // Δ second-repeat loss (nats)
+}
+
+// Label is the head's TransformerLens-style name, e.g. "L1H3".
+func (h HeadScores) Label() string { return fmt.Sprintf("L%dH%d", h.Layer, h.Head) }
+
+// Report is the result of Analyze: scores per head, the circuit between
+// layers, the loss on the two repeats, and the data the figures draw.
+type Report struct {
+	Model    string // description of the model
+	Opt      Options
+	L, T     int
+	Vocab    int
+	Heads    []HeadScores // layer-major
+	Comp     []circuits.Composition
+	Baseline float64 // composition score expected of unrelated random heads of the same shapes
+
+	FirstRepeat, SecondRepeat Stat
+	PerPosition               []float64 // mean loss at each target position t (predicting token t+1), [T-1]
+	ICL                       Stat      // loss at token 2L−1 minus loss at token L/2 (Olsson et al.)
+
+	InductionHeads                  []string // heads at or above the threshold (or the best one)
+	PrevPartners                    []string // layer-0 heads with the largest K-composition into each induction head
+	AblateInduction, AblatePartners Stat     // Δ second-repeat loss when the sets above are zero-ablated together
+
+	Tokens   []int32     // [B, T] the canonical batch
+	Patterns [][]float32 // [layer] hook_pattern [B, H, T, T]
+}
+
+// Analyze scores every head of m on the canonical batch [BOS, x×L, x×L].
+// It does not change m.
+func Analyze(m *model.Model, opt Options) (*Report, error) {
+	c := m.Config
+	if opt.Batch == 0 {
+		opt.Batch = 32
+	}
+	if opt.Threshold == 0 {
+		opt.Threshold = 0.4
+	}
+	maxL := (c.NCtx - 1) / 2
+	if opt.SeqLen == 0 {
+		opt.SeqLen = min(50, maxL)
+	}
+	L, B := opt.SeqLen, opt.Batch
+	switch {
+	case maxL < 3:
+		return nil, fmt.Errorf("induction: the model's context (n_ctx %d) is too short for [BOS, x×L, x×L] with L ≥ 3", c.NCtx)
+	case L < 3 || L > maxL:
+		return nil, fmt.Errorf("induction: --seq-len must be between 3 and %d for n_ctx %d, got %d", maxL, c.NCtx, L)
+	case B < 2:
+		return nil, fmt.Errorf("induction: --batch must be at least 2 to report a spread, got %d", B)
+	case c.DVocab < L+2:
+		return nil, fmt.Errorf("induction: d_vocab %d is too small for repeats of %d random tokens", c.DVocab, L)
+	}
+	T := 2*L + 1
+	r := &Report{Model: c.Summary(), Opt: opt, L: L, T: T, Vocab: c.DVocab}
+	batch := tasks.Canonical(rand.New(rand.NewPCG(opt.Seed, 0x1dc)), B, L, c.DVocab)
+	r.Tokens = batch.Tokens
+
+	var names []string
+	for l := range c.NLayers {
+		names = append(names, fmt.Sprintf("blocks.%d.attn.hook_pattern", l), fmt.Sprintf("blocks.%d.attn.hook_z", l))
+	}
+	if c.HasNorm() {
+		names = append(names, "ln_final.hook_scale")
+	}
+	clean, err := m.Run(batch.Tokens, B, T, model.RunOptions{CacheNames: names})
+	if err != nil {
+		return nil, err
+	}
+	first, second, perPos, err := RepeatLosses(clean.Losses.Data, B, T, L)
+	if err != nil {
+		return nil, err
+	}
+	r.FirstRepeat, r.SecondRepeat, r.PerPosition = first, second, perPos
+	if r.ICL, err = ICLScore(clean.Losses.Data, B, T, L/2, 2*L-1); err != nil {
+		return nil, err
+	}
+
+	ov, err := circuits.OVCopyingScores(m)
+	if err != nil {
+		return nil, err
+	}
+	seq := func(b int) []int32 { return batch.Tokens[b*T : (b+1)*T] }
+	detect := map[string]func(b int) []float32{
+		"prev": func(int) []float32 { return PreviousTokenPattern(T) },
+		"dup":  func(b int) []float32 { return DuplicateTokenPattern(seq(b)) },
+		"ind":  func(b int) []float32 { return InductionPattern(seq(b)) },
+	}
+	ceil := map[string]float64{}
+	for k, d := range detect {
+		cs, err := DetectorCeiling(B, T, d, opt.Detector)
+		if err != nil {
+			return nil, err
+		}
+		ceil[k] = mean(cs)
+	}
+	seed := opt.Seed
+	for l := range c.NLayers {
+		pat := clean.Cache[fmt.Sprintf("blocks.%d.attn.hook_pattern", l)].Data
+		r.Patterns = append(r.Patterns, pat)
+		scores := map[string][][]float64{}
+		for k, d := range detect {
+			if scores[k], err = HeadDetectorScores(pat, B, c.NHeads, T, d, opt.Detector); err != nil {
+				return nil, err
+			}
+		}
+		prefix, err := PrefixMatchingScores(pat, B, c.NHeads, T, L)
+		if err != nil {
+			return nil, err
+		}
+		direct := DirectCopyingScores(m, clean.Cache, batch.Tokens, l, B, T, L)
+		for h := range c.NHeads {
+			seed++
+			r.Heads = append(r.Heads, HeadScores{Layer: l, Head: h,
+				PrevToken: Summarize(scores["prev"][h], seed), DupToken: Summarize(scores["dup"][h], seed),
+				Induction: Summarize(scores["ind"][h], seed), PrefixMatching: Summarize(prefix[h], seed),
+				PrevTokenCeil: ceil["prev"], DupTokenCeil: ceil["dup"], InductionCeil: ceil["ind"],
+				OVCopying: ov[l][h], DirectCopying: Summarize(direct[h], seed)})
+		}
+	}
+
+	if c.NLayers > 1 {
+		if r.Comp, err = circuits.Compositions(m); err != nil {
+			return nil, err
+		}
+		if r.Baseline, err = circuits.CompositionBaseline(c.DModel, c.DHead, opt.Seed); err != nil {
+			return nil, err
+		}
+	}
+	r.pickCircuit()
+	if !opt.NoAblation {
+		if err := r.ablate(m, batch.Tokens, secondRepeatPerSeq(clean.Losses.Data, B, T, L)); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// pickCircuit names the induction heads (TL induction score ≥ threshold,
+// else the single best head) and, for each, the earlier-layer head with the
+// largest K-composition into it: its previous-token partner.
+func (r *Report) pickCircuit() {
+	best := -1
+	for i, h := range r.Heads {
+		if h.Induction.Mean >= r.Opt.Threshold {
+			r.InductionHeads = append(r.InductionHeads, h.Label())
+		}
+		if best < 0 || h.Induction.Mean > r.Heads[best].Induction.Mean {
+			best = i
+		}
+	}
+	if len(r.InductionHeads) == 0 && best >= 0 {
+		r.InductionHeads = []string{r.Heads[best].Label()}
+	}
+	score := map[string]float64{}
+	for _, h := range r.Heads {
+		score[h.Label()] = h.Induction.Mean
+	}
+	slices.SortStableFunc(r.InductionHeads, func(a, b string) int { return cmp.Compare(score[b], score[a]) })
+	for _, ih := range r.InductionHeads {
+		var top *circuits.Composition
+		for i := range r.Comp {
+			cp := &r.Comp[i]
+			if label(cp.Dst.Layer, cp.Dst.Head) == ih && (top == nil || cp.K > top.K) {
+				top = cp
+			}
+		}
+		if top != nil {
+			if p := label(top.Src.Layer, top.Src.Head); !slices.Contains(r.PrevPartners, p) {
+				r.PrevPartners = append(r.PrevPartners, p)
+			}
+		}
+	}
+}
+
+func label(l, h int) string { return fmt.Sprintf("L%dH%d", l, h) }
+
+func mean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// DirectCopyingScores measures, for every head of layer l, how much the
+// head's own output raises the logit of the token it attends to most, on
+// second-repeat queries q ∈ [L+1, 2L] (direct logit attribution with the
+// final LayerNorm scale frozen, as TransformerLens's apply_ln_to_stack):
+//
+//	o = z[q, h] · W_O[h];  o' = (o − mean(o)) / scale_final[q] ⊙ ln_final.w
+//	lift = (o'·W_U)[a] − mean_j (o'·W_U)[j],  a = token at argmax_k pattern[q, k]
+//
+// averaged over q per sequence, in logits; [H][B].
+func DirectCopyingScores(m *model.Model, cache model.Cache, tokens []int32, l, B, T, L int) [][]float64 {
+	c, p := m.Config, m.Params
+	H, E, D, V := c.NHeads, c.DHead, c.DModel, c.DVocab
+	z := cache[fmt.Sprintf("blocks.%d.attn.hook_z", l)].Data
+	pat := cache[fmt.Sprintf("blocks.%d.attn.hook_pattern", l)].Data
+	var scale []float32
+	if s, ok := cache["ln_final.hook_scale"]; ok {
+		scale = s.Data
+	}
+	wo := p.Blocks[l].WO
+	out := make([][]float64, H)
+	o := make([]float64, D)
+	for h := range H {
+		out[h] = make([]float64, B)
+		for b := range B {
+			sum := 0.0
+			for q := L + 1; q <= 2*L; q++ {
+				zq := z[((b*T+q)*H+h)*E:][:E]
+				clear(o)
+				for e := range E {
+					for d := range D {
+						o[d] += float64(zq[e]) * float64(wo[(h*E+e)*D+d])
+					}
+				}
+				if c.HasNorm() {
+					mu := 0.0
+					for _, v := range o {
+						mu += v
+					}
+					mu /= float64(D)
+					for d := range o {
+						o[d] = (o[d] - mu) / float64(scale[b*T+q])
+						if p.LnFW != nil {
+							o[d] *= float64(p.LnFW[d])
+						}
+					}
+				}
+				row := pat[((b*H+h)*T+q)*T:][:T]
+				a := 0
+				for k := range q + 1 {
+					if row[k] > row[a] {
+						a = k
+					}
+				}
+				tok := int(tokens[b*T+a])
+				var lt, lm float64
+				for v := range V {
+					s := 0.0
+					for d := range D {
+						s += o[d] * float64(p.WU[d*V+v])
+					}
+					lm += s
+					if v == tok {
+						lt = s
+					}
+				}
+				sum += lt - lm/float64(V)
+			}
+			out[h][b] = sum / float64(L)
+		}
+	}
+	return out
+}
+
+// ablate measures the change in second-repeat loss when each head's z is
+// zero- or mean-ablated, and when the induction heads or their partners are
+// zero-ablated together.
+func (r *Report) ablate(m *model.Model, tokens []int32, cleanSecond []float64) error {
+	B, T, L := r.Opt.Batch, r.T, r.L
+	delta := func(hooks []model.Hook) (Stat, error) {
+		out, err := m.Run(tokens, B, T, model.RunOptions{Hooks: hooks})
+		if err != nil {
+			return Stat{}, err
+		}
+		perSeq := secondRepeatPerSeq(out.Losses.Data, B, T, L)
+		for b := range perSeq {
+			perSeq[b] -= cleanSecond[b]
+		}
+		return Summarize(perSeq, r.Opt.Seed), nil
+	}
+	var err error
+	for i := range r.Heads {
+		h := &r.Heads[i]
+		name := fmt.Sprintf("blocks.%d.attn.hook_z", h.Layer)
+		if h.ZeroAblation, err = delta([]model.Hook{model.ZeroAblate(name, h.Head)}); err != nil {
+			return err
+		}
+		if h.MeanAblation, err = delta([]model.Hook{model.MeanAblate(name, h.Head)}); err != nil {
+			return err
+		}
+	}
+	hooksFor := func(labels []string) []model.Hook {
+		var hs []model.Hook
+		for _, lb := range labels {
+			var l, h int
+			fmt.Sscanf(lb, "L%dH%d", &l, &h)
+			hs = append(hs, model.ZeroAblate(fmt.Sprintf("blocks.%d.attn.hook_z", l), h))
+		}
+		return hs
+	}
+	if r.AblateInduction, err = delta(hooksFor(r.InductionHeads)); err != nil {
+		return err
+	}
+	if len(r.PrevPartners) > 0 {
+		if r.AblatePartners, err = delta(hooksFor(r.PrevPartners)); err != nil {
+			return err
+		}
+	} else {
+		r.AblatePartners = Stat{math.NaN(), math.NaN(), math.NaN(), math.NaN()}
+	}
+	return nil
+}
+
+// secondRepeatPerSeq is each sequence's mean loss on the second repeat
+// (the targets RepeatLosses counts as second), [B].
+func secondRepeatPerSeq(loss []float32, B, T, L int) []float64 {
+	out := make([]float64, B)
+	for b := range B {
+		for t := L + 1; t <= 2*L-1; t++ {
+			out[b] += float64(loss[b*(T-1)+t])
+		}
+		out[b] /= float64(L - 1)
+	}
+	return out
+}

@@ -1,0 +1,73 @@
+package induction_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/induction"
+	"github.com/attnlab/attnlab/model"
+)
+
+func TestAnalyzeDoesNotChangeModel(t *testing.T) {
+	cfg := model.Config{NLayers: 2, DModel: 16, NHeads: 2, DVocab: 20, NCtx: 21, AttnOnly: true,
+		NormalizationType: "LN", PositionalEmbeddingType: "rotary", Seed: 2}
+	m, err := model.NewInit[float32](cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.Clone(m.Params.Data)
+	r, err := induction.Analyze(m, induction.Options{Batch: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(before, m.Params.Data) {
+		t.Error("Analyze changed the model's parameters")
+	}
+	if r.L != 10 || len(r.Heads) != 4 || len(r.Comp) != 4 {
+		t.Errorf("L %d, %d heads, %d compositions; want 10, 4, 4", r.L, len(r.Heads), len(r.Comp))
+	}
+	if len(r.Tables()) != 4 || len(r.Figures()) < 10 {
+		t.Errorf("%d tables, %d figures", len(r.Tables()), len(r.Figures()))
+	}
+}
+
+func TestAnalyzeRejectsBadOptions(t *testing.T) {
+	m, _ := model.NewInit[float32](model.Config{NLayers: 1, DModel: 8, NHeads: 2, DVocab: 30, NCtx: 9, AttnOnly: true})
+	for _, o := range []induction.Options{{SeqLen: 5}, {SeqLen: 2}, {Batch: 1}} {
+		if _, err := induction.Analyze(m, o); err == nil {
+			t.Errorf("options %+v accepted", o)
+		}
+	}
+}
+
+// TestEmbeddedInductionModel checks the embedded model against the
+// acceptance criteria of the induction issue, on repeats of 50 tokens —
+// longer than any repeated segment in its training data (at most 40).
+func TestEmbeddedInductionModel(t *testing.T) {
+	m, err := fixtures.Model("induction-2l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := induction.Analyze(m, induction.Options{SeqLen: 50, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var best induction.HeadScores
+	for _, h := range r.Heads {
+		if h.Layer == 1 && h.PrefixMatching.Mean > best.PrefixMatching.Mean {
+			best = h
+		}
+	}
+	t.Logf("best %s: prefix matching %.3f, induction %.3f of ceiling %.3f; loss first %.3f second %.3f; ablate heads +%.2f",
+		best.Label(), best.PrefixMatching.Mean, best.Induction.Mean, best.InductionCeil, r.FirstRepeat.Mean, r.SecondRepeat.Mean, r.AblateInduction.Mean)
+	if best.PrefixMatching.Mean < 0.9 {
+		t.Errorf("best layer-1 prefix-matching score %.3f < 0.9", best.PrefixMatching.Mean)
+	}
+	if r.SecondRepeat.Mean >= 0.5 || r.FirstRepeat.Mean < 3.9 {
+		t.Errorf("loss on the repeats %.3f / %.3f; want second < 0.5 and first near ln(64) = 4.16", r.FirstRepeat.Mean, r.SecondRepeat.Mean)
+	}
+	if r.AblateInduction.Mean <= 2 {
+		t.Errorf("ablating the induction heads together raises the loss by %.2f nats, want > 2", r.AblateInduction.Mean)
+	}
+}

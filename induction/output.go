@@ -1,0 +1,218 @@
+package induction
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/attnlab/attnlab/plots"
+	"github.com/attnlab/attnlab/report"
+)
+
+// Figure is a figure with the file name it is saved under.
+type Figure struct {
+	Name string // e.g. "induction_scores.png"
+	Fig  plots.Figure
+}
+
+// Tables returns the report's tables: heads, composition, summary and
+// loss_by_position. The first is the one a terminal shows.
+func (r *Report) Tables() []*report.Table {
+	col := func(name, unit string) report.Column { return report.Column{Name: name, Unit: unit} }
+	heads := report.NewTable("heads", fmt.Sprintf("Heads on [BOS, x×%d, x×%d] (%d sequences), sorted by TL induction score; * at or above %.2f", r.L, r.L, r.Opt.Batch, r.Opt.Threshold),
+		col("head", ""), col("layer", ""), col("head_index", ""),
+		col("previous_token", ""), col("previous_token_std", ""), col("previous_token_ceiling", ""),
+		col("duplicate_token", ""), col("duplicate_token_std", ""), col("duplicate_token_ceiling", ""),
+		col("induction", ""), col("induction_std", ""), col("induction_ceiling", ""), col("induction_of_ceiling", ""),
+		col("prefix_matching", ""), col("prefix_matching_std", ""),
+		col("ov_copying", ""), col("direct_copying", "logits"), col("direct_copying_std", "logits"),
+		col("zero_ablation_dloss", "nats"), col("zero_ablation_dloss_std", "nats"),
+		col("mean_ablation_dloss", "nats"), col("mean_ablation_dloss_std", "nats"),
+		col("induction_head", ""))
+	order := make([]int, len(r.Heads))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		x, y := r.Heads[a].Induction.Mean, r.Heads[b].Induction.Mean
+		switch {
+		case x > y:
+			return -1
+		case x < y:
+			return 1
+		}
+		return 0
+	})
+	for _, i := range order {
+		h := r.Heads[i]
+		heads.Add(h.Label(), h.Layer, h.Head,
+			h.PrevToken.Mean, h.PrevToken.Std, h.PrevTokenCeil,
+			h.DupToken.Mean, h.DupToken.Std, h.DupTokenCeil,
+			h.Induction.Mean, h.Induction.Std, h.InductionCeil, h.Induction.Mean/h.InductionCeil,
+			h.PrefixMatching.Mean, h.PrefixMatching.Std,
+			h.OVCopying, h.DirectCopying.Mean, h.DirectCopying.Std,
+			h.ZeroAblation.Mean, h.ZeroAblation.Std, h.MeanAblation.Mean, h.MeanAblation.Std,
+			h.Induction.Mean >= r.Opt.Threshold)
+	}
+	comp := report.NewTable("composition", "Composition scores (writing head → reading head)",
+		col("src", ""), col("dst", ""), col("q_composition", ""), col("k_composition", ""), col("v_composition", ""), col("random_baseline", ""))
+	for _, c := range r.Comp {
+		comp.Add(label(c.Src.Layer, c.Src.Head), label(c.Dst.Layer, c.Dst.Head), c.Q, c.K, c.V, r.Baseline)
+	}
+	sum := report.NewTable("summary", "Loss on the repeated sequence and the induction circuit",
+		col("metric", ""), col("mean", ""), col("std", ""), col("ci_low", ""), col("ci_high", ""), col("unit", ""))
+	add := func(name string, s Stat, unit string) { sum.Add(name, s.Mean, s.Std, s.Lo, s.Hi, unit) }
+	add("loss_first_repeat", r.FirstRepeat, "nats")
+	add("loss_second_repeat", r.SecondRepeat, "nats")
+	sum.Add("uniform_loss_ln_vocab", math.Log(float64(r.Vocab)), 0.0, math.NaN(), math.NaN(), "nats")
+	add("icl_score", r.ICL, "nats")
+	add("ablate_induction_heads_dloss", r.AblateInduction, "nats")
+	add("ablate_prev_token_partners_dloss", r.AblatePartners, "nats")
+	sum.Add("composition_random_baseline", r.Baseline, 0.0, math.NaN(), math.NaN(), "")
+	sum.Caption = fmt.Sprintf("induction heads: %v; previous-token partners (largest K-composition into them): %v", r.InductionHeads, r.PrevPartners)
+	pos := report.NewTable("loss_by_position", "Mean next-token loss by position", col("position", ""), col("loss", "nats"), col("part", ""))
+	for t, v := range r.PerPosition {
+		part := "first"
+		if t >= r.L {
+			part = "second"
+		}
+		pos.Add(t+1, v, part)
+	}
+	return []*report.Table{heads, comp, sum, pos}
+}
+
+// Headline returns the compact heads table and the summary for a terminal.
+func (r *Report) Headline() []*report.Table {
+	all := r.Tables()
+	full := all[0]
+	f := "%.3f"
+	t := report.NewTable("heads", full.Title,
+		report.Column{Name: "head"}, report.Column{Name: "prev_tok", Format: f}, report.Column{Name: "dup_tok", Format: f},
+		report.Column{Name: "induction", Format: f}, report.Column{Name: "±std", Format: f}, report.Column{Name: "of_ceiling", Format: "%.2f"},
+		report.Column{Name: "prefix_match", Format: f}, report.Column{Name: "ov_copy", Format: "%.2f"},
+		report.Column{Name: "direct_copy", Unit: "logits", Format: "%.2f"},
+		report.Column{Name: "zero_abl_dloss", Unit: "nats", Format: "%.2f"}, report.Column{Name: "mean_abl_dloss", Unit: "nats", Format: "%.2f"},
+		report.Column{Name: ""})
+	idx := func(n string) int { return full.Column(n) }
+	for _, row := range full.Rows {
+		mark := ""
+		if row[idx("induction_head")].(bool) {
+			mark = "*"
+		}
+		t.Add(row[idx("head")], row[idx("previous_token")], row[idx("duplicate_token")], row[idx("induction")],
+			row[idx("induction_std")], row[idx("induction_of_ceiling")], row[idx("prefix_matching")], row[idx("ov_copying")],
+			row[idx("direct_copying")], row[idx("zero_ablation_dloss")], row[idx("mean_ablation_dloss")], mark)
+	}
+	t.Caption = fmt.Sprintf("ceiling of a perfect head on these tokens: induction %.3f, previous-token %.3f, duplicate-token %.3f",
+		r.Heads[0].InductionCeil, r.Heads[0].PrevTokenCeil, r.Heads[0].DupTokenCeil)
+	return []*report.Table{t, all[2]}
+}
+
+// Figures returns the report's figures.
+func (r *Report) Figures() []Figure {
+	nl := 0
+	for _, h := range r.Heads {
+		nl = max(nl, h.Layer+1)
+	}
+	nh := len(r.Heads) / nl
+	rows, cols := make([]string, nl), make([]string, nh)
+	for l := range rows {
+		rows[l] = fmt.Sprintf("L%d", l)
+	}
+	for h := range cols {
+		cols[h] = fmt.Sprintf("H%d", h)
+	}
+	zero, one, mone := 0.0, 1.0, -1.0
+	grid := func(title, value string, get func(HeadScores) float64, diverging bool, lo, hi *float64) plots.Heatmap {
+		v := make([]float64, len(r.Heads))
+		for i, h := range r.Heads {
+			v[i] = get(h)
+		}
+		return plots.Heatmap{Title: title, XLabel: "head", YLabel: "layer", ValueLabel: value, Rows: nl, Cols: nh,
+			Values: v, RowLabels: rows, ColLabels: cols, CellText: true, Diverging: diverging, Min: lo, Max: hi,
+			Height: 1.6 + 0.55*float64(nl)}
+	}
+	figs := []Figure{
+		{"induction_scores.png", grid(fmt.Sprintf("TL induction score (ceiling %.2f)", r.Heads[0].InductionCeil), "score", func(h HeadScores) float64 { return h.Induction.Mean }, false, &zero, &one)},
+		{"prefix_matching.png", grid("Prefix-matching score (Olsson et al.)", "attention to token after earlier copy", func(h HeadScores) float64 { return h.PrefixMatching.Mean }, false, &zero, &one)},
+		{"previous_token_scores.png", grid("TL previous-token score", "score", func(h HeadScores) float64 { return h.PrevToken.Mean }, false, &zero, &one)},
+		{"duplicate_token_scores.png", grid("TL duplicate-token score", "score", func(h HeadScores) float64 { return h.DupToken.Mean }, false, &zero, &one)},
+		{"ov_copying.png", grid("OV copying score Σλ/Σ|λ| (Elhage et al.)", "score", func(h HeadScores) float64 { return h.OVCopying }, true, &mone, &one)},
+		{"ablation_zero.png", grid("Zero ablation: Δ loss on the second repeat", "Δ loss (nats)", func(h HeadScores) float64 { return h.ZeroAblation.Mean }, true, nil, nil)},
+		{"ablation_mean.png", grid("Mean ablation: Δ loss on the second repeat", "Δ loss (nats)", func(h HeadScores) float64 { return h.MeanAblation.Mean }, true, nil, nil)},
+	}
+	if len(r.Comp) > 0 {
+		figs = append(figs, r.compositionFigures()...)
+	}
+	for _, lb := range append(append([]string{}, r.InductionHeads[:1]...), r.PrevPartners[:min(1, len(r.PrevPartners))]...) {
+		figs = append(figs, r.patternFigure(lb))
+	}
+	var xs, ys []float64
+	for t, v := range r.PerPosition {
+		xs, ys = append(xs, float64(t+1)), append(ys, v)
+	}
+	figs = append(figs, Figure{"loss_by_position.png", plots.LineChart{
+		Title: fmt.Sprintf("Loss on [BOS, x×%d, x×%d]: the second repeat is predicted by induction", r.L, r.L), XLabel: "position of the predicted token",
+		YLabel: "cross-entropy (nats)", Series: []plots.Series{{Name: "mean over sequences", X: xs, Y: ys}}, Legend: plots.LegendNone,
+		VLines: []plots.VLine{{X: float64(r.L) + 1, Label: "second repeat starts"}},
+		HLines: []plots.HLine{{Y: math.Log(float64(r.Vocab)), Label: "ln(d_vocab)"}}}})
+	return figs
+}
+
+// compositionFigures draws Q-, K- and V-composition as writing heads ×
+// reading heads.
+func (r *Report) compositionFigures() []Figure {
+	var src, dst []string
+	for _, c := range r.Comp {
+		s, d := label(c.Src.Layer, c.Src.Head), label(c.Dst.Layer, c.Dst.Head)
+		if !slices.Contains(src, s) {
+			src = append(src, s)
+		}
+		if !slices.Contains(dst, d) {
+			dst = append(dst, d)
+		}
+	}
+	var out []Figure
+	for _, kind := range []string{"K", "Q", "V"} {
+		v := make([]float64, len(src)*len(dst))
+		for i := range v {
+			v[i] = math.NaN()
+		}
+		for _, c := range r.Comp {
+			i := slices.Index(src, label(c.Src.Layer, c.Src.Head))*len(dst) + slices.Index(dst, label(c.Dst.Layer, c.Dst.Head))
+			v[i] = map[string]float64{"K": c.K, "Q": c.Q, "V": c.V}[kind]
+		}
+		out = append(out, Figure{"composition_" + map[string]string{"K": "k", "Q": "q", "V": "v"}[kind] + ".png", plots.Heatmap{
+			Title:  fmt.Sprintf("%s-composition (random baseline %.3f)", kind, r.Baseline),
+			XLabel: "reading head", YLabel: "writing head", ValueLabel: "composition score",
+			Rows: len(src), Cols: len(dst), Values: v, RowLabels: src, ColLabels: dst, CellText: len(src)*len(dst) <= 100}})
+	}
+	return out
+}
+
+// patternFigure draws head lb's attention pattern on the first sequence.
+func (r *Report) patternFigure(lb string) Figure {
+	var l, h int
+	fmt.Sscanf(lb, "L%dH%d", &l, &h)
+	T := r.T
+	H := len(r.Patterns[l]) / (r.Opt.Batch * T * T)
+	p := r.Patterns[l][(0*H+h)*T*T:][:T*T]
+	v := make([]float64, T*T)
+	for i, x := range p {
+		v[i] = float64(x)
+	}
+	// Token labels when they can all be read, else positions.
+	var labels []string
+	xl, yl := "key position", "query position"
+	if T <= plots.MaxTickLabels {
+		xl, yl = "key token", "query token"
+		for _, t := range r.Tokens[:T] {
+			labels = append(labels, fmt.Sprint(t))
+		}
+	}
+	zero, one := 0.0, 1.0
+	return Figure{"pattern_" + lb + ".png", plots.Heatmap{
+		Title: fmt.Sprintf("%s attention on [BOS, x×%d, x×%d] (sequence 0)", lb, r.L, r.L), XLabel: xl, YLabel: yl,
+		ValueLabel: "attention weight", Rows: T, Cols: T, Values: v, RowLabels: labels, ColLabels: labels, Min: &zero, Max: &one,
+		Width: 6.5, Height: 5.8}}
+}

@@ -1,0 +1,35 @@
+package vecmath
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestAdd compares Add with AddRef bit for bit for every length up to 200,
+// and checks nothing past len(x) is written and x is unchanged.
+func TestAdd(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 4))
+	for n := 0; n <= 200; n++ {
+		x, d := make([]float32, n), make([]float32, n+2)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		for i := range d {
+			d[i] = float32(r.NormFloat64() * 100)
+		}
+		xc, want := clone(x), clone(d)
+		AddRef(want, x)
+		Add(d, x)
+		for i := range d {
+			if d[i] != want[i] {
+				t.Fatalf("n=%d: dst[%d] = %g, want %g", n, i, d[i], want[i])
+			}
+		}
+		for i := range x {
+			if x[i] != xc[i] {
+				t.Fatalf("n=%d: Add changed x", n)
+			}
+		}
+	}
+}

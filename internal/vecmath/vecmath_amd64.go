@@ -1,0 +1,49 @@
+//go:build amd64 && !noasm
+
+package vecmath
+
+import "golang.org/x/sys/cpu"
+
+// haveAsm selects the AVX-512 kernels (x/sys/cpu also checks that the OS
+// saves the ZMM state).
+var haveAsm = cpu.X86.HasAVX512F
+
+// expAsm sets dst[i] = exp(x[i]) for i < n; n > 0.
+//
+//go:noescape
+func expAsm(dst, x *float32, n int)
+
+// softmaxAsm is SoftmaxRow's arithmetic on x[:n]; n > 0.
+//
+//go:noescape
+func softmaxAsm(x *float32, n int, scale float32) (mx, sum float32)
+
+// softmaxBackAsm is SoftmaxRowBackward's arithmetic on d[:n], p[:n]; n > 0.
+//
+//go:noescape
+func softmaxBackAsm(d, p *float32, n int, scale float32)
+
+// layerNormAsm is LayerNormRow's arithmetic on x[:d] with weights; d > 0.
+//
+//go:noescape
+func layerNormAsm(out, x, w, b *float32, d int, eps float32) (mean, rstd float32)
+
+// layerNormBackAsm is LayerNormRowBackward's arithmetic with weights; d > 0.
+//
+//go:noescape
+func layerNormBackAsm(dx, dw, db, dout, x, w *float32, d int, mean, rstd float32)
+
+// addAsm sets dst[i] += x[i] for i < n; n > 0.
+//
+//go:noescape
+func addAsm(dst, x *float32, n int)
+
+// softmaxCausalAsm is SoftmaxCausal on the [t, t] matrix at x; t > 0.
+//
+//go:noescape
+func softmaxCausalAsm(x *float32, t int, scale float32)
+
+// softmaxBackCausalAsm is SoftmaxCausalBackward on [t, t] d and p; t > 0.
+//
+//go:noescape
+func softmaxBackCausalAsm(d, p *float32, t int, scale float32)

@@ -1,0 +1,28 @@
+//go:build !amd64 || noasm
+
+package vecmath
+
+// haveAsm is false: every kernel takes its plain loop.
+const haveAsm = false
+
+func expAsm(dst, x *float32, n int) { panic("vecmath: no assembly in this build") }
+func softmaxAsm(x *float32, n int, scale float32) (mx, sum float32) {
+	panic("vecmath: no assembly in this build")
+}
+func softmaxBackAsm(d, p *float32, n int, scale float32) { panic("vecmath: no assembly in this build") }
+
+func layerNormAsm(out, x, w, b *float32, d int, eps float32) (mean, rstd float32) {
+	panic("vecmath: no assembly in this build")
+}
+
+func layerNormBackAsm(dx, dw, db, dout, x, w *float32, d int, mean, rstd float32) {
+	panic("vecmath: no assembly in this build")
+}
+
+func addAsm(dst, x *float32, n int) { panic("vecmath: no assembly in this build") }
+
+func softmaxCausalAsm(x *float32, t int, scale float32) { panic("vecmath: no assembly in this build") }
+
+func softmaxBackCausalAsm(d, p *float32, t int, scale float32) {
+	panic("vecmath: no assembly in this build")
+}

@@ -1,0 +1,272 @@
+package model
+
+import (
+	"fmt"
+	"math"
+)
+
+// PositionScheme says which rotary position a cached key and the current
+// query get during incremental decoding.
+type PositionScheme int
+
+const (
+	// CachePositions gives each token its slot in the cache (StreamingLLM,
+	// Xiao et al. 2023 §3.2): after an eviction the kept keys are re-rotated
+	// to their new slots, so positions never exceed the cache size.
+	CachePositions PositionScheme = iota
+	// TextPositions gives each token its position in the original text, so
+	// relative distances are the true ones even after evictions.
+	TextPositions
+)
+
+func (s PositionScheme) String() string {
+	if s == TextPositions {
+		return "text"
+	}
+	return "cache"
+}
+
+// Decoder runs a model one token at a time with a key/value cache of at most
+// Cap slots, for streaming evaluation. Keys are cached before rotation and
+// rotated for every step at the positions the scheme assigns, as
+// StreamingLLM does. The caller decides what to evict (Keep) before the
+// cache is full. A Decoder is used by one goroutine at a time.
+//
+// Shape legend: S cache slots, H heads, E d_head, D d_model, V vocab.
+type Decoder[F Float] struct {
+	m      *Transformer[F]
+	Scheme PositionScheme
+	Cap    int
+
+	n    int   // slots in use
+	pos  []int // [S] text position of each slot
+	keys [][]F // [L][S, H, E] un-rotated keys
+	vals [][]F // [L][S, H, E]
+	cos  []F   // [P, R/2] rotary tables, grown on demand
+	sin  []F   // [P, R/2]
+	x, h []F   // [D] residual stream and normalised input
+	qkv  []F   // [3HE]
+	krot []F   // [S, E] one head's keys, rotated
+	att  []F   // [S] one head's attention row
+	z    []F   // [HE]
+	tmp  []F   // [D]
+	mlp  []F   // [M]
+	mlp2 []F   // [M]
+	wqkv [][]F // [L][D, 3HE] packed W_Q|W_K|W_V
+	bqkv [][]F // [L][3HE]
+	st   []F   // [1] LayerNorm mean scratch
+	rs   []F   // [1] LayerNorm rstd scratch
+	// Logits holds the logits [V] of the last Step.
+	Logits []F
+}
+
+// NewDecoder returns an empty decoder with room for capacity tokens. It
+// supports the attention kinds with a per-query form: softmax, softmax1,
+// learned-sink and sigmoid.
+func (m *Transformer[F]) NewDecoder(capacity int, scheme PositionScheme) (*Decoder[F], error) {
+	c := m.Config
+	if capacity <= 0 {
+		return nil, fmt.Errorf("model: decoder capacity must be positive, got %d", capacity)
+	}
+	for l := range c.NLayers {
+		switch k := c.AttentionKind(l); k {
+		case "softmax", "softmax1", "learned-sink", "sigmoid":
+		default:
+			return nil, fmt.Errorf("model: incremental decoding does not support attention kind %q (layer %d)", k, l)
+		}
+	}
+	D, H, E, M := c.DModel, c.NHeads, c.DHead, c.DMLP
+	HE := H * E
+	d := &Decoder[F]{m: m, Scheme: scheme, Cap: capacity, pos: make([]int, capacity),
+		x: make([]F, D), h: make([]F, D), qkv: make([]F, 3*HE), krot: make([]F, capacity*E), att: make([]F, capacity),
+		z: make([]F, HE), tmp: make([]F, D), mlp: make([]F, M), mlp2: make([]F, M), st: make([]F, 1), rs: make([]F, 1),
+		Logits: make([]F, c.DVocab)}
+	w := &Workspace[F]{m: m}
+	for l := range c.NLayers {
+		d.keys = append(d.keys, make([]F, capacity*HE))
+		d.vals = append(d.vals, make([]F, capacity*HE))
+		wq, bq := make([]F, D*3*HE), make([]F, 3*HE)
+		w.packQKV(wq, bq, &m.Params.Blocks[l])
+		d.wqkv, d.bqkv = append(d.wqkv, wq), append(d.bqkv, bq)
+	}
+	return d, nil
+}
+
+// Len is the number of cached tokens.
+func (d *Decoder[F]) Len() int { return d.n }
+
+// Positions returns the text positions of the cached tokens, oldest first.
+func (d *Decoder[F]) Positions() []int { return d.pos[:d.n:d.n] }
+
+// Reset empties the cache.
+func (d *Decoder[F]) Reset() { d.n = 0 }
+
+// Keep evicts every cached token except the slots listed (ascending),
+// which move to the front in order.
+func (d *Decoder[F]) Keep(slots []int) {
+	HE := d.m.Config.NHeads * d.m.Config.DHead
+	for i, s := range slots {
+		if s == i {
+			continue
+		}
+		d.pos[i] = d.pos[s]
+		for l := range d.keys {
+			copy(d.keys[l][i*HE:(i+1)*HE], d.keys[l][s*HE:(s+1)*HE])
+			copy(d.vals[l][i*HE:(i+1)*HE], d.vals[l][s*HE:(s+1)*HE])
+		}
+	}
+	d.n = len(slots)
+}
+
+// Step appends token (at text position textPos) to the cache, runs the
+// model for it and leaves its next-token logits in d.Logits. The cache must
+// have a free slot.
+func (d *Decoder[F]) Step(token int32, textPos int) error {
+	c, p := d.m.Config, d.m.Params
+	if d.n == d.Cap {
+		return fmt.Errorf("model: decoder cache is full (%d slots); evict before stepping", d.Cap)
+	}
+	if token < 0 || int(token) >= c.DVocab {
+		return fmt.Errorf("model: token %d is outside the vocabulary [0, %d)", token, c.DVocab)
+	}
+	D, H, E, M, V := c.DModel, c.NHeads, c.DHead, c.DMLP, c.DVocab
+	HE := H * E
+	slot := d.n
+	d.pos[slot] = textPos
+	d.n++
+	qpos := d.position(slot)
+	if c.LearnedPos() && qpos >= c.NCtx {
+		return fmt.Errorf("model: position %d is beyond the learned positions (n_ctx %d)", qpos, c.NCtx)
+	}
+	encoderForward(d.x, []int32{token}, p.WE, nil, 1, 1, D)
+	if c.LearnedPos() {
+		for i := range d.x {
+			d.x[i] += p.WPos[qpos*D+i]
+		}
+	}
+	scale := 1 / math.Sqrt(float64(E))
+	for l := range c.NLayers {
+		bp := &p.Blocks[l]
+		h := d.normRow(d.x, bp.Ln1W, bp.Ln1B)
+		matmulForward(d.qkv, h, d.wqkv[l], d.bqkv[l], 1, D, 3*HE)
+		copy(d.keys[l][slot*HE:(slot+1)*HE], d.qkv[HE:2*HE])
+		copy(d.vals[l][slot*HE:(slot+1)*HE], d.qkv[2*HE:])
+		kind := c.AttentionKind(l)
+		for hd := range H {
+			q := d.qkv[hd*E : (hd+1)*E]
+			d.rotate(q, q, qpos)
+			for s := range d.n {
+				kr := d.krot[s*E : (s+1)*E]
+				d.rotate(kr, d.keys[l][s*HE+hd*E:][:E], d.position(s))
+			}
+			sink := math.Inf(-1)
+			switch kind {
+			case "softmax1":
+				sink = 0
+			case "learned-sink":
+				sink = scale * dot(q, bp.AttnP[hd*E:(hd+1)*E])
+			}
+			row := d.att[:d.n]
+			for s := range row {
+				row[s] = F(scale * dot(q, d.krot[s*E:(s+1)*E]))
+			}
+			attnRow(row, kind, sink)
+			z := d.z[hd*E : (hd+1)*E]
+			clear(z)
+			for s, a := range row {
+				v := d.vals[l][s*HE+hd*E:][:E]
+				for e := range z {
+					z[e] += a * v[e]
+				}
+			}
+		}
+		matmulForward(d.tmp, d.z, bp.WO, bp.BO, 1, HE, D)
+		for i := range d.x {
+			d.x[i] += d.tmp[i]
+		}
+		if c.HasMLP() {
+			h2 := d.normRow(d.x, bp.Ln2W, bp.Ln2B)
+			matmulForward(d.mlp, h2, bp.WIn, bp.BIn, 1, D, M)
+			actForward(c.ActFn, d.mlp2, d.mlp)
+			matmulForward(d.tmp, d.mlp2, bp.WOut, bp.BOut, 1, M, D)
+			for i := range d.x {
+				d.x[i] += d.tmp[i]
+			}
+		}
+	}
+	matmulForward(d.Logits, d.normRow(d.x, p.LnFW, p.LnFB), p.WU, p.BU, 1, D, V)
+	return nil
+}
+
+// position is the rotary position of slot s under the scheme.
+func (d *Decoder[F]) position(s int) int {
+	if d.Scheme == TextPositions {
+		return d.pos[s]
+	}
+	return s
+}
+
+func (d *Decoder[F]) normRow(x, w, b []F) []F {
+	if !d.m.Config.HasNorm() {
+		return x
+	}
+	layerNormForward(d.h, d.st, d.rs, x, w, b, 1, len(x))
+	return d.h
+}
+
+// rotate writes x rotated to position p into out (rotate-half, as the
+// full forward), growing the tables as needed; a no-op copy without rotary.
+func (d *Decoder[F]) rotate(out, x []F, p int) {
+	c := d.m.Config
+	if !c.Rotary() {
+		copy(out, x)
+		return
+	}
+	R, h := c.RotaryDim, c.RotaryDim/2
+	for len(d.cos) < (p+1)*h {
+		q := len(d.cos) / h
+		for i := range h {
+			theta := float64(q) * math.Pow(c.RotaryBase, -float64(2*i)/float64(R))
+			d.cos, d.sin = append(d.cos, F(math.Cos(theta))), append(d.sin, F(math.Sin(theta)))
+		}
+	}
+	cs, sn := d.cos[p*h:(p+1)*h], d.sin[p*h:(p+1)*h]
+	for i := range h {
+		x1, x2 := x[i], x[i+h]
+		out[i], out[i+h] = x1*cs[i]-x2*sn[i], x2*cs[i]+x1*sn[i]
+	}
+	copy(out[R:], x[R:])
+}
+
+// attnRow turns one query's scores into its attention weights in place,
+// the per-row form of the rule (see package attention); sink is the score
+// of the extra slot (−Inf for none).
+func attnRow[F Float](row []F, kind string, sink float64) {
+	if kind == "sigmoid" {
+		for j, s := range row {
+			row[j] = F(1 / (1 + math.Exp(-float64(s))))
+		}
+		return
+	}
+	mx := sink
+	for _, s := range row {
+		mx = max(mx, float64(s))
+	}
+	sum := math.Exp(sink - mx)
+	for j, s := range row {
+		e := math.Exp(float64(s) - mx)
+		row[j] = F(e)
+		sum += e
+	}
+	for j := range row {
+		row[j] = F(float64(row[j]) / sum)
+	}
+}
+
+func dot[F Float](a, b []F) float64 {
+	s := 0.0
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
+}

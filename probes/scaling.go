@@ -1,0 +1,147 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/attnlab/attnlab/attention"
+	"github.com/attnlab/attnlab/internal/gemm"
+	"github.com/attnlab/attnlab/plots"
+	"github.com/attnlab/attnlab/report"
+)
+
+// ScalingForms are the ways of computing one head's causal attention
+// output z [N, E] that Scaling times:
+//
+//	softmax    the engine's dense softmax: pattern [N, N] = Softmax.Forward, then z = pattern·v
+//	quadratic  linear attention in the same masked quadratic form (Linear.Forward, then pattern·v)
+//	recurrent  linear attention's recurrence (Linear.Recurrent): O(N·M·E) time, O(M·E) memory
+//
+// The attention package's benchmarks (BenchmarkSoftmaxDenseN16384,
+// BenchmarkLinearRecurrentN16384, …) time the same calls.
+var ScalingForms = []string{"softmax", "quadratic", "recurrent"}
+
+// ScalingPoint is one timing.
+type ScalingPoint struct {
+	Form    string
+	N       int
+	Seconds float64 // best of Reps runs
+	Reps    int
+}
+
+// Scaling times each form at each N for one head of dimension E (d_v = E)
+// with feature map fm for the linear forms. Each point is the fastest of
+// 2 to 5 runs (more while within budget per point): the first run also
+// pays for touching the [N, N] pattern's fresh pages.
+func Scaling(ctx context.Context, ns []int, E int, fm string, budget time.Duration) ([]ScalingPoint, error) {
+	lin, err := attention.NewLinear[float32](fm)
+	if err != nil {
+		return nil, err
+	}
+	var pts []ScalingPoint
+	for _, N := range ns {
+		r := rand.New(rand.NewPCG(uint64(N), uint64(E)))
+		q, k, v, z := make([]float32, N*E), make([]float32, N*E), make([]float32, N*E), make([]float32, N*E)
+		for i := range q {
+			q[i], k[i], v[i] = float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		var pattern []float32 // [N, N], only for the quadratic forms
+		for _, form := range ScalingForms {
+			if form != "recurrent" && pattern == nil {
+				pattern = make([]float32, N*N)
+			}
+			run := func() {
+				switch form {
+				case "softmax":
+					attention.Softmax[float32]{}.Forward(pattern, nil, q, k, E, N, E)
+					gemm.MatMul(false, false, N, E, N, pattern, N, v, E, z, E, false)
+				case "quadratic":
+					lin.Forward(pattern, nil, q, k, E, N, E)
+					gemm.MatMul(false, false, N, E, N, pattern, N, v, E, z, E, false)
+				case "recurrent":
+					lin.Recurrent(z, E, q, k, E, v, E, N, E, E)
+				}
+			}
+			best, reps := math.Inf(1), 0
+			start := time.Now()
+			for reps < 5 && (reps < 2 || time.Since(start) < budget) {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				t0 := time.Now()
+				run()
+				best = min(best, time.Since(t0).Seconds())
+				reps++
+			}
+			pts = append(pts, ScalingPoint{Form: form, N: N, Seconds: best, Reps: reps})
+		}
+	}
+	return pts, nil
+}
+
+// Slope is the least-squares slope of log(seconds) against log(N) of one
+// form's points: ≈ 2 for the quadratic forms, ≈ 1 for the recurrence.
+func Slope(pts []ScalingPoint, form string) float64 {
+	var sx, sy, sxx, sxy, n float64
+	for _, p := range pts {
+		if p.Form != form || !(p.Seconds > 0) {
+			continue
+		}
+		x, y := math.Log(float64(p.N)), math.Log(p.Seconds)
+		sx, sy, sxx, sxy, n = sx+x, sy+y, sxx+x*x, sxy+x*y, n+1
+	}
+	if n < 2 {
+		return math.NaN()
+	}
+	return (n*sxy - sx*sy) / (n*sxx - sx*sx)
+}
+
+func formLabel(form, fm string) string {
+	switch form {
+	case "softmax":
+		return "softmax, dense"
+	case "quadratic":
+		return "linear:" + fm + ", quadratic form"
+	}
+	return "linear:" + fm + ", recurrent form"
+}
+
+// ScalingTable is scaling.csv, with each point's speedup over dense
+// softmax at the same N and each form's fitted slope.
+func ScalingTable(pts []ScalingPoint, E int, fm string) *report.Table {
+	t := report.NewTable("scaling", fmt.Sprintf("Causal attention time vs sequence length (one head, d_head = d_v = %d, linear:%s)", E, fm),
+		report.Column{Name: "form"}, report.Column{Name: "n"}, report.Column{Name: "seconds", Unit: "s", Format: "%.4g"},
+		report.Column{Name: "tokens_per_s", Format: "%.0f"}, report.Column{Name: "speedup_vs_softmax", Unit: "×", Format: "%.2f"},
+		report.Column{Name: "slope", Format: "%.2f"}, report.Column{Name: "reps"})
+	soft := map[int]float64{}
+	for _, p := range pts {
+		if p.Form == "softmax" {
+			soft[p.N] = p.Seconds
+		}
+	}
+	for _, p := range pts {
+		t.Add(formLabel(p.Form, fm), p.N, p.Seconds, float64(p.N)/p.Seconds, soft[p.N]/p.Seconds, Slope(pts, p.Form), p.Reps)
+	}
+	t.Caption = "slope: least-squares fit of log(seconds) on log(N) over all N (≈2 quadratic, ≈1 linear in N)"
+	return t
+}
+
+// ScalingChart is the log–log time-vs-N plot, slopes in the legend.
+func ScalingChart(pts []ScalingPoint, E int, fm string) plots.LineChart {
+	c := plots.LineChart{Title: fmt.Sprintf("Causal attention time per head vs N (d_head = %d, log-log)", E),
+		XLabel: "sequence length N (tokens, log scale)", YLabel: "time (s)",
+		LogX: true, LogY: true, Legend: plots.LegendBottomRight, Height: 4.5}
+	for _, form := range ScalingForms {
+		s := plots.Series{Name: fmt.Sprintf("%s (slope %.2f)", formLabel(form, fm), Slope(pts, form)), Dashed: form == "softmax"}
+		for _, p := range pts {
+			if p.Form == form {
+				s.X, s.Y = append(s.X, float64(p.N)), append(s.Y, p.Seconds)
+			}
+		}
+		c.Series = append(c.Series, s)
+	}
+	return c
+}

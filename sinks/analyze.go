@@ -1,0 +1,272 @@
+package sinks
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/plots"
+	"github.com/attnlab/attnlab/report"
+)
+
+// Options configure Analyze. Zero fields take the defaults in brackets.
+type Options struct {
+	Eps    float64 // Sink_k^ε threshold [0.3]
+	K      int     // Gu et al.'s token index k, one-based [1]
+	GuLen  int     // positions Gu et al.'s α_k is computed on [min(64, T)]
+	NoSwap bool    // skip the first-token replacement experiment
+}
+
+// Report holds the sink metrics of one model on one batch.
+type Report struct {
+	L, H, T, B int
+	Eps        float64
+	K, GuLen   int
+
+	Alpha   [][]float64   // [L][H] first-token mass α(l,h)
+	ByPos   [][][]float64 // [L][H][T] α(l,h,i)
+	GuAlpha [][]float64   // [L][H] α_k(l,h) (Gu et al.)
+	SinkK   float64       // Sink_k^ε
+	RowSum  [][]float64   // [L][H] attention on real keys per query (1 for softmax; see RowSum)
+
+	ValueFirst, ValueRest [][]float64 // [L][H] ‖v₀‖ and mean ‖vᵢ‖, i ≥ 1
+	ResidFirst, ResidRest []float64   // [L+1] residual norm at position 0 and mean over i ≥ 1; index L is the final stream
+	Loss                  float64     // mean next-token loss on the batch (nats)
+
+	Swaps []Swap // first-token replacement experiment
+}
+
+// Swap is one row of the first-token replacement experiment: the first
+// token replaced (or removed) in every sequence, and the sink it leaves.
+type Swap struct {
+	Name      string
+	MeanAlpha float64 // α averaged over every head
+	MaxAlpha  float64 // the largest head's α
+	SinkK     float64 // Sink_k^ε
+}
+
+// Analyze runs m on tokens [B, T] (held-out text, one window per row) and
+// measures its sinks.
+func Analyze(m *model.Model, tokens []int32, B, T int, opt Options) (*Report, error) {
+	c := m.Config
+	if opt.Eps == 0 {
+		opt.Eps = 0.3
+	}
+	if opt.K == 0 {
+		opt.K = 1
+	}
+	if opt.GuLen == 0 {
+		opt.GuLen = min(64, T)
+	}
+	if T < 2 || len(tokens) != B*T {
+		return nil, fmt.Errorf("sinks: need B·T tokens with T ≥ 2, got %d for [%d, %d]", len(tokens), B, T)
+	}
+	if opt.GuLen > T || opt.K < 1 || opt.K > opt.GuLen {
+		return nil, fmt.Errorf("sinks: k = %d must lie in [1, %d] and the Gu length %d be at most T = %d", opt.K, opt.GuLen, opt.GuLen, T)
+	}
+	if math.IsNaN(opt.Eps) || opt.Eps <= 0 || opt.Eps >= 1 {
+		return nil, fmt.Errorf("sinks: ε must lie in (0, 1), got %v", opt.Eps)
+	}
+	L, H, E, D := c.NLayers, c.NHeads, c.DHead, c.DModel
+	r := &Report{L: L, H: H, T: T, B: B, Eps: opt.Eps, K: opt.K, GuLen: opt.GuLen}
+	var names []string
+	for l := range L {
+		names = append(names, pat(l), fmt.Sprintf("blocks.%d.attn.hook_v", l), fmt.Sprintf("blocks.%d.hook_resid_pre", l))
+	}
+	names = append(names, fmt.Sprintf("blocks.%d.hook_resid_post", L-1))
+	out, err := m.Run(tokens, B, T, model.RunOptions{CacheNames: names})
+	if err != nil {
+		return nil, err
+	}
+	r.Loss = mean(out.Losses.Data)
+	for l := range L {
+		a, bp, err := FirstTokenMass(out.Cache[pat(l)].Data, B, H, T)
+		if err != nil {
+			return nil, err
+		}
+		g, err := GuAlpha(out.Cache[pat(l)].Data, B, H, T, opt.K, opt.GuLen)
+		if err != nil {
+			return nil, err
+		}
+		rs, err := RowSum(out.Cache[pat(l)].Data, B, H, T)
+		if err != nil {
+			return nil, err
+		}
+		r.RowSum = append(r.RowSum, rs)
+		vf, vr, err := ValueNorms(out.Cache[fmt.Sprintf("blocks.%d.attn.hook_v", l)].Data, B, T, H, E)
+		if err != nil {
+			return nil, err
+		}
+		rf, rr, err := ResidNorms(out.Cache[fmt.Sprintf("blocks.%d.hook_resid_pre", l)].Data, B, T, D)
+		if err != nil {
+			return nil, err
+		}
+		r.Alpha, r.ByPos, r.GuAlpha = append(r.Alpha, a), append(r.ByPos, bp), append(r.GuAlpha, g)
+		r.ValueFirst, r.ValueRest = append(r.ValueFirst, vf), append(r.ValueRest, vr)
+		r.ResidFirst, r.ResidRest = append(r.ResidFirst, rf), append(r.ResidRest, rr)
+	}
+	rf, rr, err := ResidNorms(out.Cache[names[len(names)-1]].Data, B, T, D)
+	if err != nil {
+		return nil, err
+	}
+	r.ResidFirst, r.ResidRest = append(r.ResidFirst, rf), append(r.ResidRest, rr)
+	r.SinkK = SinkRatio(r.GuAlpha, opt.Eps)
+	if !opt.NoSwap {
+		if r.Swaps, err = swaps(m, tokens, B, T, opt); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// swaps replaces the first token of every sequence by a newline, a space
+// and byte 0 (a BOS the model never saw), and removes it ("none": the
+// sequence starts at its second token), measuring the sink each leaves.
+func swaps(m *model.Model, tokens []int32, B, T int, opt Options) ([]Swap, error) {
+	type variant struct {
+		name string
+		tok  int32 // −1: drop the first token
+	}
+	vs := []variant{{"original", -2}, {"none (first token removed)", -1}}
+	for _, v := range []variant{{`newline "\n"`, '\n'}, {`space " "`, ' '}, {"BOS (byte 0, unseen)", 0}} {
+		if int(v.tok) < m.Config.DVocab {
+			vs = append(vs, v)
+		}
+	}
+	var res []Swap
+	for _, v := range vs {
+		toks, t := slices.Clone(tokens), T
+		switch {
+		case v.tok == -1:
+			toks, t = make([]int32, 0, B*(T-1)), T-1
+			for b := range B {
+				toks = append(toks, tokens[b*T+1:(b+1)*T]...)
+			}
+		case v.tok >= 0:
+			for b := range B {
+				toks[b*T] = v.tok
+			}
+		}
+		s, err := quickMass(m, toks, B, t, opt)
+		if err != nil {
+			return nil, err
+		}
+		s.Name = v.name
+		res = append(res, s)
+	}
+	return res, nil
+}
+
+func quickMass(m *model.Model, tokens []int32, B, T int, opt Options) (Swap, error) {
+	var names []string
+	for l := range m.Config.NLayers {
+		names = append(names, pat(l))
+	}
+	out, err := m.Run(tokens, B, T, model.RunOptions{CacheNames: names})
+	if err != nil {
+		return Swap{}, err
+	}
+	s := Swap{}
+	var gu [][]float64
+	n := 0
+	for l := range m.Config.NLayers {
+		a, _, err := FirstTokenMass(out.Cache[pat(l)].Data, B, m.Config.NHeads, T)
+		if err != nil {
+			return s, err
+		}
+		g, err := GuAlpha(out.Cache[pat(l)].Data, B, m.Config.NHeads, T, opt.K, min(opt.GuLen, T))
+		if err != nil {
+			return s, err
+		}
+		gu = append(gu, g)
+		for _, x := range a {
+			s.MeanAlpha += x
+			s.MaxAlpha = max(s.MaxAlpha, x)
+			n++
+		}
+	}
+	s.MeanAlpha /= float64(n)
+	s.SinkK = SinkRatio(gu, opt.Eps)
+	return s, nil
+}
+
+func pat(l int) string { return fmt.Sprintf("blocks.%d.attn.hook_pattern", l) }
+
+func mean(x []float32) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s / float64(max(len(x), 1))
+}
+
+// Tables returns sink_mass (per head), sink_by_position, residual_norms,
+// first_token (the replacement experiment) and sink_summary.
+func (r *Report) Tables() []*report.Table {
+	mass := report.NewTable("sink_mass", "First-token attention per head",
+		report.Column{Name: "head"}, report.Column{Name: "layer"}, report.Column{Name: "head_index"},
+		report.Column{Name: "alpha", Format: "%.3f"}, report.Column{Name: fmt.Sprintf("gu_alpha_k%d", r.K), Format: "%.3f"},
+		report.Column{Name: "sink"}, report.Column{Name: "row_sum", Format: "%.3f"}, report.Column{Name: "value_norm_first", Format: "%.2f"},
+		report.Column{Name: "value_norm_rest", Format: "%.2f"}, report.Column{Name: "value_ratio", Format: "%.2f"})
+	mass.Caption = fmt.Sprintf("alpha: mean over queries i ≥ 1 of pattern[i,0]; gu_alpha: Gu et al. α_%d on the first %d tokens; sink: gu_alpha > ε = %g; row_sum: attention on real keys (below 1: the rest went to the null slot); value_ratio = ‖v₀‖ / mean ‖vᵢ‖",
+		r.K, r.GuLen, r.Eps)
+	for l := range r.L {
+		for h := range r.H {
+			mass.Add(plots.HeadLabel(l, h), l, h, r.Alpha[l][h], r.GuAlpha[l][h], r.GuAlpha[l][h] > r.Eps, r.RowSum[l][h],
+				r.ValueFirst[l][h], r.ValueRest[l][h], r.ValueFirst[l][h]/r.ValueRest[l][h])
+		}
+	}
+	byPos := report.NewTable("sink_by_position", "First-token attention by query position",
+		report.Column{Name: "head"}, report.Column{Name: "position"}, report.Column{Name: "mass"})
+	for l := range r.L {
+		for h := range r.H {
+			for i, v := range r.ByPos[l][h] {
+				byPos.Add(plots.HeadLabel(l, h), i, v)
+			}
+		}
+	}
+	norms := report.NewTable("residual_norms", "Residual-stream norm: first token against the rest (massive activations)",
+		report.Column{Name: "stream"}, report.Column{Name: "norm_first", Format: "%.2f"},
+		report.Column{Name: "norm_rest", Format: "%.2f"}, report.Column{Name: "ratio", Format: "%.2f"})
+	for l := range r.L + 1 {
+		name := fmt.Sprintf("blocks.%d.hook_resid_pre", l)
+		if l == r.L {
+			name = fmt.Sprintf("blocks.%d.hook_resid_post", l-1)
+		}
+		norms.Add(name, r.ResidFirst[l], r.ResidRest[l], r.ResidFirst[l]/r.ResidRest[l])
+	}
+	swap := report.NewTable("first_token", "Is it the position or the token? First token replaced",
+		report.Column{Name: "first_token"}, report.Column{Name: "mean_alpha", Format: "%.3f"},
+		report.Column{Name: "max_alpha", Format: "%.3f"}, report.Column{Name: "sink_ratio", Format: "%.3f"})
+	for _, s := range r.Swaps {
+		swap.Add(s.Name, s.MeanAlpha, s.MaxAlpha, s.SinkK)
+	}
+	return []*report.Table{r.Summary(), mass, byPos, norms, swap}
+}
+
+// Summary is the one-row headline: Sink_k^ε, the strongest sink head and
+// the loss.
+func (r *Report) Summary() *report.Table {
+	t := report.NewTable("sink_summary", "Attention sinks",
+		report.Column{Name: "sink_ratio", Format: "%.3f"}, report.Column{Name: "epsilon"}, report.Column{Name: "k"},
+		report.Column{Name: "mean_alpha", Format: "%.3f"}, report.Column{Name: "top_head"},
+		report.Column{Name: "top_alpha", Format: "%.3f"}, report.Column{Name: "uniform_alpha", Format: "%.3f"},
+		report.Column{Name: "loss", Unit: "nats", Format: "%.3f"})
+	t.Caption = "sink_ratio: Gu et al.'s Sink_k^ε (fraction of heads); uniform_alpha: α if every query spread its attention evenly"
+	top, tl, th, sum := -1.0, 0, 0, 0.0
+	for l := range r.L {
+		for h := range r.H {
+			sum += r.Alpha[l][h]
+			if r.Alpha[l][h] > top {
+				top, tl, th = r.Alpha[l][h], l, h
+			}
+		}
+	}
+	uni := 0.0
+	for i := 1; i < r.T; i++ {
+		uni += 1 / float64(i+1)
+	}
+	t.Add(r.SinkK, r.Eps, r.K, sum/float64(r.L*r.H), plots.HeadLabel(tl, th), top, uni/float64(r.T-1), r.Loss)
+	return t
+}

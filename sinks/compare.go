@@ -1,0 +1,224 @@
+package sinks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/tasks"
+	"github.com/attnlab/attnlab/train"
+)
+
+// Variant is one attention variant of the comparison study.
+type Variant struct {
+	Name      string // file stem and table label
+	Attention string // attention kind of every layer
+	SinkToken bool   // train (and evaluate) with a dedicated sink token prepended (tasks.SinkToken)
+}
+
+// SinkTokenID is the dedicated sink token of the text variants: byte 0,
+// which never occurs in the corpus.
+const SinkTokenID = 0
+
+// Variants are the five of the issue: softmax, softmax1, a learnable sink
+// slot, sigmoid attention, and softmax with a dedicated sink token.
+func Variants() []Variant {
+	return []Variant{
+		{Name: "softmax", Attention: "softmax"},
+		{Name: "softmax1", Attention: "softmax1"},
+		{Name: "learned-sink", Attention: "learned-sink"},
+		{Name: "sigmoid", Attention: "sigmoid"},
+		{Name: "sink-token", Attention: "softmax", SinkToken: true},
+	}
+}
+
+// CompareOptions configure Compare.
+type CompareOptions struct {
+	Base  model.Config  // architecture shared by every variant (Attention is overwritten)
+	Train train.Options // the same budget for every variant
+	Sinks Options       // metric options
+	Dir   string        // when set, load DIR/<variant>.safetensors if present, else train and save it there
+	Batch int           // held-out windows for the metrics [16]
+	Log   func(format string, args ...any)
+}
+
+// VariantResult is one row of the study.
+type VariantResult struct {
+	Variant   Variant
+	Report    *Report
+	ValLoss   float64 // mean next-token loss on held-out windows (text positions only), nats
+	MeanAlpha float64 // α over every head
+	MaxAlpha  float64
+	RowSum    float64 // attention on real keys per query, mean over heads (the rest went to the null slot)
+	Trained   bool    // false when loaded from Dir
+	Seconds   float64 // training time (as recorded in the file when loaded)
+	Model     *model.Model
+}
+
+// Compare trains (or loads) one model per variant on corpus with the same
+// budget and measures each one's sinks on the same held-out text.
+func Compare(ctx context.Context, corpus *tasks.TextCorpus, vs []Variant, opt CompareOptions) ([]VariantResult, error) {
+	if opt.Batch == 0 {
+		opt.Batch = 16
+	}
+	logf := opt.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	T := opt.Base.NCtx
+	var res []VariantResult
+	for _, v := range vs {
+		var task tasks.Task = corpus
+		if v.SinkToken {
+			st, err := tasks.NewSinkToken(corpus, SinkTokenID)
+			if err != nil {
+				return nil, err
+			}
+			task = st
+		}
+		r := VariantResult{Variant: v}
+		path := ""
+		if opt.Dir != "" {
+			path = filepath.Join(opt.Dir, v.Name+".safetensors")
+		}
+		var (
+			m   *model.Model
+			err error
+		)
+		if path != "" {
+			m, err = model.Load(path, "")
+			switch {
+			case err == nil && m.Meta["compare_steps"] == fmt.Sprint(opt.Train.Steps):
+				logf("loaded %s from %s", v.Name, path)
+				r.Seconds, _ = strconv.ParseFloat(m.Meta["train_seconds"], 64)
+			case err == nil:
+				logf("%s was trained for %s steps, not %d: retraining", path, m.Meta["compare_steps"], opt.Train.Steps)
+				m = nil
+			case !errors.Is(err, fs.ErrNotExist):
+				return nil, err
+			}
+		}
+		if m == nil {
+			cfg := opt.Base
+			cfg.Attention = nil
+			for range cfg.NLayers {
+				cfg.Attention = append(cfg.Attention, v.Attention)
+			}
+			if m, err = model.NewInit[float32](cfg); err != nil {
+				return nil, err
+			}
+			to := opt.Train
+			to.SeqLen = T
+			tr, err := train.New(m, task, to)
+			if err != nil {
+				return nil, err
+			}
+			logf("training %s: %d parameters, %d steps", v.Name, m.NumParams(), to.Steps)
+			start := time.Now()
+			if err := tr.Run(ctx); err != nil {
+				return nil, err
+			}
+			r.Seconds, r.Trained = time.Since(start).Seconds(), true
+			m.Meta["task"] = task.Name()
+			m.Meta["variant"] = v.Name
+			m.Meta["compare_steps"] = fmt.Sprint(opt.Train.Steps)
+			m.Meta["train_seconds"] = fmt.Sprintf("%.1f", r.Seconds)
+			if path != "" {
+				if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
+					return nil, err
+				}
+				if err := m.Save(path); err != nil {
+					return nil, err
+				}
+			}
+		}
+		// The same held-out text for every variant; the sink-token variant
+		// sees it behind its sink.
+		tokens := sinkWindows(corpus, opt.Batch, T, v.SinkToken, opt.Train.Seed)
+		if r.Report, err = Analyze(m, tokens, opt.Batch, T, opt.Sinks); err != nil {
+			return nil, err
+		}
+		r.ValLoss = textLoss(m, tokens, opt.Batch, T, v.SinkToken)
+		n := 0
+		for _, layer := range r.Report.Alpha {
+			for _, a := range layer {
+				r.MeanAlpha += a
+				r.MaxAlpha = max(r.MaxAlpha, a)
+				n++
+			}
+		}
+		for _, layer := range r.Report.RowSum {
+			for _, x := range layer {
+				r.RowSum += x / float64(n)
+			}
+		}
+		r.MeanAlpha /= float64(n)
+		r.Model = m
+		res = append(res, r)
+	}
+	return res, nil
+}
+
+// sinkWindows draws B held-out windows of T bytes (seeded); with sink,
+// each is the sink token followed by the window's first T−1 bytes.
+func sinkWindows(corpus *tasks.TextCorpus, B, T int, sink bool, seed uint64) []int32 {
+	b := corpus.ValSample(rand.New(rand.NewPCG(seed, 0x51c)), B, T)
+	if !sink {
+		return b.Tokens
+	}
+	toks := make([]int32, 0, B*T)
+	for i := range B {
+		row, _, _ := b.Row(i)
+		toks = append(append(toks, SinkTokenID), row[:T-1]...)
+	}
+	return toks
+}
+
+// textLoss is the mean next-token loss on the predictions every variant
+// makes from the same text: bytes 1..T−2 of each window (the sink-token
+// variant sees them one position later, behind its sink).
+func textLoss(m *model.Model, tokens []int32, B, T int, sink bool) float64 {
+	out, err := m.Run(tokens, B, T, model.RunOptions{})
+	if err != nil {
+		return math.NaN()
+	}
+	lo := 0
+	if sink {
+		lo = 1
+	}
+	s, n := 0.0, 0
+	for b := range B {
+		for t := lo; t < lo+T-2; t++ {
+			s += float64(out.Losses.Data[b*(T-1)+t])
+			n++
+		}
+	}
+	return s / float64(n)
+}
+
+// CompareTable is variants.csv: one row per variant.
+func CompareTable(rs []VariantResult) *report.Table {
+	t := report.NewTable("variants", "Attention variants: sinks and validation loss (same architecture and budget)",
+		report.Column{Name: "variant"}, report.Column{Name: "attention"}, report.Column{Name: "sink_token"},
+		report.Column{Name: "mean_alpha", Format: "%.3f"}, report.Column{Name: "max_alpha", Format: "%.3f"},
+		report.Column{Name: "sink_ratio", Format: "%.3f"}, report.Column{Name: "row_sum", Format: "%.3f"},
+		report.Column{Name: "val_loss", Unit: "nats", Format: "%.3f"},
+		report.Column{Name: "train_seconds", Unit: "s", Format: "%.0f"})
+	if len(rs) > 0 {
+		t.Caption = fmt.Sprintf("alpha: mass on position 0 (the sink token for sink-token); sink_ratio: Sink_%d^ε, ε = %g; row_sum: attention on real keys (1 − null-slot mass; unnormalised for sigmoid); val_loss on held-out text, the same predictions for every variant",
+			rs[0].Report.K, rs[0].Report.Eps)
+	}
+	for _, r := range rs {
+		t.Add(r.Variant.Name, r.Variant.Attention, r.Variant.SinkToken, r.MeanAlpha, r.MaxAlpha, r.Report.SinkK, r.RowSum, r.ValLoss, r.Seconds)
+	}
+	return t
+}

@@ -1,0 +1,35 @@
+// Package sinks measures attention sinks in a model and what a
+// sink-preserving streaming cache buys (Xiao et al. 2023, Efficient
+// Streaming Language Models with Attention Sinks; Gu et al. 2024, When
+// Attention Sink Emerges in Language Models).
+//
+// The metrics are pure functions of plain row-major slices (they never
+// change their inputs and return fresh results); Analyze, Stream and
+// Compare run a model to get those slices and return tables ready for
+// package report. Nothing here parses flags or writes files.
+//
+// Shape legend:
+//
+//	B  batch (sequences)
+//	L  layers
+//	H  heads of one layer
+//	T  positions (query and key)
+//	E  d_head
+//	D  d_model
+//
+// Layouts (float32, row-major, as PyTorch and TransformerLens):
+//
+//	pattern  [B, H, T, T]  blocks.{l}.attn.hook_pattern (batch, head, query, key)
+//	v        [B, T, H, E]  blocks.{l}.attn.hook_v
+//	resid    [B, T, D]     blocks.{l}.hook_resid_pre
+//
+// Definitions used throughout (positions zero-based, as in the code):
+//
+//	α(l,h)     = mean over b and queries i ≥ 1 of pattern[b,h,i,0]
+//	α(l,h,i)   = mean over b of pattern[b,h,i,0]            (per query position)
+//	α_k(l,h)   = 1/(T−k+1) Σ_{i=k−1}^{T−1} pattern[i, k−1]  (Gu et al. 2024 §3, one-based k: the
+//	             mean attention token k receives from the queries that see it, on the first T tokens)
+//	Sink_k^ε   = 1/(L·H) Σ_l Σ_h 1[α_k(l,h) > ε]            (Gu et al. 2024 §3; ε = 0.3)
+//
+// Heads are named L{layer}H{head}, zero-based, as in TransformerLens.
+package sinks

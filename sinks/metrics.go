@@ -1,0 +1,173 @@
+package sinks
+
+import (
+	"fmt"
+	"math"
+)
+
+func checkPattern(pattern []float32, B, H, T int) error {
+	if B <= 0 || H <= 0 || T <= 0 || len(pattern) != B*H*T*T {
+		return fmt.Errorf("sinks: pattern has %d entries, want B·H·T·T = %d·%d·%d·%d", len(pattern), B, H, T, T)
+	}
+	return nil
+}
+
+// FirstTokenMass returns, for one layer's pattern [B, H, T, T], the mass on
+// the first key averaged over queries i ≥ 1 and sequences, per head
+// (alpha [H]), and per query position (byPos [H][T], mean over sequences;
+// byPos[h][0] is the first token's attention to itself):
+//
+//	alpha[h]    = 1/(B(T−1)) Σ_b Σ_{i≥1} pattern[b,h,i,0]
+//	byPos[h][i] = 1/B Σ_b pattern[b,h,i,0]
+func FirstTokenMass(pattern []float32, B, H, T int) (alpha []float64, byPos [][]float64, err error) {
+	if err := checkPattern(pattern, B, H, T); err != nil {
+		return nil, nil, err
+	}
+	if T < 2 {
+		return nil, nil, fmt.Errorf("sinks: first-token mass needs T ≥ 2 positions, got %d", T)
+	}
+	alpha, byPos = make([]float64, H), make([][]float64, H)
+	for h := range H {
+		byPos[h] = make([]float64, T)
+		for b := range B {
+			p := pattern[(b*H+h)*T*T:]
+			for i := range T {
+				byPos[h][i] += float64(p[i*T])
+			}
+		}
+		for i := range T {
+			byPos[h][i] /= float64(B)
+			if i >= 1 {
+				alpha[h] += byPos[h][i]
+			}
+		}
+		alpha[h] /= float64(T - 1)
+	}
+	return alpha, byPos, nil
+}
+
+// GuAlpha is Gu et al.'s importance score of token k (one-based, k = 1 the
+// first token) per head, on the first n positions of each sequence:
+//
+//	α_k[h] = 1/B Σ_b 1/(n−k+1) Σ_{i=k}^{n} pattern[b,h,i−1,k−1]
+//
+// n ≤ T; Gu et al. use the first 64 tokens.
+func GuAlpha(pattern []float32, B, H, T, k, n int) ([]float64, error) {
+	if err := checkPattern(pattern, B, H, T); err != nil {
+		return nil, err
+	}
+	if n < 1 || n > T || k < 1 || k > n {
+		return nil, fmt.Errorf("sinks: Gu et al.'s α_k needs 1 ≤ k ≤ n ≤ T, got k=%d n=%d T=%d", k, n, T)
+	}
+	out := make([]float64, H)
+	for h := range H {
+		for b := range B {
+			p := pattern[(b*H+h)*T*T:]
+			for i := k - 1; i < n; i++ {
+				out[h] += float64(p[i*T+k-1])
+			}
+		}
+		out[h] /= float64(B * (n - k + 1))
+	}
+	return out, nil
+}
+
+// SinkRatio is Gu et al.'s Sink_k^ε: the fraction of heads (over every
+// layer) whose score exceeds eps, given scores [L][H] (from GuAlpha).
+func SinkRatio(scores [][]float64, eps float64) float64 {
+	n, hit := 0, 0
+	for _, layer := range scores {
+		for _, a := range layer {
+			n++
+			if a > eps {
+				hit++
+			}
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return float64(hit) / float64(n)
+}
+
+// ValueNorms returns per head the L2 norm of the first token's value
+// vector and the mean norm of the others' (positions ≥ 1), averaged over
+// sequences, from v [B, T, H, E] (hook_v). A sink whose value is small
+// writes almost nothing into the residual stream.
+func ValueNorms(v []float32, B, T, H, E int) (first, rest []float64, err error) {
+	if B <= 0 || T < 2 || len(v) != B*T*H*E {
+		return nil, nil, fmt.Errorf("sinks: value tensor has %d entries, want B·T·H·E = %d·%d·%d·%d with T ≥ 2", len(v), B, T, H, E)
+	}
+	first, rest = make([]float64, H), make([]float64, H)
+	for b := range B {
+		for t := range T {
+			for h := range H {
+				n := norm(v[((b*T+t)*H+h)*E:][:E])
+				if t == 0 {
+					first[h] += n / float64(B)
+				} else {
+					rest[h] += n / float64(B*(T-1))
+				}
+			}
+		}
+	}
+	return first, rest, nil
+}
+
+// ResidNorms returns the L2 norm of the residual stream at the first
+// position and the mean norm at the others (positions ≥ 1), averaged over
+// sequences, from resid [B, T, D]: "massive activations" show as a first
+// token whose norm is many times the rest's.
+func ResidNorms(resid []float32, B, T, D int) (first, rest float64, err error) {
+	if B <= 0 || T < 2 || len(resid) != B*T*D {
+		return 0, 0, fmt.Errorf("sinks: residual tensor has %d entries, want B·T·D = %d·%d·%d with T ≥ 2", len(resid), B, T, D)
+	}
+	for b := range B {
+		for t := range T {
+			n := norm(resid[(b*T+t)*D:][:D])
+			if t == 0 {
+				first += n / float64(B)
+			} else {
+				rest += n / float64(B*(T-1))
+			}
+		}
+	}
+	return first, rest, nil
+}
+
+func norm(x []float32) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s)
+}
+
+// RowSum returns per head the attention a query spends on real keys,
+// averaged over sequences and queries i ≥ 1:
+//
+//	rowSum[h] = 1/(B(T−1)) Σ_b Σ_{i≥1} Σ_j pattern[b,h,i,j]
+//
+// It is 1 for softmax; below 1 for softmax1 and the learned sink (the rest
+// went to the null slot); unconstrained for sigmoid attention.
+func RowSum(pattern []float32, B, H, T int) ([]float64, error) {
+	if err := checkPattern(pattern, B, H, T); err != nil {
+		return nil, err
+	}
+	if T < 2 {
+		return nil, fmt.Errorf("sinks: row sums need T ≥ 2 positions, got %d", T)
+	}
+	out := make([]float64, H)
+	for h := range H {
+		for b := range B {
+			p := pattern[(b*H+h)*T*T:]
+			for i := 1; i < T; i++ {
+				for j := 0; j <= i; j++ {
+					out[h] += float64(p[i*T+j])
+				}
+			}
+		}
+		out[h] /= float64(B * (T - 1))
+	}
+	return out, nil
+}

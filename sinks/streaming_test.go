@@ -1,0 +1,144 @@
+package sinks
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/tasks"
+	"github.com/attnlab/attnlab/train"
+)
+
+func tinyModel(t *testing.T, layers int) *model.Model {
+	t.Helper()
+	m, err := model.NewInit[float32](model.Config{NLayers: layers, DModel: 16, NHeads: 2, DVocab: 256, NCtx: 16, AttnOnly: true,
+		NormalizationType: "LN", PositionalEmbeddingType: "rotary", Seed: 9, InitRange: 0.3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func randStream(n int, seed uint64) []int32 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	s := make([]int32, n)
+	for i := range s {
+		s[i] = int32(r.IntN(256))
+	}
+	return s
+}
+
+// TestStreamPoliciesAgree checks the policies against each other where the
+// answer is known: on a stream no longer than the cache every policy is the
+// full forward; on a one-layer model (cached keys depend only on their own
+// token) window equals recompute, and sinks0+window is the window.
+func TestStreamPoliciesAgree(t *testing.T) {
+	t.Parallel()
+	m := tinyModel(t, 2)
+	short := [][]int32{randStream(12, 1)}
+	rs, err := Stream(m, short, []Policy{{Kind: Dense}, {Kind: Recompute, Window: 16}, {Kind: Window, Window: 16}, {Kind: SinkCache, Window: 16, Sinks: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := m.Run(short[0], 1, 12, model.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		for i, v := range r.Loss {
+			if math.Abs(v-float64(out.Losses.Data[i])) > 1e-4 {
+				t.Fatalf("%s: loss[%d] = %v, full forward %v", r.Policy.Name(), i, v, out.Losses.Data[i])
+			}
+		}
+	}
+
+	one := tinyModel(t, 1)
+	long := [][]int32{randStream(40, 2), randStream(40, 3)}
+	rs, err = Stream(one, long, []Policy{{Kind: Window, Window: 6}, {Kind: Recompute, Window: 6}, {Kind: SinkCache, Window: 6, Sinks: 0},
+		{Kind: Window, Window: 6, Scheme: model.TextPositions}, {Kind: SinkCache, Window: 6, Sinks: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{1, 2, 3} {
+		for i := range rs[0].Loss {
+			if math.Abs(rs[0].Loss[i]-rs[k].Loss[i]) > 1e-4 {
+				t.Fatalf("%s (%s) differs from window at %d: %v vs %v", rs[k].Policy.Name(), rs[k].Policy.SchemeName(), i, rs[k].Loss[i], rs[0].Loss[i])
+			}
+		}
+	}
+	if same := math.Abs(rs[4].PPLLate - rs[0].PPLLate); same < 1e-9 {
+		t.Errorf("keeping a sink changed nothing (ppl %v)", rs[4].PPLLate)
+	}
+	r := rs[0]
+	if want := 6 * 1 * 2 * 2 * 8 * 4; r.CacheBytes != want || r.Slots != 6 {
+		t.Errorf("cache %d bytes in %d slots, want %d in 6", r.CacheBytes, r.Slots, want)
+	}
+	if want := math.Exp(meanF(r.Loss)); math.Abs(r.PPL-want) > 1e-9 || r.TokensPerSec <= 0 {
+		t.Errorf("ppl %v want %v, tokens/s %v", r.PPL, want, r.TokensPerSec)
+	}
+	if _, err := Stream(one, long, []Policy{{Kind: SinkCache, Window: 4, Sinks: 4}}); err == nil {
+		t.Error("S = W accepted")
+	}
+}
+
+// TestCompareAndTracker trains two variants for a few steps on a small
+// text file, checks the study's rows, reloads them from the directory, and
+// runs the tracker.
+func TestCompareAndTracker(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	txt := strings.Repeat("package main\n\nfunc main() { println(\"hello, sinks\") }\n", 60)
+	if err := os.WriteFile(filepath.Join(dir, "a.go"), []byte(txt), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	corpus, err := tasks.LoadText(filepath.Join(dir, "a.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := model.Config{NLayers: 1, DModel: 16, NHeads: 2, DVocab: 256, NCtx: 12, AttnOnly: true, NormalizationType: "LN",
+		PositionalEmbeddingType: "rotary", Seed: 1}
+	opt := CompareOptions{Base: base, Train: train.Options{Steps: 3, Batch: 4, Seed: 1}, Dir: filepath.Join(dir, "v"), Batch: 4,
+		Sinks: Options{GuLen: 12}}
+	vs := []Variant{Variants()[2], Variants()[4]}
+	rs, err := Compare(context.Background(), corpus, vs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || !rs[0].Trained || rs[1].Variant.Name != "sink-token" || math.IsNaN(rs[0].ValLoss) {
+		t.Fatalf("results %+v", rs)
+	}
+	if got := rs[0].Model.Config.AttentionKind(0); got != "learned-sink" {
+		t.Errorf("variant trained with %q", got)
+	}
+	again, err := Compare(context.Background(), corpus, vs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again[0].Trained || again[0].MeanAlpha != rs[0].MeanAlpha {
+		t.Errorf("second run retrained or differs: %+v", again[0])
+	}
+	if tb := CompareTable(rs); len(tb.Rows) != 2 {
+		t.Errorf("table rows %d", len(tb.Rows))
+	}
+	b := corpus.ValSample(rand.New(rand.NewPCG(1, 1)), 2, 12)
+	tk, err := NewTracker(b.Tokens, 2, 12, 0.3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for step := range 2 {
+		if err := tk.Measure(step*10, rs[0].Model); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tb := tk.Table(); len(tb.Rows) != 2*2 {
+		t.Errorf("tracking rows %d, want 4", len(tb.Rows))
+	}
+	if s := tk.Summary(); len(s.Rows) != 2 {
+		t.Errorf("summary rows %d", len(s.Rows))
+	}
+}

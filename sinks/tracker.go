@@ -1,0 +1,126 @@
+package sinks
+
+import (
+	"fmt"
+
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/plots"
+	"github.com/attnlab/attnlab/report"
+)
+
+// Tracker measures first-token mass per head on a fixed batch as training
+// goes (train.Options.OnEval), so the step where a sink forms is visible.
+type Tracker struct {
+	tokens []int32 // [B, T]
+	B, T   int
+	Eps    float64 // a head counts as a sink once its α exceeds Eps
+
+	Steps  []int
+	Alpha  [][]float64 // [measurement][L·H] α per head, layer-major
+	Loss   []float64   // [measurement] mean loss on the batch, nats
+	Labels []string    // [L·H] head labels, set by the first Measure
+}
+
+// NewTracker tracks on tokens [B, T] (held-out windows).
+func NewTracker(tokens []int32, B, T int, eps float64) (*Tracker, error) {
+	if T < 2 || len(tokens) != B*T {
+		return nil, fmt.Errorf("sinks: tracker needs B·T tokens with T ≥ 2, got %d for [%d, %d]", len(tokens), B, T)
+	}
+	return &Tracker{tokens: tokens, B: B, T: T, Eps: eps}, nil
+}
+
+// Measure records α(l,h) of m at step.
+func (t *Tracker) Measure(step int, m *model.Model) error {
+	r, err := Analyze(m, t.tokens, t.B, t.T, Options{Eps: t.Eps, NoSwap: true})
+	if err != nil {
+		return err
+	}
+	var row []float64
+	t.Labels = t.Labels[:0]
+	for l := range r.L {
+		for h := range r.H {
+			row = append(row, r.Alpha[l][h])
+			t.Labels = append(t.Labels, plots.HeadLabel(l, h))
+		}
+	}
+	t.Steps, t.Alpha, t.Loss = append(t.Steps, step), append(t.Alpha, row), append(t.Loss, r.Loss)
+	return nil
+}
+
+// Formed returns the first step at which some head's α exceeds Eps, the
+// head, and whether it happened.
+func (t *Tracker) Formed() (step int, head string, ok bool) {
+	for i, row := range t.Alpha {
+		for j, a := range row {
+			if a > t.Eps {
+				return t.Steps[i], t.Labels[j], true
+			}
+		}
+	}
+	return 0, "", false
+}
+
+// Table is sink_tracking.csv: step, head, α, and the batch loss.
+func (t *Tracker) Table() *report.Table {
+	tb := report.NewTable("sink_tracking", "First-token mass per head during training",
+		report.Column{Name: "step"}, report.Column{Name: "head"}, report.Column{Name: "alpha", Format: "%.3f"},
+		report.Column{Name: "loss", Unit: "nats", Format: "%.3f"})
+	for i, s := range t.Steps {
+		for j, a := range t.Alpha[i] {
+			tb.Add(s, t.Labels[j], a, t.Loss[i])
+		}
+	}
+	if s, h, ok := t.Formed(); ok {
+		tb.Caption = fmt.Sprintf("first sink (α > %g) at step %d in %s", t.Eps, s, h)
+	} else {
+		tb.Caption = fmt.Sprintf("no head's α exceeded %g", t.Eps)
+	}
+	return tb
+}
+
+// Chart plots α per head against the step, beside the batch loss.
+func (t *Tracker) Chart() (alpha, loss plots.LineChart) {
+	xs := make([]float64, len(t.Steps))
+	for i, s := range t.Steps {
+		xs[i] = float64(s)
+	}
+	alpha = plots.LineChart{Title: "Sink emergence: first-token mass per head", XLabel: "training step",
+		YLabel: "first-token attention α (fraction)", HLines: []plots.HLine{{Y: t.Eps, Label: fmt.Sprintf("ε = %g", t.Eps)}}}
+	for j, lab := range t.Labels {
+		ys := make([]float64, len(t.Steps))
+		for i := range t.Steps {
+			ys[i] = t.Alpha[i][j]
+		}
+		alpha.Series = append(alpha.Series, plots.Series{Name: lab, X: xs, Y: ys, Dashed: j >= 8})
+	}
+	if s, h, ok := t.Formed(); ok {
+		alpha.VLines = []plots.VLine{{X: float64(s), Label: fmt.Sprintf("%s passes ε at step %d", h, s)}}
+	}
+	loss = plots.LineChart{Title: "Held-out loss on the tracking batch", XLabel: "training step", YLabel: "cross-entropy (nats)",
+		Series: []plots.Series{{Name: "loss", X: xs, Y: t.Loss}}}
+	return alpha, loss
+}
+
+// Summary is one row per head: α at the first and last measurement and
+// the step at which it first exceeded Eps (−1: never).
+func (t *Tracker) Summary() *report.Table {
+	tb := report.NewTable("sink_tracking_summary", "Sink formation during training",
+		report.Column{Name: "head"}, report.Column{Name: "alpha_first", Format: "%.3f"},
+		report.Column{Name: "alpha_last", Format: "%.3f"}, report.Column{Name: "step_formed"})
+	if len(t.Steps) == 0 {
+		return tb
+	}
+	last := len(t.Steps) - 1
+	for j, lab := range t.Labels {
+		formed := -1
+		for i := range t.Steps {
+			if t.Alpha[i][j] > t.Eps {
+				formed = t.Steps[i]
+				break
+			}
+		}
+		tb.Add(lab, t.Alpha[0][j], t.Alpha[last][j], formed)
+	}
+	tb.Caption = fmt.Sprintf("step_formed: first measurement with α > ε = %g (−1: never)", t.Eps)
+	return tb
+}
