@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/attnlab/attnlab/fixtures"
+)
+
+// fixtureCommands reads the training command of each embedded model from
+// fixtures/README.md: the first "attnlab train" line after its heading.
+func fixtureCommands(t *testing.T) map[string][]string {
+	t.Helper()
+	b, err := os.ReadFile("../../fixtures/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	name := ""
+	head := regexp.MustCompile(`^## ([a-z0-9-]+)\.safetensors`)
+	for _, line := range strings.Split(string(b), "\n") {
+		if m := head.FindStringSubmatch(line); m != nil {
+			name = m[1]
+		}
+		if strings.HasPrefix(line, "attnlab train ") && name != "" && out[name] == nil {
+			out[name] = strings.Fields(line)[1:]
+		}
+	}
+	return out
+}
+
+// TestFixturesRecordTheirCommand: the README's command is the one the
+// embedded file was trained with.
+func TestFixturesRecordTheirCommand(t *testing.T) {
+	cmds := fixtureCommands(t)
+	for _, name := range []string{"induction-2l", "induction-1l"} {
+		m, err := fixtures.Model(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Join(withoutFlags(append([]string{"attnlab"}, cmds[name]...), "--out"), " ")
+		if got := m.Meta["trained_with"]; got != want {
+			t.Errorf("%s was trained with\n  %s\nbut fixtures/README.md says\n  %s", name, got, want)
+		}
+	}
+}
+
+// TestFixtureRecipeDeterministic runs a 40-step version of the induction-2l
+// command twice and wants identical bytes; with ATTNLAB_REGEN_FIXTURES=1 it
+// runs the full command and compares with the embedded file.
+func TestFixtureRecipeDeterministic(t *testing.T) {
+	args := fixtureCommands(t)["induction-2l"]
+	dir := t.TempDir()
+	short := func(out string) []string {
+		a := append([]string{}, withoutFlags(args, "--out", "--steps", "--track", "--every")...)
+		return append(a, "--steps", "40", "--eval-every", "20", "-q", "--out", out)
+	}
+	var got [2][]byte
+	for i := range got {
+		out := filepath.Join(dir, string(rune('a'+i)), "m.safetensors")
+		if _, stderr, code := runCLI(t, short(out)...); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		got[i], _ = os.ReadFile(out)
+	}
+	if len(got[0]) == 0 || !bytes.Equal(got[0], got[1]) {
+		t.Fatal("the shortened fixture command is not deterministic")
+	}
+	if os.Getenv("ATTNLAB_REGEN_FIXTURES") == "" {
+		t.Skip("set ATTNLAB_REGEN_FIXTURES=1 to regenerate induction-2l in full (about a minute) and compare bytes")
+	}
+	out := filepath.Join(dir, "full", "induction-2l.safetensors")
+	full := append(withoutFlags(args, "--out"), "-q", "--out", out)
+	if _, stderr, code := runCLI(t, full...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	regen, _ := os.ReadFile(out)
+	embedded, _ := os.ReadFile("../../fixtures/induction-2l.safetensors")
+	if !bytes.Equal(regen, embedded) {
+		t.Error("the full command did not regenerate fixtures/induction-2l.safetensors byte for byte")
+	}
+}
