@@ -117,6 +117,9 @@ func (c Config) Validate() error {
 	if c.NLayers > len(names) {
 		return fmt.Errorf("config: n_layers = %d is more than attnlab supports (%d)", c.NLayers, len(names))
 	}
+	if c.NCtx*c.DHead > 1<<24 {
+		return fmt.Errorf("config: n_ctx × d_head = %d is larger than attnlab supports (%d)", c.NCtx*c.DHead, 1<<24)
+	}
 	if c.DMLP < 0 {
 		return fmt.Errorf("config: d_mlp must be 0 (attention-only) or positive, got %d", c.DMLP)
 	}

@@ -78,22 +78,35 @@ func FromSafetensors[F Float](f *safetensors.File, cfgJSON []byte) (*Transformer
 		if err := json.Unmarshal([]byte(a), &cfg.Attention); err != nil {
 			return nil, fmt.Errorf("model: metadata %q is not a JSON list of attention kinds: %v", metaAttention, err)
 		}
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	// Check every tensor's name and shape against the config before
+	// allocating anything: the allocation is then bounded by the file.
+	want := map[string]bool{}
+	for _, sp := range paramSpecs[F](cfg) {
+		want[sp.name] = true
+		st, ok := f.Get(sp.name)
+		if !ok {
+			return nil, fmt.Errorf("model: tensor %q is missing (the config wants shape %v)", sp.name, sp.shape)
+		}
+		if !slices.Equal(st.Shape, sp.shape) {
+			return nil, fmt.Errorf("model: tensor %q has shape %v, the config wants %v", sp.name, st.Shape, sp.shape)
+		}
+	}
+	for _, st := range f.Tensors {
+		if !want[st.Name] && !tlBuffers.MatchString(st.Name) && !strings.HasPrefix(st.Name, TrainingStatePrefix) {
+			return nil, fmt.Errorf("model: unexpected tensor %q for this config (%s)", st.Name, cfg.Summary())
+		}
 	}
 	m, err := New[F](cfg)
 	if err != nil {
 		return nil, err
 	}
 	m.Meta = meta
-	want := map[string]bool{}
 	for _, t := range m.Params.Tensors {
-		want[t.Name] = true
-		st, ok := f.Get(t.Name)
-		if !ok {
-			return nil, fmt.Errorf("model: tensor %q is missing (the config wants shape %v)", t.Name, t.Shape)
-		}
-		if !slices.Equal(st.Shape, t.Shape) {
-			return nil, fmt.Errorf("model: tensor %q has shape %v, the config wants %v", t.Name, st.Shape, t.Shape)
-		}
+		st, _ := f.Get(t.Name)
 		switch any(t.Data).(type) {
 		case []float64:
 			v, err := st.Float64()
@@ -111,11 +124,6 @@ func FromSafetensors[F Float](f *safetensors.File, cfgJSON []byte) (*Transformer
 			for i := range v {
 				t.Data[i] = F(v[i])
 			}
-		}
-	}
-	for _, st := range f.Tensors {
-		if !want[st.Name] && !tlBuffers.MatchString(st.Name) && !strings.HasPrefix(st.Name, TrainingStatePrefix) {
-			return nil, fmt.Errorf("model: unexpected tensor %q for this config (%s)", st.Name, cfg.Summary())
 		}
 	}
 	if i := firstNonFinite(m.Params.Data); i >= 0 {

@@ -246,6 +246,9 @@ func (g *cellGrid) cellText(c draw.Canvas, cellRect func(r, col int) (x0, y0, x1
 	texts := make([]string, len(h.Values))
 	for i, v := range h.Values {
 		texts[i] = fmt.Sprintf(format, v)
+		if math.IsNaN(v) {
+			texts[i] = "–" // a cell with no value (e.g. a head pair that cannot compose)
+		}
 	}
 	x0, y0, x1, y1 := cellRect(0, 0)
 	cw, ch := x1-x0, y1-y0

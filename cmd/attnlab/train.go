@@ -14,6 +14,7 @@ import (
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/sinks"
 	"github.com/attnlab/attnlab/tasks"
 	"github.com/attnlab/attnlab/train"
 	"github.com/spf13/cobra"
@@ -30,6 +31,7 @@ type trainOpts struct {
 	minRep, maxRep, maxGap       int
 	kvPairs                      int
 	data                         string
+	sinkToken                    bool
 	out, checkpoint, resume      string
 	seed                         uint64
 	quiet, jsonOut               bool
@@ -85,6 +87,7 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	f.IntVar(&o.maxGap, "max-gap", 0, "induction: longest run of filler between a segment and its repeat")
 	f.IntVar(&o.kvPairs, "kv-pairs", 8, "mqar: key-value pairs per sequence")
 	f.StringVar(&o.data, "data", "", "text: a UTF-8 file or folder; default the Go standard library sources")
+	f.BoolVar(&o.sinkToken, "sink-token", false, "text: start every training window with a dedicated sink token, byte 0 (StreamingLLM's pre-training recipe)")
 	f.StringVar(&o.out, "out", "attnlab-out/train/model.safetensors", "where to save the trained model")
 	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint file; default OUT with .ckpt.safetensors")
 	f.IntVar(&o.ckptEvery, "checkpoint-every", 0, "steps between checkpoints; default steps/10")
@@ -100,6 +103,9 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 // buildTask makes the task named by the flags and returns it with its
 // default sequence length.
 func buildTask(o *trainOpts) (tasks.Task, int, error) {
+	if o.sinkToken && o.task != "text" {
+		return nil, 0, usagef("--sink-token needs --task text, got %q", o.task)
+	}
 	switch o.task {
 	case "induction":
 		cfg := tasks.DefaultInductionConfig()
@@ -134,7 +140,11 @@ func buildTask(o *trainOpts) (tasks.Task, int, error) {
 		} else {
 			c, err = tasks.DefaultCorpus()
 		}
-		return c, 128, err
+		if err != nil || !o.sinkToken {
+			return c, 128, err
+		}
+		st, err := tasks.NewSinkToken(c, sinks.SinkTokenID)
+		return st, 128, err
 	}
 	return nil, 0, usagef("--task must be induction, mqar or text, got %q", o.task)
 }
@@ -216,7 +226,7 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	spec, _ := json.Marshal(task.Spec())
 	m.Meta["task"] = task.Name()
 	m.Meta["task_spec"] = string(spec)
-	m.Meta["tokenizer"] = map[string]string{"text": "bytes"}[task.Name()]
+	m.Meta["tokenizer"] = map[string]string{"text": "bytes"}[strings.TrimSuffix(task.Name(), "+sink")]
 	// Provenance that regenerates the file byte for byte: the command line
 	// without where it was written (the version goes to manifest.json).
 	if _, ok := m.Meta["trained_with"]; !ok || o.resume == "" {
