@@ -26,34 +26,46 @@ func (Softmax[F]) Forward(pattern, scores []F, q, k []F, ld, T, E int) {
 	gemm.MatMulTri(gemm.LowerC, false, true, T, T, E, q, ld, k, ld, pattern, T, false)
 	scale := 1 / math.Sqrt(float64(E))
 	if scores != nil {
-		for i := range T {
-			srow := scores[i*T : (i+1)*T]
-			for j := 0; j <= i; j++ {
-				srow[j] = F(float64(pattern[i*T+j]) * scale)
-			}
-			for j := i + 1; j < T; j++ {
-				srow[j] = F(math.Inf(-1))
-			}
-		}
+		writeScores(scores, pattern, T, scale)
 	}
 	if p, ok := asF32(pattern); ok {
 		vecmath.SoftmaxCausal(p, T, float32(scale))
 		return
 	}
-	softmaxRows(pattern, T, scale)
+	softmaxRows(pattern, T, scale, nil)
+}
+
+// writeScores fills scores [T, T] with TransformerLens's hook_attn_scores:
+// the raw products q·kᵀ in pattern times scale, −Inf above the diagonal.
+func writeScores[F Float](scores, pattern []F, T int, scale float64) {
+	for i := range T {
+		srow := scores[i*T : (i+1)*T]
+		for j := 0; j <= i; j++ {
+			srow[j] = F(float64(pattern[i*T+j]) * scale)
+		}
+		for j := i + 1; j < T; j++ {
+			srow[j] = F(math.Inf(-1))
+		}
+	}
 }
 
 // softmaxRows is the plain causal softmax of Forward over the raw products
-// q·kᵀ in pattern [T, T], statistics in float64.
-func softmaxRows[F Float](pattern []F, T int, scale float64) {
+// q·kᵀ in pattern [T, T], statistics in float64. sink, when non-nil, gives
+// row i one more (already scaled) score that joins the denominator but has
+// no column: softmax1 (a constant 0) and the learned sink slot.
+func softmaxRows[F Float](pattern []F, T int, scale float64, sink func(i int) float64) {
 	for i := range T {
 		row := pattern[i*T : (i+1)*T]
-		mx := math.Inf(-1)
+		mx, s := math.Inf(-1), math.Inf(-1)
+		if sink != nil {
+			s = sink(i)
+			mx = s
+		}
 		for j := 0; j <= i; j++ {
 			row[j] = F(float64(row[j]) * scale)
 			mx = max(mx, float64(row[j]))
 		}
-		sum := 0.0
+		sum := math.Exp(s - mx)
 		for j := 0; j <= i; j++ {
 			e := math.Exp(float64(row[j]) - mx)
 			row[j] = F(e)

@@ -96,8 +96,10 @@ func (LearnedSink[F]) BackwardParams(dp, p []F, dq, dk []F, ldd int, dpattern, p
 func sinkForward[F Float](pattern, scores, ks []F, q, k []F, ld, T, E int) {
 	gemm.MatMul(false, true, T, T, E, q, ld, k, ld, pattern, T, false)
 	scale := 1 / math.Sqrt(float64(E))
-	for i := range T {
-		row := pattern[i*T : (i+1)*T]
+	if scores != nil {
+		writeScores(scores, pattern, T, scale)
+	}
+	softmaxRows(pattern, T, scale, func(i int) float64 {
 		s := 0.0
 		if ks != nil {
 			for e, v := range q[i*ld : i*ld+E] {
@@ -105,28 +107,6 @@ func sinkForward[F Float](pattern, scores, ks []F, q, k []F, ld, T, E int) {
 			}
 			s *= scale
 		}
-		mx := s
-		for j := 0; j <= i; j++ {
-			row[j] = F(float64(row[j]) * scale)
-			mx = max(mx, float64(row[j]))
-		}
-		if scores != nil {
-			srow := scores[i*T : (i+1)*T]
-			copy(srow[:i+1], row[:i+1])
-			for j := i + 1; j < T; j++ {
-				srow[j] = F(math.Inf(-1))
-			}
-		}
-		sum := math.Exp(s - mx)
-		for j := 0; j <= i; j++ {
-			e := math.Exp(float64(row[j]) - mx)
-			row[j] = F(e)
-			sum += e
-		}
-		inv := 1 / sum
-		for j := 0; j <= i; j++ {
-			row[j] = F(float64(row[j]) * inv)
-		}
-		clear(row[i+1:])
-	}
+		return s
+	})
 }
