@@ -15,7 +15,7 @@ type PolicyKind int
 const (
 	Dense     PolicyKind = iota // keep every token (positions grow past n_ctx)
 	Window                      // keep the last W tokens
-	Recompute                   // re-run the last W tokens from scratch for every new token
+	Recompute                   // re-run the first S and the last W − S tokens from scratch for every new token
 	SinkCache                   // keep the first S tokens and the last W − S (StreamingLLM)
 )
 
@@ -23,7 +23,7 @@ const (
 type Policy struct {
 	Kind   PolicyKind
 	Window int                  // W: cache slots (sinks included); unused by Dense
-	Sinks  int                  // S: SinkCache only
+	Sinks  int                  // S: SinkCache, and Recompute (the first S tokens re-run before the last W − S)
 	Scheme model.PositionScheme // Window and SinkCache; the others do not depend on it
 }
 
@@ -35,6 +35,9 @@ func (p Policy) Name() string {
 	case Window:
 		return "window"
 	case Recompute:
+		if p.Sinks > 0 {
+			return fmt.Sprintf("sinks%d+recompute", p.Sinks)
+		}
 		return "recompute"
 	}
 	return fmt.Sprintf("sinks%d+window", p.Sinks)
@@ -115,7 +118,7 @@ func Stream(m *model.Model, streams [][]int32, policies []Policy) ([]StreamResul
 				err   error
 			)
 			if p.Kind == Recompute {
-				loss, err = recompute(m, s, p.Window)
+				loss, err = recompute(m, s, p.Window, p.Sinks)
 				slots = p.Window
 			} else {
 				loss, slots, err = decode(m, s, p)
@@ -168,8 +171,11 @@ func decode(m *model.Model, s []int32, p Policy) ([]float64, int, error) {
 	return loss, min(capacity, len(s)-1), nil
 }
 
-// recompute re-runs the model on the last W tokens for every position.
-func recompute(m *model.Model, s []int32, W int) ([]float64, error) {
+// recompute re-runs the model for every position on the last W tokens, or,
+// with S > 0, on the first S tokens of the stream followed by the last W − S
+// (for a model trained with a sink token at the start of every window, the
+// windows it was trained on).
+func recompute(m *model.Model, s []int32, W, S int) ([]float64, error) {
 	N := len(s)
 	loss := make([]float64, N-1)
 	first := min(W, N-1)
@@ -190,9 +196,12 @@ func recompute(m *model.Model, s []int32, W int) ([]float64, error) {
 	for i := range targets {
 		targets[i] = -1
 	}
+	win := make([]int32, W)
+	copy(win, s[:S])
 	for i := W; i < N-1; i++ {
 		targets[W-1] = s[i+1]
-		if _, err := w.ForwardLoss(s[i-W+1:i+1], targets, nil); err != nil {
+		copy(win[S:], s[i-(W-S)+1:i+1])
+		if _, err := w.ForwardLoss(win, targets, nil); err != nil {
 			return nil, err
 		}
 		loss[i] = float64(w.Losses[W-1])

@@ -81,6 +81,20 @@ func TestStreamPoliciesAgree(t *testing.T) {
 	if want := math.Exp(meanF(r.Loss)); math.Abs(r.PPL-want) > 1e-9 || r.TokensPerSec <= 0 {
 		t.Errorf("ppl %v want %v, tokens/s %v", r.PPL, want, r.TokensPerSec)
 	}
+	// One layer, cache positions: keeping the first token in the cache is
+	// re-running it in front of the window.
+	rs, err = Stream(one, long, []Policy{{Kind: SinkCache, Window: 6, Sinks: 1}, {Kind: Recompute, Window: 6, Sinks: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs[1].Policy.Name() != "sinks1+recompute" {
+		t.Errorf("name %q", rs[1].Policy.Name())
+	}
+	for i := range rs[0].Loss {
+		if math.Abs(rs[0].Loss[i]-rs[1].Loss[i]) > 1e-4 {
+			t.Fatalf("sinks1+recompute differs from sinks1+window at %d: %v vs %v", i, rs[1].Loss[i], rs[0].Loss[i])
+		}
+	}
 	if _, err := Stream(one, long, []Policy{{Kind: SinkCache, Window: 4, Sinks: 4}}); err == nil {
 		t.Error("S = W accepted")
 	}

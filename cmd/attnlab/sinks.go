@@ -247,11 +247,22 @@ func streamingResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCor
 	if !o.quiet {
 		fmt.Fprintf(e.stderr, "streaming: %d streams of %d tokens, cache %d, sweep %v\n", o.nStreams, N, W, ws)
 	}
-	main, err := sinks.Stream(m, streams, sinks.DefaultPolicies(W))
+	policies, swept := sinks.DefaultPolicies(W), sinks.SweepPolicies(ws)
+	if sinkTok {
+		// The model was trained on windows that start with the sink token:
+		// re-computation in its training distribution keeps it in front.
+		policies = append(policies, sinks.Policy{Kind: sinks.Recompute, Window: W, Sinks: 1})
+		for i, p := range swept {
+			if p.Kind == sinks.Recompute {
+				swept[i].Sinks = 1
+			}
+		}
+	}
+	main, err := sinks.Stream(m, streams, policies)
 	if err != nil {
 		return err
 	}
-	sweep, err := sinks.Stream(m, streams, sinks.SweepPolicies(ws))
+	sweep, err := sinks.Stream(m, streams, swept)
 	if err != nil {
 		return err
 	}
