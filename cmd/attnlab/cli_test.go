@@ -73,6 +73,8 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"induction", "--threshold", "2"}, 2, "--threshold"},
 		{[]string{"induction", "--error-measure", "max"}, 2, "--error-measure"},
 		{[]string{"induction", "extra-arg"}, 2, "unknown command"},
+		{[]string{"induction", "--format", "gif"}, 2, "--format"},
+		{[]string{"retrieval", "--format", "bmp"}, 2, "--format"},
 		{[]string{"induction", "--model", filepath.Join(dir, "missing.safetensors")}, 1, "no such file"},
 		{[]string{"induction", "--model", trunc}, 1, "safetensors"},
 		{[]string{"induction", "--model", garbage}, 1, "safetensors"},

@@ -14,10 +14,11 @@ import (
 
 // outFlags are the flags every command that writes results shares.
 type outFlags struct {
-	out   string
-	seed  uint64
-	json  bool
-	quiet bool
+	out    string
+	seed   uint64
+	json   bool
+	quiet  bool
+	format string // figure format: png, svg or pdf
 }
 
 func (o *outFlags) add(c *cobra.Command, defaultOut string) {
@@ -25,6 +26,17 @@ func (o *outFlags) add(c *cobra.Command, defaultOut string) {
 	c.Flags().Uint64Var(&o.seed, "seed", 1, "random seed: the same seed gives the same numbers on any machine")
 	c.Flags().BoolVar(&o.json, "json", false, "print the tables as JSON instead of terminal tables")
 	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors (files are still written)")
+	c.Flags().StringVar(&o.format, "format", "png", "figure format: png, svg or pdf")
+	c.PreRunE = func(*cobra.Command, []string) error { return o.check() }
+}
+
+// check validates the flags before a command does any work.
+func (o *outFlags) check() error {
+	switch o.format {
+	case "", "png", "svg", "pdf":
+		return nil
+	}
+	return usagef("--format must be png, svg or pdf, got %q", o.format)
 }
 
 // figure is a named figure to write: anything that renders itself.
@@ -46,6 +58,9 @@ type results struct {
 // manifest beside them, and prints the headline tables (or all tables as
 // JSON with --json).
 func (e *env) finish(o outFlags, r results) error {
+	if err := o.check(); err != nil {
+		return err
+	}
 	out := report.NewOutput(o.out)
 	for _, t := range r.tables {
 		if _, err := out.WriteTable(t); err != nil {
@@ -53,6 +68,9 @@ func (e *env) finish(o outFlags, r results) error {
 		}
 	}
 	for _, f := range r.figures {
+		if o.format != "" && o.format != "png" {
+			f.name = strings.TrimSuffix(f.name, filepath.Ext(f.name)) + "." + o.format
+		}
 		format := strings.TrimPrefix(filepath.Ext(f.name), ".")
 		if _, err := out.WriteFile(f.name, func(w io.Writer) error { return f.render(w, format) }); err != nil {
 			return fmt.Errorf("writing %s: %w", f.name, err)
