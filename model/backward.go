@@ -77,7 +77,7 @@ func (w *Workspace[F]) Backward() {
 				zo, vo := b*T*HE+hd*E, b*T*3*HE+hd*E
 				// dpattern = dz·vᵀ, dv += patternᵀ·dz
 				gemm.MatMul(false, true, T, T, E, w.dz[zo:], HE, v[vo:], 3*HE, w.dpattern, T, false)
-				gemm.MatMul(true, false, T, E, T, pat, T, w.dz[zo:], HE, dv[vo:], 3*HE, true)
+				gemm.MatMulTri(gemm.UpperA, true, false, T, E, T, pat, T, w.dz[zo:], HE, dv[vo:], 3*HE, true)
 				qo := b*T*ld + hd*E
 				w.attnBackward(l, hd, dq[vo:], dk[vo:], 3*HE, w.dpattern, pat, q[qo:], k[qo:], ld, T, E)
 			}

@@ -69,7 +69,7 @@ func (c Config) WithDefaults() Config {
 		c.PositionalEmbeddingType = "standard"
 	}
 	if c.Rotary() && c.RotaryDim == 0 {
-		c.RotaryDim = c.DHead
+		c.RotaryDim = c.DHead - c.DHead%2 // rotate-half needs pairs
 	}
 	if c.RotaryBase == 0 {
 		c.RotaryBase = 10000

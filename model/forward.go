@@ -147,7 +147,7 @@ func (w *Workspace[F]) forward(r *run[F]) {
 		for b := range B {
 			for hd := range H {
 				o := (b*H + hd) * T * T
-				gemm.MatMul(false, false, T, E, T, la.pattern[o:], T, v[b*T*3*HE+hd*E:], 3*HE, la.z[b*T*HE+hd*E:], HE, false)
+				gemm.MatMulTri(gemm.LowerA, false, false, T, E, T, la.pattern[o:], T, v[b*T*3*HE+hd*E:], 3*HE, la.z[b*T*HE+hd*E:], HE, false)
 			}
 		}
 		if r != nil {
