@@ -129,7 +129,7 @@ func swaps(m *model.Model, tokens []int32, B, T int, opt Options) ([]Swap, error
 		tok  int32 // −1: drop the first token
 	}
 	vs := []variant{{"original", -2}, {"none (first token removed)", -1}}
-	for _, v := range []variant{{`newline "\n"`, '\n'}, {`space " "`, ' '}, {"BOS (byte 0, unseen)", 0}} {
+	for _, v := range []variant{{`newline "\n"`, '\n'}, {`space " "`, ' '}, {"byte 0 (BOS: the sink token, or unseen)", 0}} {
 		if int(v.tok) < m.Config.DVocab {
 			vs = append(vs, v)
 		}

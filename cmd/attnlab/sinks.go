@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +55,8 @@ sink slot, sigmoid, softmax with a dedicated sink token) with the same budget, o
 loads them from --compare-dir, and reports their sinks and validation loss.
 
 Without --model it uses the embedded rotary byte-level text model
-(embedded:text-rotary).`,
+(embedded:text-sink, trained with a dedicated sink token; embedded:text-rotary is
+the control without one).`,
 		Example: `  attnlab sink-analysis
   attnlab sink-analysis --streaming --stream-len 512 --window 64
   attnlab sink-analysis --compare --compare-dir attnlab-out/variants
@@ -62,7 +65,7 @@ Without --model it uses the embedded rotary byte-level text model
 		RunE: func(_ *cobra.Command, _ []string) error { return runSinks(e, o) },
 	}
 	o.outFlags.add(c, "attnlab-out/sink-analysis")
-	o.mf.add(c, "weights file of a byte-level text model (default: the embedded rotary text model)")
+	o.mf.add(c, "weights file of a byte-level text model (default: the embedded sink-token text model, embedded:text-sink)")
 	f := c.Flags()
 	f.Float64Var(&o.eps, "epsilon", 0.3, "Sink_k^ε threshold: a head is a sink head when its α_k exceeds it (Gu et al.)")
 	f.IntVar(&o.k, "k", 1, "Gu et al.'s token index k (one-based; 1 is the first token)")
@@ -95,7 +98,7 @@ func runSinks(e *env, o *sinkOpts) error {
 	case o.seqLen < 0 || o.streamLen < 0 || o.window < 0 || o.guLen < 1:
 		return usagef("--seq-len, --stream-len, --window and --gu-len must be positive")
 	}
-	m, name, err := o.mf.load("text-rotary")
+	m, name, err := o.mf.load("text-sink")
 	if err != nil {
 		return err
 	}
@@ -171,16 +174,24 @@ func sinkFigures(r *sinks.Report, name string) []figure {
 	heat := plots.Heatmap{Title: "First-token attention α per head (" + name + ")", XLabel: "head", YLabel: "layer",
 		ValueLabel: "α: mean attention to position 0 (fraction)", Rows: r.L, Cols: r.H, Values: vals,
 		RowLabels: rows, ColLabels: cols, CellText: true, CellFormat: "%.3f", Min: &lo, Max: &hi}
-	lines := plots.LineChart{Title: "First-token attention by query position", XLabel: "query position i (tokens)",
-		YLabel: "attention to position 0 (fraction)", LogX: true}
+	// The heads with the largest α, few enough to tell apart (the CSV has all).
+	type head struct{ l, h int }
+	var heads []head
 	for l := range r.L {
 		for h := range r.H {
-			var xs, ys []float64
-			for i := 1; i < r.T; i++ {
-				xs, ys = append(xs, float64(i)), append(ys, r.ByPos[l][h][i])
-			}
-			lines.Series = append(lines.Series, plots.Series{Name: plots.HeadLabel(l, h), X: xs, Y: ys, Dashed: l%2 == 1})
+			heads = append(heads, head{l, h})
 		}
+	}
+	slices.SortStableFunc(heads, func(a, b head) int { return cmp.Compare(r.Alpha[b.l][b.h], r.Alpha[a.l][a.h]) })
+	heads = heads[:min(len(heads), 6)]
+	lines := plots.LineChart{Title: fmt.Sprintf("First-token attention by query position (top %d heads by α)", len(heads)),
+		XLabel: "query position i (tokens)", YLabel: "attention to position 0 (fraction)", LogX: true}
+	for _, hd := range heads {
+		var xs, ys []float64
+		for i := 1; i < r.T; i++ {
+			xs, ys = append(xs, float64(i)), append(ys, r.ByPos[hd.l][hd.h][i])
+		}
+		lines.Series = append(lines.Series, plots.Series{Name: plots.HeadLabel(hd.l, hd.h), X: xs, Y: ys})
 	}
 	var ux, uy []float64
 	for i := 1; i < r.T; i++ {

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/sinks"
 )
 
 func runLine(t *testing.T, line string) (code int, stdout, stderr string) {
@@ -43,8 +46,15 @@ func TestSinkAnalysisEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tb.Rows) != 2*4 || tb.Rows[5][0] != "L1H1" {
-		t.Errorf("sink_mass.csv: %d rows, row 5 %v; want 8 heads L0H0..L1H3", len(tb.Rows), tb.Rows[5])
+	def, err := fixtures.Model("text-sink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := def.Config.NLayers * def.Config.NHeads; len(tb.Rows) != n || tb.Rows[5][0] != "L1H1" {
+		t.Errorf("sink_mass.csv: %d rows, row 5 %v; want %d heads L0H0, L0H1, …", len(tb.Rows), tb.Rows[5], n)
+	}
+	if !strings.Contains(out, "sinks1+recompute") {
+		t.Error("the embedded sink-token model has no sinks1+recompute row")
 	}
 	ai := tb.Column("alpha")
 	for _, r := range tb.Rows {
@@ -90,8 +100,8 @@ func TestSinkAnalysisBadInput(t *testing.T) {
 	}{
 		{"sink-analysis --epsilon 2", "attnlab: --epsilon must be between 0 and 1, got 2\n", 2},
 		{"sink-analysis --k 0", "attnlab: --k must be at least 1 (one-based), got 0\n", 2},
-		{"sink-analysis --seq-len 1000", "attnlab: --seq-len must be between 2 and the model's n_ctx (64), got 1000\n", 2},
-		{"sink-analysis --streaming --windows 8,x", "attnlab: --windows must list cache sizes between 2 and n_ctx (64), got \"x\"\n", 2},
+		{"sink-analysis --seq-len 1000", "attnlab: --seq-len must be between 2 and the model's n_ctx (128), got 1000\n", 2},
+		{"sink-analysis --streaming --windows 8,x", "attnlab: --windows must list cache sizes between 2 and n_ctx (128), got \"x\"\n", 2},
 		{"sink-analysis --model embedded:induction-2l", "attnlab: sink-analysis needs a byte-level text model (d_vocab ≥ 256); embedded:induction-2l has d_vocab ", 2},
 		{"sink-analysis --model /nonexistent.safetensors", "", 1},
 	} {
@@ -100,5 +110,58 @@ func TestSinkAnalysisBadInput(t *testing.T) {
 		if code != c.code || !strings.HasPrefix(errs, c.msg) || (strings.HasSuffix(c.msg, "\n") && errs != c.msg) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%s: exit %d, stderr %q; want %d, %q", c.line, code, errs, c.code, c.msg)
 		}
+	}
+}
+
+// TestTrainSinkToken: --sink-token trains on windows that start with byte 0,
+// records it in the model, and sink-analysis then keeps the sink token in
+// front of its windows and streams (sinks1+recompute).
+func TestTrainSinkToken(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.safetensors")
+	code, _, errs := runLine(t, "train -q --task text --sink-token --pos rotary --layers 1 --d-model 16 --heads 2 --seq-len 16 --batch 4 --steps 4 --track sinks --every 2 --out "+out)
+	if code != 0 {
+		t.Fatalf("train --sink-token: exit %d: %s", code, errs)
+	}
+	m, err := model.Load(out, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Meta["task"] != "text+sink" || m.Meta["tokenizer"] != "bytes" || !strings.Contains(m.Meta["task_spec"], `"sink_token":0`) {
+		t.Errorf("metadata task %q tokenizer %q spec %s", m.Meta["task"], m.Meta["tokenizer"], m.Meta["task_spec"])
+	}
+	if sinks.SinkTokenID != 0 {
+		t.Errorf("sink token %d, want byte 0", sinks.SinkTokenID)
+	}
+	code, stdout, errs := runLine(t, "sink-analysis --model "+out+" --batch 2 --streaming --streams 1 --stream-len 40 --windows 8 --out "+filepath.Join(dir, "sa"))
+	if code != 0 {
+		t.Fatalf("sink-analysis: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(stdout, "sinks1+recompute") {
+		t.Errorf("no sinks1+recompute row for a sink-token model:\n%s", stdout)
+	}
+	code, _, errs = runLine(t, "train -q --task induction --sink-token --steps 1 --out "+filepath.Join(dir, "i.safetensors"))
+	if code != 2 || !strings.Contains(errs, "--sink-token needs --task text") {
+		t.Errorf("--sink-token with induction: exit %d, %q", code, errs)
+	}
+}
+
+// TestSinkFixtureRecordsItsCommand: the embedded default of sink-analysis
+// was trained with exactly the command in fixtures/README.md.
+func TestSinkFixtureRecordsItsCommand(t *testing.T) {
+	m, err := fixtures.Model("text-sink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := fixtureCommands(t)["text-sink"]
+	if cmd == nil {
+		t.Fatal("fixtures/README.md has no attnlab train command under text-sink.safetensors")
+	}
+	want := strings.Join(withoutFlags(append([]string{"attnlab"}, cmd...), "--out"), " ")
+	if got := m.Meta["trained_with"]; got != want {
+		t.Errorf("text-sink was trained with\n  %s\nbut fixtures/README.md says\n  %s", got, want)
+	}
+	if m.Meta["task"] != "text+sink" {
+		t.Errorf("text-sink task %q, want text+sink", m.Meta["task"])
 	}
 }
