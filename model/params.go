@@ -25,12 +25,12 @@ type Block[F Float] struct {
 	BOut       []F // [D]
 }
 
-// Tensor names one parameter tensor inside Params.Data.
+// ParamTensor names one parameter tensor inside Params.Data.
 type ParamTensor[F Float] struct {
 	Name  string // TransformerLens state-dict key, e.g. "blocks.0.attn.W_Q"
 	Shape []int
 	Data  []F  // a view into Params.Data
-	Decay bool // weight decay applies (matrices, not biases, norms or embeddings of positions)
+	Decay bool // AdamW weight decay applies: weight matrices and embeddings (nanoGPT), not biases, LayerNorm weights or a learned sink key
 }
 
 // Params holds every parameter in one flat slice, cut into named views.
