@@ -3,6 +3,9 @@ package model
 import (
 	"fmt"
 	"math"
+
+	"github.com/attnlab/attnlab/internal/gemm"
+	"github.com/attnlab/attnlab/internal/vecmath"
 )
 
 // PositionScheme says which rotary position a cached key and the current
@@ -27,10 +30,20 @@ func (s PositionScheme) String() string {
 }
 
 // Decoder runs a model one token at a time with a key/value cache of at most
-// Cap slots, for streaming evaluation. Keys are cached before rotation and
-// rotated for every step at the positions the scheme assigns, as
-// StreamingLLM does. The caller decides what to evict (Keep) before the
-// cache is full. A Decoder is used by one goroutine at a time.
+// Cap slots, for streaming evaluation. The caller decides what to evict
+// (Keep) before the cache is full. A Decoder is used by one goroutine at a
+// time.
+//
+// Rotary positions: a key's position is the one the scheme assigns to its
+// slot (StreamingLLM: its place in the cache, which changes as the cache
+// rolls). Rather than re-rotating every cached key at every step, keys are
+// cached rotated once, at their text position t, and the query is rotated
+// instead: with R(p) the rotation to position p, R(a)ᵀR(b) = R(b−a), so
+//
+//	(R(qp) q)·(R(t + δ) k) = (R(qp − δ) q)·(R(t) k),  δ = slot position − t
+//
+// and δ is shared by every slot of a contiguous run of text (the window, the
+// sinks), so a step rotates the query once per run, not every key.
 //
 // Shape legend: S cache slots, H heads, E d_head, D d_model, V vocab.
 type Decoder[F Float] struct {
@@ -40,13 +53,13 @@ type Decoder[F Float] struct {
 
 	n    int   // slots in use
 	pos  []int // [S] text position of each slot
-	keys [][]F // [L][S, H, E] un-rotated keys
+	keys [][]F // [L][S, H, E] keys, rotated to their text position
 	vals [][]F // [L][S, H, E]
 	cos  []F   // [P, R/2] rotary tables, grown on demand
 	sin  []F   // [P, R/2]
 	x, h []F   // [D] residual stream and normalised input
 	qkv  []F   // [3HE]
-	krot []F   // [S, E] one head's keys, rotated
+	qrot []F   // [E] one head's query, rotated
 	att  []F   // [S] one head's attention row
 	z    []F   // [HE]
 	tmp  []F   // [D]
@@ -78,7 +91,7 @@ func (m *Transformer[F]) NewDecoder(capacity int, scheme PositionScheme) (*Decod
 	D, H, E, M := c.DModel, c.NHeads, c.DHead, c.DMLP
 	HE := H * E
 	d := &Decoder[F]{m: m, Scheme: scheme, Cap: capacity, pos: make([]int, capacity),
-		x: make([]F, D), h: make([]F, D), qkv: make([]F, 3*HE), krot: make([]F, capacity*E), att: make([]F, capacity),
+		x: make([]F, D), h: make([]F, D), qkv: make([]F, 3*HE), qrot: make([]F, E), att: make([]F, capacity),
 		z: make([]F, HE), tmp: make([]F, D), mlp: make([]F, M), mlp2: make([]F, M), st: make([]F, 1), rs: make([]F, 1),
 		Logits: make([]F, c.DVocab)}
 	w := &Workspace[F]{m: m}
@@ -149,36 +162,47 @@ func (d *Decoder[F]) Step(token int32, textPos int) error {
 		bp := &p.Blocks[l]
 		h := d.normRow(d.x, bp.Ln1W, bp.Ln1B)
 		matmulForward(d.qkv, h, d.wqkv[l], d.bqkv[l], 1, D, 3*HE)
-		copy(d.keys[l][slot*HE:(slot+1)*HE], d.qkv[HE:2*HE])
+		for hd := range H {
+			// Cache the key rotated to its text position (see Decoder).
+			d.rotate(d.keys[l][slot*HE+hd*E:][:E], d.qkv[HE+hd*E:][:E], textPos)
+		}
 		copy(d.vals[l][slot*HE:(slot+1)*HE], d.qkv[2*HE:])
 		kind := c.AttentionKind(l)
 		for hd := range H {
 			q := d.qkv[hd*E : (hd+1)*E]
-			d.rotate(q, q, qpos)
-			for s := range d.n {
-				kr := d.krot[s*E : (s+1)*E]
-				d.rotate(kr, d.keys[l][s*HE+hd*E:][:E], d.position(s))
-			}
 			sink := math.Inf(-1)
 			switch kind {
 			case "softmax1":
 				sink = 0
 			case "learned-sink":
-				sink = scale * dot(q, bp.AttnP[hd*E:(hd+1)*E])
+				// The learned key has no position: it meets the query rotated to qpos.
+				d.rotate(d.qrot, q, qpos)
+				sink = scale * dot(d.qrot, bp.AttnP[hd*E:(hd+1)*E])
 			}
+			// scores = (R(qpos − δ) q)·(R(t) k), one query rotation per run
+			// of slots sharing δ, each run one product against the cached
+			// keys [S, H, E].
 			row := d.att[:d.n]
-			for s := range row {
-				row[s] = F(scale * dot(q, d.krot[s*E:(s+1)*E]))
-			}
-			attnRow(row, kind, sink)
-			z := d.z[hd*E : (hd+1)*E]
-			clear(z)
-			for s, a := range row {
-				v := d.vals[l][s*HE+hd*E:][:E]
-				for e := range z {
-					z[e] += a * v[e]
+			for start := 0; start < d.n; {
+				delta := d.position(start) - d.pos[start]
+				end := start + 1
+				for end < d.n && d.position(end)-d.pos[end] == delta {
+					end++
 				}
+				d.rotate(d.qrot, q, qpos-delta)
+				gemm.MatMul(false, true, 1, end-start, E, d.qrot, E, d.keys[l][start*HE+hd*E:], HE, row[start:], end-start, false)
+				start = end
 			}
+			if r32, ok := any(row).([]float32); ok && kind == "softmax" {
+				vecmath.SoftmaxRow(r32, len(r32), float32(scale))
+			} else {
+				for s := range row {
+					row[s] *= F(scale)
+				}
+				attnRow(row, kind, sink)
+			}
+			// z = pattern row · V, V [S, H, E]
+			gemm.MatMul(false, false, 1, E, d.n, row, d.n, d.vals[l][hd*E:], HE, d.z[hd*E:], E, false)
 		}
 		matmulForward(d.tmp, d.z, bp.WO, bp.BO, 1, HE, D)
 		for i := range d.x {
@@ -223,17 +247,22 @@ func (d *Decoder[F]) rotate(out, x []F, p int) {
 		return
 	}
 	R, h := c.RotaryDim, c.RotaryDim/2
-	for len(d.cos) < (p+1)*h {
+	ap := max(p, -p)
+	for len(d.cos) < (ap+1)*h {
 		q := len(d.cos) / h
 		for i := range h {
 			theta := float64(q) * math.Pow(c.RotaryBase, -float64(2*i)/float64(R))
 			d.cos, d.sin = append(d.cos, F(math.Cos(theta))), append(d.sin, F(math.Sin(theta)))
 		}
 	}
-	cs, sn := d.cos[p*h:(p+1)*h], d.sin[p*h:(p+1)*h]
+	cs, sn := d.cos[ap*h:(ap+1)*h], d.sin[ap*h:(ap+1)*h]
+	sign := F(1)
+	if p < 0 {
+		sign = -1 // sin(−θ) = −sin θ
+	}
 	for i := range h {
-		x1, x2 := x[i], x[i+h]
-		out[i], out[i+h] = x1*cs[i]-x2*sn[i], x2*cs[i]+x1*sn[i]
+		x1, x2, si := x[i], x[i+h], sign*sn[i]
+		out[i], out[i+h] = x1*cs[i]-x2*si, x2*cs[i]+x1*si
 	}
 	copy(out[R:], x[R:])
 }
