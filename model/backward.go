@@ -12,12 +12,21 @@ func (w *Workspace[F]) LossCount() float64 { return w.count }
 func (w *Workspace[F]) SetLossCount(n float64) { w.count = n }
 
 // ZeroGrad clears the accumulated gradients.
-func (w *Workspace[F]) ZeroGrad() { clear(w.Grads.Data) }
+func (w *Workspace[F]) ZeroGrad() {
+	if w.Grads == nil {
+		w.Grads = NewParams[F](w.m.Config) // zeroed
+		return
+	}
+	clear(w.Grads.Data)
+}
 
 // Backward accumulates into w.Grads the gradient of the mean loss of the
 // last ForwardLoss. It walks the forward pass in reverse, each step the
 // backward of the forward op named in its comment.
 func (w *Workspace[F]) Backward() {
+	if w.Grads == nil {
+		w.ZeroGrad()
+	}
 	m, c, p, g := w.m, w.m.Config, w.m.Params, w.Grads
 	B, T, D, H, E, M, V := w.B, w.T, c.DModel, c.NHeads, c.DHead, c.DMLP, c.DVocab
 	N, HE, L := B*T, H*E, c.NLayers

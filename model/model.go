@@ -62,7 +62,7 @@ func (m *Transformer[F]) NumParams() int { return len(m.Params.Data) }
 type Workspace[F Float] struct {
 	m     *Transformer[F]
 	B, T  int
-	Grads *Params[F] // gradients, same layout as the model's parameters
+	Grads *Params[F] // gradients, same layout as the model's parameters; allocated by the first ZeroGrad or Backward
 
 	tokens  []int32   // [B, T]
 	targets []int32   // [B, T]
@@ -118,7 +118,7 @@ func (m *Transformer[F]) NewWorkspace(B, T int) (*Workspace[F], error) {
 	D, H, M, V, L := c.DModel, c.NHeads, c.DMLP, c.DVocab, c.NLayers
 	N, HE := B*T, c.NHeads*c.DHead
 	var a arena[F]
-	w := &Workspace[F]{m: m, B: B, T: T, Grads: NewParams[F](c)}
+	w := &Workspace[F]{m: m, B: B, T: T}
 	w.tokens, w.targets = make([]int32, N), make([]int32, N)
 	w.Losses = make([]float32, N)
 	w.wqkv, w.bqkv = a.take(D*3*HE), a.take(3*HE)
