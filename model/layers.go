@@ -191,6 +191,10 @@ const (
 func actForward[F Float](act string, out, inp []F) {
 	switch act {
 	case "gelu_new":
+		if o32, ok := any(out).([]float32); ok {
+			geluNewF32(o32, nil, any(inp).([]float32), nil)
+			return
+		}
 		for i, v := range inp {
 			x := float64(v)
 			out[i] = F(0.5 * x * (1 + math.Tanh(sqrt2OverPi*(x+geluCoef*x*x*x))))
@@ -213,6 +217,10 @@ func actForward[F Float](act string, out, inp []F) {
 func actBackward[F Float](act string, dinp, inp, dout []F) {
 	switch act {
 	case "gelu_new":
+		if d32, ok := any(dinp).([]float32); ok {
+			geluNewF32(nil, d32, any(inp).([]float32), any(dout).([]float32))
+			return
+		}
 		for i, v := range inp {
 			x := float64(v)
 			u := sqrt2OverPi * (x + geluCoef*x*x*x)
@@ -413,4 +421,37 @@ func asF32[F Float](s []F) ([]float32, bool) {
 func f32[F Float](s []F) []float32 {
 	v, _ := asF32(s)
 	return v
+}
+
+// geluNewF32 is gelu_new in float32 through the vectorised exp: with
+// e = e^(2u), 1 + tanh u = 2e/(e+1) and 1 − tanh u = 2/(e+1), written so
+// that neither cancels (the derivative for x ≈ −4 is a small difference of
+// small terms). With out non-nil it writes the forward; with dinp non-nil the
+// backward dinp = gelu_new'(inp)·dout (dinp may alias dout). The plain
+// float64 loops of actForward/actBackward are its reference.
+func geluNewF32(out, dinp, inp, dout []float32) {
+	const chunk = 256
+	var u, e [chunk]float32
+	for lo := 0; lo < len(inp); lo += chunk {
+		x := inp[lo:min(lo+chunk, len(inp))]
+		n := len(x)
+		for i, v := range x {
+			u[i] = 2 * sqrt2OverPi * (v + geluCoef*v*v*v)
+		}
+		vecmath.Exp(e[:n], u[:n])
+		for i, v := range x {
+			p, m := float32(2), float32(0) // 1 + tanh u, 1 − tanh u (e = +Inf)
+			if ei := e[i]; ei < 1e30 {
+				s := 1 / (ei + 1)
+				p, m = 2*ei*s, 2*s
+			}
+			if out != nil {
+				out[lo+i] = 0.5 * v * p
+				continue
+			}
+			du := sqrt2OverPi * (1 + 3*geluCoef*v*v)
+			g := 0.5*p + 0.5*v*(p*m)*du
+			dinp[lo+i] = g * dout[lo+i]
+		}
+	}
 }

@@ -64,3 +64,10 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// mlpCfg is a text-model shape: 4 layers, d_model 128, 4 heads, MLP 512
+// (gelu_new), rotary, byte vocabulary.
+var mlpCfg = model.Config{NLayers: 4, DModel: 128, NHeads: 4, DMLP: 512, ActFn: "gelu_new", DVocab: 256, NCtx: 128,
+	NormalizationType: "LN", PositionalEmbeddingType: "rotary", Seed: 1}
+
+func BenchmarkTrainStepMLP(b *testing.B) { benchStep(b, mlpCfg, 16, 2) }
