@@ -10,6 +10,7 @@ import (
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/safetensors"
+	"github.com/attnlab/attnlab/sinks"
 	"github.com/spf13/cobra"
 )
 
@@ -39,7 +40,7 @@ safetensors file that safetensors.torch.load_file reads.`,
 	o.mf.add(c, "weights file (default: the embedded induction model)")
 	c.Flags().StringVar(&o.tokens, "tokens", "", `token ids separated by spaces or commas, e.g. "0 5 9"`)
 	c.Flags().StringVar(&o.tokensFile, "tokens-file", "", "file of token ids separated by white space or commas")
-	c.Flags().StringVar(&o.text, "text", "", "text, tokenized as bytes (for byte-level models)")
+	c.Flags().StringVar(&o.text, "text", "", "text, tokenized as bytes (for byte-level models; the sink token is prepended for models trained with one)")
 	c.Flags().StringVar(&o.hooks, "hooks", "", "comma-separated hook names to save, or '*' for all")
 	c.Flags().StringVar(&o.saveCache, "save-cache", "", "write logits, losses and activations to this safetensors file")
 	c.Flags().BoolVar(&o.jsonOut, "json", false, "print the per-token table as JSON")
@@ -93,6 +94,11 @@ func runRun(e *env, o *runOpts) error {
 	if err != nil {
 		return err
 	}
+	if o.text != "" && strings.HasSuffix(m.Meta["task"], "+sink") {
+		// A model trained with a sink token saw it at the start of every
+		// window: give it one, as a BOS.
+		tokens = append([]int32{sinks.SinkTokenID}, tokens...)
+	}
 	T := len(tokens)
 	if T == 0 {
 		return usagef("no tokens given")
@@ -125,6 +131,8 @@ func runRun(e *env, o *runOpts) error {
 	tab := report.NewTable("tokens", "Next-token predictions", report.Column{Name: "pos"}, report.Column{Name: "token"},
 		report.Column{Name: "predicted"}, report.Column{Name: "p_predicted", Format: "%.3f"}, report.Column{Name: "next"},
 		report.Column{Name: "loss", Unit: "nats", Format: "%.3f"})
+	// Byte-level models show characters rather than ids.
+	bytesModel := m.Meta["tokenizer"] == "bytes"
 	for t := range T {
 		row := out.Logits.Data[t*V : (t+1)*V]
 		best, mx := 0, math.Inf(-1)
@@ -142,6 +150,13 @@ func runRun(e *env, o *runOpts) error {
 			next, loss = fmt.Sprint(tokens[t+1]), float64(out.Losses.Data[t])
 		}
 		tab.Add(t, int(tokens[t]), best, 1/z, next, loss)
+		if bytesModel {
+			row := tab.Rows[len(tab.Rows)-1]
+			row[1], row[2] = showByte(tokens[t]), showByte(int32(best))
+			if next != "" {
+				row[4] = showByte(tokens[t+1])
+			}
+		}
 	}
 	if o.jsonOut {
 		return report.WriteJSON(e.stdout, tab)
@@ -174,3 +189,6 @@ func saveCache(path string, tokens []int32, out *model.Output, m *model.Model) e
 }
 
 func sqrtf(n int) float64 { return math.Sqrt(float64(max(n, 1))) }
+
+// showByte renders a byte token as a quoted character, e.g. 'a' or '\n'.
+func showByte(t int32) string { return strconv.QuoteRune(rune(t)) }
