@@ -103,19 +103,23 @@ func NextTokenLosses(logits *Tensor, tokens []int32) *Tensor {
 	for b := range B {
 		for t := 0; t+1 < T; t++ {
 			row := logits.Data[(b*T+t)*V : (b*T+t+1)*V]
-			mx := math.Inf(-1)
-			for _, v := range row {
-				mx = max(mx, float64(v))
-			}
-			z := 0.0
-			for _, v := range row {
-				z += math.Exp(float64(v) - mx)
-			}
-			tg := tokens[b*T+t+1]
-			out.Data[b*(T-1)+t] = float32(math.Log(z) - (float64(row[tg]) - mx))
+			out.Data[b*(T-1)+t] = float32(NLL(row, tokens[b*T+t+1]))
 		}
 	}
 	return out
+}
+
+// NLL is −log softmax(logits)[target], computed in float64.
+func NLL(logits []float32, target int32) float64 {
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = max(mx, float64(v))
+	}
+	z := 0.0
+	for _, v := range logits {
+		z += math.Exp(float64(v) - mx)
+	}
+	return math.Log(z) - (float64(logits[target]) - mx)
 }
 
 // HookNames lists this model's hook points in forward order.

@@ -166,7 +166,7 @@ func decode(m *model.Model, s []int32, p Policy) ([]float64, int, error) {
 		if err := d.Step(s[i], i); err != nil {
 			return nil, 0, err
 		}
-		loss[i] = nll(d.Logits, s[i+1])
+		loss[i] = model.NLL(d.Logits, s[i+1])
 	}
 	return loss, min(capacity, len(s)-1), nil
 }
@@ -207,19 +207,6 @@ func recompute(m *model.Model, s []int32, W, S int) ([]float64, error) {
 		loss[i] = float64(w.Losses[W-1])
 	}
 	return loss, nil
-}
-
-// nll is −log softmax(logits)[target] in float64.
-func nll(logits []float32, target int32) float64 {
-	mx := math.Inf(-1)
-	for _, v := range logits {
-		mx = max(mx, float64(v))
-	}
-	z := 0.0
-	for _, v := range logits {
-		z += math.Exp(float64(v) - mx)
-	}
-	return math.Log(z) - (float64(logits[target]) - mx)
 }
 
 func meanF(x []float64) float64 {
