@@ -10,6 +10,14 @@
 // its masked quadratic form) means adding a type here and registering its
 // name in New: the model code does not change.
 //
+// Blockwise attention (flash.go) computes the attention output itself,
+// without a pattern: BlockForward runs FlashAttention's online softmax over
+// tiles of queries and keys at arbitrary positions (key j visible to query i
+// iff kpos[j] ≤ qpos[i]) and returns the log-sum-exp of each row, so that
+// results over separate key blocks merge exactly (MergeLSE; the ring builds
+// on this); BlockBackward is FlashAttention-2's backward from the final
+// log-sum-exp. FlashForward and FlashBackward run a whole causal sequence.
+//
 // Shape legend: T positions, E d_head. Matrices are row-major; q, k and the
 // gradients dq, dk are [T, E] views with a row stride (ld) because the model
 // keeps every head of q, k and v in one buffer. Patterns are [T, T] dense,

@@ -47,3 +47,18 @@ func softmaxCausalAsm(x *float32, t int, scale float32)
 //
 //go:noescape
 func softmaxBackCausalAsm(d, p *float32, t int, scale float32)
+
+// onlineRowAsm is OnlineRow's arithmetic on x[:n]; n > 0.
+//
+//go:noescape
+func onlineRowAsm(x *float32, n int, scale, m float32) (mNew, sum float32)
+
+// expAffineAsm is ExpAffine's arithmetic on x[:n]; n > 0.
+//
+//go:noescape
+func expAffineAsm(x *float32, n int, scale, shift float32)
+
+// mulSubAsm is MulSub's arithmetic on d[:n], p[:n]; n > 0.
+//
+//go:noescape
+func mulSubAsm(d, p *float32, n int, c, scale float32)

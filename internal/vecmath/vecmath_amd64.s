@@ -443,3 +443,155 @@ bsingle:
 bdone:
 	VZEROUPPER
 	RET
+
+// func onlineRowAsm(x *float32, n int, scale, m float32) (mNew, sum float32)
+//
+// Pass 1 takes the max of scale·x into Z8 (starting from m), pass 2 writes
+// e^(scale·x − mNew) and sums it in Z9. scale·x is rounded before the
+// subtraction, as in pass 1, so the row's maximum gives exactly e^0 = 1.
+TEXT ·onlineRowAsm(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), BX
+	VBROADCASTSS scale+16(FP), Z10
+	VBROADCASTSS m+20(FP), Z8
+	LOADEXPC
+	MOVQ         AX, SI
+	MOVQ         BX, CX
+
+o1loop:
+	CMPQ   CX, $16
+	JLT    o1tail
+	VMULPS (SI), Z10, Z0
+	VMAXPS Z0, Z8, Z8
+	ADDQ   $64, SI
+	SUBQ   $16, CX
+	JMP    o1loop
+
+o1tail:
+	TESTQ     CX, CX
+	JEQ       o1done
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS    Z0, Z10, Z0
+	VMAXPS    Z0, Z8, K1, Z8
+
+o1done:
+	HMAX(Z8, Y8, X8, Z11, Y11, X11)
+	VBROADCASTSS X8, Z8
+	VPXORD       Z9, Z9, Z9
+	MOVQ         AX, SI
+	MOVQ         BX, CX
+
+o2loop:
+	CMPQ        CX, $16
+	JLT         o2tail
+	VMULPS      (SI), Z10, Z0
+	VSUBPS      Z8, Z0, Z0
+	EXP(Z0, Z1, Z2, Z3)
+	VMOVUPS     Z0, (SI)
+	VADDPS      Z0, Z9, Z9
+	ADDQ        $64, SI
+	SUBQ        $16, CX
+	JMP         o2loop
+
+o2tail:
+	TESTQ       CX, CX
+	JEQ         o2done
+	TAILMASK
+	VMOVUPS.Z   (SI), K1, Z0
+	VMULPS      Z0, Z10, Z0
+	VSUBPS      Z8, Z0, Z0
+	EXP(Z0, Z1, Z2, Z3)
+	VMOVAPS.Z   Z0, K1, Z0
+	VADDPS      Z0, Z9, Z9
+	VMOVUPS     Z0, K1, (SI)
+
+o2done:
+	HSUM(Z9, Y9, X9, Z11, Y11, X11)
+	VMOVSS X8, mNew+24(FP)
+	VMOVSS X9, sum+28(FP)
+	VZEROUPPER
+	RET
+
+// func expAffineAsm(x *float32, n int, scale, shift float32)
+TEXT ·expAffineAsm(SB), NOSPLIT, $0-24
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS scale+16(FP), Z10
+	VBROADCASTSS shift+20(FP), Z8
+	LOADEXPC
+
+xloop:
+	CMPQ        CX, $32
+	JLT         xone
+	VMOVUPS     (SI), Z0
+	VMOVUPS     64(SI), Z4
+	VFMSUB213PS Z8, Z10, Z0
+	VFMSUB213PS Z8, Z10, Z4
+	EXP(Z0, Z1, Z2, Z3)
+	EXP(Z4, Z5, Z6, Z7)
+	VMOVUPS     Z0, (SI)
+	VMOVUPS     Z4, 64(SI)
+	ADDQ        $128, SI
+	SUBQ        $32, CX
+	JMP         xloop
+
+xone:
+	CMPQ        CX, $16
+	JLT         xtail
+	VMOVUPS     (SI), Z0
+	VFMSUB213PS Z8, Z10, Z0
+	EXP(Z0, Z1, Z2, Z3)
+	VMOVUPS     Z0, (SI)
+	ADDQ        $64, SI
+	SUBQ        $16, CX
+	JMP         xone
+
+xtail:
+	TESTQ       CX, CX
+	JEQ         xdone
+	TAILMASK
+	VMOVUPS.Z   (SI), K1, Z0
+	VFMSUB213PS Z8, Z10, Z0
+	EXP(Z0, Z1, Z2, Z3)
+	VMOVUPS     Z0, K1, (SI)
+
+xdone:
+	VZEROUPPER
+	RET
+
+// func mulSubAsm(d, p *float32, n int, c, scale float32)
+TEXT ·mulSubAsm(SB), NOSPLIT, $0-32
+	MOVQ         d+0(FP), SI
+	MOVQ         p+8(FP), DI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS c+24(FP), Z8
+	VBROADCASTSS scale+28(FP), Z10
+
+mloop:
+	CMPQ    CX, $16
+	JLT     mtail
+	VMOVUPS (SI), Z0
+	VSUBPS  Z8, Z0, Z0
+	VMULPS  (DI), Z0, Z0
+	VMULPS  Z10, Z0, Z0
+	VMOVUPS Z0, (SI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     mloop
+
+mtail:
+	TESTQ     CX, CX
+	JEQ       mdone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (DI), K1, Z1
+	VSUBPS    Z8, Z0, Z0
+	VMULPS    Z1, Z0, Z0
+	VMULPS    Z10, Z0, Z0
+	VMOVUPS   Z0, K1, (SI)
+
+mdone:
+	VZEROUPPER
+	RET

@@ -26,3 +26,11 @@ func softmaxCausalAsm(x *float32, t int, scale float32) { panic("vecmath: no ass
 func softmaxBackCausalAsm(d, p *float32, t int, scale float32) {
 	panic("vecmath: no assembly in this build")
 }
+
+func onlineRowAsm(x *float32, n int, scale, m float32) (mNew, sum float32) {
+	panic("vecmath: no assembly in this build")
+}
+func expAffineAsm(x *float32, n int, scale, shift float32) {
+	panic("vecmath: no assembly in this build")
+}
+func mulSubAsm(d, p *float32, n int, c, scale float32) { panic("vecmath: no assembly in this build") }
