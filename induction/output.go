@@ -9,12 +9,6 @@ import (
 	"github.com/attnlab/attnlab/report"
 )
 
-// Figure is a figure with the file name it is saved under.
-type Figure struct {
-	Name string // e.g. "induction_scores.png"
-	Fig  plots.Figure
-}
-
 // Tables returns the report's tables: heads, composition, summary and
 // loss_by_position. The first is the one a terminal shows.
 func (r *Report) Tables() []*report.Table {
@@ -109,7 +103,7 @@ func (r *Report) Headline() []*report.Table {
 }
 
 // Figures returns the report's figures.
-func (r *Report) Figures() []Figure {
+func (r *Report) Figures() []report.Figure {
 	nl := 0
 	for _, h := range r.Heads {
 		nl = max(nl, h.Layer+1)
@@ -132,14 +126,14 @@ func (r *Report) Figures() []Figure {
 			Values: v, RowLabels: rows, ColLabels: cols, CellText: true, Diverging: diverging, Min: lo, Max: hi,
 			Height: 1.6 + 0.55*float64(nl)}
 	}
-	figs := []Figure{
-		{"induction_scores.png", grid(fmt.Sprintf("TL induction score (ceiling %.2f)", r.Heads[0].InductionCeil), "score", func(h HeadScores) float64 { return h.Induction.Mean }, false, &zero, &one)},
-		{"prefix_matching.png", grid("Prefix-matching score (Olsson et al.)", "attention to token after earlier copy", func(h HeadScores) float64 { return h.PrefixMatching.Mean }, false, &zero, &one)},
-		{"previous_token_scores.png", grid("TL previous-token score", "score", func(h HeadScores) float64 { return h.PrevToken.Mean }, false, &zero, &one)},
-		{"duplicate_token_scores.png", grid("TL duplicate-token score", "score", func(h HeadScores) float64 { return h.DupToken.Mean }, false, &zero, &one)},
-		{"ov_copying.png", grid("OV copying score Σλ/Σ|λ| (Elhage et al.)", "score", func(h HeadScores) float64 { return h.OVCopying }, true, &mone, &one)},
-		{"ablation_zero.png", grid("Zero ablation: Δ loss on the second repeat", "Δ loss (nats)", func(h HeadScores) float64 { return h.ZeroAblation.Mean }, true, nil, nil)},
-		{"ablation_mean.png", grid("Mean ablation: Δ loss on the second repeat", "Δ loss (nats)", func(h HeadScores) float64 { return h.MeanAblation.Mean }, true, nil, nil)},
+	figs := []report.Figure{
+		{Name: "induction_scores.png", Fig: grid(fmt.Sprintf("TL induction score (ceiling %.2f)", r.Heads[0].InductionCeil), "score", func(h HeadScores) float64 { return h.Induction.Mean }, false, &zero, &one)},
+		{Name: "prefix_matching.png", Fig: grid("Prefix-matching score (Olsson et al.)", "attention to token after earlier copy", func(h HeadScores) float64 { return h.PrefixMatching.Mean }, false, &zero, &one)},
+		{Name: "previous_token_scores.png", Fig: grid("TL previous-token score", "score", func(h HeadScores) float64 { return h.PrevToken.Mean }, false, &zero, &one)},
+		{Name: "duplicate_token_scores.png", Fig: grid("TL duplicate-token score", "score", func(h HeadScores) float64 { return h.DupToken.Mean }, false, &zero, &one)},
+		{Name: "ov_copying.png", Fig: grid("OV copying score Σλ/Σ|λ| (Elhage et al.)", "score", func(h HeadScores) float64 { return h.OVCopying }, true, &mone, &one)},
+		{Name: "ablation_zero.png", Fig: grid("Zero ablation: Δ loss on the second repeat", "Δ loss (nats)", func(h HeadScores) float64 { return h.ZeroAblation.Mean }, true, nil, nil)},
+		{Name: "ablation_mean.png", Fig: grid("Mean ablation: Δ loss on the second repeat", "Δ loss (nats)", func(h HeadScores) float64 { return h.MeanAblation.Mean }, true, nil, nil)},
 	}
 	if len(r.Comp) > 0 {
 		figs = append(figs, r.compositionFigures()...)
@@ -151,7 +145,7 @@ func (r *Report) Figures() []Figure {
 	for t, v := range r.PerPosition {
 		xs, ys = append(xs, float64(t+1)), append(ys, v)
 	}
-	figs = append(figs, Figure{"loss_by_position.png", plots.LineChart{
+	figs = append(figs, report.Figure{Name: "loss_by_position.png", Fig: plots.LineChart{
 		Title: fmt.Sprintf("Loss on [BOS, x×%d, x×%d]: the second repeat is predicted by induction", r.L, r.L), XLabel: "position of the predicted token",
 		YLabel: "cross-entropy (nats)", Series: []plots.Series{{Name: "mean over sequences", X: xs, Y: ys}}, Legend: plots.LegendNone,
 		VLines: []plots.VLine{{X: float64(r.L) + 1, Label: "second repeat starts"}},
@@ -161,7 +155,7 @@ func (r *Report) Figures() []Figure {
 
 // compositionFigures draws Q-, K- and V-composition as writing heads ×
 // reading heads.
-func (r *Report) compositionFigures() []Figure {
+func (r *Report) compositionFigures() []report.Figure {
 	var src, dst []string
 	for _, c := range r.Comp {
 		s, d := label(c.Src.Layer, c.Src.Head), label(c.Dst.Layer, c.Dst.Head)
@@ -172,7 +166,7 @@ func (r *Report) compositionFigures() []Figure {
 			dst = append(dst, d)
 		}
 	}
-	var out []Figure
+	var out []report.Figure
 	for _, kind := range []string{"K", "Q", "V"} {
 		v := make([]float64, len(src)*len(dst))
 		for i := range v {
@@ -182,7 +176,7 @@ func (r *Report) compositionFigures() []Figure {
 			i := slices.Index(src, label(c.Src.Layer, c.Src.Head))*len(dst) + slices.Index(dst, label(c.Dst.Layer, c.Dst.Head))
 			v[i] = map[string]float64{"K": c.K, "Q": c.Q, "V": c.V}[kind]
 		}
-		out = append(out, Figure{"composition_" + map[string]string{"K": "k", "Q": "q", "V": "v"}[kind] + ".png", plots.Heatmap{
+		out = append(out, report.Figure{Name: "composition_" + map[string]string{"K": "k", "Q": "q", "V": "v"}[kind] + ".png", Fig: plots.Heatmap{
 			Title:  fmt.Sprintf("%s-composition (random baseline %.3f)", kind, r.Baseline),
 			XLabel: "reading head", YLabel: "writing head", ValueLabel: "composition score",
 			Rows: len(src), Cols: len(dst), Values: v, RowLabels: src, ColLabels: dst, CellText: len(src)*len(dst) <= 100}})
@@ -191,7 +185,7 @@ func (r *Report) compositionFigures() []Figure {
 }
 
 // patternFigure draws head lb's attention pattern on the first sequence.
-func (r *Report) patternFigure(lb string) Figure {
+func (r *Report) patternFigure(lb string) report.Figure {
 	var l, h int
 	fmt.Sscanf(lb, "L%dH%d", &l, &h)
 	T := r.T
@@ -211,7 +205,7 @@ func (r *Report) patternFigure(lb string) Figure {
 		}
 	}
 	zero, one := 0.0, 1.0
-	return Figure{"pattern_" + lb + ".png", plots.Heatmap{
+	return report.Figure{Name: "pattern_" + lb + ".png", Fig: plots.Heatmap{
 		Title: fmt.Sprintf("%s attention on [BOS, x×%d, x×%d] (sequence 0)", lb, r.L, r.L), XLabel: xl, YLabel: yl,
 		ValueLabel: "attention weight", Rows: T, Cols: T, Values: v, RowLabels: labels, ColLabels: labels, Min: &zero, Max: &one,
 		Width: 6.5, Height: 5.8}}

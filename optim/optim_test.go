@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -240,5 +241,44 @@ func TestProgressQuietAndBar(t *testing.T) {
 	b.Finish()
 	if out := bar.String(); !strings.Contains(out, "5/5") || !strings.Contains(out, "loss 1.2500") {
 		t.Errorf("bar output %q lacks 5/5 or the loss", out)
+	}
+}
+
+// TestCounterTenths: a counter fed from many goroutines writes one plain
+// line per tenth crossed, the last at 100%, and the bar path counts them all.
+func TestCounterTenths(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	c := newCounter(&buf, "mqar grid", "steps", 100, false, false, func() time.Time { return time.Unix(0, 0) })
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 25 {
+				c.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	c.Finish()
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 10 || lines[9] != "mqar grid: 100/100 steps (100%), 0s" || lines[0] != "mqar grid: 10/100 steps (10%), 0s" {
+		t.Errorf("counter lines %q, want one per tenth", lines)
+	}
+	var quiet bytes.Buffer
+	q := NewCounter(&quiet, "x", "steps", 10, true)
+	q.Add(10)
+	q.Finish()
+	if quiet.Len() != 0 {
+		t.Errorf("quiet counter wrote %q", quiet.String())
+	}
+	var bar bytes.Buffer
+	b := newCounter(&bar, "grid", "steps", 8, false, true, time.Now)
+	b.Add(5)
+	b.Add(3)
+	b.Finish()
+	if !strings.Contains(bar.String(), "8/8") {
+		t.Errorf("bar output %q lacks 8/8", bar.String())
 	}
 }

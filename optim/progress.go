@@ -4,22 +4,28 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
 
-// Progress reports training progress. On a terminal (w is an *os.File whose
-// descriptor term.IsTerminal accepts) it draws a progress bar with
-// step/total, loss, tokens/s and the time left; elsewhere (a pipe, a log
-// file, a test buffer) it writes one plain line every Every steps and at the
-// last step:
+// Progress reports progress, attnlab's one progress bar. On a terminal (w is
+// an *os.File whose descriptor term.IsTerminal accepts) it draws a bar
+// (github.com/schollz/progressbar); elsewhere (a pipe, a log file, a test
+// buffer) it writes plain lines. In quiet mode it writes nothing. Progress
+// goes to stderr in attnlab commands; tables go to stdout.
+//
+// A training run (NewProgress, Update) shows step/total, loss, tokens/s and
+// the time left, and writes a plain line every Every steps and at the last:
 //
 //	step 100/2000  loss 2.3456  12345 tok/s  eta 1m2s
 //
-// In quiet mode it writes nothing. Progress goes to stderr in attnlab
-// commands; tables go to stdout.
+// A sweep of many runs (NewCounter, Add from any goroutine) shows units
+// done of the total, and writes a plain line at every tenth:
+//
+//	mqar grid: 4800/48000 steps (10%), 1m2s
 type Progress struct {
 	// Every is the number of steps between plain lines; NewProgress sets it
 	// to max(1, total/20). It does not affect the bar.
@@ -34,6 +40,11 @@ type Progress struct {
 	tokens int64
 	drawn  time.Time // when the bar was last drawn
 	done   bool
+
+	label string     // a counter's name (NewCounter)
+	unit  string     // what a counter counts
+	mu    sync.Mutex // guards count
+	count int        // units done (Add)
 }
 
 // barEvery is the shortest time between two redraws of the bar.
@@ -109,9 +120,47 @@ func (p *Progress) Update(step int, loss float64, tokens int) {
 		step, p.total, loss, rate, eta.Round(time.Second))
 }
 
+// NewCounter returns a reporter of total units of work (unit names them,
+// e.g. "steps"), done by any number of goroutines calling Add.
+func NewCounter(w io.Writer, label, unit string, total int, quiet bool) *Progress {
+	return newCounter(w, label, unit, total, quiet, isTerminal(w), time.Now)
+}
+
+func newCounter(w io.Writer, label, unit string, total int, quiet, bar bool, now func() time.Time) *Progress {
+	p := &Progress{Every: max(1, total/10), w: w, total: max(total, 1), quiet: quiet, now: now, start: now(), label: label, unit: unit}
+	if !quiet && bar {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription(label+" ("+unit+")"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+		)
+	}
+	return p
+}
+
+// Add records n more units done. It is safe for concurrent use.
+func (p *Progress) Add(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	before := p.count * 10 / p.total
+	p.count += n
+	switch {
+	case p.quiet || p.done:
+	case p.bar != nil:
+		_ = p.bar.Set(p.count)
+	case p.count*10/p.total != before:
+		fmt.Fprintf(p.w, "%s: %d/%d %s (%d%%), %s\n", p.label, p.count, p.total, p.unit, 100*p.count/p.total, p.now().Sub(p.start).Round(time.Second))
+	}
+}
+
 // Finish ends the report: it completes and closes the bar on a terminal.
 // Later Updates are ignored. Finish is safe to call more than once.
 func (p *Progress) Finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.done {
 		return
 	}

@@ -7,20 +7,17 @@
 //     map's fixed M×d_v state; every key is queried and decoded to its
 //     nearest value code. Softmax with a sharp β retrieves far past N = d;
 //     linear attention degrades as N approaches its feature dimension.
-//   - MQAR grid: tiny two-layer transformers trained with the same budget
-//     on Zoology's multi-query associative recall (tasks.MQAR), one cell per
-//     attention kind × d_model × key-value pairs × seed, evaluated on
-//     held-out sequences. Grids split into shards (Shard) so cells can run on
-//     different machines; MergeTables joins the shard tables.
+//   - EvalMQAR: held-out accuracy and loss of a model on Zoology's
+//     multi-query associative recall (tasks.MQAR) at the query positions.
+//     The trained grid that uses it is the study in studies/mqar.
 //   - Scaling: wall time of one head's causal attention against sequence
 //     length N, for dense softmax (the engine's pattern then pattern·v),
 //     linear attention in the same quadratic form, and its O(N) recurrent
 //     form, with the fitted log–log slopes.
 //
-// Analyses return report tables and plots values; they never parse flags
-// or write files. Every random draw comes from Seed, so results do not
-// depend on GOMAXPROCS (cells run in parallel but each has its own
-// generator).
+// Analyses return report tables and plots values; they never train, parse
+// flags or write files. Every random draw comes from a seed, so results do
+// not depend on GOMAXPROCS.
 //
 // Shape legend: N associations or positions, d key dimension, d_v value
 // dimension, M feature dimension, E d_head.

@@ -5,8 +5,11 @@
 //
 // The metrics are pure functions of plain row-major slices (they never
 // change their inputs and return fresh results); Analyze, Stream and
-// Compare run a model to get those slices and return tables ready for
-// package report. Nothing here parses flags or writes files.
+// Tracker run a model to get those slices and return tables and figures
+// ready for packages report and plots. HeldOut draws the held-out windows
+// every measurement uses. Nothing here trains, parses flags or writes
+// files; the study that trains one model per attention variant is
+// studies/sinkvariants.
 //
 // Shape legend:
 //

@@ -1,17 +1,16 @@
 package sinks
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/tasks"
-	"github.com/attnlab/attnlab/train"
 )
 
 func tinyModel(t *testing.T, layers int) *model.Model {
@@ -100,10 +99,10 @@ func TestStreamPoliciesAgree(t *testing.T) {
 	}
 }
 
-// TestCompareAndTracker trains two variants for a few steps on a small
-// text file, checks the study's rows, reloads them from the directory, and
-// runs the tracker.
-func TestCompareAndTracker(t *testing.T) {
+// TestTrackerAndHeldOut runs the tracker on held-out windows of a small
+// text file and checks that HeldOut gives a sink-token model the same text
+// as a model without one, as the task's own validation batch.
+func TestTrackerAndHeldOut(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	txt := strings.Repeat("package main\n\nfunc main() { println(\"hello, sinks\") }\n", 60)
@@ -114,38 +113,39 @@ func TestCompareAndTracker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := model.Config{NLayers: 1, DModel: 16, NHeads: 2, DVocab: 256, NCtx: 12, AttnOnly: true, NormalizationType: "LN",
-		PositionalEmbeddingType: "rotary", Seed: 1}
-	opt := CompareOptions{Base: base, Train: train.Options{Steps: 3, Batch: 4, Seed: 1}, Dir: filepath.Join(dir, "v"), Batch: 4,
-		Sinks: Options{GuLen: 12}}
-	vs := []Variant{Variants()[2], Variants()[4]}
-	rs, err := Compare(context.Background(), corpus, vs, opt)
+	const B, T = 3, 12
+	plain, err := HeldOut(corpus, B, T, false, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 2 || !rs[0].Trained || rs[1].Variant.Name != "sink-token" || math.IsNaN(rs[0].ValLoss) {
-		t.Fatalf("results %+v", rs)
-	}
-	if got := rs[0].Model.Config.AttentionKind(0); got != "learned-sink" {
-		t.Errorf("variant trained with %q", got)
-	}
-	again, err := Compare(context.Background(), corpus, vs, opt)
+	withSink, err := HeldOut(corpus, B, T, true, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again[0].Trained || again[0].MeanAlpha != rs[0].MeanAlpha {
-		t.Errorf("second run retrained or differs: %+v", again[0])
+	st, err := tasks.NewSinkToken(corpus, tasks.SinkTokenID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if tb := CompareTable(rs); len(tb.Rows) != 2 {
-		t.Errorf("table rows %d", len(tb.Rows))
+	if want := st.ValSample(rand.New(rand.NewPCG(7, HeldOutStream)), B, T).Tokens; !slices.Equal(withSink, want) {
+		t.Errorf("sink-token windows %v, want the task's validation batch %v", withSink, want)
 	}
-	b := corpus.ValSample(rand.New(rand.NewPCG(1, 1)), 2, 12)
-	tk, err := NewTracker(b.Tokens, 2, 12, 0.3)
+	for b := range B {
+		p, s := plain[b*T:(b+1)*T], withSink[b*T:(b+1)*T]
+		if s[0] != tasks.SinkTokenID || !slices.Equal(s[1:], p[:T-1]) {
+			t.Errorf("row %d: with sink %v, without %v: not the same text", b, s, p)
+		}
+	}
+	if _, err := HeldOut(corpus, B, 1, false, 7); err == nil {
+		t.Error("HeldOut accepted T = 1")
+	}
+
+	m := tinyModel(t, 1)
+	tk, err := NewTracker(plain, B, T, 0.3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for step := range 2 {
-		if err := tk.Measure(step*10, rs[0].Model); err != nil {
+		if err := tk.Measure(step*10, m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,5 +154,8 @@ func TestCompareAndTracker(t *testing.T) {
 	}
 	if s := tk.Summary(); len(s.Rows) != 2 {
 		t.Errorf("summary rows %d", len(s.Rows))
+	}
+	if r := tk.Results(); len(r.Tables) != 2 || len(r.Figures) != 2 {
+		t.Errorf("results: %d tables, %d figures", len(r.Tables), len(r.Figures))
 	}
 }

@@ -124,3 +124,13 @@ func (t *Tracker) Summary() *report.Table {
 	tb.Caption = fmt.Sprintf("step_formed: first measurement with α > ε = %g (−1: never)", t.Eps)
 	return tb
 }
+
+// Results returns the tracker's tables (sink_tracking_summary,
+// sink_tracking), its headline (the summary) and its figures
+// (sink_tracking.png, sink_tracking_loss.png).
+func (t *Tracker) Results() report.Results {
+	sum := t.Summary()
+	alpha, loss := t.Chart()
+	return report.Results{Tables: []*report.Table{sum, t.Table()}, Headline: []*report.Table{sum},
+		Figures: []report.Figure{{Name: "sink_tracking.png", Fig: alpha}, {Name: "sink_tracking_loss.png", Fig: loss}}}
+}

@@ -5,6 +5,11 @@ import (
 	"math/rand/v2"
 )
 
+// SinkTokenID is the dedicated sink token of byte-level text models: byte
+// 0, which never occurs in the corpus. A model trained with it records the
+// task "text+sink" in its metadata.
+const SinkTokenID int32 = 0
+
 // SinkToken wraps a task so that every sequence starts with one dedicated
 // sink token, StreamingLLM's pre-training recipe (Xiao et al. 2023 §3.3: "a
 // learnable placeholder token" at the start of every training sample), so

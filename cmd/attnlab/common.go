@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/attnlab/attnlab/fixtures"
@@ -39,53 +37,31 @@ func (o *outFlags) check() error {
 	return usagef("--format must be png, svg or pdf, got %q", o.format)
 }
 
-// figure is a named figure to write: anything that renders itself.
-type figure struct {
-	name   string // file name with extension, e.g. "induction_heatmap.png"
-	render func(w io.Writer, format string) error
-}
-
-// results is what an analysis command hands to finish.
-type results struct {
-	tables   []*report.Table // all written as CSV
-	headline []*report.Table // printed on the terminal
-	figures  []figure
-	model    string
-	extra    map[string]any
-}
-
-// finish writes every table and figure atomically into o.out, the
+// finish writes every table and figure of r atomically into o.out, the
 // manifest beside them, and prints the headline tables (or all tables as
 // JSON with --json).
-func (e *env) finish(o outFlags, r results) error {
+func (e *env) finish(o outFlags, r report.Results) error {
 	if err := o.check(); err != nil {
 		return err
 	}
 	out := report.NewOutput(o.out)
-	for _, t := range r.tables {
-		if _, err := out.WriteTable(t); err != nil {
-			return err
-		}
+	format := o.format
+	if format == "png" {
+		format = ""
 	}
-	for _, f := range r.figures {
-		if o.format != "" && o.format != "png" {
-			f.name = strings.TrimSuffix(f.name, filepath.Ext(f.name)) + "." + o.format
-		}
-		format := strings.TrimPrefix(filepath.Ext(f.name), ".")
-		if _, err := out.WriteFile(f.name, func(w io.Writer) error { return f.render(w, format) }); err != nil {
-			return fmt.Errorf("writing %s: %w", f.name, err)
-		}
+	if err := out.WriteResults(r, format); err != nil {
+		return err
 	}
-	if err := out.WriteManifest(report.Manifest{Command: e.args, Version: version(), Model: r.model, Seed: o.seed, Extra: r.extra}); err != nil {
+	if err := out.WriteManifest(report.Manifest{Command: e.args, Version: version(), Model: r.Model, Seed: o.seed, Extra: r.Extra}); err != nil {
 		return err
 	}
 	if o.json {
-		return report.WriteJSON(e.stdout, r.tables...)
+		return report.WriteJSON(e.stdout, r.Tables...)
 	}
 	if o.quiet {
 		return nil
 	}
-	for _, t := range r.headline {
+	for _, t := range r.Headline {
 		if err := t.Render(e.stdout); err != nil {
 			return err
 		}

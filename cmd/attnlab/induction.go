@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/attnlab/attnlab/induction"
+	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
 
@@ -69,10 +70,6 @@ func runInduction(e *env, o *inductionOpts) error {
 	if err != nil {
 		return usageError{err}
 	}
-	res := results{tables: r.Tables(), headline: r.Headline(), model: name,
-		extra: map[string]any{"seq_len": r.L, "batch": r.Opt.Batch, "threshold": r.Opt.Threshold, "model_summary": r.Model}}
-	for _, f := range r.Figures() {
-		res.figures = append(res.figures, figure{f.Name, f.Fig.Render})
-	}
-	return e.finish(o.outFlags, res)
+	return e.finish(o.outFlags, report.Results{Tables: r.Tables(), Headline: r.Headline(), Figures: r.Figures(), Model: name,
+		Extra: map[string]any{"seq_len": r.L, "batch": r.Opt.Batch, "threshold": r.Opt.Threshold, "model_summary": r.Model}})
 }

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/spf13/cobra"
 )
 
@@ -63,7 +63,7 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 		t.Name = "mqar"
 		ts = append(ts, t)
 	}
-	merged, err := probes.MergeTables(ts)
+	merged, err := mqar.Merge(ts)
 	if err != nil {
 		return usageError{err}
 	}
@@ -75,7 +75,7 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 	if err := report.WriteFileAtomic(o.out, merged.WriteCSV); err != nil {
 		return err
 	}
-	for d, c := range probes.MQARCharts(merged) {
+	for d, c := range mqar.Charts(merged) {
 		path := filepath.Join(dir, fmt.Sprintf("mqar_d%d.png", d))
 		if err := report.WriteFileAtomic(path, func(w io.Writer) error { return c.Render(w, "png") }); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
@@ -87,7 +87,7 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 	if o.quiet {
 		return nil
 	}
-	if err := probes.MQARSummary(merged).Render(e.stdout); err != nil {
+	if err := mqar.Summary(merged).Render(e.stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "\nmerged %d cells from %d files into %s\n", len(merged.Rows), len(paths), o.out)

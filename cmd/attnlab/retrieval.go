@@ -3,23 +3,20 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/attnlab/attnlab/attention"
+	"github.com/attnlab/attnlab/optim"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/attnlab/attnlab/tasks"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 type retrievalOpts struct {
@@ -125,14 +122,14 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 			return usagef("--parts must list analytic, mqar or scaling, got %q", p)
 		}
 	}
-	grid := probes.QuickMQAR()
+	grid := mqar.Quick()
 	if o.full {
-		grid = probes.FullMQAR()
+		grid = mqar.Full()
 	}
 	si, sn := 0, 1
 	if o.shard != "" {
 		var err error
-		if si, sn, err = probes.ParseShard(o.shard); err != nil {
+		if si, sn, err = mqar.ParseShard(o.shard); err != nil {
 			return usagef("--shard %q must be i/n with 0 ≤ i < n, e.g. --shard 0/4", o.shard)
 		}
 		parts = []string{"mqar"}
@@ -158,18 +155,18 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 	if err != nil {
 		return err
 	}
-	r := results{model: "trained per cell", extra: map[string]any{"parts": parts}}
+	r := report.Results{Model: "trained per cell", Extra: map[string]any{"parts": parts}}
 	if slices.Contains(parts, "analytic") {
 		cfg := probes.DefaultAnalytic()
 		cfg.Dims, cfg.Maps, cfg.Seed = dims, maps, o.of.seed
 		rows := probes.Analytic(cfg)
-		r.tables = append(r.tables, probes.AnalyticTable(rows))
-		r.headline = append(r.headline, probes.AnalyticSummary(rows))
+		r.Tables = append(r.Tables, probes.AnalyticTable(rows))
+		r.Headline = append(r.Headline, probes.AnalyticSummary(rows))
 		charts := probes.AnalyticCharts(rows)
 		for _, d := range dims {
-			r.figures = append(r.figures, figure{fmt.Sprintf("analytic_d%d.png", d), charts[d].Render})
+			r.Figures = append(r.Figures, report.Figure{Name: fmt.Sprintf("analytic_d%d.png", d), Fig: charts[d]})
 		}
-		r.extra["analytic"] = cfg
+		r.Extra["analytic"] = cfg
 	}
 	if slices.Contains(parts, "mqar") {
 		if err := e.runGrid(o, grid, si, sn, &r); err != nil {
@@ -186,15 +183,15 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 			return err
 		}
 		t := probes.ScalingTable(pts, E, o.scalingFM)
-		r.tables = append(r.tables, t)
-		r.headline = append(r.headline, t)
-		r.figures = append(r.figures, figure{"scaling.png", probes.ScalingChart(pts, E, o.scalingFM).Render})
+		r.Tables = append(r.Tables, t)
+		r.Headline = append(r.Headline, t)
+		r.Figures = append(r.Figures, report.Figure{Name: "scaling.png", Fig: probes.ScalingChart(pts, E, o.scalingFM)})
 	}
 	return e.finish(o.of, r)
 }
 
 // applyGrid overrides the grid with the flags the user set.
-func (o *retrievalOpts) applyGrid(g *probes.MQARGrid) error {
+func (o *retrievalOpts) applyGrid(g *mqar.Grid) error {
 	var err error
 	if o.kinds != "" {
 		g.Kinds = strings.Split(o.kinds, ",")
@@ -258,85 +255,23 @@ func (o *retrievalOpts) applyGrid(g *probes.MQARGrid) error {
 }
 
 // runGrid trains this shard's cells with a progress bar on stderr.
-func (e *env) runGrid(o *retrievalOpts, g probes.MQARGrid, si, sn int, r *results) error {
-	cells := probes.ShardCells(g.Cells(), si, sn)
+func (e *env) runGrid(o *retrievalOpts, g mqar.Grid, si, sn int, r *report.Results) error {
+	cells := mqar.ShardCells(g.Cells(), si, sn)
 	if len(cells) == 0 {
 		return usagef("shard %d/%d holds no cell of this %d-cell grid", si, sn, len(g.Cells()))
 	}
-	total := len(cells) * g.Steps
 	if !o.of.quiet {
 		fmt.Fprintf(e.stderr, "training %d MQAR cells (shard %d/%d), %d steps each, %d at a time\n", len(cells), si, sn, g.Steps, o.workers)
 	}
-	tick := newGridProgress(e.stderr, total, o.of.quiet)
-	res, err := probes.RunMQAR(e.ctx, g, cells, o.workers, tick.add)
-	tick.finish()
+	tick := optim.NewCounter(e.stderr, "mqar grid", "steps", len(cells)*g.Steps, o.of.quiet)
+	res, err := mqar.Run(e.ctx, g, cells, o.workers, tick.Add)
+	tick.Finish()
 	if err != nil {
 		return err
 	}
-	t := probes.MQARTable(res)
-	r.tables = append(r.tables, t)
-	r.headline = append(r.headline, probes.MQARSummary(t))
-	charts := probes.MQARCharts(t)
-	for _, d := range g.DModels {
-		if c, ok := charts[d]; ok {
-			r.figures = append(r.figures, figure{fmt.Sprintf("mqar_d%d.png", d), c.Render})
-		}
-	}
-	specs := map[string]any{}
-	for _, kv := range g.KVPairs {
-		task, _ := g.Task(kv)
-		var hashes []string
-		for _, x := range res {
-			if x.KVPairs == kv && !slices.Contains(hashes, x.DataHash) {
-				hashes = append(hashes, x.DataHash)
-			}
-		}
-		specs[strconv.Itoa(kv)] = map[string]any{"spec": task.Spec(), "eval_hashes": hashes}
-	}
-	r.extra["mqar_grid"] = g
-	r.extra["mqar_shard"] = fmt.Sprintf("%d/%d", si, sn)
-	r.extra["mqar_tasks"] = specs
+	r.Append(g.Results(res))
+	r.Extra["mqar_shard"] = fmt.Sprintf("%d/%d", si, sn)
 	return nil
-}
-
-// gridProgress is a bar on a terminal, a line per 10% elsewhere.
-type gridProgress struct {
-	mu          sync.Mutex
-	w           io.Writer
-	bar         *progressbar.ProgressBar
-	done, total int
-	start       time.Time
-	quiet       bool
-}
-
-func newGridProgress(w io.Writer, total int, quiet bool) *gridProgress {
-	p := &gridProgress{w: w, total: total, start: time.Now(), quiet: quiet}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !quiet {
-		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("mqar grid (steps)"),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionSetWidth(30),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
-	}
-	return p
-}
-
-func (p *gridProgress) add(n int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	before := p.done * 10 / p.total
-	p.done += n
-	switch {
-	case p.quiet:
-	case p.bar != nil:
-		_ = p.bar.Set(p.done)
-	case p.done*10/p.total != before:
-		fmt.Fprintf(p.w, "mqar grid: %d/%d steps (%d%%), %s\n", p.done, p.total, 100*p.done/p.total, time.Since(p.start).Round(time.Second))
-	}
-}
-
-func (p *gridProgress) finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
 }
 
 // runMQAREval evaluates a loaded model on MQAR held-out sequences.
@@ -396,6 +331,6 @@ func runMQAREval(e *env, o *retrievalOpts) error {
 		t.Add(name, strings.Join(kinds, ","), kv, c.SeqLen, c.Vocab, ev.Queries, ev.Accuracy, ev.Loss, ev.Hash)
 		specs[strconv.Itoa(kv)] = map[string]any{"spec": task.Spec(), "eval_hash": ev.Hash}
 	}
-	return e.finish(o.of, results{tables: []*report.Table{t}, headline: []*report.Table{t}, model: name,
-		extra: map[string]any{"mqar_tasks": specs, "config": json.RawMessage(m.Config.JSON())}})
+	return e.finish(o.of, report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{t}, Model: name,
+		Extra: map[string]any{"mqar_tasks": specs, "config": json.RawMessage(m.Config.JSON())}})
 }

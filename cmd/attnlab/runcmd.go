@@ -10,7 +10,7 @@ import (
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/safetensors"
-	"github.com/attnlab/attnlab/sinks"
+	"github.com/attnlab/attnlab/tasks"
 	"github.com/spf13/cobra"
 )
 
@@ -97,7 +97,7 @@ func runRun(e *env, o *runOpts) error {
 	if o.text != "" && strings.HasSuffix(m.Meta["task"], "+sink") {
 		// A model trained with a sink token saw it at the start of every
 		// window: give it one, as a BOS.
-		tokens = append([]int32{sinks.SinkTokenID}, tokens...)
+		tokens = append([]int32{tasks.SinkTokenID}, tokens...)
 	}
 	T := len(tokens)
 	if T == 0 {

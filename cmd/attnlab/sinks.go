@@ -1,19 +1,16 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/attnlab/attnlab/model"
-	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/sinks"
+	"github.com/attnlab/attnlab/studies/sinkvariants"
 	"github.com/attnlab/attnlab/tasks"
 	"github.com/attnlab/attnlab/train"
 	"github.com/spf13/cobra"
@@ -121,16 +118,16 @@ func runSinks(e *env, o *sinkOpts) error {
 	if err != nil {
 		return err
 	}
-	tokens := heldOut(corpus, o.batch, T, sinkTok, o.seed)
+	tokens, err := sinks.HeldOut(corpus, o.batch, T, sinkTok, o.seed)
+	if err != nil {
+		return err
+	}
 	rep, err := sinks.Analyze(m, tokens, o.batch, T, sinks.Options{Eps: o.eps, K: o.k, GuLen: min(o.guLen, T)})
 	if err != nil {
 		return err
 	}
-	res := results{model: name, extra: map[string]any{"sink_token": sinkTok, "seq_len": T, "batch": o.batch}}
-	res.tables = rep.Tables()
-	// summary, per-head mass, residual norms and the first-token replacement
-	res.headline = append(append([]*report.Table{}, res.tables[:2]...), res.tables[3:5]...)
-	res.figures = sinkFigures(rep, name)
+	res := rep.Results(name)
+	res.Model, res.Extra = name, map[string]any{"sink_token": sinkTok, "seq_len": T, "batch": o.batch}
 	if o.streaming {
 		if err := streamingResults(e, o, m, corpus, sinkTok, &res); err != nil {
 			return err
@@ -144,73 +141,10 @@ func runSinks(e *env, o *sinkOpts) error {
 	return e.finish(o.outFlags, res)
 }
 
-// heldOut draws B held-out windows of T bytes; for a model trained with a
-// dedicated sink token each window starts with it.
-func heldOut(corpus *tasks.TextCorpus, B, T int, sinkTok bool, seed uint64) []int32 {
-	r := rand.New(rand.NewPCG(seed, 0x5171))
-	if !sinkTok {
-		return corpus.ValSample(r, B, T).Tokens
-	}
-	b := corpus.ValSample(r, B, T-1)
-	var toks []int32
-	for i := range B {
-		row, _, _ := b.Row(i)
-		toks = append(append(toks, sinks.SinkTokenID), row...)
-	}
-	return toks
-}
-
-func sinkFigures(r *sinks.Report, name string) []figure {
-	vals := make([]float64, 0, r.L*r.H)
-	rows, cols := make([]string, r.L), make([]string, r.H)
-	for l := range r.L {
-		rows[l] = fmt.Sprintf("L%d", l)
-		vals = append(vals, r.Alpha[l]...)
-	}
-	for h := range r.H {
-		cols[h] = fmt.Sprintf("H%d", h)
-	}
-	lo, hi := 0.0, 1.0
-	heat := plots.Heatmap{Title: "First-token attention α per head (" + name + ")", XLabel: "head", YLabel: "layer",
-		ValueLabel: "α: mean attention to position 0 (fraction)", Rows: r.L, Cols: r.H, Values: vals,
-		RowLabels: rows, ColLabels: cols, CellText: true, CellFormat: "%.3f", Min: &lo, Max: &hi}
-	// The heads with the largest α, few enough to tell apart (the CSV has all).
-	type head struct{ l, h int }
-	var heads []head
-	for l := range r.L {
-		for h := range r.H {
-			heads = append(heads, head{l, h})
-		}
-	}
-	slices.SortStableFunc(heads, func(a, b head) int { return cmp.Compare(r.Alpha[b.l][b.h], r.Alpha[a.l][a.h]) })
-	heads = heads[:min(len(heads), 6)]
-	lines := plots.LineChart{Title: fmt.Sprintf("First-token attention by query position (top %d heads by α)", len(heads)),
-		XLabel: "query position i (tokens)", YLabel: "attention to position 0 (fraction)", LogX: true}
-	for _, hd := range heads {
-		var xs, ys []float64
-		for i := 1; i < r.T; i++ {
-			xs, ys = append(xs, float64(i)), append(ys, r.ByPos[hd.l][hd.h][i])
-		}
-		lines.Series = append(lines.Series, plots.Series{Name: plots.HeadLabel(hd.l, hd.h), X: xs, Y: ys})
-	}
-	var ux, uy []float64
-	for i := 1; i < r.T; i++ {
-		ux, uy = append(ux, float64(i)), append(uy, 1/float64(i+1))
-	}
-	lines.Series = append(lines.Series, plots.Series{Name: "uniform 1/(i+1)", X: ux, Y: uy, Dashed: true})
-	return []figure{{"sink_heatmap.png", heat.Render}, {"sink_by_position.png", lines.Render}}
-}
-
 // parseWindows reads --windows, or the default sweep.
 func parseWindows(s string, nctx int) ([]int, error) {
 	if s == "" {
-		var ws []int
-		for _, d := range []int{8, 4, 2, 1} {
-			if nctx/d >= 2 {
-				ws = append(ws, nctx/d)
-			}
-		}
-		return ws, nil
+		return sinks.DefaultSweep(nctx), nil
 	}
 	var ws []int
 	for _, f := range strings.Split(s, ",") {
@@ -223,7 +157,7 @@ func parseWindows(s string, nctx int) ([]int, error) {
 	return ws, nil
 }
 
-func streamingResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCorpus, sinkTok bool, res *results) error {
+func streamingResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCorpus, sinkTok bool, res *report.Results) error {
 	c := m.Config
 	W := o.window
 	if W == 0 {
@@ -243,124 +177,36 @@ func streamingResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCor
 	if N < 2 {
 		return usagef("--stream-len must be at least 2, got %d", N)
 	}
-	text := corpus.Stream(tasks.Val, o.nStreams*N)
-	if len(text) < o.nStreams*N {
-		return fmt.Errorf("the held-out text has %d bytes, fewer than --streams × --stream-len = %d", len(text), o.nStreams*N)
-	}
-	var streams [][]int32
-	for i := range o.nStreams {
-		s := text[i*N : (i+1)*N]
-		if sinkTok {
-			s = append([]int32{sinks.SinkTokenID}, s[:N-1]...)
-		}
-		streams = append(streams, s)
+	streams, err := sinks.HeldOutStreams(corpus, o.nStreams, N, sinkTok)
+	if err != nil {
+		return err
 	}
 	if !o.quiet {
 		fmt.Fprintf(e.stderr, "streaming: %d streams of %d tokens, cache %d, sweep %v\n", o.nStreams, N, W, ws)
 	}
-	policies, swept := sinks.DefaultPolicies(W), sinks.SweepPolicies(ws)
-	if sinkTok {
-		// The model was trained on windows that start with the sink token:
-		// re-computation in its training distribution keeps it in front.
-		policies = append(policies, sinks.Policy{Kind: sinks.Recompute, Window: W, Sinks: 1})
-		for i, p := range swept {
-			if p.Kind == sinks.Recompute {
-				swept[i].Sinks = 1
-			}
-		}
-	}
-	main, err := sinks.Stream(m, streams, policies)
+	sr, err := sinks.Streaming(m, streams, sinks.StreamingOptions{Window: W, Sweep: ws, SinkToken: sinkTok})
 	if err != nil {
 		return err
 	}
-	sweep, err := sinks.Stream(m, streams, swept)
-	if err != nil {
-		return err
-	}
-	tb := sinks.StreamTable("streaming", fmt.Sprintf("Streaming KV-cache policies, cache W = %d, %d × %d tokens", W, o.nStreams, N), main)
-	sw := sinks.StreamTable("streaming_sweep", "Window-size sweep (cache positions)", sweep)
-	res.tables = append(res.tables, tb, sw)
-	res.headline = append(res.headline, tb)
-	res.figures = append(res.figures, figure{"streaming_loss.png", streamLossChart(main, W).Render},
-		figure{"streaming_sweep.png", sweepChart(sweep).Render})
+	res.Append(sr.Results())
 	return nil
 }
 
-// streamLossChart plots loss against position (mean over blocks of 32
-// positions) for dense, recompute, window and sinks4+window under both
-// position schemes.
-func streamLossChart(rs []sinks.StreamResult, W int) plots.LineChart {
-	const blk = 32
-	ch := plots.LineChart{Title: fmt.Sprintf("Streaming loss by position (cache W = %d)", W), XLabel: fmt.Sprintf("position in the stream (tokens); grey line: cache full at %d, eviction starts", W),
-		YLabel: fmt.Sprintf("next-token loss (nats, mean of %d positions)", blk), Height: 5,
-		VLines: []plots.VLine{{X: float64(W)}}}
-	for _, r := range rs {
-		p := r.Policy
-		if (p.Kind == sinks.SinkCache && p.Sinks != 4) || (p.Kind == sinks.Window && p.Scheme == model.TextPositions) {
-			continue
-		}
-		var xs, ys []float64
-		for i := 0; i+blk <= len(r.Loss); i += blk {
-			s := 0.0
-			for _, v := range r.Loss[i : i+blk] {
-				s += v
-			}
-			xs, ys = append(xs, float64(i+blk/2)), append(ys, s/blk)
-		}
-		name := p.Name()
-		if p.SchemeName() != "-" {
-			name += " (" + p.SchemeName() + " pos.)"
-		}
-		ch.Series = append(ch.Series, plots.Series{Name: name, X: xs, Y: ys, Dashed: p.Scheme == model.TextPositions})
-	}
-	return ch
-}
-
-func sweepChart(rs []sinks.StreamResult) plots.LineChart {
-	ch := plots.LineChart{Title: "Perplexity beyond n_ctx by cache size", XLabel: "cache size W (tokens)",
-		YLabel: "perplexity (exp of mean loss in nats)", LogX: true}
-	idx := map[string]int{}
-	for _, r := range rs {
-		n := r.Policy.Name()
-		i, ok := idx[n]
-		if !ok {
-			i = len(ch.Series)
-			idx[n] = i
-			ch.Series = append(ch.Series, plots.Series{Name: n})
-		}
-		ch.Series[i].X = append(ch.Series[i].X, float64(r.Policy.Window))
-		ch.Series[i].Y = append(ch.Series[i].Y, r.PPLLate)
-	}
-	return ch
-}
-
-func compareResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCorpus, res *results) error {
+func compareResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCorpus, res *report.Results) error {
 	base := m.Config
 	base.Attention = nil
 	base.Seed = o.seed
-	opt := sinks.CompareOptions{Base: base, Sinks: sinks.Options{Eps: o.eps, K: o.k, GuLen: min(o.guLen, base.NCtx)},
+	opt := sinkvariants.Options{Base: base, Sinks: sinks.Options{Eps: o.eps, K: o.k, GuLen: min(o.guLen, base.NCtx)},
 		Train: train.Options{Steps: o.steps, Batch: 16, LR: 3e-3, WeightDecay: 0.1, Seed: o.seed, EvalEvery: 0},
 		Dir:   o.compareDir, Batch: o.batch}
 	if !o.quiet {
 		opt.Log = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
 	}
-	rs, err := sinks.Compare(e.ctx, corpus, sinks.Variants(), opt)
+	rs, err := sinkvariants.Run(e.ctx, corpus, sinkvariants.Variants(), opt)
 	if err != nil {
 		return err
 	}
-	tb := sinks.CompareTable(rs)
-	res.tables = append(res.tables, tb)
-	res.headline = append(res.headline, tb)
-	var labels []string
-	var alpha, ratio []float64
-	for _, r := range rs {
-		labels = append(labels, r.Variant.Name)
-		alpha, ratio = append(alpha, r.MaxAlpha), append(ratio, r.Report.SinkK)
-	}
-	bar := plots.BarChart{Title: "Sinks by attention variant (same architecture and budget)", XLabel: "attention variant",
-		YLabel: "fraction", Labels: labels, Groups: []plots.BarGroup{{Name: "largest head α", Values: alpha},
-			{Name: fmt.Sprintf("Sink_%d^ε (ε = %g)", o.k, o.eps), Values: ratio}}}
-	res.figures = append(res.figures, figure{"variants.png", bar.Render})
-	res.extra["compare_dir"] = filepath.Clean(o.compareDir)
+	res.Append(sinkvariants.Results(rs))
+	res.Extra["compare_dir"] = filepath.Clean(o.compareDir)
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/attnlab/attnlab/fixtures"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
-	"github.com/attnlab/attnlab/sinks"
+	"github.com/attnlab/attnlab/tasks"
 )
 
 func runLine(t *testing.T, line string) (code int, stdout, stderr string) {
@@ -130,8 +130,8 @@ func TestTrainSinkToken(t *testing.T) {
 	if m.Meta["task"] != "text+sink" || m.Meta["tokenizer"] != "bytes" || !strings.Contains(m.Meta["task_spec"], `"sink_token":0`) {
 		t.Errorf("metadata task %q tokenizer %q spec %s", m.Meta["task"], m.Meta["tokenizer"], m.Meta["task_spec"])
 	}
-	if sinks.SinkTokenID != 0 {
-		t.Errorf("sink token %d, want byte 0", sinks.SinkTokenID)
+	if tasks.SinkTokenID != 0 {
+		t.Errorf("sink token %d, want byte 0", tasks.SinkTokenID)
 	}
 	code, stdout, errs := runLine(t, "sink-analysis --model "+out+" --batch 2 --streaming --streams 1 --stream-len 40 --windows 8 --out "+filepath.Join(dir, "sa"))
 	if code != 0 {

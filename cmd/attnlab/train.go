@@ -12,9 +12,7 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/model"
-	"github.com/attnlab/attnlab/plots"
-	"github.com/attnlab/attnlab/report"
-	"github.com/attnlab/attnlab/sinks"
+	"github.com/attnlab/attnlab/studies/phase"
 	"github.com/attnlab/attnlab/tasks"
 	"github.com/attnlab/attnlab/train"
 	"github.com/spf13/cobra"
@@ -143,7 +141,7 @@ func buildTask(o *trainOpts) (tasks.Task, int, error) {
 		if err != nil || !o.sinkToken {
 			return c, 128, err
 		}
-		st, err := tasks.NewSinkToken(c, sinks.SinkTokenID)
+		st, err := tasks.NewSinkToken(c, tasks.SinkTokenID)
 		return st, 128, err
 	}
 	return nil, 0, usagef("--task must be induction, mqar or text, got %q", o.task)
@@ -206,15 +204,18 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	if o.clip == 0 {
 		opt.ClipNorm = -1
 	}
-	tracker, err := newTracker(o, task)
-	if err != nil {
-		return err
-	}
-	if tracker != nil {
-		opt.OnEval = tracker.measure
-		if o.trackEvery > 0 {
-			opt.EvalEvery = o.trackEvery
+	var tracker phase.Tracker
+	if o.track != "" {
+		if !slices.Contains(phase.Kinds, o.track) {
+			return usagef("--track must be induction or sinks, got %q", o.track)
 		}
+		if o.track == "induction" && o.task != "induction" {
+			return usagef("--track induction needs --task induction")
+		}
+		if tracker, err = phase.New(o.track, task, o.seqLen, o.seed); err != nil {
+			return usageError{err}
+		}
+		phase.Attach(&opt, tracker, o.trackEvery)
 	}
 
 	var tr *train.Trainer
@@ -307,34 +308,13 @@ func modelConfig(o *trainOpts, task tasks.Task, cmd *cobra.Command) (model.Confi
 	return cfg, nil
 }
 
-// finishTrain writes the loss curve (CSV + PNG) and the manifest beside the
-// model and prints a summary.
-func (e *env) finishTrain(o *trainOpts, tr *train.Trainer, tk *tracker) error {
-	curve := report.NewTable("loss", "Training loss",
-		report.Column{Name: "step"}, report.Column{Name: "lr"}, report.Column{Name: "loss", Unit: "nats"},
-		report.Column{Name: "val_loss", Unit: "nats"}, report.Column{Name: "grad_norm"},
-		report.Column{Name: "tokens"}, report.Column{Name: "seconds", Unit: "s"})
-	var xs, ys, vx, vy []float64
-	for _, p := range tr.Log {
-		curve.Add(p.Step, p.LR, p.Loss, p.ValLoss, p.GradNorm, p.Tokens, p.Seconds)
-		xs, ys = append(xs, float64(p.Step)), append(ys, p.Loss)
-		if !math.IsNaN(p.ValLoss) {
-			vx, vy = append(vx, float64(p.Step)), append(vy, p.ValLoss)
-		}
-	}
-	chart := plots.LineChart{Title: "Training loss (" + tr.Task.Name() + ")", XLabel: "step", YLabel: "cross-entropy (nats)",
-		Series: []plots.Series{{Name: "train", X: xs, Y: ys}, {Name: "validation", X: vx, Y: vy}}}
-	last := tr.Log[len(tr.Log)-1]
-	summary := report.NewTable("train_summary", "Trained "+o.out,
-		report.Column{Name: "task"}, report.Column{Name: "steps"}, report.Column{Name: "final_loss", Unit: "nats"},
-		report.Column{Name: "val_loss", Unit: "nats"}, report.Column{Name: "tokens_per_s"}, report.Column{Name: "seconds", Unit: "s"})
-	secs := last.Seconds
-	summary.Add(tr.Task.Name(), tr.Step, last.Loss, last.ValLoss, float64(last.Tokens)/math.Max(secs, 1e-9), secs)
-	r := results{tables: []*report.Table{curve, summary}, headline: []*report.Table{summary},
-		figures: []figure{{"loss.png", chart.Render}}, model: o.out,
-		extra: map[string]any{"config": json.RawMessage(tr.Model.Config.JSON()), "checkpoint": o.checkpoint}}
+// finishTrain writes the loss curve (CSV + PNG), the tracker's results
+// and the manifest beside the model and prints a summary.
+func (e *env) finishTrain(o *trainOpts, tr *train.Trainer, tk phase.Tracker) error {
+	r := tr.Results("Trained " + o.out)
+	r.Model, r.Extra = o.out, map[string]any{"config": json.RawMessage(tr.Model.Config.JSON()), "checkpoint": o.checkpoint}
 	if tk != nil {
-		tk.addResults(&r)
+		r.Append(tk.Results())
 	}
 	return e.finish(outFlags{out: filepath.Dir(o.out), seed: o.seed, json: o.jsonOut, quiet: o.quiet}, r)
 }

@@ -1,4 +1,4 @@
-package probes
+package mqar
 
 import (
 	"cmp"
@@ -18,7 +18,7 @@ func ParseShard(s string) (i, n int, err error) {
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("probes: shard %q must be i/n with 0 ≤ i < n, e.g. 0/4", s)
+		return 0, 0, fmt.Errorf("mqar: shard %q must be i/n with 0 ≤ i < n, e.g. 0/4", s)
 	}
 	return i, n, nil
 }
@@ -26,8 +26,8 @@ func ParseShard(s string) (i, n int, err error) {
 // ShardCells returns the cells of shard i of n: those whose Index ≡ i
 // (mod n). Round-robin keeps shards balanced across kinds and sizes, and
 // the n shards together hold every cell exactly once.
-func ShardCells(cells []MQARCell, i, n int) []MQARCell {
-	var out []MQARCell
+func ShardCells(cells []Cell, i, n int) []Cell {
+	var out []Cell
 	for _, c := range cells {
 		if c.Index%n == i {
 			out = append(out, c)
@@ -43,8 +43,8 @@ var mqarColumns = []report.Column{
 	{Name: "steps"}, {Name: "wall_time", Unit: "s", Format: "%.1f"}, {Name: "eval_hash"},
 }
 
-// MQARTable is mqar.csv: one row per trained cell.
-func MQARTable(res []MQARResult) *report.Table {
+// Table is mqar.csv: one row per trained cell.
+func Table(res []Result) *report.Table {
 	t := report.NewTable("mqar", "Trained MQAR: held-out accuracy per cell", mqarColumns...)
 	for _, r := range res {
 		t.Add(r.Index, r.Kind, r.FeatureMap, r.DModel, r.KVPairs, int(r.Seed), r.Layers, r.SeqLen, r.Accuracy, r.ValLoss, r.Steps, r.Seconds, r.DataHash)
@@ -52,12 +52,12 @@ func MQARTable(res []MQARResult) *report.Table {
 	return t
 }
 
-// MergeTables joins shard tables of one grid: the columns must match; rows
+// Merge joins shard tables of one grid: the columns must match; rows
 // are sorted by cell, and a cell present in two shards (a re-run) must
 // carry the same accuracy, else it is an error.
-func MergeTables(ts []*report.Table) (*report.Table, error) {
+func Merge(ts []*report.Table) (*report.Table, error) {
 	if len(ts) == 0 {
-		return nil, fmt.Errorf("probes: nothing to merge")
+		return nil, fmt.Errorf("mqar: nothing to merge")
 	}
 	out := report.NewTable(ts[0].Name, ts[0].Title, ts[0].Columns...)
 	names := func(t *report.Table) []string {
@@ -69,22 +69,22 @@ func MergeTables(ts []*report.Table) (*report.Table, error) {
 	}
 	ci := ts[0].Column("cell")
 	if ci < 0 {
-		return nil, fmt.Errorf("probes: shard table has no cell column")
+		return nil, fmt.Errorf("mqar: shard table has no cell column")
 	}
 	seen := map[int64][]any{}
 	for k, t := range ts {
 		if !slices.Equal(names(t), names(ts[0])) {
-			return nil, fmt.Errorf("probes: table %d has columns %v, the first has %v", k+1, names(t), names(ts[0]))
+			return nil, fmt.Errorf("mqar: table %d has columns %v, the first has %v", k+1, names(t), names(ts[0]))
 		}
 		for _, row := range t.Rows {
 			cf, ok := report.Float(row[ci])
 			if !ok {
-				return nil, fmt.Errorf("probes: table %d: cell %v is not a number", k+1, row[ci])
+				return nil, fmt.Errorf("mqar: table %d: cell %v is not a number", k+1, row[ci])
 			}
 			id := int64(cf)
 			if prev, dup := seen[id]; dup {
 				if fmt.Sprint(prev[1:9]) != fmt.Sprint(row[1:9]) {
-					return nil, fmt.Errorf("probes: cell %d appears twice with different results (%v vs %v)", id, prev[1:9], row[1:9])
+					return nil, fmt.Errorf("mqar: cell %d appears twice with different results (%v vs %v)", id, prev[1:9], row[1:9])
 				}
 				continue
 			}
@@ -119,9 +119,9 @@ func mqarRows(t *report.Table) []mqarRow {
 	return rows
 }
 
-// MQARSummary is the terminal table: mean held-out accuracy over seeds,
+// Summary is the terminal table: mean held-out accuracy over seeds,
 // one row per attention × d_model, one column per kv-pair count.
-func MQARSummary(t *report.Table) *report.Table {
+func Summary(t *report.Table) *report.Table {
 	rows := mqarRows(t)
 	var kvs []int
 	type key struct {
@@ -163,9 +163,9 @@ func MQARSummary(t *report.Table) *report.Table {
 	return s
 }
 
-// MQARCharts draws accuracy vs kv pairs (log x), one chart per d_model.
-func MQARCharts(t *report.Table) map[int]plots.LineChart {
-	s := MQARSummary(t)
+// Charts draws accuracy vs kv pairs (log x), one chart per d_model.
+func Charts(t *report.Table) map[int]plots.LineChart {
+	s := Summary(t)
 	charts := map[int]plots.LineChart{}
 	var kvs []float64
 	for _, c := range s.Columns[2:] {
@@ -195,4 +195,32 @@ func MQARCharts(t *report.Table) map[int]plots.LineChart {
 		charts[d] = c
 	}
 	return charts
+}
+
+// Results returns the tables (mqar.csv), headline (the summary), figures
+// (mqar_d{D}.png) and manifest entries (the grid and, per kv-pair count,
+// the task spec and the hashes of the held-out sets) of cells trained on g.
+func (g Grid) Results(res []Result) report.Results {
+	t := Table(res)
+	r := report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{Summary(t)}, Extra: map[string]any{}}
+	charts := Charts(t)
+	for _, d := range g.DModels {
+		if c, ok := charts[d]; ok {
+			r.Figures = append(r.Figures, report.Figure{Name: fmt.Sprintf("mqar_d%d.png", d), Fig: c})
+		}
+	}
+	specs := map[string]any{}
+	for _, kv := range g.KVPairs {
+		task, _ := g.Task(kv)
+		var hashes []string
+		for _, x := range res {
+			if x.KVPairs == kv && !slices.Contains(hashes, x.DataHash) {
+				hashes = append(hashes, x.DataHash)
+			}
+		}
+		specs[strconv.Itoa(kv)] = map[string]any{"spec": task.Spec(), "eval_hashes": hashes}
+	}
+	r.Extra["mqar_grid"] = g
+	r.Extra["mqar_tasks"] = specs
+	return r
 }

@@ -1,19 +1,19 @@
-package sinks
+package sinkvariants
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/sinks"
 	"github.com/attnlab/attnlab/tasks"
 	"github.com/attnlab/attnlab/train"
 )
@@ -24,10 +24,6 @@ type Variant struct {
 	Attention string // attention kind of every layer
 	SinkToken bool   // train (and evaluate) with a dedicated sink token prepended (tasks.SinkToken)
 }
-
-// SinkTokenID is the dedicated sink token of the text variants: byte 0,
-// which never occurs in the corpus.
-const SinkTokenID = 0
 
 // Variants are the five of the issue: softmax, softmax1, a learnable sink
 // slot, sigmoid attention, and softmax with a dedicated sink token.
@@ -41,20 +37,20 @@ func Variants() []Variant {
 	}
 }
 
-// CompareOptions configure Compare.
-type CompareOptions struct {
+// Options configure Run.
+type Options struct {
 	Base  model.Config  // architecture shared by every variant (Attention is overwritten)
 	Train train.Options // the same budget for every variant
-	Sinks Options       // metric options
+	Sinks sinks.Options // metric options
 	Dir   string        // when set, load DIR/<variant>.safetensors if present, else train and save it there
 	Batch int           // held-out windows for the metrics [16]
 	Log   func(format string, args ...any)
 }
 
-// VariantResult is one row of the study.
-type VariantResult struct {
+// Result is one row of the study.
+type Result struct {
 	Variant   Variant
-	Report    *Report
+	Report    *sinks.Report
 	ValLoss   float64 // mean next-token loss on held-out windows (text positions only), nats
 	MeanAlpha float64 // α over every head
 	MaxAlpha  float64
@@ -64,9 +60,10 @@ type VariantResult struct {
 	Model     *model.Model
 }
 
-// Compare trains (or loads) one model per variant on corpus with the same
-// budget and measures each one's sinks on the same held-out text.
-func Compare(ctx context.Context, corpus *tasks.TextCorpus, vs []Variant, opt CompareOptions) ([]VariantResult, error) {
+// Run trains (or loads) one model per variant on corpus with the same
+// budget and measures each one's sinks on the same held-out text
+// (sinks.HeldOut with the training seed).
+func Run(ctx context.Context, corpus *tasks.TextCorpus, vs []Variant, opt Options) ([]Result, error) {
 	if opt.Batch == 0 {
 		opt.Batch = 16
 	}
@@ -75,17 +72,17 @@ func Compare(ctx context.Context, corpus *tasks.TextCorpus, vs []Variant, opt Co
 		logf = func(string, ...any) {}
 	}
 	T := opt.Base.NCtx
-	var res []VariantResult
+	var res []Result
 	for _, v := range vs {
 		var task tasks.Task = corpus
 		if v.SinkToken {
-			st, err := tasks.NewSinkToken(corpus, SinkTokenID)
+			st, err := tasks.NewSinkToken(corpus, tasks.SinkTokenID)
 			if err != nil {
 				return nil, err
 			}
 			task = st
 		}
-		r := VariantResult{Variant: v}
+		r := Result{Variant: v}
 		path := ""
 		if opt.Dir != "" {
 			path = filepath.Join(opt.Dir, v.Name+".safetensors")
@@ -143,11 +140,16 @@ func Compare(ctx context.Context, corpus *tasks.TextCorpus, vs []Variant, opt Co
 		}
 		// The same held-out text for every variant; the sink-token variant
 		// sees it behind its sink.
-		tokens := sinkWindows(corpus, opt.Batch, T, v.SinkToken, opt.Train.Seed)
-		if r.Report, err = Analyze(m, tokens, opt.Batch, T, opt.Sinks); err != nil {
+		tokens, err := sinks.HeldOut(corpus, opt.Batch, T, v.SinkToken, opt.Train.Seed)
+		if err != nil {
 			return nil, err
 		}
-		r.ValLoss = textLoss(m, tokens, opt.Batch, T, v.SinkToken)
+		if r.Report, err = sinks.Analyze(m, tokens, opt.Batch, T, opt.Sinks); err != nil {
+			return nil, err
+		}
+		if r.ValLoss, err = textLoss(m, tokens, opt.Batch, T, v.SinkToken); err != nil {
+			return nil, err
+		}
 		n := 0
 		for _, layer := range r.Report.Alpha {
 			for _, a := range layer {
@@ -168,28 +170,13 @@ func Compare(ctx context.Context, corpus *tasks.TextCorpus, vs []Variant, opt Co
 	return res, nil
 }
 
-// sinkWindows draws B held-out windows of T bytes (seeded); with sink,
-// each is the sink token followed by the window's first T−1 bytes.
-func sinkWindows(corpus *tasks.TextCorpus, B, T int, sink bool, seed uint64) []int32 {
-	b := corpus.ValSample(rand.New(rand.NewPCG(seed, 0x51c)), B, T)
-	if !sink {
-		return b.Tokens
-	}
-	toks := make([]int32, 0, B*T)
-	for i := range B {
-		row, _, _ := b.Row(i)
-		toks = append(append(toks, SinkTokenID), row[:T-1]...)
-	}
-	return toks
-}
-
 // textLoss is the mean next-token loss on the predictions every variant
 // makes from the same text: bytes 1..T−2 of each window (the sink-token
 // variant sees them one position later, behind its sink).
-func textLoss(m *model.Model, tokens []int32, B, T int, sink bool) float64 {
+func textLoss(m *model.Model, tokens []int32, B, T int, sink bool) (float64, error) {
 	out, err := m.Run(tokens, B, T, model.RunOptions{})
 	if err != nil {
-		return math.NaN()
+		return 0, err
 	}
 	lo := 0
 	if sink {
@@ -202,11 +189,11 @@ func textLoss(m *model.Model, tokens []int32, B, T int, sink bool) float64 {
 			n++
 		}
 	}
-	return s / float64(n)
+	return s / float64(n), nil
 }
 
-// CompareTable is variants.csv: one row per variant.
-func CompareTable(rs []VariantResult) *report.Table {
+// Table is variants.csv: one row per variant.
+func Table(rs []Result) *report.Table {
 	t := report.NewTable("variants", "Attention variants: sinks and validation loss (same architecture and budget)",
 		report.Column{Name: "variant"}, report.Column{Name: "attention"}, report.Column{Name: "sink_token"},
 		report.Column{Name: "mean_alpha", Format: "%.3f"}, report.Column{Name: "max_alpha", Format: "%.3f"},
@@ -221,4 +208,28 @@ func CompareTable(rs []VariantResult) *report.Table {
 		t.Add(r.Variant.Name, r.Variant.Attention, r.Variant.SinkToken, r.MeanAlpha, r.MaxAlpha, r.Report.SinkK, r.RowSum, r.ValLoss, r.Seconds)
 	}
 	return t
+}
+
+// Chart is variants.png: the largest head's α and Sink_k^ε per variant.
+func Chart(rs []Result) plots.BarChart {
+	var labels []string
+	var alpha, ratio []float64
+	for _, r := range rs {
+		labels = append(labels, r.Variant.Name)
+		alpha, ratio = append(alpha, r.MaxAlpha), append(ratio, r.Report.SinkK)
+	}
+	k, eps := 1, 0.3
+	if len(rs) > 0 {
+		k, eps = rs[0].Report.K, rs[0].Report.Eps
+	}
+	return plots.BarChart{Title: "Sinks by attention variant (same architecture and budget)", XLabel: "attention variant",
+		YLabel: "fraction", Labels: labels, Groups: []plots.BarGroup{{Name: "largest head α", Values: alpha},
+			{Name: fmt.Sprintf("Sink_%d^ε (ε = %g)", k, eps), Values: ratio}}}
+}
+
+// Results returns variants.csv as table and headline and variants.png.
+func Results(rs []Result) report.Results {
+	t := Table(rs)
+	return report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{t},
+		Figures: []report.Figure{{Name: "variants.png", Fig: Chart(rs)}}}
 }

@@ -1,0 +1,230 @@
+package mqar
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/probes"
+	"github.com/attnlab/attnlab/tasks"
+	"github.com/attnlab/attnlab/train"
+)
+
+// Grid is a trained-MQAR sweep: every cell trains a fresh model with the
+// same recipe (same steps, batch, learning rate: the same budget) and
+// evaluates it on held-out sequences.
+type Grid struct {
+	Kinds   []string // attention kinds, one per cell column ("softmax", "linear:elu", …)
+	DModels []int    // d_model values
+	KVPairs []int    // key-value pairs per sequence
+	Seeds   []uint64 // model-init and data seeds
+
+	Layers, Heads int     // architecture: attention-only, LN, learned positions
+	Vocab         int     // d_vocab of task and model
+	SeqLen        int     // sequence length; 0 means max(64, 4·kv) per cell
+	Steps, Batch  int     // training budget per cell
+	LR            float64 // peak AdamW learning rate (warmup 10%, cosine to LR/10)
+	EvalSeqs      int     // held-out sequences per cell
+	// ShiftSoftmax keeps layer 0 softmax in every cell, so only the later
+	// layers (the lookup) use the kind under test. MQAR needs a token shift
+	// (copy each key into its value's position) before the lookup; Based
+	// and Zoology's linear models get it from a short convolution, which
+	// softmax layer 0 stands in for here.
+	ShiftSoftmax bool
+}
+
+// Quick is the default grid: a few minutes on two cores. Layer 0 is
+// softmax in every cell (ShiftSoftmax), layer 1 the kind under test.
+func Quick() Grid {
+	return Grid{Kinds: []string{"softmax", "linear:elu", "linear:relu"},
+		DModels: []int{32, 64}, KVPairs: []int{4, 8, 16}, Seeds: []uint64{1},
+		Layers: 2, Heads: 2, Vocab: 128, Steps: 2400, Batch: 32, LR: 3e-3, EvalSeqs: 256, ShiftSoftmax: true}
+}
+
+// Full is the paper-sized grid (the shape of Zoology Fig. 2): every
+// feature map, d_model up to 128, kv pairs up to 64, three seeds. Hours on
+// two cores; split it with shards.
+func Full() Grid {
+	return Grid{Kinds: []string{"softmax", "linear:elu", "linear:relu", "linear:favor", "linear:taylor", "linear:identity"},
+		DModels: []int{32, 64, 128}, KVPairs: []int{4, 8, 16, 32, 64}, Seeds: []uint64{1, 2, 3},
+		Layers: 2, Heads: 2, Vocab: 512, Steps: 3000, Batch: 32, LR: 3e-3, EvalSeqs: 1024, ShiftSoftmax: true}
+}
+
+// Cell is one point of the grid; Index is its position in Cells order,
+// which fixes its shard.
+type Cell struct {
+	Index   int
+	Kind    string
+	DModel  int
+	KVPairs int
+	Seed    uint64
+}
+
+// Cells lists the grid in a fixed order: d_model, kv pairs, seed, kind.
+func (g Grid) Cells() []Cell {
+	var cells []Cell
+	for _, d := range g.DModels {
+		for _, kv := range g.KVPairs {
+			for _, s := range g.Seeds {
+				for _, k := range g.Kinds {
+					cells = append(cells, Cell{Index: len(cells), Kind: k, DModel: d, KVPairs: kv, Seed: s})
+				}
+			}
+		}
+	}
+	return cells
+}
+
+// SeqLenFor is the sequence length of cells with kv pairs.
+func (g Grid) SeqLenFor(kv int) int {
+	if g.SeqLen > 0 {
+		return g.SeqLen
+	}
+	return max(64, 4*kv)
+}
+
+// Task returns the MQAR generator of cells with kv pairs.
+func (g Grid) Task(kv int) (*tasks.MQAR, error) {
+	return tasks.NewMQAR(tasks.MQARConfig{Vocab: g.Vocab, NumKVPairs: kv, SeqLen: g.SeqLenFor(kv), PowerA: 0.01, RandomNonQueries: true})
+}
+
+// Validate checks the grid before anything runs.
+func (g Grid) Validate() error {
+	if len(g.Kinds) == 0 || len(g.DModels) == 0 || len(g.KVPairs) == 0 || len(g.Seeds) == 0 {
+		return fmt.Errorf("mqar: the MQAR grid is empty")
+	}
+	if g.Steps < 1 || g.Batch < 1 || g.EvalSeqs < 1 || g.Layers < 1 || g.Heads < 1 || !(g.LR > 0) {
+		return fmt.Errorf("mqar: steps, batch, eval sequences, layers, heads and learning rate must be positive")
+	}
+	for _, kv := range g.KVPairs {
+		if _, err := g.Task(kv); err != nil {
+			return err
+		}
+	}
+	for _, d := range g.DModels {
+		if d%g.Heads != 0 {
+			return fmt.Errorf("mqar: d_model %d is not a multiple of %d heads", d, g.Heads)
+		}
+		for _, k := range g.Kinds {
+			if err := g.config(k, d).Validate(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (g Grid) config(kind string, d int) model.Config {
+	kinds := make([]string, g.Layers)
+	for l := range kinds {
+		kinds[l] = kind
+	}
+	if g.ShiftSoftmax && g.Layers > 1 {
+		kinds[0] = "softmax"
+	}
+	return model.Config{NLayers: g.Layers, DModel: d, NHeads: g.Heads, DVocab: g.Vocab, NCtx: g.SeqLenFor(slices.Max(g.KVPairs)),
+		NormalizationType: "LN", PositionalEmbeddingType: "standard", AttnOnly: true, Attention: kinds}.WithDefaults()
+}
+
+// Result is one trained cell.
+type Result struct {
+	Cell
+	FeatureMap string  // "" for softmax, else the linear map
+	Layers     string  // attention kind of each layer, comma-separated
+	SeqLen     int     // training and evaluation length
+	Accuracy   float64 // held-out: argmax next token = value at query positions
+	ValLoss    float64 // held-out cross-entropy at query positions (nats)
+	Steps      int
+	Seconds    float64 // wall time of training and evaluation
+	DataHash   string  // tasks.Hash of the held-out set
+}
+
+// FeatureMapOf returns the map of a linear kind ("elu" of "linear:elu"),
+// "" otherwise.
+func FeatureMapOf(kind string) string {
+	m, ok := strings.CutPrefix(kind, "linear:")
+	if !ok {
+		return ""
+	}
+	return m
+}
+
+// Run trains and evaluates cells, workers at a time (each cell uses
+// one core: train.Options.Shards = 1, so results do not depend on
+// workers). tick is called with the number of steps done, from any
+// goroutine, for a progress bar; it may be nil. Results come back in the
+// order of cells.
+func Run(ctx context.Context, g Grid, cells []Cell, workers int, tick func(steps int)) ([]Result, error) {
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	res := make([]Result, len(cells))
+	errs := make([]error, len(cells))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(cells) || ctx.Err() != nil {
+					return
+				}
+				res[i], errs[i] = TrainCell(ctx, g, cells[i], tick)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			c := cells[i]
+			return nil, fmt.Errorf("mqar: cell %s d_model=%d kv=%d seed=%d: %w", c.Kind, c.DModel, c.KVPairs, c.Seed, err)
+		}
+	}
+	return res, ctx.Err()
+}
+
+// TrainCell trains one cell's model and evaluates it.
+func TrainCell(ctx context.Context, g Grid, c Cell, tick func(int)) (Result, error) {
+	start := time.Now()
+	task, err := g.Task(c.KVPairs)
+	if err != nil {
+		return Result{}, err
+	}
+	cfg := g.config(c.Kind, c.DModel)
+	cfg.Seed = c.Seed
+	m, err := model.NewInit[float32](cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	const every = 25
+	last := 0
+	opt := train.Options{Steps: g.Steps, Batch: g.Batch, SeqLen: g.SeqLenFor(c.KVPairs), LR: g.LR,
+		Warmup: g.Steps / 10, Seed: c.Seed, Shards: 1, EvalEvery: every, EvalBatches: 1,
+		OnEval: func(step int, _ *model.Model) error {
+			if tick != nil {
+				tick(step - last)
+			}
+			last = step
+			return nil
+		}}
+	tr, err := train.New(m, task, opt)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := tr.Run(ctx); err != nil {
+		return Result{}, err
+	}
+	ev, err := probes.EvalMQAR(m, task, g.SeqLenFor(c.KVPairs), g.EvalSeqs, c.Seed)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Cell: c, FeatureMap: FeatureMapOf(c.Kind), Layers: strings.Join(cfg.Attention, ","), SeqLen: g.SeqLenFor(c.KVPairs),
+		Accuracy: ev.Accuracy, ValLoss: ev.Loss, Steps: tr.Step, Seconds: time.Since(start).Seconds(), DataHash: ev.Hash}, nil
+}

@@ -1,0 +1,58 @@
+package sinkvariants
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/sinks"
+	"github.com/attnlab/attnlab/tasks"
+	"github.com/attnlab/attnlab/train"
+)
+
+// TestRunAndReload trains two variants for a few steps on a small text
+// file, checks the study's rows and reloads them from the directory.
+func TestRunAndReload(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	txt := strings.Repeat("package main\n\nfunc main() { println(\"hello, sinks\") }\n", 60)
+	if err := os.WriteFile(filepath.Join(dir, "a.go"), []byte(txt), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	corpus, err := tasks.LoadText(filepath.Join(dir, "a.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := model.Config{NLayers: 1, DModel: 16, NHeads: 2, DVocab: 256, NCtx: 12, AttnOnly: true, NormalizationType: "LN",
+		PositionalEmbeddingType: "rotary", Seed: 1}
+	opt := Options{Base: base, Train: train.Options{Steps: 3, Batch: 4, Seed: 1}, Dir: filepath.Join(dir, "v"), Batch: 4,
+		Sinks: sinks.Options{GuLen: 12}}
+	vs := []Variant{Variants()[2], Variants()[4]}
+	rs, err := Run(context.Background(), corpus, vs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || !rs[0].Trained || rs[1].Variant.Name != "sink-token" || math.IsNaN(rs[0].ValLoss) {
+		t.Fatalf("results %+v", rs)
+	}
+	if got := rs[0].Model.Config.AttentionKind(0); got != "learned-sink" {
+		t.Errorf("variant trained with %q", got)
+	}
+	again, err := Run(context.Background(), corpus, vs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again[0].Trained || again[0].MeanAlpha != rs[0].MeanAlpha {
+		t.Errorf("second run retrained or differs: %+v", again[0])
+	}
+	if tb := Table(rs); len(tb.Rows) != 2 {
+		t.Errorf("table rows %d", len(tb.Rows))
+	}
+	if r := Results(rs); len(r.Tables) != 1 || len(r.Figures) != 1 {
+		t.Errorf("results: %d tables, %d figures", len(r.Tables), len(r.Figures))
+	}
+}
