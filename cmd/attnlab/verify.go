@@ -93,8 +93,8 @@ func runVerify(e *env, o *verifyOpts, args []string) error {
 	default:
 		return usagef("give --reference (with --model) or two cache files")
 	}
-	res := results{tables: []*report.Table{parity.Table(rs, tol)}, headline: []*report.Table{parity.Headline(rs, tol)}, model: model,
-		extra: map[string]any{"rtol": o.rtol, "atol": o.atol}}
+	res := report.Results{Tables: []*report.Table{parity.Table(rs, tol)}, Headline: []*report.Table{parity.Headline(rs, tol)}, Model: model,
+		Extra: map[string]any{"rtol": o.rtol, "atol": o.atol}}
 	if err = e.finish(o.outFlags, res); err != nil {
 		return err
 	}
