@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/attnlab/attnlab/internal/gemm"
 	"github.com/attnlab/attnlab/internal/vecmath"
@@ -48,7 +49,7 @@ func BlockForward(out, lse, q, k, v []float32, qpos, kpos []int, E int, scale fl
 	p := newFlash(q, k, v, E, E, E, qpos, kpos, E, scale)
 	p.checkOut("out", out, E, len(qpos))
 	p.checkVec("lse", lse, len(qpos))
-	_ = p.forward(context.Background(), out, E, lse)
+	_ = p.forward(context.Background(), out, E, lse, 1)
 }
 
 // MergeLSE merges a partial result (out2, lse2) over other keys into (out, lse) in place:
@@ -96,7 +97,7 @@ func BlockBackward(dq, dk, dv, dout, q, k, v, lse, delta []float32, qpos, kpos [
 	p := newFlash(q, k, v, E, E, E, qpos, kpos, E, scale)
 	g := flashGrads{dq: dq, dk: dk, dv: dv, dout: dout, lse: lse, delta: delta, ldq: E, ldk: E, ldv: E, ldo: E}
 	p.checkGrads(&g)
-	_ = p.backward(context.Background(), &g)
+	_ = p.backward(context.Background(), &g, sweepBoth)
 }
 
 // Delta sets delta[i] = Σ_e dout[i,e]·out[i,e] (in float64) for the T =
@@ -117,28 +118,28 @@ func Delta(delta, dout, out []float32, E int) {
 // 0…T−1): out [T, E], lse [T] from q, k, v [T, E], scores scale·q·k. It
 // stops between query tiles when ctx is cancelled and returns ctx.Err().
 func FlashForward(ctx context.Context, out, lse, q, k, v []float32, T, E int, scale float32) error {
-	pos := iota(T)
+	pos := positions(T)
 	p := newFlash(q, k, v, E, E, E, pos, pos, E, scale)
 	p.checkOut("out", out, E, T)
 	p.checkVec("lse", lse, T)
-	return p.forward(ctx, out, E, lse)
+	return p.forward(ctx, out, E, lse, 1)
 }
 
 // FlashBackward is FlashForward's backward: given out and lse from the
 // forward and dout [T, E], it adds dq, dk, dv [T, E]
 // (FlashAttention-2's backward, see BlockBackward).
 func FlashBackward(ctx context.Context, dq, dk, dv, dout, q, k, v, out, lse []float32, T, E int, scale float32) error {
-	pos := iota(T)
+	pos := positions(T)
 	p := newFlash(q, k, v, E, E, E, pos, pos, E, scale)
 	p.checkOut("out", out, E, T)
 	delta := make([]float32, T)
 	Delta(delta, dout, out, E)
 	g := flashGrads{dq: dq, dk: dk, dv: dv, dout: dout, lse: lse, delta: delta, ldq: E, ldk: E, ldv: E, ldo: E}
 	p.checkGrads(&g)
-	return p.backward(ctx, &g)
+	return p.backward(ctx, &g, sweepBoth)
 }
 
-func iota(n int) []int {
+func positions(n int) []int {
 	p := make([]int, n)
 	for i := range p {
 		p[i] = i
@@ -154,11 +155,18 @@ type flash struct {
 	qpos, kpos []int
 	Tq, Tk, E  int
 	scale      float32
+	// win > 0 limits each query to the keys less than win positions back
+	// (kpos[j] > qpos[i] − win): the sliding window.
+	win int
+	// serial keeps the sweeps on the calling goroutine (a caller that
+	// already spreads many small problems over the cores).
+	serial bool
 
 	nqb, nkb   int
 	qmin, qmax []int  // [nqb] position range of each query tile
 	kmin, kmax []int  // [nkb] position range of each key tile
 	kmono      []bool // [nkb] positions ascending inside the key tile: a row's visible keys are a prefix
+	ksorted    bool   // kpos ascending overall: the key tiles a query tile needs are a contiguous run
 }
 
 func newFlash(q, k, v []float32, lq, lk, lv int, qpos, kpos []int, E int, scale float32) *flash {
@@ -174,6 +182,13 @@ func newFlash(q, k, v []float32, lq, lk, lv int, qpos, kpos []int, E int, scale 
 	p.qmin, p.qmax = tileRange(qpos, flashBq)
 	p.kmin, p.kmax = tileRange(kpos, flashBk)
 	p.kmono = make([]bool, p.nkb)
+	p.ksorted = true
+	for j := 1; j < Tk; j++ {
+		if kpos[j] < kpos[j-1] {
+			p.ksorted = false
+			break
+		}
+	}
 	for b := range p.nkb {
 		p.kmono[b] = true
 		for j := b*flashBk + 1; j < min((b+1)*flashBk, Tk); j++ {
@@ -228,22 +243,64 @@ func transposeTiles(dst, x []float32, ld, T, E int) {
 	}
 }
 
-// visible returns how many keys of key tile kb (w wide) query position qp
-// sees, and whether they are the tile's first ones (a prefix).
-func (p *flash) visible(kb, w, qp int) (n int, prefix bool) {
+// visible returns the keys of key tile kb (w wide) that query position qp
+// sees as a range [a, n) of the tile, and whether they are exactly that
+// range (false: some keys inside it are hidden, positions not ascending).
+func (p *flash) visible(kb, w, qp int) (a, n int, contiguous bool) {
 	kp := p.kpos[kb*flashBk : kb*flashBk+w]
 	if p.kmono[kb] {
+		if p.win > 0 {
+			for a < w && kp[a] <= qp-p.win {
+				a++
+			}
+		}
+		n = a
 		for n < w && kp[n] <= qp {
 			n++
 		}
-		return n, true
+		return a, n, true
 	}
-	for _, x := range kp {
-		if x <= qp {
-			n++
+	a, n = w, 0
+	cnt := 0
+	for j := range kp {
+		if p.sees(qp, kp[j]) {
+			a, n = min(a, j), j+1
+			cnt++
 		}
 	}
-	return n, n == w
+	if cnt == 0 {
+		return 0, 0, true
+	}
+	return a, n, cnt == n-a
+}
+
+// sees is the visibility rule: key position kp is visible from query
+// position qp.
+func (p *flash) sees(qp, kp int) bool {
+	return kp <= qp && (p.win == 0 || kp > qp-p.win)
+}
+
+// skip and full classify tile (qb, kb): no pair visible, every pair visible.
+func (p *flash) skip(qb, kb int) bool {
+	return p.kmin[kb] > p.qmax[qb] || p.win > 0 && p.kmax[kb] <= p.qmin[qb]-p.win
+}
+
+func (p *flash) full(qb, kb int) bool {
+	return p.kmax[kb] <= p.qmin[qb] && (p.win == 0 || p.kmin[kb] > p.qmax[qb]-p.win)
+}
+
+// keyTiles returns the run [lo, hi) of key tiles query tile qb may see:
+// all of them unless the key positions ascend, when the run is found by
+// binary search (so a window costs O(window), not O(Tk), per query tile).
+func (p *flash) keyTiles(qb int) (lo, hi int) {
+	if !p.ksorted {
+		return 0, p.nkb
+	}
+	hi = sort.Search(p.nkb, func(b int) bool { return p.kmin[b] > p.qmax[qb] })
+	if p.win > 0 {
+		lo = sort.Search(hi, func(b int) bool { return p.kmax[b] > p.qmin[qb]-p.win })
+	}
+	return lo, hi
 }
 
 // scores computes the raw score tile S = Q[qb]·K[kb]ᵀ [r, w] into s.
@@ -252,18 +309,19 @@ func (p *flash) scores(s, kT []float32, qb, kb, r, w int) {
 	gemm.MatMul(false, false, r, w, p.E, p.q[i0*p.lq:], p.lq, kT[j0*p.E:], w, s, w, false)
 }
 
-// forward runs the forward over every query tile; out has row stride lo.
-func (p *flash) forward(ctx context.Context, out []float32, lo int, lse []float32) error {
+// forward runs the forward over every query tile; out has row stride lo
+// and lse stride ll.
+func (p *flash) forward(ctx context.Context, out []float32, lo int, lse []float32, ll int) error {
 	kT := getBuf(p.Tk * p.E)
 	defer putBuf(kT)
 	transposeTiles(*kT, p.k, p.lk, p.Tk, p.E)
 	return parallel(ctx, p.nqb, p.work(), func(u int, sc *scratch) {
-		p.forwardTile(sc, *kT, p.nqb-1-u, out, lo, lse) // the costliest (latest) tiles first
+		p.forwardTile(sc, *kT, p.nqb-1-u, out, lo, lse, ll) // the costliest (latest) tiles first
 	})
 }
 
 // forwardTile is the online softmax of query tile qb over every key tile.
-func (p *flash) forwardTile(sc *scratch, kT []float32, qb int, out []float32, lo int, lse []float32) {
+func (p *flash) forwardTile(sc *scratch, kT []float32, qb int, out []float32, lo int, lse []float32, ll int) {
 	E := p.E
 	i0 := qb * flashBq
 	r := min(flashBq, p.Tq-i0)
@@ -272,11 +330,12 @@ func (p *flash) forwardTile(sc *scratch, kT []float32, qb int, out []float32, lo
 		m[i], l[i] = float32(math.Inf(-1)), 0
 		clear(out[(i0+i)*lo : (i0+i)*lo+E])
 	}
-	for kb := range p.nkb {
-		if p.kmin[kb] > p.qmax[qb] {
+	klo, khi := p.keyTiles(qb)
+	for kb := klo; kb < khi; kb++ {
+		if p.skip(qb, kb) {
 			continue
 		}
-		full := p.kmax[kb] <= p.qmin[qb]
+		full := p.full(qb, kb)
 		j0 := kb * flashBk
 		w := min(flashBk, p.Tk-j0)
 		s := sc.s[:r*w]
@@ -284,18 +343,19 @@ func (p *flash) forwardTile(sc *scratch, kT []float32, qb int, out []float32, lo
 		hit := false
 		for i := range r {
 			row := s[i*w : (i+1)*w]
-			n, prefix := w, true
+			a, n, contiguous := 0, w, true
 			if !full {
-				n, prefix = p.visible(kb, w, p.qpos[i0+i])
+				a, n, contiguous = p.visible(kb, w, p.qpos[i0+i])
 			}
-			if n == 0 {
+			if n == a {
 				clear(row)
 				continue
 			}
 			hit = true
 			var mNew, sum float32
-			if prefix {
-				mNew, sum = vecmath.OnlineRow(row[:n], p.scale, m[i])
+			if contiguous {
+				mNew, sum = vecmath.OnlineRow(row[a:n], p.scale, m[i])
+				clear(row[:a])
 				clear(row[n:])
 			} else {
 				mNew, sum = p.onlineMasked(sc, row, kb, p.qpos[i0+i], m[i])
@@ -320,14 +380,14 @@ func (p *flash) forwardTile(sc *scratch, kT []float32, qb int, out []float32, lo
 		o := out[(i0+i)*lo : (i0+i)*lo+E]
 		if l[i] == 0 {
 			clear(o)
-			lse[i0+i] = float32(math.Inf(-1))
+			lse[(i0+i)*ll] = float32(math.Inf(-1))
 			continue
 		}
 		inv := float32(1 / l[i])
 		for e := range o {
 			o[e] *= inv
 		}
-		lse[i0+i] = float32(float64(m[i]) + math.Log(l[i]))
+		lse[(i0+i)*ll] = float32(float64(m[i]) + math.Log(l[i]))
 	}
 }
 
@@ -338,14 +398,14 @@ func (p *flash) onlineMasked(sc *scratch, row []float32, kb, qp int, m float32) 
 	kp := p.kpos[kb*flashBk:]
 	t := sc.tmp[:0]
 	for j, x := range row {
-		if kp[j] <= qp {
+		if p.sees(qp, kp[j]) {
 			t = append(t, x)
 		}
 	}
 	mNew, sum = vecmath.OnlineRow(t, p.scale, m)
 	n := 0
 	for j := range row {
-		if kp[j] <= qp {
+		if p.sees(qp, kp[j]) {
 			row[j] = t[n]
 			n++
 		} else {
@@ -355,6 +415,15 @@ func (p *flash) onlineMasked(sc *scratch, row []float32, kb, qp int, m float32) 
 	return mNew, sum
 }
 
-// work is the number of multiply-adds of a dense sweep, to decide whether
-// spreading the units over goroutines pays.
-func (p *flash) work() int { return p.Tq * p.Tk * p.E }
+// work is the number of multiply-adds of a dense sweep (of the window's
+// band when there is one), to decide whether spreading the units over
+// goroutines pays; 0 when the problem is serial.
+func (p *flash) work() int {
+	if p.serial {
+		return 0
+	}
+	if p.win > 0 {
+		return p.Tq * min(p.Tk, p.win+flashBk) * p.E
+	}
+	return p.Tq * p.Tk * p.E
+}

@@ -17,15 +17,26 @@ type flashGrads struct {
 	dq, dk, dv, dout   []float32
 	ldq, ldk, ldv, ldo int
 	lse, delta         []float32
+	ll                 int // stride of lse and delta (0 means 1)
 }
+
+// Which sweeps of the backward to run.
+const (
+	sweepKeys    = 1 << iota // dk, dv
+	sweepQueries             // dq
+	sweepBoth    = sweepKeys | sweepQueries
+)
 
 func (p *flash) checkGrads(g *flashGrads) {
 	p.checkOut("dq", g.dq, g.ldq, p.Tq)
 	p.checkOut("dout", g.dout, g.ldo, p.Tq)
 	p.checkOut("dk", g.dk, g.ldk, p.Tk)
 	p.checkOut("dv", g.dv, g.ldv, p.Tk)
-	p.checkVec("lse", g.lse, p.Tq)
-	p.checkVec("delta", g.delta, p.Tq)
+	if g.ll == 0 {
+		g.ll = 1
+	}
+	p.checkVec("lse", g.lse, (p.Tq-1)*g.ll+1)
+	p.checkVec("delta", g.delta, (p.Tq-1)*g.ll+1)
 }
 
 // backward runs FlashAttention-2's backward in two sweeps: key tiles (dk,
@@ -36,24 +47,34 @@ func (p *flash) checkGrads(g *flashGrads) {
 //	dv += Pᵀ·dout                     (forward: out = P·v)
 //	dS  = scale·P ∘ (dout·vᵀ − delta)  (forward: P = softmax(scale·S))
 //	dk += dSᵀ·q,  dq += dS·k           (forward: S = q·kᵀ)
-func (p *flash) backward(ctx context.Context, g *flashGrads) error {
+func (p *flash) backward(ctx context.Context, g *flashGrads, sweeps int) error {
 	kT, vT := getBuf(p.Tk*p.E), getBuf(p.Tk*p.E)
 	defer putBuf(kT)
 	defer putBuf(vT)
 	transposeTiles(*kT, p.k, p.lk, p.Tk, p.E)
 	transposeTiles(*vT, p.v, p.lv, p.Tk, p.E)
-	err := parallel(ctx, p.nkb, p.work(), func(kb int, sc *scratch) {
-		for qb := range p.nqb {
-			p.backwardTile(sc, *kT, *vT, g, qb, kb, false)
+	if sweeps&sweepKeys != 0 {
+		err := parallel(ctx, p.nkb, p.work(), func(kb int, sc *scratch) {
+			for qb := range p.nqb {
+				if !p.skip(qb, kb) {
+					p.backwardTile(sc, *kT, *vT, g, qb, kb, false)
+				}
+			}
+		})
+		if err != nil {
+			return err
 		}
-	})
-	if err != nil {
-		return err
+	}
+	if sweeps&sweepQueries == 0 {
+		return nil
 	}
 	return parallel(ctx, p.nqb, p.work(), func(u int, sc *scratch) {
 		qb := p.nqb - 1 - u
-		for kb := range p.nkb {
-			p.backwardTile(sc, *kT, *vT, g, qb, kb, true)
+		klo, khi := p.keyTiles(qb)
+		for kb := klo; kb < khi; kb++ {
+			if !p.skip(qb, kb) {
+				p.backwardTile(sc, *kT, *vT, g, qb, kb, true)
+			}
 		}
 	})
 }
@@ -61,11 +82,8 @@ func (p *flash) backward(ctx context.Context, g *flashGrads) error {
 // backwardTile adds tile (qb, kb)'s contribution to dk and dv (dqSide
 // false) or to dq (dqSide true).
 func (p *flash) backwardTile(sc *scratch, kT, vT []float32, g *flashGrads, qb, kb int, dqSide bool) {
-	if p.kmin[kb] > p.qmax[qb] {
-		return
-	}
 	E := p.E
-	full := p.kmax[kb] <= p.qmin[qb]
+	full := p.full(qb, kb)
 	i0, j0 := qb*flashBq, kb*flashBk
 	r, w := min(flashBq, p.Tq-i0), min(flashBk, p.Tk-j0)
 	s, dp := sc.s[:r*w], sc.dp[:r*w]
@@ -73,27 +91,26 @@ func (p *flash) backwardTile(sc *scratch, kT, vT []float32, g *flashGrads, qb, k
 	hit := false
 	for i := range r {
 		row := s[i*w : (i+1)*w]
-		ls := g.lse[i0+i]
+		ls := g.lse[(i0+i)*g.ll]
 		if math.IsInf(float64(ls), -1) {
 			clear(row)
 			continue
 		}
-		n, prefix := w, true
+		a, n, contiguous := 0, w, true
 		if !full {
-			n, prefix = p.visible(kb, w, p.qpos[i0+i])
+			a, n, contiguous = p.visible(kb, w, p.qpos[i0+i])
 		}
-		switch {
-		case n == 0:
+		if n == a {
 			clear(row)
 			continue
-		case prefix:
-			vecmath.ExpAffine(row[:n], p.scale, ls)
-			clear(row[n:])
-		default:
-			vecmath.ExpAffine(row, p.scale, ls)
-			for j, x := range p.kpos[j0 : j0+w] {
-				if x > p.qpos[i0+i] {
-					row[j] = 0
+		}
+		vecmath.ExpAffine(row[a:n], p.scale, ls)
+		clear(row[:a])
+		clear(row[n:])
+		if !contiguous {
+			for j, x := range p.kpos[j0+a : j0+n] {
+				if !p.sees(p.qpos[i0+i], x) {
+					row[a+j] = 0
 				}
 			}
 		}
@@ -109,7 +126,7 @@ func (p *flash) backwardTile(sc *scratch, kT, vT []float32, g *flashGrads, qb, k
 	// dP = dout·vᵀ; dS = scale·P∘(dP − delta)
 	gemm.MatMul(false, false, r, w, E, g.dout[i0*g.ldo:], g.ldo, vT[j0*E:], w, dp, w, false)
 	for i := range r {
-		vecmath.MulSub(dp[i*w:(i+1)*w], s[i*w:], g.delta[i0+i], p.scale)
+		vecmath.MulSub(dp[i*w:(i+1)*w], s[i*w:], g.delta[(i0+i)*g.ll], p.scale)
 	}
 	if dqSide {
 		// dq += dS·k

@@ -9,18 +9,23 @@ import (
 	"testing"
 )
 
-// refAttend is the plain float64 reference of BlockForward: for each query,
-// the softmax of scale·q·k over the visible keys (kpos[j] ≤ qpos[i]), then
-// out = Σ p·v and lse = log Σ e^s; a query that sees nothing gets 0, −Inf.
+// refAttend is the plain float64 reference of BlockForward: refMasked
+// with key j visible to query i iff kpos[j] ≤ qpos[i].
 func refAttend(q, k, v []float64, qpos, kpos []int, E int, scale float64) (out, lse []float64) {
-	Tq, Tk := len(qpos), len(kpos)
+	return refMasked(q, k, v, len(qpos), len(kpos), E, scale, func(i, j int) bool { return kpos[j] <= qpos[i] })
+}
+
+// refMasked is masked dense attention in float64: for each query, the
+// softmax of scale·q·k over the keys vis allows, then out = Σ p·v and
+// lse = log Σ e^s; a query that sees nothing gets 0, −Inf.
+func refMasked(q, k, v []float64, Tq, Tk, E int, scale float64, vis func(i, j int) bool) (out, lse []float64) {
 	out, lse = make([]float64, Tq*E), make([]float64, Tq)
 	for i := range Tq {
 		s := make([]float64, Tk)
 		mx := math.Inf(-1)
 		for j := range Tk {
 			s[j] = math.Inf(-1)
-			if kpos[j] <= qpos[i] {
+			if vis(i, j) {
 				s[j] = 0
 				for e := range E {
 					s[j] += q[i*E+e] * k[j*E+e]
@@ -48,15 +53,19 @@ func refAttend(q, k, v []float64, qpos, kpos []int, E int, scale float64) (out, 
 	return out, lse
 }
 
-// refAttendBackward is refAttend's backward written from the pattern:
+// refAttendBackward is refMaskedBackward for BlockForward's rule.
+func refAttendBackward(dout, q, k, v []float64, qpos, kpos []int, E int, scale float64) (dq, dk, dv []float64) {
+	return refMaskedBackward(dout, q, k, v, len(qpos), len(kpos), E, scale, func(i, j int) bool { return kpos[j] <= qpos[i] })
+}
+
+// refMaskedBackward is refMasked's backward written from the pattern:
 //
 //	dv[j] = Σ_i p[i,j]·dout[i],  dp[i,j] = dout[i]·v[j],
 //	ds[i,j] = p[i,j]·(dp[i,j] − Σ_j' p[i,j']·dp[i,j']),
 //	dq[i] = scale·Σ_j ds[i,j]·k[j],  dk[j] = scale·Σ_i ds[i,j]·q[i]
-func refAttendBackward(dout, q, k, v []float64, qpos, kpos []int, E int, scale float64) (dq, dk, dv []float64) {
-	Tq, Tk := len(qpos), len(kpos)
+func refMaskedBackward(dout, q, k, v []float64, Tq, Tk, E int, scale float64, vis func(i, j int) bool) (dq, dk, dv []float64) {
 	dq, dk, dv = make([]float64, Tq*E), make([]float64, Tk*E), make([]float64, Tk*E)
-	_, lse := refAttend(q, k, v, qpos, kpos, E, scale)
+	_, lse := refMasked(q, k, v, Tq, Tk, E, scale, vis)
 	for i := range Tq {
 		if math.IsInf(lse[i], -1) {
 			continue
@@ -64,7 +73,7 @@ func refAttendBackward(dout, q, k, v []float64, qpos, kpos []int, E int, scale f
 		p, dp := make([]float64, Tk), make([]float64, Tk)
 		dot := 0.0
 		for j := range Tk {
-			if kpos[j] > qpos[i] {
+			if !vis(i, j) {
 				continue
 			}
 			s := 0.0
@@ -111,7 +120,7 @@ type flashCase struct {
 func flashCases(r *rand.Rand) []flashCase {
 	var cs []flashCase
 	for _, T := range []int{1, 2, 63, 64, 65, 130, 200} {
-		cs = append(cs, flashCase{"causal", iota(T), iota(T)})
+		cs = append(cs, flashCase{"causal", positions(T), positions(T)})
 	}
 	shift := func(p []int, d int) []int {
 		q := slices.Clone(p)
@@ -123,10 +132,10 @@ func flashCases(r *rand.Rand) []flashCase {
 	// Ring-style blocks: queries after, before (nothing visible) and
 	// overlapping the keys.
 	cs = append(cs,
-		flashCase{"after", shift(iota(70), 200), iota(130)},
-		flashCase{"before", iota(40), shift(iota(90), 100)},
-		flashCase{"overlap", shift(iota(100), 50), iota(129)},
-		flashCase{"one-query", []int{77}, iota(150)},
+		flashCase{"after", shift(positions(70), 200), positions(130)},
+		flashCase{"before", positions(40), shift(positions(90), 100)},
+		flashCase{"overlap", shift(positions(100), 50), positions(129)},
+		flashCase{"one-query", []int{77}, positions(150)},
 	)
 	// Zigzag-like, non-monotone key positions (the per-row mask path).
 	perm := r.Perm(150)
@@ -226,7 +235,7 @@ func TestRefAttendBackwardFD(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(11, 3))
 	const E = 5
-	for _, c := range []flashCase{{"causal", iota(7), iota(7)}, {"overlap", []int{3, 4, 9, 1}, []int{0, 5, 2, 8, 6, 4}}} {
+	for _, c := range []flashCase{{"causal", positions(7), positions(7)}, {"overlap", []int{3, 4, 9, 1}, []int{0, 5, 2, 8, 6, 4}}} {
 		Tq, Tk := len(c.qpos), len(c.kpos)
 		_, q := randF32(r, Tq*E, 1)
 		_, k := randF32(r, Tk*E, 1)

@@ -3,6 +3,7 @@ package attention
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Float is the element type of the numeric core.
@@ -34,16 +35,51 @@ func constructors[F Float]() map[string]func() Rule[F] {
 	}
 }
 
-// New returns the rule called kind ("" means softmax).
+// PerHead is implemented by rules whose pattern differs between heads
+// (Longformer's per-head dilations, BigBird's per-head random blocks): the
+// model runs head h of H with Heads(H)[h]. The error says the kind does
+// not fit H heads.
+type PerHead[F Float] interface {
+	Heads(H int) ([]Rule[F], error)
+}
+
+// SparseSyntax is the grammar of the parameterised kinds, for messages.
+const SparseSyntax = "window:W[:dD|:dD1,…,DH][:gG|:atP1,…], block-sparse:b[:lL][:gG][:rR][:sSEED]"
+
+// New returns the rule called kind ("" means softmax): one of Kinds, or a
+// sparse kind (ParseSparse). This is the one place kinds are parsed.
 func New[F Float](kind string) (Rule[F], error) {
 	if kind == "" {
 		kind = "softmax"
 	}
+	if IsSparseKind(kind) {
+		k, err := ParseSparse(kind)
+		if err != nil {
+			return nil, err
+		}
+		return NewSparseRule[F](k), nil
+	}
 	c, ok := constructors[F]()[kind]
 	if !ok {
-		return nil, fmt.Errorf("unknown attention kind %q (known: %v)", kind, Kinds())
+		return nil, fmt.Errorf("unknown attention kind %q (known: %s, %s)", kind, strings.Join(Kinds(), ", "), SparseSyntax)
 	}
 	return c(), nil
+}
+
+// SplitKinds splits a comma-separated list of kinds, one per layer, where
+// a kind may itself hold a comma list of numbers ("window:8:d1,2,4,8,softmax"
+// is two kinds): a piece that starts with a digit continues the previous kind.
+func SplitKinds(list string) []string {
+	var out []string
+	for _, p := range strings.Split(list, ",") {
+		p = strings.TrimSpace(p)
+		if len(out) > 0 && p != "" && p[0] >= '0' && p[0] <= '9' {
+			out[len(out)-1] += "," + p
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // Kinds lists the rules New knows, sorted.

@@ -148,7 +148,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: %d attention kinds given for %d layers", len(c.Attention), c.NLayers)
 	}
 	for l := range c.NLayers {
-		if _, err := newAttention[float32](c.AttentionKind(l)); err != nil {
+		a, err := newAttention[float32](c.AttentionKind(l))
+		if err == nil {
+			_, err = headRules(a, c.NHeads)
+		}
+		if err != nil {
 			return fmt.Errorf("config: layer %d: %w", l, err)
 		}
 	}

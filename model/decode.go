@@ -3,7 +3,9 @@ package model
 import (
 	"fmt"
 	"math"
+	"sort"
 
+	"github.com/attnlab/attnlab/attention"
 	"github.com/attnlab/attnlab/internal/gemm"
 	"github.com/attnlab/attnlab/internal/vecmath"
 )
@@ -75,15 +77,16 @@ type Decoder[F Float] struct {
 
 // NewDecoder returns an empty decoder with room for capacity tokens. It
 // supports the attention kinds with a per-query form: softmax, softmax1,
-// learned-sink and sigmoid.
+// learned-sink, sigmoid, and the sparse kinds (a cached key the pattern
+// hides from the query, by their text positions, gets probability 0).
 func (m *Transformer[F]) NewDecoder(capacity int, scheme PositionScheme) (*Decoder[F], error) {
 	c := m.Config
 	if capacity <= 0 {
 		return nil, fmt.Errorf("model: decoder capacity must be positive, got %d", capacity)
 	}
 	for l := range c.NLayers {
-		switch k := c.AttentionKind(l); k {
-		case "softmax", "softmax1", "learned-sink", "sigmoid":
+		switch k := c.AttentionKind(l); {
+		case k == "softmax", k == "softmax1", k == "learned-sink", k == "sigmoid", m.sparse(l, 0) != nil:
 		default:
 			return nil, fmt.Errorf("model: incremental decoding does not support attention kind %q (layer %d)", k, l)
 		}
@@ -193,6 +196,9 @@ func (d *Decoder[F]) Step(token int32, textPos int) error {
 				gemm.MatMul(false, true, 1, end-start, E, d.qrot, E, d.keys[l][start*HE+hd*E:], HE, row[start:], end-start, false)
 				start = end
 			}
+			if sp := d.m.sparse(l, hd); sp != nil {
+				d.maskRow(row, sp, textPos)
+			}
 			if r32, ok := any(row).([]float32); ok && kind == "softmax" {
 				vecmath.SoftmaxRow(r32, len(r32), float32(scale))
 			} else {
@@ -220,6 +226,20 @@ func (d *Decoder[F]) Step(token int32, textPos int) error {
 	}
 	matmulForward(d.Logits, d.normRow(d.x, p.LnFW, p.LnFB), p.WU, p.BU, 1, D, V)
 	return nil
+}
+
+// maskRow sets the scores of the cached keys that pattern sp hides from a
+// query at text position qp to −Inf (positions as in the full forward).
+func (d *Decoder[F]) maskRow(row []F, sp *attention.Sparse, qp int) {
+	var runs [][2]int
+	sp.Rows(qp, func(lo, hi int) { runs = append(runs, [2]int{lo, hi}) })
+	for s := range row {
+		p := d.pos[s]
+		r := sort.Search(len(runs), func(i int) bool { return runs[i][1] > p })
+		if r == len(runs) || p < runs[r][0] {
+			row[s] = F(math.Inf(-1))
+		}
+	}
 }
 
 // position is the rotary position of slot s under the scheme.

@@ -21,7 +21,7 @@ func (m *Transformer[F]) attnForward(l, hd int, pattern, scores, q, k []F, ld, T
 		hp.ForwardParams(m.Params.Blocks[l].AttnP[hd*n:(hd+1)*n], pattern, scores, q, k, ld, T, E)
 		return
 	}
-	m.attn[l].Forward(pattern, scores, q, k, ld, T, E)
+	m.rule(l, hd).Forward(pattern, scores, q, k, ld, T, E)
 }
 
 // attnBackward is attnForward's backward; it also accumulates the head's
@@ -34,5 +34,5 @@ func (w *Workspace[F]) attnBackward(l, hd int, dq, dk []F, ldd int, dpattern, pa
 			dq, dk, ldd, dpattern, pattern, q, k, ld, T, E)
 		return
 	}
-	m.attn[l].Backward(dq, dk, ldd, dpattern, pattern, q, k, ld, T, E)
+	m.rule(l, hd).Backward(dq, dk, ldd, dpattern, pattern, q, k, ld, T, E)
 }

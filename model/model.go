@@ -15,8 +15,9 @@ type Transformer[F Float] struct {
 	// provenance) to and from the weights file.
 	Meta map[string]string
 
-	attn []Attention[F] // [NLayers]
-	rot  *rotary[F]     // rotary only
+	attn  []Attention[F]   // [NLayers]
+	heads [][]Attention[F] // [NLayers][NHeads] for rules that differ per head (attention.PerHead), else nil
+	rot   *rotary[F]       // rotary only
 }
 
 // Model is the float32 engine.
@@ -35,6 +36,11 @@ func New[F Float](cfg Config) (*Transformer[F], error) {
 			return nil, fmt.Errorf("model: layer %d: %w", l, err)
 		}
 		m.attn = append(m.attn, a)
+		hs, err := headRules(a, cfg.NHeads)
+		if err != nil {
+			return nil, fmt.Errorf("model: layer %d: %w", l, err)
+		}
+		m.heads = append(m.heads, hs)
 	}
 	if cfg.Rotary() {
 		m.rot = newRotary[F](cfg.RotaryDim, cfg.NCtx, cfg.RotaryBase)

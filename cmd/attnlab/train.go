@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/attnlab/attnlab/attention"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/studies/phase"
 	"github.com/attnlab/attnlab/tasks"
@@ -290,7 +291,7 @@ func modelConfig(o *trainOpts, task tasks.Task, cmd *cobra.Command) (model.Confi
 	if o.dHead == 0 && o.dModel%o.heads != 0 {
 		return cfg, usagef("--d-model (%d) must be a multiple of --heads (%d), or set --d-head", o.dModel, o.heads)
 	}
-	kinds := strings.Split(o.attn, ",")
+	kinds := attention.SplitKinds(o.attn)
 	for l := range o.layers {
 		k := kinds[0]
 		if len(kinds) > 1 {
