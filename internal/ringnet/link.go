@@ -170,3 +170,29 @@ func (l *local) Recv(ctx context.Context, tag Tag, buf []byte) ([]byte, error) {
 func (l *local) Abort(err error) { l.f.set(causeOf(l.rank, err)) }
 
 func (l *local) Close() error { return l.f.get() }
+
+// Barrier returns once every host of the ring has called it: a token goes
+// round the ring twice (the first lap gathers, the second releases).
+func Barrier(ctx context.Context, l Link) error {
+	if l.Size() == 1 {
+		return nil
+	}
+	for range 2 {
+		if l.Rank() == 0 {
+			if err := l.Send(ctx, TagBarrier, nil); err != nil {
+				return err
+			}
+			if _, err := l.Recv(ctx, TagBarrier, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := l.Recv(ctx, TagBarrier, nil); err != nil {
+			return err
+		}
+		if err := l.Send(ctx, TagBarrier, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
