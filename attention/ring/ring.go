@@ -220,7 +220,7 @@ func Backward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v, out, 
 	cur, next := h.newBlock(), h.newBlock()
 	cur.set(k, v, n, E)
 	acc, accIn := h.newGrad(), h.newGrad() // the accumulator being sent, and the one arriving
-	local := h.newGrad()                  // this host's contribution to the block it holds
+	local := h.newGrad()                   // this host's contribution to the block it holds
 	c := pr.chunk()
 	var sendAcc *transfer // the previous step's accumulator, still on its way
 	for t := range h.P {
