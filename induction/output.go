@@ -55,14 +55,20 @@ func (r *Report) Tables() []*report.Table {
 	}
 	sum := report.NewTable("summary", "Loss on the repeated sequence and the induction circuit",
 		col("metric", ""), col("mean", ""), col("std", ""), col("ci_low", ""), col("ci_high", ""), col("unit", ""))
-	add := func(name string, s Stat, unit string) { sum.Add(name, s.Mean, s.Std, s.Lo, s.Hi, unit) }
+	add := func(name string, s Stat, unit string) {
+		sum.Add(name, orNA(s.Mean), orNA(s.Std), orNA(s.Lo), orNA(s.Hi), unit)
+	}
 	add("loss_first_repeat", r.FirstRepeat, "nats")
 	add("loss_second_repeat", r.SecondRepeat, "nats")
-	sum.Add("uniform_loss_ln_vocab", math.Log(float64(r.Vocab)), 0.0, math.NaN(), math.NaN(), "nats")
+	sum.Add("uniform_loss_ln_vocab", math.Log(float64(r.Vocab)), nil, nil, nil, "nats")
 	add("icl_score", r.ICL, "nats")
 	add("ablate_induction_heads_dloss", r.AblateInduction, "nats")
 	add("ablate_prev_token_partners_dloss", r.AblatePartners, "nats")
-	sum.Add("composition_random_baseline", r.Baseline, 0.0, math.NaN(), math.NaN(), "")
+	var baseline any // no composition in a one-layer model
+	if len(r.Comp) > 0 {
+		baseline = r.Baseline
+	}
+	sum.Add("composition_random_baseline", baseline, nil, nil, nil, "")
 	sum.Caption = fmt.Sprintf("induction heads: %v; previous-token partners (largest K-composition into them): %v", r.InductionHeads, r.PrevPartners)
 	pos := report.NewTable("loss_by_position", "Mean next-token loss by position", col("position", ""), col("loss", "nats"), col("part", ""))
 	for t, v := range r.PerPosition {
@@ -75,18 +81,28 @@ func (r *Report) Tables() []*report.Table {
 	return []*report.Table{heads, comp, sum, pos}
 }
 
+// orNA is v, or nil (not applicable) when v is NaN: a Stat of no values.
+func orNA(v float64) any {
+	if math.IsNaN(v) {
+		return nil
+	}
+	return v
+}
+
 // Headline returns the compact heads table and the summary for a terminal.
 func (r *Report) Headline() []*report.Table {
 	all := r.Tables()
 	full := all[0]
 	f := "%.3f"
+	// Left off first on a narrow terminal (Detail): mean ablation (close to
+	// zero ablation), direct copying (close to OV copying), duplicate-token.
 	t := report.NewTable("heads", full.Title,
-		report.Column{Name: "head"}, report.Column{Name: "prev_tok", Format: f}, report.Column{Name: "dup_tok", Format: f},
+		report.Column{Name: "head"}, report.Column{Name: "prev_tok", Format: f}, report.Column{Name: "dup_tok", Format: f, Detail: 1},
 		report.Column{Name: "induction", Format: f}, report.Column{Name: "±std", Format: f}, report.Column{Name: "of_ceiling", Format: "%.2f"},
 		report.Column{Name: "prefix_match", Format: f}, report.Column{Name: "ov_copy", Format: "%.2f"},
-		report.Column{Name: "direct_copy", Unit: "logits", Format: "%.2f"},
-		report.Column{Name: "zero_abl_dloss", Unit: "nats", Format: "%.2f"}, report.Column{Name: "mean_abl_dloss", Unit: "nats", Format: "%.2f"},
-		report.Column{Name: ""})
+		report.Column{Name: "direct_copy", Unit: "logits", Format: "%.2f", Detail: 2},
+		report.Column{Name: "zero_abl_dloss", Unit: "nats", Format: "%.2f"}, report.Column{Name: "mean_abl_dloss", Unit: "nats", Format: "%.2f", Detail: 3},
+		report.Column{Name: "", Detail: -1}) // the mark the title explains: kept last
 	idx := func(n string) int { return full.Column(n) }
 	for _, row := range full.Rows {
 		mark := ""

@@ -23,8 +23,8 @@ func ExampleTable() {
 	// ┌──────┬───────────┬─────────────┐
 	// │ head │ induction │ loss (nats) │
 	// ├──────┼───────────┼─────────────┤
-	// │ L1H3 │     0.923 │      0.4100 │
-	// │ L1H0 │     0.041 │      2.3000 │
+	// │ L1H3 │     0.923 │        0.41 │
+	// │ L1H0 │     0.041 │        2.30 │
 	// └──────┴───────────┴─────────────┘
 	// prefix-matching score on repeated random tokens
 	// head,induction,loss

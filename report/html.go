@@ -143,13 +143,19 @@ func WriteHTML(w io.Writer, p HTMLPage) error {
 	var tabs []htmlTable
 	for i, t := range p.Tables {
 		ht := htmlTable{ID: fmt.Sprintf("tab-%d", i), Name: t.Name, Title: t.Title, Caption: t.Caption}
-		for _, c := range t.Columns {
-			ht.Header = append(ht.Header, c.Header())
+		formats := make([]numberFormat, len(t.Columns))
+		for j, c := range t.Columns {
+			formats[j] = t.columnFormat(j) // the terminal's format, unit included
+			h := c.Name
+			if formats[j].unit != "" {
+				h += " (" + formats[j].unit + ")"
+			}
+			ht.Header = append(ht.Header, h)
 		}
 		for _, row := range t.Rows {
 			var hr []htmlCell
 			for j, cell := range row {
-				c := htmlCell{Text: displayCell(cell, t.Columns[j].Format, FormatNumber)}
+				c := htmlCell{Text: formats[j].format(cell)}
 				if v, ok := Float(cell); ok {
 					c.Num, c.Sort = true, sortKey(v)
 				}

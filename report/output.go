@@ -2,8 +2,11 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,10 +27,14 @@ type Manifest struct {
 }
 
 // Output writes a command's files into one folder, atomically, and keeps the
-// list of names written for the manifest. It is safe for concurrent use.
+// list of names written for the manifest. The folder holds one run:
+// WriteManifest removes the files the previous run's manifest lists that
+// this run did not write. It is safe for concurrent use.
 type Output struct {
 	Dir   string   // output folder, created on first write
 	Files []string // names written so far, in order, each once
+	// Removed lists the previous run's files WriteManifest removed.
+	Removed []string
 
 	mu sync.Mutex
 }
@@ -45,7 +52,7 @@ func (o *Output) WriteTable(t *Table) (string, error) {
 // WriteFile writes Dir/name atomically through write (for figures and other
 // files) and records name. name must be a plain file name.
 func (o *Output) WriteFile(name string, write func(io.Writer) error) (string, error) {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+	if !plainName(name) {
 		return "", fmt.Errorf("report: output file name %q must be a plain file name", name)
 	}
 	path := filepath.Join(o.Dir, name)
@@ -62,10 +69,13 @@ func (o *Output) WriteFile(name string, write func(io.Writer) error) (string, er
 
 // WriteManifest writes Dir/manifest.json with m.Files set to the files
 // written so far; m.Created defaults to the current time (UTC, RFC 3339).
+// Then it removes the files that the manifest it replaced lists and this
+// run did not write (see Stale), and records them in Removed.
 func (o *Output) WriteManifest(m Manifest) error {
 	o.mu.Lock()
 	m.Files = append([]string{}, o.Files...)
 	o.mu.Unlock()
+	stale := Stale(o.Dir, m.Files)
 	if m.Created == "" {
 		m.Created = time.Now().UTC().Format(time.RFC3339)
 	}
@@ -77,8 +87,62 @@ func (o *Output) WriteManifest(m Manifest) error {
 		return fmt.Errorf("report: encoding manifest: %w", err)
 	}
 	enc = append(enc, '\n')
-	return WriteFileAtomic(filepath.Join(o.Dir, "manifest.json"), func(w io.Writer) error {
+	if err := WriteFileAtomic(filepath.Join(o.Dir, "manifest.json"), func(w io.Writer) error {
 		_, err := w.Write(enc)
 		return err
-	})
+	}); err != nil {
+		return err
+	}
+	for _, name := range stale {
+		if err := os.Remove(filepath.Join(o.Dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("report: removing the previous run's %s: %w", name, err)
+		}
+		o.Removed = append(o.Removed, name)
+	}
+	return nil
+}
+
+// maxManifest bounds the size of a manifest read back.
+const maxManifest = 1 << 20
+
+// Stale returns the files of the previous run in dir that a run writing
+// keep leaves behind: the names listed in dir/manifest.json, if it is an
+// attnlab manifest, that are not in keep and are regular files of the kinds
+// attnlab writes (.csv, .png, .svg, .pdf, .json). Anything else — a
+// manifest that is not attnlab's, a name with a path in it, a folder, a
+// link — is left alone.
+func Stale(dir string, keep []string) []string {
+	path := filepath.Join(dir, "manifest.json")
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxManifest {
+		return nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var old Manifest
+	if json.Unmarshal(raw, &old) != nil || len(old.Command) == 0 || filepath.Base(old.Command[0]) != "attnlab" || old.Version == "" {
+		return nil
+	}
+	var stale []string
+	for _, name := range old.Files {
+		if !plainName(name) || slices.Contains(keep, name) || slices.Contains(stale, name) || name == "manifest.json" {
+			continue
+		}
+		switch strings.ToLower(filepath.Ext(name)) {
+		case ".csv", ".png", ".svg", ".pdf", ".json":
+		default:
+			continue
+		}
+		if fi, err := os.Lstat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() {
+			stale = append(stale, name)
+		}
+	}
+	return stale
+}
+
+// plainName reports whether name is a file name without a folder.
+func plainName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, `/\`) && !strings.HasPrefix(name, ".")
 }

@@ -166,58 +166,6 @@ func TestJSONShape(t *testing.T) {
 	}
 }
 
-func TestRender(t *testing.T) {
-	t.Parallel()
-	var buf bytes.Buffer
-	if err := sampleTable().Render(&buf); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	for _, want := range []string{
-		"Head scores\n", "loss (nats)", "induction", "L1H3",
-		"0.988",                   // Column.Format "%.3f"
-		"3.333e-01", "2.500e-300", // default: one shared format per column
-		"NaN", "+Inf",
-		"scores on 64 repeated sequences",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("render lacks %q:\n%s", want, out)
-		}
-	}
-	// Numbers are right-aligned: "3.333e-01" ends where the column's wider
-	// "2.500e-300" ends.
-	lines := strings.Split(out, "\n")
-	var a, b int
-	for _, l := range lines {
-		if i := strings.Index(l, "3.333e-01"); i >= 0 {
-			a = i + len("3.333e-01")
-		}
-		if i := strings.Index(l, "2.500e-300"); i >= 0 {
-			b = i + len("2.500e-300")
-		}
-	}
-	if a == 0 || a != b {
-		t.Errorf("loss column not right-aligned (ends at %d and %d):\n%s", a, b, out)
-	}
-}
-
-func TestRenderSharedDecimals(t *testing.T) {
-	t.Parallel()
-	tab := NewTable("x", "", Column{Name: "v"}, Column{Name: "n"})
-	tab.Add(0.0412, 3)
-	tab.Add(2.3, 12)
-	tab.Add(0.0, 100)
-	var buf bytes.Buffer
-	if err := tab.Render(&buf); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"0.04120", "2.30000", "0.00000", "  3 ", "100"} {
-		if !strings.Contains(buf.String(), want) {
-			t.Errorf("render lacks %q:\n%s", want, buf.String())
-		}
-	}
-}
-
 func TestFormatNumber(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {

@@ -18,8 +18,15 @@ type Column struct {
 	// Unit is shown in the terminal header as "loss (nats)"; "" for none.
 	Unit string
 	// Format is an optional fmt verb for numeric cells on the terminal,
-	// e.g. "%.3f". CSV and JSON always carry full precision.
+	// e.g. "%.3f". CSV and JSON always carry full precision. Without it
+	// the renderer picks one format for the column from its unit and the
+	// spread of its values.
 	Format string
+	// Detail orders the columns a terminal leaves off when the table is
+	// wider than the terminal: highest Detail first, the rightmost first
+	// among equals. 0 (the default) marks a headline column; CSV and JSON
+	// always carry every column.
+	Detail int
 }
 
 // Header returns the column heading for humans: "name (unit)", or the name
@@ -32,7 +39,9 @@ func (c Column) Header() string {
 }
 
 // Table is a named, titled table of rows. Each row has one cell per column;
-// a cell is a string, bool, int, int64, float64 or float32.
+// a cell is a string, bool, int, int64, float64 or float32, or nil for a
+// value that does not apply (shown "–" on a terminal, empty in CSV, null
+// in JSON).
 type Table struct {
 	Name    string // file stem: "heads" -> heads.csv
 	Title   string // shown above the terminal table
@@ -148,7 +157,8 @@ func (t *Table) WriteCSV(w io.Writer) error {
 // or title and no units. Cell types are inferred per column, so a column
 // keeps one type: int64 if every cell parses as an integer, else float64 if
 // every cell parses as a float (including "NaN", "+Inf"), else bool if every
-// cell is "true" or "false", else string. A float column whose values are
+// cell is "true" or "false", else string. Empty cells are nil (not
+// applicable) and do not decide the type. A float column whose values are
 // all whole numbers therefore reads back as int64; use Float to read any
 // numeric cell.
 func ReadCSV(r io.Reader) (*Table, error) {
@@ -181,20 +191,33 @@ func ReadCSV(r io.Reader) (*Table, error) {
 // columnParser picks the narrowest type every cell of column j parses as.
 func columnParser(body [][]string, j int) func(string) any {
 	all := func(ok func(string) bool) bool {
+		n := 0
 		for _, rec := range body {
+			if rec[j] == "" {
+				continue
+			}
 			if !ok(rec[j]) {
 				return false
 			}
+			n++
 		}
-		return len(body) > 0
+		return n > 0
+	}
+	orNil := func(parse func(string) any) func(string) any {
+		return func(s string) any {
+			if s == "" {
+				return nil
+			}
+			return parse(s)
+		}
 	}
 	switch {
 	case all(func(s string) bool { _, err := strconv.ParseInt(s, 10, 64); return err == nil }):
-		return func(s string) any { v, _ := strconv.ParseInt(s, 10, 64); return v }
+		return orNil(func(s string) any { v, _ := strconv.ParseInt(s, 10, 64); return v })
 	case all(func(s string) bool { _, err := strconv.ParseFloat(s, 64); return err == nil }):
-		return func(s string) any { v, _ := strconv.ParseFloat(s, 64); return v }
+		return orNil(func(s string) any { v, _ := strconv.ParseFloat(s, 64); return v })
 	case all(func(s string) bool { return s == "true" || s == "false" }):
-		return func(s string) any { return s == "true" }
+		return orNil(func(s string) any { return s == "true" })
 	}
 	return func(s string) any { return s }
 }

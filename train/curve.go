@@ -15,7 +15,7 @@ func (tr *Trainer) LossTable() *report.Table {
 		report.Column{Name: "val_loss", Unit: "nats"}, report.Column{Name: "grad_norm"},
 		report.Column{Name: "tokens"}, report.Column{Name: "seconds", Unit: "s"})
 	for _, p := range tr.Log {
-		curve.Add(p.Step, p.LR, p.Loss, p.ValLoss, p.GradNorm, p.Tokens, p.Seconds)
+		curve.Add(p.Step, p.LR, p.Loss, orNA(p.ValLoss), p.GradNorm, p.Tokens, p.Seconds)
 	}
 	return curve
 }
@@ -44,8 +44,16 @@ func (tr *Trainer) Summary(title string) *report.Table {
 	}
 	last := tr.Log[len(tr.Log)-1]
 	secs := last.Seconds
-	summary.Add(tr.Task.Name(), tr.Step, last.Loss, last.ValLoss, float64(last.Tokens)/math.Max(secs, 1e-9), secs)
+	summary.Add(tr.Task.Name(), tr.Step, last.Loss, orNA(last.ValLoss), float64(last.Tokens)/math.Max(secs, 1e-9), secs)
 	return summary
+}
+
+// orNA is v, or nil (not applicable: no evaluation at that step) for NaN.
+func orNA(v float64) any {
+	if math.IsNaN(v) {
+		return nil
+	}
+	return v
 }
 
 // Results returns the run's loss curve (loss.csv, loss.png) and its

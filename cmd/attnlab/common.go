@@ -16,6 +16,7 @@ type outFlags struct {
 	seed   uint64
 	json   bool
 	quiet  bool
+	wide   bool
 	format string // figure format: png, svg or pdf
 }
 
@@ -24,6 +25,7 @@ func (o *outFlags) add(c *cobra.Command, defaultOut string) {
 	c.Flags().Uint64Var(&o.seed, "seed", 1, "random seed: the same seed gives the same numbers on any machine")
 	c.Flags().BoolVar(&o.json, "json", false, "print the tables as JSON instead of terminal tables")
 	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors (files are still written)")
+	c.Flags().BoolVar(&o.wide, "wide", false, "print every column of the tables, however wide (default: the headline columns that fit the terminal)")
 	c.Flags().StringVar(&o.format, "format", "png", "figure format: png, svg or pdf")
 	c.PreRunE = func(*cobra.Command, []string) error { return o.check() }
 }
@@ -38,8 +40,10 @@ func (o *outFlags) check() error {
 }
 
 // finish writes every table and figure of r atomically into o.out, the
-// manifest beside them, and prints the headline tables (or all tables as
-// JSON with --json).
+// manifest beside them (removing the previous run's files, which it says
+// on stderr), and prints the headline tables fitted to the terminal (with
+// --wide every column of their full versions; with --json all tables as
+// JSON).
 func (e *env) finish(o outFlags, r report.Results) error {
 	if err := o.check(); err != nil {
 		return err
@@ -55,20 +59,51 @@ func (e *env) finish(o outFlags, r report.Results) error {
 	if err := out.WriteManifest(report.Manifest{Command: e.args, Version: version(), Model: r.Model, Seed: o.seed, Extra: r.Extra}); err != nil {
 		return err
 	}
+	if len(out.Removed) > 0 && !o.quiet {
+		fmt.Fprintln(e.stderr, removedLine(o.out, out.Removed, e.width))
+	}
 	if o.json {
 		return report.WriteJSON(e.stdout, r.Tables...)
 	}
 	if o.quiet {
 		return nil
 	}
-	for _, t := range r.Headline {
-		if err := t.Render(e.stdout); err != nil {
-			return err
+	show := r.Headline
+	if o.wide {
+		// The full version of each headline table: the table of the same
+		// name among those written.
+		show = make([]*report.Table, len(r.Headline))
+		for i, h := range r.Headline {
+			show[i] = h
+			for _, t := range r.Tables {
+				if t.Name == h.Name {
+					show[i] = t
+				}
+			}
 		}
-		fmt.Fprintln(e.stdout)
+	}
+	if err := e.render(o.wide, "--wide shows every column, the CSV files hold them all", show...); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %d files to %s\n", len(out.Files)+1, o.out)
 	return nil
+}
+
+// removedLine says, in one line of at most width columns, which of the
+// previous run's files were removed from dir.
+func removedLine(dir string, names []string, width int) string {
+	line := fmt.Sprintf("%s: removed the previous run's %d files:", dir, len(names))
+	for i, n := range names {
+		if len(line)+len(n)+4 > width && i > 0 {
+			return line + " …"
+		}
+		sep := " "
+		if i > 0 {
+			line += ","
+		}
+		line += sep + n
+	}
+	return line
 }
 
 // modelFlags select a model: a weights file (with an optional config.json

@@ -30,13 +30,7 @@ func newInspectCmd(e *env) *cobra.Command {
 			if jsonOut {
 				return report.WriteJSON(e.stdout, tables...)
 			}
-			for _, t := range tables {
-				if err := t.Render(e.stdout); err != nil {
-					return err
-				}
-				fmt.Fprintln(e.stdout)
-			}
-			return nil
+			return e.render(false, "", tables...)
 		},
 	}
 	c.Flags().StringVar(&cfgPath, "config", "", "TransformerLens config.json for a state dict saved without attnlab metadata")
@@ -70,11 +64,7 @@ func inspectTables(m *model.Model, name string) []*report.Table {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		v := m.Meta[k]
-		if len(v) > 100 {
-			v = v[:97] + "..."
-		}
-		meta.Add(k, v)
+		meta.Add(k, m.Meta[k]) // long values wrap to the terminal's width
 	}
 	return []*report.Table{cfg, params, meta}
 }

@@ -87,9 +87,9 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 	if o.quiet {
 		return nil
 	}
-	if err := mqar.Summary(merged).Render(e.stdout); err != nil {
+	if err := e.render(false, "", mqar.Summary(merged)); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nmerged %d cells from %d files into %s\n", len(merged.Rows), len(paths), o.out)
+	fmt.Fprintf(e.stdout, "merged %d cells from %d files into %s\n", len(merged.Rows), len(paths), o.out)
 	return nil
 }

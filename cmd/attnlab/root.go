@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
 
@@ -34,6 +35,18 @@ type env struct {
 	stdout, stderr io.Writer
 	args           []string // the command line, for manifests
 	ctx            context.Context
+	width          int // terminal columns tables are fitted to
+}
+
+// render prints tables fitted to the terminal (all columns with wide).
+func (e *env) render(wide bool, note string, tables ...*report.Table) error {
+	for _, t := range tables {
+		if err := t.RenderWith(e.stdout, report.RenderOptions{Width: e.width, Wide: wide, Note: note}); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	return nil
 }
 
 // run executes the command line and returns the exit status. It is the only
@@ -41,7 +54,7 @@ type env struct {
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdout: stdout, stderr: stderr, args: append([]string{"attnlab"}, args...), ctx: ctx}
+	e := &env{stdout: stdout, stderr: stderr, args: append([]string{"attnlab"}, args...), ctx: ctx, width: report.TerminalWidth(stdout)}
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	defer func() {

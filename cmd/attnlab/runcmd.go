@@ -145,7 +145,7 @@ func runRun(e *env, o *runOpts) error {
 		for _, v := range row {
 			z += math.Exp(float64(v) - mx)
 		}
-		next, loss := "", math.NaN()
+		next, loss := "", any(nil) // no next token: not applicable
 		if t+1 < T {
 			next, loss = fmt.Sprint(tokens[t+1]), float64(out.Losses.Data[t])
 		}
@@ -161,7 +161,7 @@ func runRun(e *env, o *runOpts) error {
 	if o.jsonOut {
 		return report.WriteJSON(e.stdout, tab)
 	}
-	if err := tab.Render(e.stdout); err != nil {
+	if err := e.render(false, "", tab); err != nil {
 		return err
 	}
 	if o.saveCache != "" {
