@@ -18,7 +18,9 @@ type colorBar struct {
 	label    string
 	color    func(v float64) color.RGBA
 	ticks    []plot.Tick
+	marks    []Mark
 	tickSty  text.Style
+	markSty  text.Style
 	labelSty text.Style
 }
 
@@ -46,11 +48,26 @@ func newColorBar(lo, hi float64, label string, clr func(float64) color.RGBA) *co
 	return b
 }
 
-// tickWidth is the width of the widest tick label.
+// setMarks adds reference levels within the bar's range; tick labels too
+// close to a mark's label make way for it.
+func (b *colorBar) setMarks(marks []Mark) {
+	b.markSty = b.tickSty
+	b.markSty.Color = color.Black
+	for _, m := range marks {
+		if finite(m.Value) && m.Value >= b.lo && m.Value <= b.hi {
+			b.marks = append(b.marks, m)
+		}
+	}
+}
+
+// tickWidth is the width of the widest tick or mark label.
 func (b *colorBar) tickWidth() vg.Length {
 	var w vg.Length
 	for _, t := range b.ticks {
 		w = max(w, b.tickSty.Width(t.Label))
+	}
+	for _, m := range b.marks {
+		w = max(w, b.markSty.Width("◄ "+m.Label))
 	}
 	return w
 }
@@ -79,14 +96,31 @@ func (b *colorBar) draw(dc draw.Canvas, x0, y0, y1 vg.Length) {
 	dc.DrawImage(rect, img)
 	line := draw.LineStyle{Color: color.Black, Width: vg.Points(0.5)}
 	dc.StrokeLines(line, []vg.Point{rect.Min, {X: rect.Max.X, Y: rect.Min.Y}, rect.Max, {X: rect.Min.X, Y: rect.Max.Y}, rect.Min})
+	at := func(v float64) vg.Length { return y0 + vg.Length((v-b.lo)/(b.hi-b.lo))*(y1-y0) }
+	near := func(y vg.Length) bool { // within a label's height of a mark
+		for _, m := range b.marks {
+			if d := y - at(m.Value); d < b.tickSty.Font.Size*1.1 && d > -b.tickSty.Font.Size*1.1 {
+				return true
+			}
+		}
+		return false
+	}
 	for _, t := range b.ticks {
-		y := y0 + vg.Length((t.Value-b.lo)/(b.hi-b.lo))*(y1-y0)
-		if t.Label == "" {
+		y := at(t.Value)
+		if t.Label == "" || near(y) {
 			dc.StrokeLine2(line, rect.Max.X, y, rect.Max.X+barTick/2, y)
 			continue
 		}
 		dc.StrokeLine2(line, rect.Max.X, y, rect.Max.X+barTick, y)
 		dc.FillText(b.tickSty, vg.Point{X: rect.Max.X + barTick + barPad, Y: y}, t.Label)
+	}
+	// Marks: a line across the bar (white under black, visible on any
+	// colour) and the label, pointing at it.
+	for _, m := range b.marks {
+		y := at(m.Value)
+		dc.StrokeLine2(draw.LineStyle{Color: color.White, Width: vg.Points(3)}, rect.Min.X, y, rect.Max.X, y)
+		dc.StrokeLine2(draw.LineStyle{Color: color.Black, Width: vg.Points(1.2)}, rect.Min.X-barTick, y, rect.Max.X+barTick, y)
+		dc.FillText(b.markSty, vg.Point{X: rect.Max.X + barTick + barPad, Y: y}, "◄ "+m.Label)
 	}
 	if b.label != "" {
 		x := rect.Max.X + barTick + barPad + b.tickWidth() + vg.Points(6)

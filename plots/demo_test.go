@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -140,6 +141,52 @@ func demoFigures() map[string]interface{ Save(string) error } {
 			{Name: "T=512", Values: []float64{-0.71, -0.3, -0.05, -0.03, 0.01}},
 		},
 	}
+	// A diverging map centred on a baseline marked on the colour bar.
+	cmp := make([]float64, 16)
+	for i := range cmp {
+		cmp[i] = 0.02 + 0.25*rng.Float64()
+	}
+	figs["baseline"] = Heatmap{
+		Title: "K-composition against random heads", XLabel: "reading head", YLabel: "writing head",
+		ValueLabel: "composition score", Rows: 4, Cols: 4, Values: cmp, CellText: true,
+		Diverging: true, Center: 0.125, Marks: []Mark{{0.125, "random 0.125"}},
+	}
+
+	// Accuracy against pairs per d_model: panels, markers, ticks at the
+	// measured values, a band over seeds, a chance line.
+	pairs := []float64{4, 8, 16, 32, 64}
+	var panels []LineChart
+	for _, d := range []int{32, 64, 128} {
+		c := LineChart{Title: fmt.Sprintf("d_model = %d", d), XLabel: "key-value pairs", YLabel: "accuracy",
+			LogX: true, XTicks: pairs, Markers: true, YMin: ptr(0.0), YMax: ptr(1.05),
+			HLines: []HLine{{Y: 1.0 / 16, Label: "chance"}}}
+		for k, name := range []string{"softmax", "linear:elu", "linear:relu", "linear:taylor"} {
+			var y, lo, hi []float64
+			for i := range pairs {
+				v := 1.0
+				if k > 0 {
+					v = math.Min(1, float64(d)/(pairs[i]*float64(8*k)))
+				}
+				y, lo, hi = append(y, v), append(lo, math.Max(0, v-0.05)), append(hi, math.Min(1, v+0.05))
+			}
+			c.Series = append(c.Series, Series{Name: name, X: pairs, Y: y, Lo: lo, Hi: hi})
+		}
+		panels = append(panels, c)
+	}
+	figs["panels"] = Panels{Title: "MQAR accuracy (3 seeds: mean and range)", Charts: panels, SharedLegend: true, Width: 11, Height: 3.8}
+
+	// Reference lines whose labels cross: labels on white, clear of lines.
+	var xs, ys []float64
+	for i := 1; i <= 100; i++ {
+		v := 4.15 + 0.05*rng.NormFloat64()
+		if i > 51 {
+			v = 0.2 + 0.05*rng.NormFloat64()
+		}
+		xs, ys = append(xs, float64(i)), append(ys, v)
+	}
+	figs["reflines"] = LineChart{Title: "Loss by position", XLabel: "position", YLabel: "loss (nats)",
+		Series: []Series{{Name: "mean", X: xs, Y: ys}}, Legend: LegendRight,
+		VLines: []VLine{{X: 51, Label: "second repeat starts"}}, HLines: []HLine{{Y: 4.1589, Label: "uniform: ln 64 = 4.16"}}}
 	return figs
 }
 

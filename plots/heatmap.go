@@ -33,8 +33,10 @@ type Heatmap struct {
 	CellText   bool   // print each value in its cell, black or white for contrast
 	CellFormat string // fmt verb for CellText; default "%.2f"
 
-	Diverging bool     // blue–white–red map centred on zero, symmetric limits
-	Min, Max  *float64 // fixed colour limits (e.g. 0 and 1 for attention); nil: from the data
+	Diverging bool     // blue–white–red map centred on Center, limits symmetric about it
+	Center    float64  // with Diverging: the value drawn white, e.g. a random baseline (default 0)
+	Min, Max  *float64 // fixed colour limits (e.g. 0 and 1 for attention); nil: from the data and Marks
+	Marks     []Mark   // reference levels marked on the colour bar (e.g. chance, a threshold)
 
 	Width, Height float64 // inches; 0 means DefaultWidth, DefaultHeight
 }
@@ -68,13 +70,25 @@ func (h Heatmap) validate() error {
 	return nil
 }
 
-// limits returns the colour range: Min/Max where set, else the finite data
-// range; symmetric about zero when Diverging.
+// Mark is a reference level marked on a colour bar: a line across the bar
+// and its label beside it.
+type Mark struct {
+	Value float64
+	Label string // e.g. "random 0.125"
+}
+
+// limits returns the colour range: Min/Max where set, else the range of
+// the finite data and the marks; symmetric about Center when Diverging.
 func (h Heatmap) limits() (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, v := range h.Values {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) {
 			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	for _, m := range h.Marks {
+		if finite(m.Value) {
+			lo, hi = min(lo, m.Value), max(hi, m.Value)
 		}
 	}
 	if lo > hi {
@@ -87,11 +101,12 @@ func (h Heatmap) limits() (lo, hi float64) {
 		hi = *h.Max
 	}
 	if h.Diverging {
-		m := max(math.Abs(lo), math.Abs(hi))
+		c := h.Center
+		m := max(math.Abs(lo-c), math.Abs(hi-c))
 		if m == 0 {
 			m = 1
 		}
-		return -m, m
+		return c - m, c + m
 	}
 	if lo >= hi {
 		lo, hi = lo-0.5, lo+0.5
@@ -105,7 +120,7 @@ func (h Heatmap) colorOf(v, lo, hi float64) color.RGBA {
 	case math.IsNaN(v):
 		return missingColor
 	case h.Diverging:
-		return Diverging(v / hi)
+		return Diverging((v - h.Center) / (hi - h.Center))
 	}
 	return Viridis((v - lo) / (hi - lo))
 }
@@ -122,6 +137,7 @@ func (h Heatmap) draw(dc draw.Canvas) error {
 	p.Add(&cellGrid{h: h, lo: lo, hi: hi})
 
 	bar := newColorBar(lo, hi, h.ValueLabel, func(v float64) color.RGBA { return h.colorOf(v, lo, hi) })
+	bar.setMarks(h.Marks)
 	main := draw.Crop(dc, 0, -bar.width(), 0, 0)
 
 	// Turn column labels upright when they would not fit side by side.

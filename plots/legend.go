@@ -20,6 +20,7 @@ const (
 	LegendBottomRight                  // bottom right corner
 	LegendBottomLeft                   // bottom left corner
 	LegendNone                         // no legend
+	LegendRight                        // outside the data area, to its right: never covers data
 )
 
 // drawWithLegend draws p on dc with its legend (of n entries) on a white
@@ -28,8 +29,20 @@ const (
 func drawWithLegend(dc draw.Canvas, p *plot.Plot, n int, pos LegendPos, obstacles func(da draw.Canvas) []vg.Point) {
 	leg := p.Legend
 	p.Legend = plot.NewLegend()
+	if pos == LegendRight && n > 0 {
+		// The legend beside the plot, its top level with the data's.
+		w := legendWidth(leg)
+		main := draw.Crop(dc, 0, -w-vg.Points(6), 0, 0)
+		p.Draw(main)
+		da := p.DataCanvas(main)
+		side := draw.Crop(dc, dc.Max.X-dc.Min.X-w, 0, 0, 0)
+		leg.Top, leg.Left = true, true
+		leg.XOffs, leg.YOffs = 0, -(dc.Max.Y - da.Max.Y)
+		leg.Draw(side)
+		return
+	}
 	p.Draw(dc)
-	if n == 0 || pos == LegendNone {
+	if n == 0 || pos == LegendNone || pos == LegendRight {
 		return
 	}
 	da := p.DataCanvas(dc)
@@ -130,4 +143,10 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 		ticks = append(ticks, t)
 	}
 	return ticks
+}
+
+// legendWidth is the width a legend takes.
+func legendWidth(leg plot.Legend) vg.Length {
+	r := leg.Rectangle(draw.Canvas{})
+	return r.Max.X - r.Min.X + vg.Points(4)
 }

@@ -20,6 +20,9 @@ type Series struct {
 	Name   string // legend entry; "" for none
 	X, Y   []float64
 	Dashed bool
+	// Lo and Hi, when set (one per X), draw a translucent band of the
+	// series' colour between them: a spread over seeds or sequences.
+	Lo, Hi []float64
 }
 
 // VLine marks an x value across the whole chart, e.g. a phase-change step.
@@ -43,7 +46,18 @@ type LineChart struct {
 	VLines                []VLine
 	HLines                []HLine
 
-	Legend        LegendPos // legend corner; LegendBest by default
+	// Markers draws every point with a marker whose shape (and, slightly,
+	// size) differs between series, so that lines that coincide stay
+	// distinguishable.
+	Markers bool
+	// XTicks, when set, are the labelled x ticks, e.g. the measured values
+	// of a sweep (on a log axis too).
+	XTicks []float64
+	// YMin and YMax, when set, fix the y range (e.g. 0 and 1 for an
+	// accuracy, or one range shared by panels).
+	YMin, YMax *float64
+
+	Legend        LegendPos // legend place; LegendBest by default
 	Width, Height float64   // inches; 0 means DefaultWidth, DefaultHeight
 }
 
@@ -53,6 +67,15 @@ func (c LineChart) Save(path string) error { return saveFigure(path, c.Render) }
 
 // Render writes the chart to w in the given format: "png", "svg" or "pdf".
 func (c LineChart) Render(w io.Writer, format string) error {
+	if _, _, _, err := c.plot(); err != nil {
+		return err
+	}
+	wd, ht := size(c.Width, c.Height)
+	return writeFigure(w, format, wd, ht, c.drawOn)
+}
+
+// drawOn draws the chart, legend included, on dc.
+func (c LineChart) drawOn(dc draw.Canvas) error {
 	p, segs, entries, err := c.plot()
 	if err != nil {
 		return err
@@ -75,11 +98,8 @@ func (c LineChart) Render(w io.Writer, format string) error {
 		}
 		return pts
 	}
-	wd, ht := size(c.Width, c.Height)
-	return writeFigure(w, format, wd, ht, func(dc draw.Canvas) error {
-		drawWithLegend(dc, p, entries, c.Legend, obstacles)
-		return nil
-	})
+	drawWithLegend(dc, p, entries, c.Legend, obstacles)
+	return nil
 }
 
 // plot builds the gonum plot; it also returns the drawn segments and the
@@ -90,12 +110,42 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err er
 	}
 	p = newPlot(c.Title, c.XLabel, c.YLabel)
 	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{}, niceTicks{}
+	var markers []plot.Plotter
 	p.Add(lightGrid())
 	ok := func(x, y float64) bool {
 		return finite(x) && finite(y) && (!c.LogX || x > 0) && (!c.LogY || y > 0)
 	}
 	refs := &refLines{}
 	p.Add(refs)
+	// Bands first, under every line.
+	for i, s := range c.Series {
+		if s.Lo == nil && s.Hi == nil {
+			continue
+		}
+		if len(s.Lo) != len(s.X) || len(s.Hi) != len(s.X) {
+			return nil, nil, 0, fmt.Errorf("plots: line chart %q: series %q has %d x values and %d/%d band values", c.Title, s.Name, len(s.X), len(s.Lo), len(s.Hi))
+		}
+		var lo, hi plotter.XYs
+		flush := func() {
+			if len(lo) > 1 {
+				ring := append(append(plotter.XYs{}, lo...), reverse(hi)...)
+				poly, _ := plotter.NewPolygon(ring)
+				clr := seriesColor(i)
+				poly.Color = color.NRGBA{clr.R, clr.G, clr.B, 0x38}
+				poly.LineStyle.Width = 0
+				p.Add(poly)
+			}
+			lo, hi = nil, nil
+		}
+		for j := range s.X {
+			if ok(s.X[j], s.Lo[j]) && ok(s.X[j], s.Hi[j]) {
+				lo, hi = append(lo, plotter.XY{X: s.X[j], Y: s.Lo[j]}), append(hi, plotter.XY{X: s.X[j], Y: s.Hi[j]})
+			} else {
+				flush()
+			}
+		}
+		flush()
+	}
 	points := 0
 	for i, s := range c.Series {
 		if len(s.X) != len(s.Y) {
@@ -105,27 +155,35 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err er
 		if s.Dashed {
 			sty.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		}
-		var thumb plot.Thumbnailer
+		glyph := draw.GlyphStyle{Color: sty.Color, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+		if c.Markers {
+			glyph = draw.GlyphStyle{Color: sty.Color, Radius: markerRadius(i), Shape: marker{shape: i}}
+		}
+		var thumbs []plot.Thumbnailer
 		var seg plotter.XYs
+		var all plotter.XYs
 		flush := func() {
 			switch len(seg) {
 			case 0:
 				return
 			case 1:
-				sc, _ := plotter.NewScatter(seg)
-				sc.GlyphStyle = draw.GlyphStyle{Color: sty.Color, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
-				p.Add(sc)
-				if thumb == nil {
-					thumb = sc
+				if !c.Markers { // markers draw every point anyway
+					sc, _ := plotter.NewScatter(seg)
+					sc.GlyphStyle = glyph
+					p.Add(sc)
+					if thumbs == nil {
+						thumbs = []plot.Thumbnailer{sc}
+					}
 				}
 			default:
 				l, _ := plotter.NewLine(seg)
 				l.LineStyle = sty
 				p.Add(l)
-				thumb = l // prefer a line over a dot in the legend
+				thumbs = []plot.Thumbnailer{l} // prefer a line over a dot in the legend
 			}
 			points += len(seg)
 			segs = append(segs, seg)
+			all = append(all, seg...)
 			seg = nil
 		}
 		for j := range s.X {
@@ -136,10 +194,19 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err er
 			}
 		}
 		flush()
-		if s.Name != "" && thumb != nil {
-			p.Legend.Add(s.Name, thumb)
+		if c.Markers && len(all) > 0 {
+			sc, _ := plotter.NewScatter(all)
+			sc.GlyphStyle = glyph
+			markers = append(markers, sc) // drawn over every line
+			thumbs = append(thumbs, sc)
+		}
+		if s.Name != "" && thumbs != nil {
+			p.Legend.Add(s.Name, thumbs...)
 			entries++
 		}
+	}
+	for _, m := range markers {
+		p.Add(m)
 	}
 	if points == 0 {
 		return nil, nil, 0, fmt.Errorf("plots: line chart %q has no finite points to draw", c.Title)
@@ -156,13 +223,39 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err er
 			p.Y.Min, p.Y.Max = min(p.Y.Min, h.Y), max(p.Y.Max, h.Y)
 		}
 	}
+	refs.data = segs
+	p.Add(&refLabels{refs}) // over the data, on white
+	if c.YMin != nil {
+		p.Y.Min = *c.YMin
+	}
+	if c.YMax != nil {
+		p.Y.Max = *c.YMax
+	}
 	if c.LogX {
 		logAxis(&p.X)
 	}
 	if c.LogY {
 		logAxis(&p.Y)
 	}
+	if len(c.XTicks) > 0 {
+		var ticks plot.ConstantTicks
+		for _, v := range c.XTicks {
+			if finite(v) && (!c.LogX || v > 0) {
+				ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 4, 64)})
+				p.X.Min, p.X.Max = min(p.X.Min, v), max(p.X.Max, v)
+			}
+		}
+		p.X.Tick.Marker = ticks
+	}
 	return p, segs, entries, nil
+}
+
+func reverse(xy plotter.XYs) plotter.XYs {
+	out := make(plotter.XYs, len(xy))
+	for i, v := range xy {
+		out[len(xy)-1-i] = v
+	}
+	return out
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
@@ -228,31 +321,140 @@ func logLabel(m, e int) string {
 	return fmt.Sprintf("%de%d", m, e)
 }
 
-// refLines draws VLines and HLines as grey dashed lines under the data.
+// refLines draws VLines and HLines as grey dashed lines under the data;
+// refLabels draws their labels over it.
 type refLines struct {
-	v []VLine
-	h []HLine
+	v    []VLine
+	h    []HLine
+	data []plotter.XYs // the lines drawn, which labels should not cover
 }
+
+var refLineStyle = draw.LineStyle{Color: color.Gray{0x66}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
 
 func (r *refLines) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
-	ls := draw.LineStyle{Color: color.Gray{0x66}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
-	sty := textStyle(tickSize)
-	sty.Color = color.Gray{0x33}
 	for _, v := range r.v {
 		x := trX(v.X)
-		c.StrokeLine2(ls, x, c.Min.Y, x, c.Max.Y)
-		if v.Label != "" {
-			sty.XAlign, sty.YAlign = draw.XLeft, draw.YTop
-			c.FillText(sty, vg.Point{X: x + vg.Points(3), Y: c.Max.Y - vg.Points(3)}, v.Label)
-		}
+		c.StrokeLine2(refLineStyle, x, c.Min.Y, x, c.Max.Y)
 	}
 	for _, h := range r.h {
 		y := trY(h.Y)
-		c.StrokeLine2(ls, c.Min.X, y, c.Max.X, y)
-		if h.Label != "" {
-			sty.XAlign, sty.YAlign = draw.XLeft, draw.YBottom
-			c.FillText(sty, vg.Point{X: c.Min.X + vg.Points(3), Y: y + vg.Points(2)}, h.Label)
+		c.StrokeLine2(refLineStyle, c.Min.X, y, c.Max.X, y)
+	}
+}
+
+// refLabels writes each reference line's label beside it on a white box,
+// so no line strikes it through: a vertical line's label at the top, to
+// its right (or left, near the right edge); a horizontal line's label
+// above it at the right end (below it near the top), clear of the
+// vertical lines' labels.
+type refLabels struct{ r *refLines }
+
+func (l *refLabels) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	sty := textStyle(tickSize)
+	sty.Color = color.Gray{0x22}
+	pad := vg.Points(2)
+	var boxes []vg.Rectangle
+	put := func(pt vg.Point, xa draw.XAlignment, ya draw.YAlignment, label string) {
+		sty.XAlign, sty.YAlign = xa, ya
+		r := sty.Rectangle(label)
+		r.Min, r.Max = r.Min.Add(pt), r.Max.Add(pt)
+		r.Min, r.Max = vg.Point{X: r.Min.X - pad, Y: r.Min.Y - pad}, vg.Point{X: r.Max.X + pad, Y: r.Max.Y + pad}
+		c.FillPolygon(color.NRGBA{0xFF, 0xFF, 0xFF, 0xE8}, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
+		c.FillText(sty, pt, label)
+		boxes = append(boxes, r)
+	}
+	// Points along the data lines, on the canvas.
+	var pts []vg.Point
+	for _, seg := range l.r.data {
+		for i, xy := range seg {
+			a := vg.Point{X: trX(xy.X), Y: trY(xy.Y)}
+			pts = append(pts, a)
+			if i+1 < len(seg) {
+				b := vg.Point{X: trX(seg[i+1].X), Y: trY(seg[i+1].Y)}
+				for k := 1; k < 12; k++ {
+					f := vg.Length(k) / 12
+					pts = append(pts, vg.Point{X: a.X + f*(b.X-a.X), Y: a.Y + f*(b.Y-a.Y)})
+				}
+			}
 		}
+	}
+	// The reference lines themselves, as points.
+	for _, v := range l.r.v {
+		x := trX(v.X)
+		for k := 0; k <= 60; k++ {
+			pts = append(pts, vg.Point{X: x, Y: c.Min.Y + (c.Max.Y-c.Min.Y)*vg.Length(k)/60})
+		}
+	}
+	for _, h := range l.r.h {
+		y := trY(h.Y)
+		for k := 0; k <= 60; k++ {
+			pts = append(pts, vg.Point{X: c.Min.X + (c.Max.X-c.Min.X)*vg.Length(k)/60, Y: y})
+		}
+	}
+	// cost of a label box: points of lines it covers, and much more for
+	// another label.
+	cost := func(r vg.Rectangle) int {
+		n := 0
+		for _, b := range boxes {
+			if r.Min.X < b.Max.X && b.Min.X < r.Max.X && r.Min.Y < b.Max.Y && b.Min.Y < r.Max.Y {
+				n += 1000
+			}
+		}
+		for _, q := range pts {
+			if q.X >= r.Min.X && q.X <= r.Max.X && q.Y >= r.Min.Y && q.Y <= r.Max.Y {
+				n++
+			}
+		}
+		return n
+	}
+	grow := func(r vg.Rectangle) vg.Rectangle {
+		return vg.Rectangle{Min: vg.Point{X: r.Min.X - pad, Y: r.Min.Y - pad}, Max: vg.Point{X: r.Max.X + pad, Y: r.Max.Y + pad}}
+	}
+	// best places a w×h label at the candidate lower-left corner that
+	// covers the least.
+	best := func(w, h vg.Length, corners []vg.Point, label string) {
+		var pick vg.Point
+		bestCost := -1
+		for _, q := range corners {
+			r := vg.Rectangle{Min: q, Max: vg.Point{X: q.X + w, Y: q.Y + h}}
+			if r.Min.X < c.Min.X || r.Max.X > c.Max.X || r.Min.Y < c.Min.Y || r.Max.Y > c.Max.Y {
+				continue
+			}
+			if n := cost(grow(r)); bestCost < 0 || n < bestCost {
+				pick, bestCost = q, n
+			}
+		}
+		if bestCost >= 0 {
+			put(pick, draw.XLeft, draw.YBottom, label)
+		}
+	}
+	gap := vg.Points(4)
+	for _, v := range l.r.v {
+		if v.Label == "" {
+			continue
+		}
+		x := trX(v.X)
+		w, h := sty.Width(v.Label), sty.Height(v.Label)
+		var corners []vg.Point
+		for _, y := range []vg.Length{c.Max.Y - gap - h, c.Min.Y + gap, (c.Min.Y+c.Max.Y)/2 - h/2} {
+			corners = append(corners, vg.Point{X: x + gap, Y: y}, vg.Point{X: x - gap - w, Y: y})
+		}
+		best(w, h, corners, v.Label)
+	}
+	for _, hl := range l.r.h {
+		if hl.Label == "" {
+			continue
+		}
+		y := trY(hl.Y)
+		w, h := sty.Width(hl.Label), sty.Height(hl.Label)
+		var corners []vg.Point
+		for _, yy := range []vg.Length{y + gap, y - gap - h} {
+			for _, x := range []vg.Length{c.Max.X - gap - w, c.Min.X + gap, (c.Min.X+c.Max.X)/2 - w/2} {
+				corners = append(corners, vg.Point{X: x, Y: yy})
+			}
+		}
+		best(w, h, corners, hl.Label)
 	}
 }

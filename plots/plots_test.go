@@ -181,6 +181,9 @@ func TestFiguresRender(t *testing.T) {
 			if hm, ok := fig.(Heatmap); ok && hm.Height > 0 {
 				h = int(hm.Height*DPI + 0.5)
 			}
+			if pn, ok := fig.(Panels); ok {
+				w, h = int(pn.Width*DPI+0.5), int(pn.Height*DPI+0.5)
+			}
 			if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
 				t.Errorf("size %dx%d, want %dx%d", b.Dx(), b.Dy(), w, h)
 			}
@@ -294,5 +297,98 @@ func TestLineChartGaps(t *testing.T) {
 		VLines: []VLine{{X: 2, Label: "x"}}, HLines: []HLine{{Y: 0}}}
 	if err := c.Render(&bytes.Buffer{}, "png"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestHeatmapCenterAndMarks(t *testing.T) {
+	t.Parallel()
+	h := Heatmap{Rows: 1, Cols: 3, Values: []float64{0.02, 0.125, 0.27}, Diverging: true, Center: 0.125}
+	lo, hi := h.limits()
+	if math.Abs((lo+hi)/2-0.125) > 1e-12 || math.Abs(hi-0.27) > 1e-12 {
+		t.Errorf("diverging limits [%v, %v], want symmetric about 0.125 up to 0.27", lo, hi)
+	}
+	if c := h.colorOf(0.125, lo, hi); c.R < 0xF0 || c.G < 0xF0 || c.B < 0xF0 {
+		t.Errorf("the centre is drawn %v, want near white", c)
+	}
+	if c := h.colorOf(0.02, lo, hi); !(c.B > c.R+40) {
+		t.Errorf("below the centre is drawn %v, want blue", c)
+	}
+	// Marks widen a range taken from the data.
+	s := Heatmap{Rows: 1, Cols: 2, Values: []float64{0.01, 0.23}, Marks: []Mark{{0.3, "ε"}, {0.035, "uniform"}}}
+	if lo, hi := s.limits(); lo != 0.01 || hi != 0.3 {
+		t.Errorf("limits with a mark at 0.3: [%v, %v], want [0.01, 0.3]", lo, hi)
+	}
+	bar := newColorBar(0.01, 0.3, "α", func(float64) color.RGBA { return color.RGBA{} })
+	bar.setMarks(append(s.Marks, Mark{2, "off the scale"}))
+	if len(bar.marks) != 2 {
+		t.Errorf("colour bar keeps %d marks, want the 2 within its range", len(bar.marks))
+	}
+	var buf bytes.Buffer
+	if err := s.Render(&buf, "png"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLineChartExtras(t *testing.T) {
+	t.Parallel()
+	x := []float64{4, 8, 16}
+	c := LineChart{Title: "t", LogX: true, XTicks: x, Markers: true, YMin: ptr(0.0), YMax: ptr(1.0),
+		Series: []Series{{Name: "a", X: x, Y: []float64{1, 0.5, 0.25}, Lo: []float64{0.9, 0.4, 0.2}, Hi: []float64{1, 0.6, 0.3}}},
+		HLines: []HLine{{Y: 0.1, Label: "chance"}}, VLines: []VLine{{X: 8, Label: "N = d"}}, Legend: LegendRight}
+	p, _, entries, err := c.plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if strings.Join(labels, ",") != "4,8,16" {
+		t.Errorf("x tick labels %v, want the measured 4, 8, 16", labels)
+	}
+	if p.Y.Min != 0 || p.Y.Max != 1 || entries != 1 {
+		t.Errorf("y range [%v, %v], %d legend entries", p.Y.Min, p.Y.Max, entries)
+	}
+	var buf bytes.Buffer
+	if err := c.Render(&buf, "png"); err != nil {
+		t.Fatal(err)
+	}
+	bad := c
+	bad.Series = []Series{{Name: "a", X: x, Y: x, Lo: []float64{1}, Hi: []float64{1}}}
+	if _, _, _, err := bad.plot(); err == nil || !strings.Contains(err.Error(), "band") {
+		t.Errorf("a band of the wrong length: err = %v", err)
+	}
+	// Markers differ from series to series.
+	if markerRadius(0) <= markerRadius(3) || len(markerShapes) < 6 {
+		t.Errorf("markers do not nest: radius %v then %v", markerRadius(0), markerRadius(3))
+	}
+}
+
+func TestPanels(t *testing.T) {
+	t.Parallel()
+	if err := (Panels{Title: "none"}).Render(&bytes.Buffer{}, "png"); err == nil {
+		t.Error("a figure without panels rendered")
+	}
+	chart := func(title string) LineChart {
+		return LineChart{Title: title, Markers: true, Series: []Series{{Name: "s", X: []float64{1, 2}, Y: []float64{1, 2}}}}
+	}
+	f := Panels{Title: "two", Charts: []LineChart{chart("a"), chart("b")}, SharedLegend: true, Width: 8, Height: 3}
+	var buf bytes.Buffer
+	if err := f.Render(&buf, "png"); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 8*DPI || b.Dy() != 3*DPI {
+		t.Errorf("panel figure is %v, want %d×%d", b, 8*DPI, 3*DPI)
+	}
+	bad := f
+	bad.Charts = []LineChart{chart("a"), {Title: "empty"}}
+	if err := bad.Render(&bytes.Buffer{}, "png"); err == nil {
+		t.Error("a panel without series rendered")
 	}
 }
