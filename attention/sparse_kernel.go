@@ -60,14 +60,7 @@ func (s Sparse) Backward(ctx context.Context, x QKV, out []float32, lo int, lse,
 	if x.T == 0 {
 		return nil
 	}
-	delta := make([]float32, x.T)
-	for i := range x.T {
-		d := 0.0
-		for e := range x.E {
-			d += float64(dout[i*ldo+e]) * float64(out[i*lo+e])
-		}
-		delta[i] = float32(d)
-	}
+	delta := deltaRows(dout, ldo, out, lo, x.T, x.E)
 	fg := flashGrads{dq: g.DQ, dk: g.DK, dv: g.DV, dout: dout, ldq: g.LDQ, ldk: g.LDK, ldv: g.LDV, ldo: ldo, lse: lse, delta: delta, ll: 1}
 	switch {
 	case s.Block > 0:

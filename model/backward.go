@@ -77,19 +77,12 @@ func (w *Workspace[F]) Backward() {
 		if m.rot != nil {
 			q, k, ld = la.qkRot, la.qkRot[HE:], 2*HE
 		}
-		v := la.qkv[2*HE:]
 		clear(w.dqkv)
-		dq, dk, dv := w.dqkv, w.dqkv[HE:], w.dqkv[2*HE:]
-		for b := range B {
-			for hd := range H {
-				pat := la.pattern[(b*H+hd)*T*T:][:T*T]
-				zo, vo := b*T*HE+hd*E, b*T*3*HE+hd*E
-				// dpattern = dz·vᵀ, dv += patternᵀ·dz
-				gemm.MatMul(false, true, T, T, E, w.dz[zo:], HE, v[vo:], 3*HE, w.dpattern, T, false)
-				gemm.MatMulTri(gemm.UpperA, true, false, T, E, T, pat, T, w.dz[zo:], HE, dv[vo:], 3*HE, true)
-				qo := b*T*ld + hd*E
-				w.attnBackward(l, hd, dq[vo:], dk[vo:], 3*HE, w.dpattern, pat, q[qo:], k[qo:], ld, T, E)
-			}
+		dq, dk := w.dqkv, w.dqkv[HE:]
+		if la.fused {
+			w.attnFusedBackward(l, la, q, k, ld)
+		} else {
+			w.attnPatternBackward(l, la, q, k, ld)
 		}
 		if m.rot != nil {
 			// q_rot = R·q, k_rot = R·k: dq = Rᵀ·dq_rot (in place)
@@ -147,6 +140,27 @@ func (w *Workspace[F]) unpackQKVGrad(gb *Block[F]) {
 	for s, G := range [3][]F{gb.BQ, gb.BK, gb.BV} {
 		for i := range G {
 			G[i] += w.dbqkv[s*HE+i]
+		}
+	}
+}
+
+// attnPatternBackward is the pattern path's backward for layer l:
+// z[b,:,h] = pattern[b,h]·v[b,:,h]; pattern = attention(q, k).
+func (w *Workspace[F]) attnPatternBackward(l int, la *layerActs[F], q, k []F, ld int) {
+	c := w.m.Config
+	B, T, H, E := w.B, w.T, c.NHeads, c.DHead
+	HE := H * E
+	v := la.qkv[2*HE:]
+	dq, dk, dv := w.dqkv, w.dqkv[HE:], w.dqkv[2*HE:]
+	for b := range B {
+		for hd := range H {
+			pat := la.pattern[(b*H+hd)*T*T:][:T*T]
+			zo, vo := b*T*HE+hd*E, b*T*3*HE+hd*E
+			// dpattern = dz·vᵀ, dv += patternᵀ·dz
+			gemm.MatMul(false, true, T, T, E, w.dz[zo:], HE, v[vo:], 3*HE, w.dpattern, T, false)
+			gemm.MatMulTri(gemm.UpperA, true, false, T, E, T, pat, T, w.dz[zo:], HE, dv[vo:], 3*HE, true)
+			qo := b*T*ld + hd*E
+			w.attnBackward(l, hd, dq[vo:], dk[vo:], 3*HE, w.dpattern, pat, q[qo:], k[qo:], ld, T, E)
 		}
 	}
 }

@@ -120,35 +120,15 @@ func (w *Workspace[F]) forward(r *run[F]) {
 			}
 		}
 
-		// pattern[b, h] = attention(q[b, :, h], k[b, :, h])   [B, H, T, T]
-		var scores []F
-		if r != nil && r.active(nm.scores) {
-			scores = make([]F, B*H*T*T)
-		}
-		for b := range B {
-			for hd := range H {
-				o := (b*H + hd) * T * T
-				var s []F
-				if scores != nil {
-					s = scores[o : o+T*T]
-				}
-				m.attnForward(l, hd, la.pattern[o:o+T*T], s, q[b*T*ld+hd*E:], k[b*T*ld+hd*E:], ld, T, E)
+		// Blockwise where nothing asks for the pattern (FusedMinT).
+		la.fused = w.canFuse(l) && (r == nil || !r.active(nm.scores) && !r.active(nm.pattern))
+		if la.fused {
+			w.attnFusedForward(l, la, q, k, ld)
+		} else {
+			if la.pattern == nil {
+				la.pattern = make([]F, B*H*T*T) // a run that asks for the pattern at T ≥ FusedMinT
 			}
-		}
-		if r != nil {
-			if scores != nil {
-				r.dense(nm.scores, scores, B, H, T, T)
-			}
-			r.dense(nm.pattern, la.pattern, B, H, T, T)
-		}
-
-		// z[b, :, h] = pattern[b, h]·v[b, :, h]   [B, T, H, E]
-		v := la.qkv[2*HE:]
-		for b := range B {
-			for hd := range H {
-				o := (b*H + hd) * T * T
-				gemm.MatMulTri(gemm.LowerA, false, false, T, E, T, la.pattern[o:], T, v[b*T*3*HE+hd*E:], 3*HE, la.z[b*T*HE+hd*E:], HE, false)
-			}
+			w.attnPattern(l, la, r, q, k, ld)
 		}
 		if r != nil {
 			r.dense(nm.z, la.z, B, T, H, E)
@@ -221,3 +201,41 @@ var names = func() []hookNames {
 	}
 	return ns
 }()
+
+// attnPattern is the pattern path of layer l's attention: the [B, H, T, T]
+// pattern from the rule, then z = pattern·v.
+func (w *Workspace[F]) attnPattern(l int, la *layerActs[F], r *run[F], q, k []F, ld int) {
+	m, c, nm := w.m, w.m.Config, &names[l]
+	B, T, H, E := w.B, w.T, c.NHeads, c.DHead
+	HE := H * E
+	// pattern[b, h] = attention(q[b, :, h], k[b, :, h])   [B, H, T, T]
+	var scores []F
+	if r != nil && r.active(nm.scores) {
+		scores = make([]F, B*H*T*T)
+	}
+	for b := range B {
+		for hd := range H {
+			o := (b*H + hd) * T * T
+			var s []F
+			if scores != nil {
+				s = scores[o : o+T*T]
+			}
+			m.attnForward(l, hd, la.pattern[o:o+T*T], s, q[b*T*ld+hd*E:], k[b*T*ld+hd*E:], ld, T, E)
+		}
+	}
+	if r != nil {
+		if scores != nil {
+			r.dense(nm.scores, scores, B, H, T, T)
+		}
+		r.dense(nm.pattern, la.pattern, B, H, T, T)
+	}
+
+	// z[b, :, h] = pattern[b, h]·v[b, :, h]   [B, T, H, E]
+	v := la.qkv[2*HE:]
+	for b := range B {
+		for hd := range H {
+			o := (b*H + hd) * T * T
+			gemm.MatMulTri(gemm.LowerA, false, false, T, E, T, la.pattern[o:], T, v[b*T*3*HE+hd*E:], 3*HE, la.z[b*T*HE+hd*E:], HE, false)
+		}
+	}
+}

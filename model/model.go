@@ -100,12 +100,14 @@ type normActs[F Float] struct {
 
 type layerActs[F Float] struct {
 	ln1      normActs[F]
-	qkv      []F // [B, T, 3, H, E] q|k|v after biases, before rotary
-	qkRot    []F // [B, T, 2, H, E] rotated q|k (rotary only)
-	pattern  []F // [B, H, T, T]
-	z        []F // [B, T, H, E]
-	attnOut  []F // [B, T, D]
-	residMid []F // [B, T, D]
+	qkv      []F  // [B, T, 3, H, E] q|k|v after biases, before rotary
+	qkRot    []F  // [B, T, 2, H, E] rotated q|k (rotary only)
+	pattern  []F  // [B, H, T, T]; nil on the blockwise path until a run asks for it
+	lse      []F  // [B, H, T] log-sum-exp of each query's scores (blockwise path)
+	fused    bool // the last forward took the blockwise path (FusedMinT)
+	z        []F  // [B, T, H, E]
+	attnOut  []F  // [B, T, D]
+	residMid []F  // [B, T, D]
 	ln2      normActs[F]
 	mlpPre   []F // [B, T, M]
 	mlpPost  []F // [B, T, M]
@@ -133,9 +135,15 @@ func (m *Transformer[F]) NewWorkspace(B, T int) (*Workspace[F], error) {
 	for range L + 1 {
 		w.resid = append(w.resid, a.take(N*D))
 	}
-	for range L {
-		la := layerActs[F]{ln1: norm(), qkv: a.take(N * 3 * HE), pattern: a.take(B * H * T * T),
-			z: a.take(N * HE), attnOut: a.take(N * D), residMid: a.take(N * D)}
+	needPattern := false
+	for l := range L {
+		la := layerActs[F]{ln1: norm(), qkv: a.take(N * 3 * HE), z: a.take(N * HE), attnOut: a.take(N * D), residMid: a.take(N * D)}
+		if w.canFuse(l) {
+			la.lse = a.take(B * H * T)
+		} else {
+			la.pattern = a.take(B * H * T * T)
+			needPattern = true
+		}
 		if c.Rotary() {
 			la.qkRot = a.take(N * 2 * HE)
 		}
@@ -147,7 +155,10 @@ func (m *Transformer[F]) NewWorkspace(B, T int) (*Workspace[F], error) {
 	w.lnf = norm()
 	w.logits = a.take(N * V)
 	w.dresid, w.dln, w.dattn = a.take(N*D), a.take(N*D), a.take(N*D)
-	w.dqkv, w.dz, w.dpattern = a.take(N*3*HE), a.take(N*HE), a.take(T*T)
+	w.dqkv, w.dz = a.take(N*3*HE), a.take(N*HE)
+	if needPattern {
+		w.dpattern = a.take(T * T)
+	}
 	if c.HasMLP() {
 		w.dmlp = a.take(N * M)
 	}

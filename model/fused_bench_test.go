@@ -1,0 +1,51 @@
+package model
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// benchAttentionPath times a training step (forward + backward) of a
+// two-layer attention-only model (d_model 64, 4 heads × 16, rotary) on
+// 8192 tokens per step in sequences of T, on the pattern path or the
+// blockwise one, and reports tokens/s: where the blockwise path pays
+// decides FusedMinT.
+func benchAttentionPath(b *testing.B, T int, blockwise bool) {
+	old := fusedMinT
+	fusedMinT = 1 << 30
+	if blockwise {
+		fusedMinT = 1
+	}
+	defer func() { fusedMinT = old }()
+	cfg := Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: T, AttnOnly: true, NormalizationType: "LN",
+		PositionalEmbeddingType: "rotary", Seed: 1}
+	m, err := NewInit[float32](cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	B := max(8192/T, 1)
+	w, err := m.NewWorkspace(B, T)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	tokens, targets := make([]int32, B*T), make([]int32, B*T)
+	for i := range tokens {
+		tokens[i], targets[i] = int32(r.IntN(64)), int32(r.IntN(64))
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := w.ForwardLoss(tokens, targets, nil); err != nil {
+			b.Fatal(err)
+		}
+		w.Backward()
+	}
+	b.ReportMetric(float64(b.N*B*T)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+func BenchmarkAttentionPathPatternT64(b *testing.B)     { benchAttentionPath(b, 64, false) }
+func BenchmarkAttentionPathBlockwiseT64(b *testing.B)   { benchAttentionPath(b, 64, true) }
+func BenchmarkAttentionPathPatternT256(b *testing.B)    { benchAttentionPath(b, 256, false) }
+func BenchmarkAttentionPathBlockwiseT256(b *testing.B)  { benchAttentionPath(b, 256, true) }
+func BenchmarkAttentionPathPatternT1024(b *testing.B)   { benchAttentionPath(b, 1024, false) }
+func BenchmarkAttentionPathBlockwiseT1024(b *testing.B) { benchAttentionPath(b, 1024, true) }
