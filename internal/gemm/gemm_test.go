@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
 // shape is one test product; the pads widen lda, ldb and ldc past their
@@ -183,5 +184,20 @@ func TestMatMulFloat64(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestPeakGFLOPS(t *testing.T) {
+	p := PeakGFLOPS(20 * time.Millisecond)
+	if !haveAsm {
+		if p != 0 {
+			t.Fatalf("PeakGFLOPS without the kernels = %v, want 0", p)
+		}
+		return
+	}
+	// Any AVX-512 core does at least one 16-wide FMA per ns (32 GFLOP/s at
+	// 1 GHz) and at most two per cycle at 6 GHz (384).
+	if p < 5 || p > 400 {
+		t.Fatalf("PeakGFLOPS = %v, want a plausible AVX-512 peak", p)
 	}
 }

@@ -238,3 +238,8 @@ func rowsTri(tri Tri, m, kb, p0, j0 int, a *float32, sai, sap int, b *float32, l
 		}
 	}
 }
+
+// fmaLoop runs n iterations of 12 independent 16-wide FMAs (PeakGFLOPS).
+//
+//go:noescape
+func fmaLoop(n int)

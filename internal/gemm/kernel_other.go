@@ -8,3 +8,5 @@ const haveAsm = false
 func mulAsm(tri Tri, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool) {
 	panic("gemm: no assembly kernel in this build")
 }
+
+func fmaLoop(n int) { panic("gemm: no assembly kernel in this build") }
