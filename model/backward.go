@@ -55,15 +55,15 @@ func (w *Workspace[F]) Backward() {
 			// resid_post = resid_mid + mlp_out; mlp_out = post·W_out + b_out
 			clear(w.dmlp)
 			matmulBackward(w.dmlp, gb.WOut, gb.BOut, w.dresid, la.mlpPost, bp.WOut, N, M, D)
-			// post = act(pre)
-			actBackward(c.ActFn, w.dmlp, la.mlpPre, w.dmlp)
-			// pre = ln2(resid_mid)·W_in + b_in
+			// post = act(pre), pre = pre₀ + b_in: dpre and db_in in one pass
+			actBackward(c.ActFn, w.dmlp, gb.BIn, la.mlpPre, w.dmlp, N, M)
+			// pre₀ = ln2(resid_mid)·W_in
 			h2 := mid
 			if c.HasNorm() {
 				h2 = la.ln2.out
 			}
 			clear(w.dln)
-			matmulBackward(w.dln, gb.WIn, gb.BIn, w.dmlp, h2, bp.WIn, N, D, M)
+			matmulBackward(w.dln, gb.WIn, nil, w.dmlp, h2, bp.WIn, N, D, M)
 			w.normBackward(w.dresid, gb.Ln2W, gb.Ln2B, w.dln, mid, &la.ln2, bp.Ln2W)
 		}
 		// w.dresid now holds d resid_mid[l]; resid_mid = resid_pre + attn_out.

@@ -216,8 +216,8 @@ func (d *Decoder[F]) Step(token int32, textPos int) error {
 		}
 		if c.HasMLP() {
 			h2 := d.normRow(d.x, bp.Ln2W, bp.Ln2B)
-			matmulForward(d.mlp, h2, bp.WIn, bp.BIn, 1, D, M)
-			actForward(c.ActFn, d.mlp2, d.mlp)
+			matmulForward(d.mlp, h2, bp.WIn, nil, 1, D, M)
+			actForward(c.ActFn, d.mlp2, d.mlp, bp.BIn, 1, M)
 			matmulForward(d.tmp, d.mlp2, bp.WOut, bp.BOut, 1, M, D)
 			for i := range d.x {
 				d.x[i] += d.tmp[i]

@@ -151,11 +151,17 @@ func (w *Workspace[F]) forward(r *run[F]) {
 				r.dense(nm.residMid, mid, B, T, D)
 			}
 			h2 := w.norm(&la.ln2, mid, bp.Ln2W, bp.Ln2B, r, nm.ln2Scale, nm.ln2Norm)
-			matmulForward(la.mlpPre, h2, bp.WIn, bp.BIn, N, D, M)
+			// pre = h2·W_in + b_in, post = act(pre): the bias is added in
+			// the activation's pass, unless a hook must see pre first
+			// (same bits either way).
+			matmulForward(la.mlpPre, h2, bp.WIn, nil, N, D, M)
+			bIn := bp.BIn
 			if r != nil {
+				addBias(la.mlpPre, bIn, N, M)
 				r.dense(nm.mlpPre, la.mlpPre, B, T, M)
+				bIn = nil
 			}
-			actForward(c.ActFn, la.mlpPost, la.mlpPre)
+			actForward(c.ActFn, la.mlpPost, la.mlpPre, bIn, N, M)
 			if r != nil {
 				r.dense(nm.mlpPost, la.mlpPost, B, T, M)
 			}

@@ -136,19 +136,25 @@ func layerNormBackward[F Float](dx, dw, db, dout, x, mean, rstd, w []F, N, D int
 // matmulForward: out[N,Dout] = inp[N,Din]·w[Din,Dout] + bias.
 func matmulForward[F Float](out, inp, w, bias []F, N, Din, Dout int) {
 	gemm.MatMul(false, false, N, Dout, Din, inp, Din, w, Dout, out, Dout, false)
-	if o32, ok := asF32(out); ok && bias != nil {
+	addBias(out, bias, N, Dout)
+}
+
+// addBias: out[n,:] += bias for each of N rows (nothing when bias is nil).
+func addBias[F Float](out, bias []F, N, Dout int) {
+	if bias == nil {
+		return
+	}
+	if o32, ok := asF32(out); ok {
 		b32 := f32(bias)
 		for n := range N {
 			vecmath.Add(o32[n*Dout:(n+1)*Dout], b32) // the loop below, vectorised
 		}
 		return
 	}
-	if bias != nil {
-		for n := range N {
-			o := out[n*Dout : (n+1)*Dout]
-			for j := range o {
-				o[j] += bias[j]
-			}
+	for n := range N {
+		o := out[n*Dout : (n+1)*Dout]
+		for j := range o {
+			o[j] += bias[j]
 		}
 	}
 }
@@ -178,72 +184,61 @@ func matmulBackward[F Float](dinp, dw, dbias, dout, inp, w []F, N, Din, Dout int
 	}
 }
 
-const (
-	sqrt2OverPi = 0.7978845608028654 // sqrt(2/π)
-	geluCoef    = 0.044715
-)
-
-// actForward applies act_fn elementwise: out = act(inp).
+// actForward is the MLP's bias and activation, fused into one pass over
+// the [N, M] pre-activations (bias nil: the activation only):
 //
+//	pre += b_in, out = act(pre)
 //	gelu_new(x) = 0.5x(1 + tanh(sqrt(2/π)(x + 0.044715x³)))
 //	gelu(x)     = 0.5x(1 + erf(x/sqrt2))
 //	relu(x)     = max(x, 0)
-func actForward[F Float](act string, out, inp []F) {
-	switch act {
-	case "gelu_new":
-		if o32, ok := any(out).([]float32); ok {
-			geluNewF32(o32, nil, any(inp).([]float32), nil)
-			return
+//
+// float32 runs vecmath.BiasAct (AVX-512); float64 the plain loop with
+// vecmath.ActRef, its reference.
+func actForward[F Float](act string, out, pre, bias []F, N, M int) {
+	a := mustAct(act)
+	if o32, ok := asF32(out); ok {
+		vecmath.BiasAct(a, o32, f32(pre), f32(bias), N, M)
+		return
+	}
+	for n := range N {
+		p, o := pre[n*M:(n+1)*M], out[n*M:(n+1)*M]
+		for j := range p {
+			if bias != nil {
+				p[j] += bias[j]
+			}
+			o[j] = F(vecmath.ActRef(a, float64(p[j])))
 		}
-		for i, v := range inp {
-			x := float64(v)
-			out[i] = F(0.5 * x * (1 + math.Tanh(sqrt2OverPi*(x+geluCoef*x*x*x))))
-		}
-	case "gelu":
-		for i, v := range inp {
-			x := float64(v)
-			out[i] = F(0.5 * x * (1 + math.Erf(x/math.Sqrt2)))
-		}
-	case "relu":
-		for i, v := range inp {
-			out[i] = max(v, 0)
-		}
-	default:
-		panic("model: unknown act_fn " + act) // Validate rejects it first
 	}
 }
 
-// actBackward: dinp = act'(inp) * dout (dinp may alias dout).
-func actBackward[F Float](act string, dinp, inp, dout []F) {
-	switch act {
-	case "gelu_new":
-		if d32, ok := any(dinp).([]float32); ok {
-			geluNewF32(nil, d32, any(inp).([]float32), any(dout).([]float32))
-			return
-		}
-		for i, v := range inp {
-			x := float64(v)
-			u := sqrt2OverPi * (x + geluCoef*x*x*x)
-			th := math.Tanh(u)
-			du := sqrt2OverPi * (1 + 3*geluCoef*x*x)
-			g := 0.5*(1+th) + 0.5*x*(1-th*th)*du
-			dinp[i] = F(g) * dout[i]
-		}
-	case "gelu":
-		for i, v := range inp {
-			x := float64(v)
-			g := 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-0.5*x*x)/math.Sqrt(2*math.Pi)
-			dinp[i] = F(g) * dout[i]
-		}
-	case "relu":
-		for i, v := range inp {
-			if v > 0 {
-				dinp[i] = dout[i]
-			} else {
-				dinp[i] = 0
+// actBackward differentiates actForward, the bias gradient in the same
+// pass (dbias nil: none); dpre may alias dout:
+//
+//	dpre = act'(pre)·dout, dbias += Σ_n dpre[n]
+func actBackward[F Float](act string, dpre, dbias, pre, dout []F, N, M int) {
+	a := mustAct(act)
+	if d32, ok := asF32(dpre); ok {
+		vecmath.ActBackward(a, d32, f32(dbias), f32(pre), f32(dout), N, M)
+		return
+	}
+	for n := range N {
+		for j := range M {
+			i := n*M + j
+			dpre[i] = F(vecmath.ActGradRef(a, float64(pre[i]))) * dout[i]
+			if dbias != nil {
+				dbias[j] += dpre[i]
 			}
 		}
 	}
+}
+
+// mustAct parses act_fn (Config.Validate has accepted it).
+func mustAct(act string) vecmath.Act {
+	a, err := vecmath.ParseAct(act)
+	if err != nil {
+		panic("model: " + err.Error()) // Validate rejects it first
+	}
+	return a
 }
 
 // rotary holds cos and sin tables for rotate-half (GPT-NeoX) rotary
@@ -421,37 +416,4 @@ func asF32[F Float](s []F) ([]float32, bool) {
 func f32[F Float](s []F) []float32 {
 	v, _ := asF32(s)
 	return v
-}
-
-// geluNewF32 is gelu_new in float32 through the vectorised exp: with
-// e = e^(2u), 1 + tanh u = 2e/(e+1) and 1 − tanh u = 2/(e+1), written so
-// that neither cancels (the derivative for x ≈ −4 is a small difference of
-// small terms). With out non-nil it writes the forward; with dinp non-nil the
-// backward dinp = gelu_new'(inp)·dout (dinp may alias dout). The plain
-// float64 loops of actForward/actBackward are its reference.
-func geluNewF32(out, dinp, inp, dout []float32) {
-	const chunk = 256
-	var u, e [chunk]float32
-	for lo := 0; lo < len(inp); lo += chunk {
-		x := inp[lo:min(lo+chunk, len(inp))]
-		n := len(x)
-		for i, v := range x {
-			u[i] = 2 * sqrt2OverPi * (v + geluCoef*v*v*v)
-		}
-		vecmath.Exp(e[:n], u[:n])
-		for i, v := range x {
-			p, m := float32(2), float32(0) // 1 + tanh u, 1 − tanh u (e = +Inf)
-			if ei := e[i]; ei < 1e30 {
-				s := 1 / (ei + 1)
-				p, m = 2*ei*s, 2*s
-			}
-			if out != nil {
-				out[lo+i] = 0.5 * v * p
-				continue
-			}
-			du := sqrt2OverPi * (1 + 3*geluCoef*v*v)
-			g := 0.5*p + 0.5*v*(p*m)*du
-			dinp[lo+i] = g * dout[lo+i]
-		}
-	}
 }

@@ -2,10 +2,13 @@ package train
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/attnlab/attnlab/internal/gemm"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/tasks"
 )
@@ -16,13 +19,16 @@ var refCfg = model.Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: 6
 	NormalizationType: "LN", PositionalEmbeddingType: "standard", Seed: 1}
 
 // flopsPerToken counts multiply-adds ×2 of one forward+backward (backward is
-// twice the forward's matmuls) for attention-only models, with causal
-// attention counted over the full T×T product. The softmax rule's kernels
+// twice the forward's matmuls), with causal attention counted over the full
+// T×T product and the MLP's two matmuls (d_model·d_mlp each) when present. The softmax rule's kernels
 // skip most of the masked triangle (gemm.MatMulTri), so GFLOP/s is an
 // effective rate, comparable across versions.
 func flopsPerToken(c model.Config, T int) float64 {
 	D, HE, V := float64(c.DModel), float64(c.NHeads*c.DHead), float64(c.DVocab)
 	perLayer := 2*D*3*HE + 2*HE*D + 2*2*float64(T)*HE // qkv, out, scores + pattern·v
+	if c.HasMLP() {
+		perLayer += 2 * 2 * D * float64(c.DMLP) // W_in, W_out
+	}
 	return 3 * (float64(c.NLayers)*perLayer + 2*D*V)
 }
 
@@ -50,8 +56,17 @@ func benchStep(b *testing.B, cfg model.Config, batch, shards int) {
 	tokens := float64(batch*cfg.NCtx) * float64(b.N)
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(tokens/sec, "tokens/s")
-	b.ReportMetric(tokens*flopsPerToken(m.Config, cfg.NCtx)/sec/1e9, "GFLOP/s")
+	gflops := tokens * flopsPerToken(m.Config, cfg.NCtx) / sec / 1e9
+	b.ReportMetric(gflops, "GFLOP/s")
+	// The fraction of the FMA peak of the cores the shards can use,
+	// measured in this run (gemm.PeakGFLOPS: one core's peak).
+	if pk := peakGFLOPS(); pk > 0 {
+		b.ReportMetric(gflops/(pk*float64(min(shards, runtime.GOMAXPROCS(0)))), "of_peak")
+	}
 }
+
+// peakGFLOPS is one core's FMA peak, measured once per run.
+var peakGFLOPS = sync.OnceValue(func() float64 { return gemm.PeakGFLOPS(300 * time.Millisecond) })
 
 func BenchmarkTrainStepRef(b *testing.B)         { benchStep(b, refCfg, 32, 2) }
 func BenchmarkTrainStepRefOneShard(b *testing.B) { benchStep(b, refCfg, 32, 1) }
@@ -70,4 +85,5 @@ func cpuTime() time.Duration {
 var mlpCfg = model.Config{NLayers: 4, DModel: 128, NHeads: 4, DMLP: 512, ActFn: "gelu_new", DVocab: 256, NCtx: 128,
 	NormalizationType: "LN", PositionalEmbeddingType: "rotary", Seed: 1}
 
-func BenchmarkTrainStepMLP(b *testing.B) { benchStep(b, mlpCfg, 16, 2) }
+func BenchmarkTrainStepMLP(b *testing.B)         { benchStep(b, mlpCfg, 16, 2) }
+func BenchmarkTrainStepMLPOneShard(b *testing.B) { benchStep(b, mlpCfg, 16, 1) }

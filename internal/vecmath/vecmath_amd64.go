@@ -62,3 +62,24 @@ func expAffineAsm(x *float32, n int, scale, shift float32)
 //
 //go:noescape
 func mulSubAsm(d, p *float32, n int, c, scale float32)
+
+// The activations of BiasAct (forward: out, pre, bias) and ActBackward
+// (dpre, dbias, pre, dout) on rows × cols; bias and dbias may be nil.
+//
+//go:noescape
+func reluFwdAsm(out, pre, bias *float32, rows, cols int)
+
+//go:noescape
+func reluBwdAsm(dpre, dbias, pre, dout *float32, rows, cols int)
+
+//go:noescape
+func geluNewFwdAsm(out, pre, bias *float32, rows, cols int)
+
+//go:noescape
+func geluNewBwdAsm(dpre, dbias, pre, dout *float32, rows, cols int)
+
+//go:noescape
+func geluFwdAsm(out, pre, bias *float32, rows, cols int)
+
+//go:noescape
+func geluBwdAsm(dpre, dbias, pre, dout *float32, rows, cols int)

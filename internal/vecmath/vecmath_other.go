@@ -34,3 +34,18 @@ func expAffineAsm(x *float32, n int, scale, shift float32) {
 	panic("vecmath: no assembly in this build")
 }
 func mulSubAsm(d, p *float32, n int, c, scale float32) { panic("vecmath: no assembly in this build") }
+
+func reluFwdAsm(out, pre, bias *float32, rows, cols int) { panic("vecmath: no assembly in this build") }
+func reluBwdAsm(dpre, dbias, pre, dout *float32, rows, cols int) {
+	panic("vecmath: no assembly in this build")
+}
+func geluNewFwdAsm(out, pre, bias *float32, rows, cols int) {
+	panic("vecmath: no assembly in this build")
+}
+func geluNewBwdAsm(dpre, dbias, pre, dout *float32, rows, cols int) {
+	panic("vecmath: no assembly in this build")
+}
+func geluFwdAsm(out, pre, bias *float32, rows, cols int) { panic("vecmath: no assembly in this build") }
+func geluBwdAsm(dpre, dbias, pre, dout *float32, rows, cols int) {
+	panic("vecmath: no assembly in this build")
+}
