@@ -53,4 +53,9 @@
 // below the row length, a slice too short for the window) are programming
 // errors and panic with a message prefixed "gemm:", like an index out of
 // range.
+//
+// Speed is reported against two measurements taken in the same run: Rate,
+// the matmul rate of this package on square products, and PeakGFLOPS, one
+// core's FMA peak (a register-only loop of independent 16-wide FMAs), the
+// denominator of a benchmark's "fraction of peak".
 package gemm
