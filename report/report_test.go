@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -288,5 +289,44 @@ func TestOutput(t *testing.T) {
 	ents, _ := os.ReadDir(dir)
 	if len(ents) != 3 {
 		t.Errorf("output folder holds %d files, want 3 (no temporaries)", len(ents))
+	}
+}
+
+// TestWriteFileAtomicRefusesSpecialFiles: a device, a named pipe or a folder
+// at the path is refused before write runs, and survives (issue 9, item 6);
+// a stale temporary file of a killed writer is removed (item 13).
+func TestWriteFileAtomicRefusesSpecialFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	targets := []string{fifo, dir, "/dev/null"}
+	if os.Geteuid() == 0 {
+		dev := filepath.Join(dir, "d.csv")
+		if err := syscall.Mknod(dev, syscall.S_IFCHR|0o666, 1<<8|7); err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, dev)
+	}
+	for _, p := range targets {
+		before, _ := os.Lstat(p)
+		called := false
+		err := WriteFileAtomic(p, func(w io.Writer) error { called = true; return nil })
+		if err == nil || called || CheckTarget(p) == nil {
+			t.Errorf("WriteFileAtomic(%s): err %v, write called %v; want a refusal before writing", p, err, called)
+		}
+		if after, err := os.Lstat(p); err != nil || after.Mode() != before.Mode() {
+			t.Errorf("%s changed from %v to %v", p, before.Mode(), after.Mode())
+		}
+	}
+	stale := filepath.Join(dir, ".a.csv.tmp-4242")
+	os.WriteFile(stale, []byte("half"), 0o644)
+	if err := WriteFileAtomic(filepath.Join(dir, "a.csv"), func(w io.Writer) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temporary file left: %v", err)
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"io"
 	"math"
 	"math/bits"
-	"os"
-	"path/filepath"
 	"unicode/utf8"
+
+	"github.com/attnlab/attnlab/internal/userfile"
 )
 
 // WriteTensor is a tensor to write. Exactly one of F32, F64 and I64 is
@@ -50,44 +50,19 @@ func Encode(w io.Writer, tensors []WriteTensor, metadata map[string]string) erro
 }
 
 // WriteFile writes tensors and metadata as in [Encode] to path, atomically:
-// it writes a temporary file in the same directory, syncs it and renames it
-// over path, so an interrupted write leaves no partial file.
-func WriteFile(path string, tensors []WriteTensor, metadata map[string]string) (err error) {
+// it writes a temporary file in the same folder, syncs it and renames it
+// over path, so an interrupted write leaves no partial file. Missing parent
+// folders are created. Only a regular file is ever replaced (a folder, a
+// device or a named pipe at path is refused; a symlink is followed), and
+// temporary files of path left by a killed writer are removed; see
+// internal/userfile.
+func WriteFile(path string, tensors []WriteTensor, metadata map[string]string) error {
 	header, err := encodeHeader(tensors, metadata)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	if err := userfile.WriteAtomic(path, func(w io.Writer) error { return writeAll(w, header, tensors) }); err != nil {
 		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("safetensors: write %s: %w", path, err)
-		}
-	}()
-	if err = writeAll(tmp, header, tensors); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename durable; not every platform can sync a directory.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

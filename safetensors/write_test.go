@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -193,8 +194,8 @@ func TestWriteFile(t *testing.T) {
 	if err := WriteFile(path, bad, nil); err == nil {
 		t.Error("WriteFile with a bad tensor succeeded")
 	}
-	if err := WriteFile(filepath.Join(dir, "no", "such", "dir.safetensors"), tensors, nil); err == nil || !strings.Contains(err.Error(), "no/such/dir.safetensors") {
-		t.Errorf("WriteFile into a missing directory: error %v, want it to name the path", err)
+	if err := WriteFile(filepath.Join(dir, "model.safetensors", "x.safetensors"), tensors, nil); err == nil || !strings.Contains(err.Error(), "model.safetensors/x.safetensors") {
+		t.Errorf("WriteFile under a file: error %v, want it to name the path", err)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -205,6 +206,38 @@ func TestWriteFile(t *testing.T) {
 	}
 	if _, err := ReadFile(path); err != nil {
 		t.Errorf("file damaged by a failed write: %v", err)
+	}
+}
+
+// TestWriteFileRefusesSpecialFiles: only a regular file is ever replaced
+// (issue 9, item 6). As root a device node is created in the folder, as in
+// the issue's reproduction (mknod d c 1 7).
+func TestWriteFileRefusesSpecialFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	targets := []string{dir, "/dev/null"}
+	if os.Geteuid() == 0 {
+		dev := filepath.Join(dir, "d")
+		if err := syscall.Mknod(dev, syscall.S_IFCHR|0o666, 1<<8|7); err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, dev)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	targets = append(targets, fifo)
+	tensors := []WriteTensor{{Name: "w", Shape: []int{1}, F32: []float32{1}}}
+	for _, p := range targets {
+		before, _ := os.Lstat(p)
+		err := WriteFile(p, tensors, nil)
+		if err == nil || !strings.Contains(err.Error(), "only a regular file is ever replaced") {
+			t.Errorf("WriteFile(%s) = %v, want a refusal", p, err)
+		}
+		if after, err := os.Lstat(p); err != nil || after.Mode() != before.Mode() {
+			t.Errorf("%s changed from %v to %v", p, before.Mode(), after.Mode())
+		}
 	}
 }
 
