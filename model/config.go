@@ -105,20 +105,23 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
+	if c.NLayers > len(names) {
+		return fmt.Errorf("config: n_layers = %d is more than attnlab supports (%d)", c.NLayers, len(names))
+	}
 	const maxDim = 1 << 16
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"n_layers", c.NLayers}, {"d_model", c.DModel}, {"n_heads", c.NHeads}, {"d_head", c.DHead}, {"d_mlp", c.DMLP}, {"d_vocab", c.DVocab}, {"n_ctx", c.NCtx}} {
+	}{{"d_model", c.DModel}, {"n_heads", c.NHeads}, {"d_head", c.DHead}, {"d_mlp", c.DMLP}, {"d_vocab", c.DVocab}, {"n_ctx", c.NCtx}} {
 		if f.v > maxDim {
 			return fmt.Errorf("config: %s = %d is larger than attnlab supports (%d)", f.name, f.v, maxDim)
 		}
 	}
-	if c.NLayers > len(names) {
-		return fmt.Errorf("config: n_layers = %d is more than attnlab supports (%d)", c.NLayers, len(names))
-	}
 	if c.NCtx*c.DHead > 1<<24 {
 		return fmt.Errorf("config: n_ctx × d_head = %d is larger than attnlab supports (%d)", c.NCtx*c.DHead, 1<<24)
+	}
+	if math.IsNaN(c.InitRange) || math.IsInf(c.InitRange, 0) || c.InitRange < 0 {
+		return fmt.Errorf("config: init_range must be a finite number >= 0, got %v", c.InitRange)
 	}
 	if c.DMLP < 0 {
 		return fmt.Errorf("config: d_mlp must be 0 (attention-only) or positive, got %d", c.DMLP)
@@ -133,6 +136,11 @@ func (c Config) Validate() error {
 	case "rotary":
 		if c.RotaryDim <= 0 || c.RotaryDim > c.DHead || c.RotaryDim%2 != 0 {
 			return fmt.Errorf("config: rotary_dim must be even and between 2 and d_head (%d), got %d", c.DHead, c.RotaryDim)
+		}
+		// Frequencies are rotary_base^(-2i/rotary_dim): a base <= 1 makes
+		// them grow with i or vanish, a base of 0 or below is NaN.
+		if !(c.RotaryBase > 1) || math.IsInf(c.RotaryBase, 0) {
+			return fmt.Errorf("config: rotary_base must be a finite number greater than 1 (TransformerLens's default is 10000), got %v", c.RotaryBase)
 		}
 	default:
 		return fmt.Errorf("config: positional_embedding_type must be standard, rotary or none, got %q", c.PositionalEmbeddingType)
@@ -208,6 +216,9 @@ func ParseConfig(data []byte) (Config, error) {
 	}
 	if t.RotaryBase != nil {
 		c.RotaryBase = *t.RotaryBase
+		if c.RotaryBase == 0 && c.PositionalEmbeddingType == "rotary" {
+			return Config{}, fmt.Errorf("config: rotary_base must be a finite number greater than 1 (TransformerLens's default is 10000), got 0")
+		}
 	}
 	if t.AttnOnly != nil {
 		c.AttnOnly = *t.AttnOnly
@@ -222,7 +233,82 @@ func ParseConfig(data []byte) (Config, error) {
 		return Config{}, fmt.Errorf("config: d_vocab_out (%d) different from d_vocab (%d) is not supported", *t.DVocabOut, c.DVocab)
 	}
 	c = c.WithDefaults()
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	if err := checkUnsupported(data, c); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// unsupported lists the TransformerLens config fields that change the
+// forward pass in ways attnlab does not implement. A config may carry each
+// one only with the value that means TransformerLens's default behaviour
+// (or null); anything else is refused, naming the field, rather than
+// silently computing a different model.
+var unsupported = []struct {
+	key  string
+	dflt string                                // TransformerLens's default, for the message
+	ok   func(v json.RawMessage, c Config) bool // v is not null
+}{
+	{"eps", "1e-05", func(v json.RawMessage, _ Config) bool { return numIs(v, LNEps) }},
+	{"use_attn_scale", "true", func(v json.RawMessage, _ Config) bool { return string(v) == "true" }},
+	{"attn_scale", "sqrt(d_head)", func(v json.RawMessage, c Config) bool {
+		return numIs(v, -1) || numIs(v, math.Sqrt(float64(c.DHead)))
+	}},
+	{"attention_dir", `"causal"`, func(v json.RawMessage, _ Config) bool { return string(v) == `"causal"` }},
+	{"use_local_attn", "false", isFalse},
+	{"attn_types", "null", func(json.RawMessage, Config) bool { return false }},
+	{"window_size", "null", func(json.RawMessage, Config) bool { return false }},
+	{"final_rms", "false", isFalse},
+	{"gated_mlp", "false", isFalse},
+	{"parallel_attn_mlp", "false", isFalse},
+	{"post_embedding_ln", "false", isFalse},
+	{"scale_attn_by_inverse_layer_idx", "false", isFalse},
+	{"rotary_adjacent_pairs", "false", isFalse},
+	{"use_NTK_by_parts_rope", "false", isFalse},
+	{"use_normalization_before_and_after", "false", isFalse},
+	{"use_qk_norm", "false", isFalse},
+	{"n_key_value_heads", "null (one key and value per head)", func(v json.RawMessage, c Config) bool { return numIs(v, float64(c.NHeads)) }},
+	{"num_experts", "null", func(json.RawMessage, Config) bool { return false }},
+	{"attn_scores_soft_cap", "-1 (off)", func(v json.RawMessage, _ Config) bool { return numIs(v, -1) }},
+	{"output_logits_soft_cap", "-1 (off)", func(v json.RawMessage, _ Config) bool { return numIs(v, -1) }},
+	{"relative_attention_num_buckets", "null", func(json.RawMessage, Config) bool { return false }},
+}
+
+func isFalse(v json.RawMessage, _ Config) bool { return string(v) == "false" }
+
+// numIs reports whether the JSON number v equals want (to 1e-9 relative).
+func numIs(v json.RawMessage, want float64) bool {
+	var x float64
+	if json.Unmarshal(v, &x) != nil {
+		return false
+	}
+	return math.Abs(x-want) <= 1e-9*math.Max(1, math.Abs(want))
+}
+
+// checkUnsupported refuses a config that asks for a TransformerLens option
+// attnlab does not implement.
+func checkUnsupported(data []byte, c Config) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("config: not a JSON object: %v", err)
+	}
+	for _, u := range unsupported {
+		v, ok := raw[u.key]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		if !u.ok(v, c) {
+			val := string(v)
+			if len(val) > 40 {
+				val = val[:37] + "..."
+			}
+			return fmt.Errorf("config: %s = %s is not supported: attnlab computes TransformerLens's default (%s)", u.key, val, u.dflt)
+		}
+	}
+	return nil
 }
 
 // JSON encodes the config as TransformerLens config JSON, with null for

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
+	"unsafe"
 
+	"github.com/attnlab/attnlab/internal/membudget"
+	"github.com/attnlab/attnlab/internal/userfile"
 	"github.com/attnlab/attnlab/safetensors"
 )
 
@@ -31,22 +33,33 @@ var tlBuffers = regexp.MustCompile(`^blocks\.\d+\.attn\.(mask|IGNORE|rotary_sin|
 // TransformerLens state-dict keys. The config comes from configPath (a
 // TransformerLens config.json) when it is not empty, else from the file's
 // __metadata__["config"].
+//
+// Loading is header-first: the file (a regular file; a device or a named
+// pipe is refused at once) is opened and only its header is read; the
+// config is parsed and validated, every tensor the config needs is checked
+// by name, shape and dtype, the memory the model needs is checked against
+// the budget (internal/membudget), and only then are those tensors read.
+// Tensors the model does not use (TransformerLens buffers, a checkpoint's
+// optimizer state) are never read. A config.json is read only if it is a
+// regular file of at most 1 MiB.
 func Load(path, configPath string) (*Model, error) {
 	return LoadAs[float32](path, configPath)
 }
 
 // LoadAs is Load for either precision.
 func LoadAs[F Float](path, configPath string) (*Transformer[F], error) {
-	f, err := safetensors.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
 	var cfgJSON []byte
 	if configPath != "" {
-		if cfgJSON, err = os.ReadFile(configPath); err != nil {
+		var err error
+		if cfgJSON, err = userfile.ReadFile(configPath, userfile.ConfigLimit); err != nil {
 			return nil, fmt.Errorf("model: reading config: %w", err)
 		}
 	}
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	m, err := FromSafetensors[F](f, cfgJSON)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -54,8 +67,11 @@ func LoadAs[F Float](path, configPath string) (*Transformer[F], error) {
 	return m, nil
 }
 
-// FromSafetensors builds a model from a parsed file; cfgJSON overrides the
-// config in the file's metadata when non-nil.
+// FromSafetensors builds a model from a safetensors file, parsed whole or
+// opened header-first ([safetensors.Open], [safetensors.NewReader]); cfgJSON
+// overrides the config in the file's metadata when non-nil. It validates
+// the config, the names, shapes and dtypes of the tensors and the memory
+// the model needs before it reads any tensor data it does not hold yet.
 func FromSafetensors[F Float](f *safetensors.File, cfgJSON []byte) (*Transformer[F], error) {
 	if cfgJSON == nil {
 		s, ok := f.Metadata[metaConfig]
@@ -82,11 +98,18 @@ func FromSafetensors[F Float](f *safetensors.File, cfgJSON []byte) (*Transformer
 			return nil, err
 		}
 	}
-	// Check every tensor's name and shape against the config before
-	// allocating anything: the allocation is then bounded by the file.
-	want := map[string]bool{}
-	for _, sp := range paramSpecs[F](cfg) {
+	// Check every tensor's name, shape and dtype against the config before
+	// allocating or reading anything: the allocation is then bounded by the
+	// file, and by the memory budget below.
+	specs := paramSpecs[F](cfg)
+	want := make(map[string]bool, len(specs))
+	names := make([]string, 0, len(specs))
+	var unread int64
+	largest, numParams := 0, 0
+	for _, sp := range specs {
+		numParams += numel(sp.shape)
 		want[sp.name] = true
+		names = append(names, sp.name)
 		st, ok := f.Get(sp.name)
 		if !ok {
 			return nil, fmt.Errorf("model: tensor %q is missing (the config wants shape %v)", sp.name, sp.shape)
@@ -94,11 +117,29 @@ func FromSafetensors[F Float](f *safetensors.File, cfgJSON []byte) (*Transformer
 		if !slices.Equal(st.Shape, sp.shape) {
 			return nil, fmt.Errorf("model: tensor %q has shape %v, the config wants %v", sp.name, st.Shape, sp.shape)
 		}
+		if !st.IsFloat() {
+			return nil, fmt.Errorf("model: tensor %q has dtype %s; parameters must be F32, F16, BF16 or F64", sp.name, st.DType)
+		}
+		if !st.Loaded() {
+			unread += int64(st.NumBytes())
+		}
+		largest = max(largest, st.NumElements())
 	}
 	for _, st := range f.Tensors {
 		if !want[st.Name] && !tlBuffers.MatchString(st.Name) && !strings.HasPrefix(st.Name, TrainingStatePrefix) {
 			return nil, fmt.Errorf("model: unexpected tensor %q for this config (%s)", st.Name, cfg.Summary())
 		}
+	}
+	// The parameters, the file bytes read, and one tensor converted.
+	var est membudget.Estimate
+	est.Add(int(unsafe.Sizeof(F(0))), numParams)
+	est.AddBytes(unread)
+	est.Add(8, largest)
+	if err := est.Check("loading a model of " + cfg.Summary()); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if err := f.Load(names...); err != nil {
+		return nil, err
 	}
 	m, err := New[F](cfg)
 	if err != nil {

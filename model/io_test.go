@@ -7,10 +7,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/safetensors"
 )
 
@@ -165,30 +169,132 @@ func TestLoadRejectsMalformedModels(t *testing.T) {
 	}
 }
 
-// FuzzLoad feeds arbitrary bytes through the whole loading path (parse,
-// config, shape checks, conversion): it must return an error or a model,
-// never panic, and never allocate by an unchecked header value.
-func FuzzLoad(f *testing.F) {
-	good, err := os.ReadFile("testdata/golden/attn_only_2l.model.safetensors")
+// TestLoadRefusesNonFloatParameters: integer and BOOL tensors are not
+// weights (issue 9, item 8: an I32 W_Q loaded with norm 6.9e10).
+func TestLoadRefusesNonFloatParameters(t *testing.T) {
+	t.Parallel()
+	ref, err := Load("testdata/golden/attn_only_2l.model.safetensors", "")
 	if err != nil {
-		f.Fatal(err)
+		t.Fatal(err)
 	}
-	f.Add(good)
-	f.Add(good[:len(good)/2])
-	f.Add(good[:100])
-	f.Add([]byte{})
-	f.Add(rawFile(nil, map[string]string{"config": `{"n_layers": 1, "d_model": 4, "n_heads": 1, "d_vocab": 3, "n_ctx": 2, "attn_only": true}`}))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		sf, err := safetensors.Parse(data)
+	for _, dt := range []struct {
+		name string
+		size int
+	}{{"I32", 4}, {"BOOL", 1}, {"U8", 1}, {"I64", 8}} {
+		var ts []rawTensor
+		for _, p := range ref.Params.Tensors {
+			b := make([]byte, 4*len(p.Data))
+			for i, v := range p.Data {
+				binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+			}
+			rt := rawTensor{p.Name, "F32", p.Shape, b}
+			if p.Name == "blocks.0.attn.W_Q" {
+				rt = rawTensor{p.Name, dt.name, p.Shape, make([]byte, dt.size*len(p.Data))}
+			}
+			ts = append(ts, rt)
+		}
+		f, err := safetensors.Parse(rawFile(ts, map[string]string{"config": string(ref.Config.JSON())}))
 		if err != nil {
-			return
+			t.Fatal(err)
 		}
-		m, err := FromSafetensors[float32](sf, nil)
-		if err != nil {
-			return
+		_, err = FromSafetensors[float32](f, nil)
+		want := `model: tensor "blocks.0.attn.W_Q" has dtype ` + dt.name + "; parameters must be F32, F16, BF16 or F64"
+		if err == nil || err.Error() != want {
+			t.Errorf("%s W_Q: got %v, want %q", dt.name, err, want)
 		}
-		if m.NumParams() == 0 || m.Config.Validate() != nil {
-			t.Fatalf("accepted an invalid model: %+v", m.Config)
+	}
+}
+
+// sparseModel writes a file of size bytes (sparse: it costs no disk) whose
+// header holds cfg and one tensor spanning the whole data buffer.
+func sparseModel(t *testing.T, cfg string, size int64) string {
+	t.Helper()
+	hdr := func(dataLen int64) []byte {
+		h, _ := json.Marshal(map[string]any{"__metadata__": map[string]string{"config": cfg},
+			"embed.W_E": map[string]any{"dtype": "U8", "shape": []int64{dataLen}, "data_offsets": []int64{0, dataLen}}})
+		return h
+	}
+	h := hdr(size) // the length's digits fix the header size
+	h = hdr(size - 8 - int64(len(h)))
+	path := filepath.Join(t.TempDir(), "big.safetensors")
+	out := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+	if err := os.WriteFile(path, append(out, h...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, size); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestLoadReadsHeaderFirst: a 3 GB file whose config is invalid, or whose
+// tensors need more than the memory budget, is refused after reading its
+// header only (issue 9, item 1: it cost 3.1 GB of memory before the
+// rejection).
+func TestLoadReadsHeaderFirst(t *testing.T) {
+	const size = 3 << 30
+	cases := []struct{ cfg, want string }{
+		{`{"n_layers": 1000000, "d_model": 64, "n_heads": 4, "d_vocab": 64, "n_ctx": 128}`, "n_layers = 1000000 is more than attnlab supports (64)"},
+		{`{"n_layers": 1, "d_model": 64, "n_heads": 4, "d_vocab": 64, "n_ctx": 128, "attn_only": true}`, "the config wants [64 64]"},
+	}
+	for _, c := range cases {
+		path := sparseModel(t, c.cfg, size)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := Load(path, "")
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want an error containing %q", err, c.want)
 		}
-	})
+		if d := after.TotalAlloc - before.TotalAlloc; d > 16<<20 {
+			t.Errorf("allocated %d MB before refusing", d>>20)
+		}
+	}
+}
+
+// TestLoadChecksMemoryBudget: a well-formed model larger than the budget is
+// refused with the estimate, before its tensors are read.
+func TestLoadChecksMemoryBudget(t *testing.T) {
+	m := testModel(t, tinyCfg)
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	membudget.SetLimit(1000, "a test")
+	defer membudget.SetLimit(0, "")
+	_, err := Load(path, "")
+	if err == nil || !strings.Contains(err.Error(), "model: loading a model of ") || !strings.Contains(err.Error(), "more than the limit of 1000 B (set by a test)") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestLoadRefusesSpecialFiles: /dev/zero and a FIFO, as the weights or as
+// the config, are refused at once (issue 9, item 1).
+func TestLoadRefusesSpecialFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := "testdata/golden/attn_only_2l.model.safetensors"
+	cases := []struct{ path, config, want string }{
+		{"/dev/zero", "", "/dev/zero is a device, not a regular file"},
+		{fifo, "", fifo + " is a named pipe (FIFO), not a regular file"},
+		{good, "/dev/zero", "model: reading config: /dev/zero is a device, not a regular file"},
+		{good, fifo, "is a named pipe (FIFO), not a regular file"},
+		{good, dir, dir + " is a folder, not a regular file"},
+	}
+	for _, c := range cases {
+		done := make(chan error, 1)
+		go func() { _, err := Load(c.path, c.config); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Load(%s, %s) = %v, want %q", c.path, c.config, err, c.want)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("Load(%s, %s) still running after 2 s", c.path, c.config)
+		}
+	}
 }

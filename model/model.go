@@ -3,6 +3,9 @@ package model
 import (
 	"fmt"
 	"math/rand/v2"
+	"unsafe"
+
+	"github.com/attnlab/attnlab/internal/membudget"
 )
 
 // Transformer is the model: a config, its parameters and each layer's
@@ -28,6 +31,11 @@ func New[F Float](cfg Config) (*Transformer[F], error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if n := cfg.NumParams(); membudget.Bytes(int(unsafe.Sizeof(F(0))), n) > 64<<20 { // small models skip formatting the message
+		if err := membudget.Check(fmt.Sprintf("a model of %d parameters (%s)", n, cfg.Summary()), membudget.Bytes(int(unsafe.Sizeof(F(0))), n)); err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
 	}
 	m := &Transformer[F]{Config: cfg, Params: NewParams[F](cfg), Meta: map[string]string{}}
 	for l := range cfg.NLayers {

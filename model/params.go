@@ -105,6 +105,16 @@ func Norm[F Float](x []F) float64 {
 	return math.Sqrt(s)
 }
 
+// NumParams returns the number of scalar parameters of a model with this
+// (validated) config, without allocating them.
+func (c Config) NumParams() int {
+	n := 0
+	for _, s := range paramSpecs[float32](c) {
+		n += numel(s.shape)
+	}
+	return n
+}
+
 func numel(shape []int) int {
 	n := 1
 	for _, d := range shape {

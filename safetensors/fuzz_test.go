@@ -30,16 +30,29 @@ func FuzzParse(f *testing.F) {
 		}
 		checkConsistent(t, data, file)
 		checkReencode(t, file)
+		checkReader(t, data, file)
 	})
 }
 
 func checkConsistent(t *testing.T, data []byte, file *File) {
+	defer func() {
+		if t.Failed() {
+			return
+		}
+		end := 0
+		if n := len(file.Tensors); n > 0 {
+			end = file.Tensors[n-1].end
+		}
+		if n := binary.LittleEndian.Uint64(data); end != len(data)-8-int(n) {
+			t.Fatalf("tensors end at %d, the buffer at %d: trailing bytes accepted", end, len(data)-8-int(n))
+		}
+	}()
 	n := binary.LittleEndian.Uint64(data)
 	buf := data[8+n:]
 	if len(file.byName) != len(file.Tensors) {
 		t.Fatalf("%d names for %d tensors", len(file.byName), len(file.Tensors))
 	}
-	lastEnd := 0
+	lastEnd, cursor := 0, 0
 	for i, tn := range file.Tensors {
 		if got, ok := file.Get(tn.Name); !ok || got != tn {
 			t.Fatalf("Get(%q) does not return tensor %d", tn.Name, i)
@@ -67,6 +80,13 @@ func checkConsistent(t *testing.T, data []byte, file *File) {
 			}
 			lastEnd = tn.end
 		}
+		if tn.begin != cursor {
+			t.Fatalf("%q: bytes [%d, %d) do not start where the previous tensor ended (%d)", tn.Name, tn.begin, tn.end, cursor)
+		}
+		cursor = tn.end
+		if !tn.Loaded() {
+			t.Fatalf("%q: not loaded after Parse", tn.Name)
+		}
 		for _, conv := range []func() (int, error){
 			func() (int, error) { v, err := tn.Float32(); return len(v), err },
 			func() (int, error) { v, err := tn.Float64(); return len(v), err },
@@ -75,6 +95,26 @@ func checkConsistent(t *testing.T, data []byte, file *File) {
 			if got, err := conv(); err == nil && got != count {
 				t.Fatalf("%q: conversion gave %d values, want %d", tn.Name, got, count)
 			}
+		}
+	}
+}
+
+// checkReader reads the same bytes header-first: the header alone must be
+// accepted, and every tensor must load to the bytes Parse gave.
+func checkReader(t *testing.T, data []byte, file *File) {
+	lazy, err := NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("NewReader refused what Parse accepted: %v", err)
+	}
+	if len(lazy.Tensors) != len(file.Tensors) || lazy.DataBytes() != int64(len(data))-8-int64(binary.LittleEndian.Uint64(data)) {
+		t.Fatalf("NewReader: %d tensors, %d data bytes", len(lazy.Tensors), lazy.DataBytes())
+	}
+	if err := lazy.LoadAll(); err != nil {
+		t.Fatal(err)
+	}
+	for i, tn := range lazy.Tensors {
+		if !bytes.Equal(tn.raw, file.Tensors[i].raw) || tn.Name != file.Tensors[i].Name {
+			t.Fatalf("%q: NewReader loaded other bytes than Parse", tn.Name)
 		}
 	}
 }

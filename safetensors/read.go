@@ -7,13 +7,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/bits"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/attnlab/attnlab/internal/membudget"
+	"github.com/attnlab/attnlab/internal/userfile"
 )
 
 // MaxHeaderSize is the largest header, in bytes, that [Parse] accepts: the
@@ -40,12 +43,19 @@ func errf(format string, args ...any) error {
 	return &FormatError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// File is a parsed safetensors file.
+// File is a safetensors file whose header has been validated. A file from
+// [Parse] or [ReadFile] holds every tensor's data; a file from [Open] or
+// [NewReader] holds only the header until [File.Load] reads the tensors a
+// caller needs.
 type File struct {
 	Metadata map[string]string // the header's __metadata__; nil if absent
 	Tensors  []*Tensor         // ordered by data offset, as laid out in the file
 
-	byName map[string]*Tensor
+	byName  map[string]*Tensor
+	src     io.ReaderAt // where Load reads data; nil when everything is loaded
+	dataOff int64       // file offset of the byte buffer
+	closer  io.Closer   // the file Open opened; nil otherwise
+	path    string      // for errors; empty for Parse and NewReader
 }
 
 // Get returns the tensor with the given name.
@@ -54,20 +64,72 @@ func (f *File) Get(name string) (*Tensor, bool) {
 	return t, ok
 }
 
-// ReadFile reads and parses the safetensors file at path. Its errors name
-// the path.
+// ReadFile reads and parses the safetensors file at path, data included.
+// The path must name a regular file; the header is read and validated
+// first, and the data only if its size fits the memory budget
+// (internal/membudget). Its errors name the path.
 func ReadFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	f, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := membudget.Check("reading the tensors of "+path, f.DataBytes()); err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	if err := f.LoadAll(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Open opens the safetensors file at path and reads and validates its
+// header, but no tensor data: read the tensors you need with [File.Load],
+// then [File.Close] the file. path must name a regular file (a device, a
+// named pipe or a folder is refused at once); the header is at most
+// [MaxHeaderSize] bytes, so Open reads at most that much whatever the
+// file's size. Errors name the path.
+func Open(path string) (*File, error) {
+	osf, size, err := userfile.Open(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err) // names the path
 	}
-	f, err := Parse(data)
+	f, err := NewReader(osf, size)
 	if err != nil {
+		osf.Close()
 		if fe, ok := errors.AsType[*FormatError](err); ok {
 			fe.Path = path
 		}
 		return nil, err
 	}
+	f.closer, f.path = osf, path
+	return f, nil
+}
+
+// NewReader reads and validates the header of the size-byte safetensors
+// file r, but no tensor data; [File.Load] reads data from r later, so r must
+// stay readable until then.
+func NewReader(r io.ReaderAt, size int64) (*File, error) {
+	if size < 8 {
+		return nil, errf("file is %d bytes, shorter than the 8-byte header length that starts every file", size)
+	}
+	var lenBuf [8]byte
+	if _, err := r.ReadAt(lenBuf[:], 0); err != nil {
+		return nil, fmt.Errorf("safetensors: reading the header length: %w", err)
+	}
+	n, err := headerLength(binary.LittleEndian.Uint64(lenBuf[:]), uint64(size-8))
+	if err != nil {
+		return nil, err
+	}
+	header := make([]byte, n)
+	if _, err := r.ReadAt(header, 8); err != nil {
+		return nil, fmt.Errorf("safetensors: reading the %d-byte header: %w", n, err)
+	}
+	f, err := parseHeader(header, uint64(size)-8-n)
+	if err != nil {
+		return nil, err
+	}
+	f.src, f.dataOff = r, int64(8+n)
 	return f, nil
 }
 
@@ -78,16 +140,115 @@ func Parse(data []byte) (*File, error) {
 	if len(data) < 8 {
 		return nil, errf("file is %d bytes, shorter than the 8-byte header length that starts every file", len(data))
 	}
-	n := binary.LittleEndian.Uint64(data)
-	if n > MaxHeaderSize {
-		return nil, errf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
+	n, err := headerLength(binary.LittleEndian.Uint64(data), uint64(len(data)-8))
+	if err != nil {
+		return nil, err
 	}
-	if after := uint64(len(data) - 8); n > after {
-		return nil, errf("header length %d is larger than the %d bytes that follow it in the file", n, after)
-	}
-	header := data[8 : 8+n]
 	buf := data[8+n : len(data) : len(data)]
+	f, err := parseHeader(data[8:8+n], uint64(len(buf)))
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range f.Tensors {
+		t.raw, t.loaded = buf[t.begin:t.end:t.end], true
+	}
+	return f, nil
+}
 
+// headerLength checks the header length n against the limit and the
+// after bytes that follow the length field.
+func headerLength(n, after uint64) (uint64, error) {
+	if n > MaxHeaderSize {
+		return 0, errf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
+	}
+	if n > after {
+		return 0, errf("header length %d is larger than the %d bytes that follow it in the file", n, after)
+	}
+	return n, nil
+}
+
+// DataBytes returns the number of data bytes of the named tensors (all
+// tensors when no name is given), loaded or not; unknown names count 0.
+func (f *File) DataBytes(names ...string) int64 {
+	var n int64
+	if len(names) == 0 {
+		for _, t := range f.Tensors {
+			n += int64(t.NumBytes())
+		}
+		return n
+	}
+	for _, name := range names {
+		if t, ok := f.byName[name]; ok {
+			n += int64(t.NumBytes())
+		}
+	}
+	return n
+}
+
+// Load reads the data of the named tensors that are not loaded yet. An
+// unknown name is an error. Check [File.DataBytes] against your memory
+// budget first: Load allocates that much.
+func (f *File) Load(names ...string) error {
+	for _, name := range names {
+		t, ok := f.byName[name]
+		if !ok {
+			return f.wrap(errf("no tensor %q in the file", name))
+		}
+		if err := f.load(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LoadAll reads the data of every tensor.
+func (f *File) LoadAll() error {
+	for _, t := range f.Tensors {
+		if err := f.load(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *File) load(t *Tensor) error {
+	if t.loaded {
+		return nil
+	}
+	raw := make([]byte, t.end-t.begin)
+	if len(raw) > 0 {
+		if _, err := f.src.ReadAt(raw, f.dataOff+int64(t.begin)); err != nil {
+			if errors.Is(err, io.EOF) {
+				return f.wrap(errf("tensor %q: the file ended before its bytes %d to %d (was it truncated while being read?)", t.Name, t.begin, t.end))
+			}
+			return fmt.Errorf("safetensors: reading tensor %q: %w", t.Name, err)
+		}
+	}
+	t.raw, t.loaded = raw, true
+	return nil
+}
+
+func (f *File) wrap(err error) error {
+	if fe, ok := errors.AsType[*FormatError](err); ok && f.path != "" {
+		fe.Path = f.path
+	}
+	return err
+}
+
+// Close closes the file [Open] opened; loaded tensors stay usable. It is a
+// no-op for files from [Parse] and [NewReader].
+func (f *File) Close() error {
+	if f.closer == nil {
+		return nil
+	}
+	c := f.closer
+	f.closer, f.src = nil, nil
+	return c.Close()
+}
+
+// parseHeader validates a header against a byte buffer of bufLen bytes
+// and returns the file's tensors, not yet loaded.
+func parseHeader(header []byte, bufLen uint64) (*File, error) {
 	if !utf8.Valid(header) {
 		return nil, errf("header is not valid UTF-8")
 	}
@@ -113,7 +274,7 @@ func Parse(data []byte) (*File, error) {
 			f.Metadata = md
 			continue
 		}
-		t, err := parseTensor(fld.key, fld.val, buf)
+		t, err := parseTensor(fld.key, fld.val, bufLen)
 		if err != nil {
 			return nil, err
 		}
@@ -125,19 +286,38 @@ func Parse(data []byte) (*File, error) {
 	slices.SortStableFunc(f.Tensors, func(a, b *Tensor) int {
 		return cmp.Or(cmp.Compare(a.begin, b.begin), cmp.Compare(a.end, b.end))
 	})
-	// Sorted by begin, with no overlap so far, a tensor overlaps an earlier
-	// one exactly when it starts before the previous non-empty tensor ends.
-	// Empty tensors own no bytes.
-	var prev *Tensor
+	// The buffer must be fully indexed, as the reference implementation
+	// demands: in file order, each tensor starts where the previous one
+	// ended, the first at 0 and the last ending at the buffer's end. No
+	// byte is shared (overlap) and none is left out (a hole, or trailing
+	// bytes, where a polyglot file could hide a second payload).
+	cursor, prev := 0, (*Tensor)(nil)
 	for _, t := range f.Tensors {
-		if t.begin == t.end {
-			continue
-		}
-		if prev != nil && t.begin < prev.end {
+		switch {
+		case t.begin < cursor && t.begin == t.end:
+			return nil, errf("tensor %q has data_offsets [%d, %d] inside tensor %q (bytes %d to %d); each tensor must start where the previous one ends",
+				t.Name, t.begin, t.end, prev.Name, prev.begin, prev.end)
+		case t.begin < cursor:
 			return nil, errf("tensors %q (bytes %d to %d) and %q (bytes %d to %d) overlap; each byte of the buffer must belong to one tensor at most",
 				prev.Name, prev.begin, prev.end, t.Name, t.begin, t.end)
+		case t.begin > cursor:
+			where := fmt.Sprintf("before tensor %q", t.Name)
+			if prev != nil {
+				where = fmt.Sprintf("between tensors %q and %q", prev.Name, t.Name)
+			}
+			return nil, errf("bytes %d to %d of the data buffer, %s, belong to no tensor; the buffer must be fully indexed, without holes", cursor, t.begin, where)
 		}
-		prev = t
+		if t.end > t.begin {
+			prev = t
+		}
+		cursor = t.end
+	}
+	if uint64(cursor) != bufLen {
+		where := "with no tensors"
+		if prev != nil {
+			where = fmt.Sprintf("after the last tensor %q", prev.Name)
+		}
+		return nil, errf("bytes %d to %d of the data buffer, %s, belong to no tensor; the buffer must be fully indexed, without trailing bytes", cursor, bufLen, where)
 	}
 	return f, nil
 }
@@ -149,30 +329,97 @@ type field struct {
 
 // objectFields splits a valid JSON object into its fields, in order. It
 // returns the first repeated key, if any, instead of silently keeping the
-// last value as encoding/json does.
+// last value as encoding/json does. obj must have passed json.Valid: the
+// scan below relies on it (it is a plain scanner rather than a
+// json.Decoder because a header is parsed on every load, and the decoder's
+// allocations dominated the time of loading a small model).
 func objectFields(obj json.RawMessage) (fields []field, dup string) {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if _, err := dec.Token(); err != nil { // '{'
-		panic("safetensors: objectFields: " + err.Error()) // obj was validated
+	i := skipSpace(obj, 0)
+	if obj[i] != '{' {
+		panic("safetensors: objectFields: not an object") // obj was validated
 	}
+	i++
 	seen := make(map[string]bool)
-	for dec.More() {
-		tok, err := dec.Token()
-		key, ok := tok.(string)
-		if err != nil || !ok {
-			panic(fmt.Sprintf("safetensors: objectFields: key %v: %v", tok, err))
+	for {
+		i = skipSpace(obj, i)
+		if obj[i] == '}' {
+			return fields, ""
 		}
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			panic("safetensors: objectFields: " + err.Error())
-		}
+		k0 := i
+		i = skipString(obj, i)
+		key := unquote(obj[k0:i])
+		i = skipSpace(obj, i) + 1 // ':'
+		v0 := skipSpace(obj, i)
+		i = skipValue(obj, v0)
 		if seen[key] {
 			return nil, key
 		}
 		seen[key] = true
-		fields = append(fields, field{key, val})
+		fields = append(fields, field{key, obj[v0:i:i]})
+		i = skipSpace(obj, i)
+		if obj[i] == ',' {
+			i++
+		}
 	}
-	return fields, ""
+}
+
+// The scanners below read JSON that json.Valid accepted.
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for i++; ; i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+}
+
+// skipValue returns the index just past the value starting at b[i].
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; ; i++ {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+	}
+	for i < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[i])) { // number, true, false, null
+		i++
+	}
+	return i
+}
+
+// unquote decodes a JSON string literal.
+func unquote(q []byte) string {
+	if bytes.IndexByte(q, '\\') < 0 {
+		return string(q[1 : len(q)-1])
+	}
+	var s string
+	if err := json.Unmarshal(q, &s); err != nil {
+		panic("safetensors: unquote: " + err.Error()) // q was validated
+	}
+	return s
 }
 
 // jsonKind names the kind of a valid JSON value.
@@ -210,17 +457,16 @@ func parseMetadata(v json.RawMessage) (map[string]string, error) {
 	}
 	md := make(map[string]string, len(fields))
 	for _, fld := range fields {
-		var s string
-		if k := jsonKind(fld.val); k != "string" || json.Unmarshal(fld.val, &s) != nil {
+		if k := jsonKind(fld.val); k != "string" {
 			return nil, errf("%s value for key %q is a JSON %s, want a string", metadataKey, fld.key, k)
 		}
-		md[fld.key] = s
+		md[fld.key] = unquote(bytes.TrimSpace(fld.val))
 	}
 	return md, nil
 }
 
 // parseTensor validates one tensor description against the byte buffer.
-func parseTensor(name string, v json.RawMessage, buf []byte) (*Tensor, error) {
+func parseTensor(name string, v json.RawMessage, bufLen uint64) (*Tensor, error) {
 	if k := jsonKind(v); k != "object" {
 		return nil, errf("tensor %q is described by a JSON %s, want an object with dtype, shape and data_offsets", name, k)
 	}
@@ -250,9 +496,12 @@ func parseTensor(name string, v json.RawMessage, buf []byte) (*Tensor, error) {
 
 	// dtype
 	var ds string
-	if k := jsonKind(dtypeV); k != "string" || json.Unmarshal(dtypeV, &ds) != nil {
+	if k := jsonKind(dtypeV); k != "string" {
 		return nil, errf("tensor %q has a JSON %s as dtype, want a string such as \"F32\"", name, k)
+	} else {
+		ds = unquote(bytes.TrimSpace(dtypeV))
 	}
+	ds = unquote(bytes.TrimSpace(dtypeV))
 	dt := DType(ds)
 	size := dt.Size()
 	if size == 0 {
@@ -296,8 +545,8 @@ func parseTensor(name string, v json.RawMessage, buf []byte) (*Tensor, error) {
 	if begin > end {
 		return nil, errf("tensor %q has data_offsets [%d, %d] with begin after end", name, begin, end)
 	}
-	if end > uint64(len(buf)) {
-		return nil, errf("tensor %q has data_offsets end %d beyond the %d-byte data buffer", name, end, len(buf))
+	if end > bufLen {
+		return nil, errf("tensor %q has data_offsets end %d beyond the %d-byte data buffer", name, end, bufLen)
 	}
 	if end-begin != nbytes {
 		return nil, errf("tensor %q has data_offsets [%d, %d] spanning %d bytes, want %d (%d elements of %s, %d bytes each)",
@@ -307,7 +556,7 @@ func parseTensor(name string, v json.RawMessage, buf []byte) (*Tensor, error) {
 		Name:  name,
 		DType: dt,
 		Shape: shape,
-		raw:   buf[begin:end:end],
+		count: int(count),
 		begin: int(begin),
 		end:   int(end),
 	}, nil
@@ -315,35 +564,41 @@ func parseTensor(name string, v json.RawMessage, buf []byte) (*Tensor, error) {
 
 // intArray parses a JSON array of integers. Values above math.MaxUint64
 // saturate to it. neg is the text of the first negative element, or "".
-// A non-array or a non-integer element makes ok false.
+// A non-array or a non-integer element makes ok false. v must be valid
+// JSON.
 func intArray(v json.RawMessage) (vals []uint64, neg string, ok bool) {
 	if jsonKind(v) != "array" {
 		return nil, "", false
 	}
-	var elems []json.RawMessage
-	if json.Unmarshal(v, &elems) != nil {
-		return nil, "", false
-	}
-	vals = make([]uint64, len(elems))
-	for i, e := range elems {
-		s := string(bytes.TrimSpace(e))
+	i := skipSpace(v, 0) + 1 // past '['
+	for {
+		i = skipSpace(v, i)
+		if v[i] == ']' {
+			return vals, neg, true
+		}
+		e0 := i
+		i = skipValue(v, i)
+		s := string(v[e0:i])
 		digits := strings.TrimPrefix(s, "-")
 		if digits == "" || strings.Trim(digits, "0123456789") != "" {
-			return nil, "", false // not an integer: 1.5, 1e3, "3", null
+			return nil, "", false // not an integer: 1.5, 1e3, "3", null, [1]
 		}
+		var x uint64
 		if s[0] == '-' {
 			if neg == "" && strings.Trim(digits, "0") != "" { // -0 is 0
 				neg = s
 			}
-			continue
-		}
-		x, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
+		} else if p, err := strconv.ParseUint(s, 10, 64); err == nil {
+			x = p
+		} else {
 			x = math.MaxUint64 // only range errors remain
 		}
-		vals[i] = x
+		vals = append(vals, x)
+		i = skipSpace(v, i)
+		if v[i] == ',' {
+			i++
+		}
 	}
-	return vals, neg, true
 }
 
 // clip shortens a JSON value for an error message.

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -84,7 +86,28 @@ var malformed = []struct {
 	{"nested overlap", build(`{"big": {"dtype": "U8", "shape": [16], "data_offsets": [0, 16]}, "x": {"dtype": "U8", "shape": [2], "data_offsets": [2, 4]}, "y": {"dtype": "U8", "shape": [2], "data_offsets": [8, 10]}}`, make([]byte, 16)),
 		`tensors "big" (bytes 0 to 16) and "x" (bytes 2 to 4) overlap`},
 	{"contained after hole", build(`{"a": {"dtype": "U8", "shape": [2], "data_offsets": [0, 2]}, "big": {"dtype": "U8", "shape": [12], "data_offsets": [4, 16]}, "y": {"dtype": "U8", "shape": [2], "data_offsets": [8, 10]}}`, make([]byte, 16)),
+		`bytes 2 to 4 of the data buffer, between tensors "a" and "big", belong to no tensor`},
+	{"contained, no hole", build(`{"a": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]}, "big": {"dtype": "U8", "shape": [12], "data_offsets": [4, 16]}, "y": {"dtype": "U8", "shape": [2], "data_offsets": [8, 10]}}`, make([]byte, 16)),
 		`tensors "big" (bytes 4 to 16) and "y" (bytes 8 to 10) overlap`},
+	// The buffer must be fully indexed (issue 9, item 9): the reference
+	// loader rejects holes and trailing bytes, where a polyglot file hides.
+	{"hole between tensors", build(`{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}}`, make([]byte, 12)),
+		`safetensors: bytes 4 to 8 of the data buffer, between tensors "a" and "b", belong to no tensor; the buffer must be fully indexed, without holes`},
+	{"hole before the first tensor", build(`{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}`, make([]byte, 8)),
+		`bytes 0 to 4 of the data buffer, before tensor "a", belong to no tensor`},
+	{"trailing bytes", build(`{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}`, make([]byte, 10)),
+		`bytes 4 to 10 of the data buffer, after the last tensor "a", belong to no tensor; the buffer must be fully indexed, without trailing bytes`},
+	{"trailing bytes, no tensors", build(`{}`, []byte("PK\x03\x04")),
+		`bytes 0 to 4 of the data buffer, with no tensors, belong to no tensor`},
+	{"holes and trailing bytes", build(
+		`{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [12, 16]}}`, make([]byte, 24)),
+		`bytes 0 to 4 of the data buffer, before tensor "a", belong to no tensor`},
+	{"empty tensor inside another", build(
+		`{"e": {"dtype": "F32", "shape": [0, 3], "data_offsets": [4, 4]}, "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}`, make([]byte, 8)),
+		`tensor "e" has data_offsets [4, 4] inside tensor "w" (bytes 0 to 8); each tensor must start where the previous one ends`},
+	{"empty tensor beyond the data", build(
+		`{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "e": {"dtype": "F32", "shape": [0], "data_offsets": [12, 12]}}`, make([]byte, 12)),
+		`bytes 8 to 12 of the data buffer, between tensors "w" and "e", belong to no tensor`},
 }
 
 func TestParseMalformed(t *testing.T) {
@@ -137,11 +160,11 @@ func TestParseAccepts(t *testing.T) {
 		{"scalar", build(`{"s": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]}}`, f32(7)),
 			[]string{"s"}, nil, map[string][]float32{"s": {7}}},
 		{"empty tensors share an offset", build(
-			`{"e": {"dtype": "F32", "shape": [0, 3], "data_offsets": [4, 4]}, "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "f": {"dtype": "I64", "shape": [0], "data_offsets": [4, 4]}}`, f32(1, 2)),
+			`{"e": {"dtype": "F32", "shape": [0, 3], "data_offsets": [8, 8]}, "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "f": {"dtype": "I64", "shape": [0], "data_offsets": [8, 8]}}`, f32(1, 2)),
 			[]string{"w", "e", "f"}, nil, map[string][]float32{"e": {}, "w": {1, 2}, "f": {}}},
-		{"holes and trailing bytes", build(
-			`{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [12, 16]}}`, f32(0, 3, 0, 4, 0, 0)),
-			[]string{"a", "b"}, nil, map[string][]float32{"a": {3}, "b": {4}}},
+		{"empty tensor first", build(
+			`{"e": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}`, f32(5)),
+			[]string{"e", "w"}, nil, map[string][]float32{"e": {}, "w": {5}}},
 		{"unknown fields ignored", build(`{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4], "note": [1]}}`, f32(9)),
 			[]string{"w"}, nil, map[string][]float32{"w": {9}}},
 		{"escaped and empty names", build(`{"a\"b\u00e9": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}`, f32(1, 2)),
@@ -279,7 +302,8 @@ func TestConversions(t *testing.T) {
 		{C64, make([]byte, 8), nil, nil},
 	}
 	for _, tc := range tests {
-		tn := &Tensor{Name: "t", DType: tc.dtype, Shape: []int{len(tc.raw) / tc.dtype.Size()}, raw: tc.raw}
+		n := len(tc.raw) / tc.dtype.Size()
+		tn := &Tensor{Name: "t", DType: tc.dtype, Shape: []int{n}, raw: tc.raw, loaded: true, count: n, end: len(tc.raw)}
 		f64, err64 := tn.Float64()
 		f32, err32 := tn.Float32()
 		i64, errI := tn.Int64()
@@ -309,7 +333,7 @@ func TestConversions(t *testing.T) {
 			t.Errorf("%s: Int64 = %v, %v; want %v", tc.dtype, i64, errI, tc.i64)
 		}
 	}
-	big := &Tensor{Name: "ids", DType: U64, Shape: []int{1}, raw: binary.LittleEndian.AppendUint64(nil, math.MaxUint64)}
+	big := &Tensor{Name: "ids", DType: U64, Shape: []int{1}, raw: binary.LittleEndian.AppendUint64(nil, math.MaxUint64), loaded: true, count: 1, end: 8}
 	want := `safetensors: tensor "ids" element 0 is 18446744073709551615, which does not fit in an int64`
 	if _, err := big.Int64(); err == nil || err.Error() != want {
 		t.Errorf("Int64 of MaxUint64 error %v, want %q", err, want)
@@ -325,5 +349,88 @@ func TestClipKeepsRunes(t *testing.T) {
 	}
 	if got := clip([]byte(" [1, 2] ")); got != "[1, 2]" {
 		t.Errorf("clip = %q, want [1, 2]", got)
+	}
+}
+
+// TestOpenReadsHeaderFirst: Open reads the header only; Load reads the
+// tensors asked for and nothing else; data of unloaded tensors is refused.
+func TestOpenReadsHeaderFirst(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join("testdata", "attn_only_2l.model.safetensors")
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if len(f.Tensors) != 26 || f.Metadata["config"] == "" {
+		t.Fatalf("%d tensors, metadata %v", len(f.Tensors), f.Metadata)
+	}
+	we, _ := f.Get("embed.W_E")
+	if we.Loaded() || we.NumBytes() != 50*32*4 || we.NumElements() != 50*32 {
+		t.Errorf("W_E loaded %v, %d bytes, %d elements before Load", we.Loaded(), we.NumBytes(), we.NumElements())
+	}
+	if _, err := we.Float32(); err == nil || !strings.Contains(err.Error(), "has not been read") {
+		t.Errorf("Float32 of an unloaded tensor: %v", err)
+	}
+	if got := f.DataBytes("embed.W_E", "unembed.b_U", "nope"); got != 50*32*4+50*4 {
+		t.Errorf("DataBytes = %d", got)
+	}
+	if err := f.Load("embed.W_E"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Load("nope"); err == nil || !strings.Contains(err.Error(), path+`: no tensor "nope"`) {
+		t.Errorf("Load(nope) = %v", err)
+	}
+	full, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := we.Float32()
+	wf, _ := full.Get("embed.W_E")
+	b, _ := wf.Float32()
+	if !slices.Equal(a, b) {
+		t.Error("Load read other values than ReadFile")
+	}
+	if wu, _ := f.Get("unembed.W_U"); wu.Loaded() {
+		t.Error("Load read a tensor it was not asked for")
+	}
+}
+
+// TestOpenRefusesSpecialFiles: a device or a named pipe is refused at once
+// (issue 9, item 1): reading /dev/zero grew without bound, a FIFO hung.
+func TestOpenRefusesSpecialFiles(t *testing.T) {
+	t.Parallel()
+	fifo := filepath.Join(t.TempDir(), "fifo.safetensors")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/dev/zero", fifo, t.TempDir()} {
+		done := make(chan error, 1)
+		go func() { _, err := ReadFile(p); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.HasPrefix(err.Error(), "safetensors: "+p+" is ") || !strings.HasSuffix(err.Error(), ", not a regular file") {
+				t.Errorf("ReadFile(%s) = %v, want a refusal naming the kind of file", p, err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("ReadFile(%s) still running after 2 s", p)
+		}
+	}
+}
+
+// TestOpenTruncatedAfterHeader: a file cut after Open is an error on Load.
+func TestOpenTruncatedAfterHeader(t *testing.T) {
+	t.Parallel()
+	good, _ := os.ReadFile(filepath.Join("testdata", "attn_only_2l.model.safetensors"))
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	os.WriteFile(path, good, 0o644)
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	os.Truncate(path, int64(len(good)-10))
+	if err := f.LoadAll(); err == nil || !strings.Contains(err.Error(), `tensor "unembed.b_U": the file ended before its bytes`) {
+		t.Errorf("LoadAll of a truncated file: %v", err)
 	}
 }

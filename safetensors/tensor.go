@@ -12,16 +12,26 @@ type Tensor struct {
 	DType DType // element type as stored in the file
 	Shape []int // row-major, outermost first; [] is a scalar
 
-	raw   []byte // the tensor's bytes, a sub-slice of the file, little endian
-	begin int    // data_offsets[0], relative to the byte buffer
-	end   int    // data_offsets[1]
+	raw    []byte // the tensor's bytes, little endian, once loaded
+	loaded bool
+	count  int // product of Shape
+	begin  int // data_offsets[0], relative to the byte buffer
+	end    int // data_offsets[1]
 }
 
 // NumElements returns the product of the shape (1 for a scalar).
-func (t *Tensor) NumElements() int {
-	// Parse checked the product fits in an int and matches len(raw).
-	return len(t.raw) / t.DType.Size()
-}
+func (t *Tensor) NumElements() int { return t.count }
+
+// NumBytes returns the size of the tensor's data in the file.
+func (t *Tensor) NumBytes() int { return t.end - t.begin }
+
+// Loaded reports whether the tensor's data has been read (always, for a
+// file from [Parse] or [ReadFile]).
+func (t *Tensor) Loaded() bool { return t.loaded }
+
+// IsFloat reports whether the dtype is a floating-point type that converts
+// exactly or by rounding to float32 and float64: F32, F16, BF16 or F64.
+func (t *Tensor) IsFloat() bool { return t.isFloat() }
 
 // Float32 returns the elements converted to float32. F32, F16 and BF16 are
 // exact; F64 and 32/64-bit integers are rounded to the nearest float32;
@@ -29,6 +39,9 @@ func (t *Tensor) NumElements() int {
 func (t *Tensor) Float32() ([]float32, error) {
 	if !t.isFloat() && !t.isInteger() {
 		return nil, t.convErr("float32")
+	}
+	if !t.loaded {
+		return nil, t.notLoaded()
 	}
 	n := t.NumElements()
 	b := t.raw
@@ -69,6 +82,9 @@ func (t *Tensor) Float64() ([]float64, error) {
 	if !t.isFloat() && !t.isInteger() {
 		return nil, t.convErr("float64")
 	}
+	if !t.loaded {
+		return nil, t.notLoaded()
+	}
 	n := t.NumElements()
 	b := t.raw
 	out := make([]float64, n)
@@ -107,6 +123,9 @@ func (t *Tensor) Float64() ([]float64, error) {
 func (t *Tensor) Int64() ([]int64, error) {
 	if !t.isInteger() {
 		return nil, t.convErr("int64")
+	}
+	if !t.loaded {
+		return nil, t.notLoaded()
 	}
 	out := make([]int64, t.NumElements())
 	for i := range out {
@@ -165,4 +184,8 @@ func (t *Tensor) intAt(i int) int64 {
 
 func (t *Tensor) convErr(to string) error {
 	return fmt.Errorf("safetensors: tensor %q has dtype %s, which cannot be converted to %s", t.Name, t.DType, to)
+}
+
+func (t *Tensor) notLoaded() error {
+	return fmt.Errorf("safetensors: tensor %q: its data has not been read (File.Load)", t.Name)
 }

@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/attnlab/attnlab/internal/userfile"
 )
 
 // DefaultMaxBytes caps the text a corpus loads: 8 MiB.
@@ -188,6 +190,9 @@ func listText(root string, opts TextOptions) ([]TextFile, error) {
 		return len(opts.Exts) == 0 || slices.Contains(opts.Exts, filepath.Ext(name))
 	}
 	if !st.IsDir() {
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("tasks: text path %s is not a regular file or a folder", root)
+		}
 		if !keep(root) {
 			return nil, nil
 		}
@@ -229,7 +234,7 @@ func listText(root string, opts TextOptions) ([]TextFile, error) {
 // character boundary. It reports whether they are non-empty text, and
 // whether the limit was reached (so nothing more should be loaded).
 func readText(path string, limit int64) (data []byte, ok, full bool) {
-	f, err := os.Open(path)
+	f, _, err := userfile.Open(path, 0) // regular files only: a FIFO would block
 	if err != nil {
 		return nil, false, false
 	}

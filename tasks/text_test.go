@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -174,6 +175,11 @@ func TestLoadTextErrors(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "x.bin"), []byte{0, 1, 2})
 	missing := filepath.Join(dir, "nope")
+	// A named pipe as --data blocked forever in open (issue 9, item 1).
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		paths []string
 		want  string
@@ -181,6 +187,8 @@ func TestLoadTextErrors(t *testing.T) {
 		{[]string{dir}, "tasks: no readable UTF-8 text under " + dir},
 		{[]string{missing}, "tasks: text path " + missing + " does not exist"},
 		{nil, "tasks: no text path given"},
+		{[]string{fifo}, "tasks: text path " + fifo + " is not a regular file or a folder"},
+		{[]string{"/dev/zero"}, "tasks: text path /dev/zero is not a regular file or a folder"},
 	} {
 		_, err := LoadText(tc.paths...)
 		if err == nil || err.Error() != tc.want {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/userfile"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/spf13/cobra"
@@ -45,14 +46,14 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 	}
 	var ts []*report.Table
 	for _, p := range paths {
-		f, err := os.Open(p)
+		f, _, err := userfile.Open(p, userfile.TableLimit)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return usagef("shard file %s does not exist", p)
 			}
 			return err
 		}
-		t, err := report.ReadCSV(f)
+		t, err := report.ReadCSV(io.LimitReader(f, userfile.TableLimit))
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)

@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/userfile"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/safetensors"
@@ -78,7 +78,7 @@ func runRun(e *env, o *runOpts) error {
 			return usagef("--tokens: %v", err)
 		}
 	case o.tokensFile != "":
-		b, rerr := os.ReadFile(o.tokensFile)
+		b, rerr := userfile.ReadFile(o.tokensFile, userfile.TokensLimit)
 		if rerr != nil {
 			return rerr
 		}
