@@ -249,7 +249,7 @@ func ParseConfig(data []byte) (Config, error) {
 // silently computing a different model.
 var unsupported = []struct {
 	key  string
-	dflt string                                // TransformerLens's default, for the message
+	dflt string                                 // TransformerLens's default, for the message
 	ok   func(v json.RawMessage, c Config) bool // v is not null
 }{
 	{"eps", "1e-05", func(v json.RawMessage, _ Config) bool { return numIs(v, LNEps) }},
