@@ -205,9 +205,9 @@ func TestLoadRefusesNonFloatParameters(t *testing.T) {
 	}
 }
 
-// sparseModel writes a file of size bytes (sparse: it costs no disk) whose
+// sparseWeightsFile writes a file of size bytes (sparse: it costs no disk) whose
 // header holds cfg and one tensor spanning the whole data buffer.
-func sparseModel(t *testing.T, cfg string, size int64) string {
+func sparseWeightsFile(t *testing.T, cfg string, size int64) string {
 	t.Helper()
 	hdr := func(dataLen int64) []byte {
 		h, _ := json.Marshal(map[string]any{"__metadata__": map[string]string{"config": cfg},
@@ -238,7 +238,7 @@ func TestLoadReadsHeaderFirst(t *testing.T) {
 		{`{"n_layers": 1, "d_model": 64, "n_heads": 4, "d_vocab": 64, "n_ctx": 128, "attn_only": true}`, "the config wants [64 64]"},
 	}
 	for _, c := range cases {
-		path := sparseModel(t, c.cfg, size)
+		path := sparseWeightsFile(t, c.cfg, size)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		_, err := Load(path, "")
