@@ -52,6 +52,7 @@ type Report struct {
 
 	FirstRepeat, SecondRepeat Stat
 	PerPosition               []float64 // mean loss at each target position t (predicting token t+1), [T-1]
+	PerPositionStd            []float64 // its standard deviation over sequences, [T-1]
 	ICL                       Stat      // loss at token 2L−1 minus loss at token L/2 (Olsson et al.)
 
 	InductionHeads                  []string // heads at or above the threshold (or the best one)
@@ -108,6 +109,9 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 		return nil, err
 	}
 	r.FirstRepeat, r.SecondRepeat, r.PerPosition = first, second, perPos
+	if r.PerPositionStd, err = PositionStd(clean.Losses.Data, B, T); err != nil {
+		return nil, err
+	}
 	if r.ICL, err = ICLScore(clean.Losses.Data, B, T, L/2, 2*L-1); err != nil {
 		return nil, err
 	}

@@ -70,13 +70,14 @@ func (r *Report) Tables() []*report.Table {
 	}
 	sum.Add("composition_random_baseline", baseline, nil, nil, nil, "")
 	sum.Caption = fmt.Sprintf("induction heads: %v; previous-token partners (largest K-composition into them): %v", r.InductionHeads, r.PrevPartners)
-	pos := report.NewTable("loss_by_position", "Mean next-token loss by position", col("position", ""), col("loss", "nats"), col("part", ""))
+	pos := report.NewTable("loss_by_position", "Mean next-token loss by position", col("position", ""), col("loss", "nats"), col("part", ""),
+		col("loss_std", "nats"))
 	for t, v := range r.PerPosition {
 		part := "first"
 		if t >= r.L {
 			part = "second"
 		}
-		pos.Add(t+1, v, part)
+		pos.Add(t+1, v, part, r.PerPositionStd[t])
 	}
 	return []*report.Table{heads, comp, sum, pos}
 }
@@ -157,16 +158,32 @@ func (r *Report) Figures() []report.Figure {
 	for _, lb := range append(append([]string{}, r.InductionHeads[:1]...), r.PrevPartners[:min(1, len(r.PrevPartners))]...) {
 		figs = append(figs, r.patternFigure(lb))
 	}
-	var xs, ys []float64
-	for t, v := range r.PerPosition {
-		xs, ys = append(xs, float64(t+1)), append(ys, v)
-	}
-	figs = append(figs, report.Figure{Name: "loss_by_position.png", Fig: plots.LineChart{
-		Title: fmt.Sprintf("Loss on [BOS, x×%d, x×%d]: the second repeat is predicted by induction", r.L, r.L), XLabel: "position of the predicted token",
-		YLabel: "cross-entropy (nats)", Series: []plots.Series{{Name: "mean over sequences", X: xs, Y: ys}}, Legend: plots.LegendNone,
-		VLines: []plots.VLine{{X: float64(r.L) + 1, Label: "second repeat starts"}},
-		HLines: []plots.HLine{{Y: math.Log(float64(r.Vocab)), Label: "ln(d_vocab)"}}}})
+	figs = append(figs, report.Figure{Name: "loss_by_position.png", Fig: r.lossByPositionChart()})
 	return figs
+}
+
+// lossByPositionChart is the classic figure: the mean loss at each position
+// with the quartiles over sequences, the start of the second repeat and the
+// loss of a uniform guess.
+func (r *Report) lossByPositionChart() plots.LineChart {
+	var xs, lo, hi []float64
+	for t, m := range r.PerPosition {
+		h := 1.96 * r.PerPositionStd[t] / math.Sqrt(float64(r.Opt.Batch))
+		xs, lo, hi = append(xs, float64(t+1)), append(lo, m-h), append(hi, m+h)
+	}
+	zero := 0.0
+	lnV := math.Log(float64(r.Vocab))
+	title := fmt.Sprintf("Loss on [BOS, x×%d, x×%d]: the second repeat is predicted by induction", r.L, r.L)
+	if r.SecondRepeat.Mean > 0.5*r.FirstRepeat.Mean {
+		title = fmt.Sprintf("Loss on [BOS, x×%d, x×%d]: the second repeat is not predicted", r.L, r.L)
+	}
+	return plots.LineChart{
+		Title: title, XLabel: "position of the predicted token", YLabel: "cross-entropy (nats)",
+		Series: []plots.Series{{Name: fmt.Sprintf("mean over %d sequences, 95%% interval", r.Opt.Batch), X: xs, Y: r.PerPosition,
+			Lo: lo, Hi: hi}},
+		Legend: plots.LegendBest, YMin: &zero,
+		VLines: []plots.VLine{{X: float64(r.L) + 1, Label: "second repeat starts"}},
+		HLines: []plots.HLine{{Y: lnV, Label: fmt.Sprintf("uniform guess: ln %d = %.2f nats", r.Vocab, lnV)}}}
 }
 
 // compositionFigures draws Q-, K- and V-composition as writing heads ×
@@ -182,6 +199,20 @@ func (r *Report) compositionFigures() []report.Figure {
 			dst = append(dst, d)
 		}
 	}
+	// One scale for the three, diverging about the random baseline: red
+	// composes more than random heads would, blue less.
+	half := 0.0
+	for _, c := range r.Comp {
+		for _, v := range []float64{c.K, c.Q, c.V} {
+			if !math.IsNaN(v) {
+				half = max(half, math.Abs(v-r.Baseline))
+			}
+		}
+	}
+	if half == 0 {
+		half = r.Baseline
+	}
+	lo, hi := r.Baseline-half, r.Baseline+half
 	var out []report.Figure
 	for _, kind := range []string{"K", "Q", "V"} {
 		v := make([]float64, len(src)*len(dst))
@@ -193,9 +224,11 @@ func (r *Report) compositionFigures() []report.Figure {
 			v[i] = map[string]float64{"K": c.K, "Q": c.Q, "V": c.V}[kind]
 		}
 		out = append(out, report.Figure{Name: "composition_" + map[string]string{"K": "k", "Q": "q", "V": "v"}[kind] + ".png", Fig: plots.Heatmap{
-			Title:  fmt.Sprintf("%s-composition (random baseline %.3f)", kind, r.Baseline),
-			XLabel: "reading head", YLabel: "writing head", ValueLabel: "composition score",
-			Rows: len(src), Cols: len(dst), Values: v, RowLabels: src, ColLabels: dst, CellText: len(src)*len(dst) <= 100}})
+			Title:  fmt.Sprintf("%s-composition: red above random heads, blue below", kind),
+			XLabel: "reading head", YLabel: "writing head", ValueLabel: "composition score (K, Q, V on one scale)",
+			Rows: len(src), Cols: len(dst), Values: v, RowLabels: src, ColLabels: dst, CellText: len(src)*len(dst) <= 100,
+			Diverging: true, Center: r.Baseline, Min: &lo, Max: &hi,
+			Marks: []plots.Mark{{Value: r.Baseline, Label: fmt.Sprintf("random %.3f", r.Baseline)}}}})
 	}
 	return out
 }

@@ -121,6 +121,37 @@ func RepeatLosses(loss []float32, B, T, L int) (first, second Stat, perPos []flo
 	return Summarize(f, lossSeed), Summarize(s, lossSeed), perPos, nil
 }
 
+// PositionStd is the sample standard deviation over sequences (n−1
+// denominator) of the loss at each target position, [T-1]:
+//
+//	std[t] = sqrt(Σ_b (loss[b, t] − mean_t)² / (B − 1))
+//
+// With the mean it gives the 95% interval mean ± 1.96·std/√B of the
+// per-position loss. B must be at least 2.
+func PositionStd(loss []float32, B, T int) ([]float64, error) {
+	if err := checkLoss(loss, B, T); err != nil {
+		return nil, err
+	}
+	if B < 2 {
+		return nil, fmt.Errorf("induction: a standard deviation needs at least 2 sequences, got %d", B)
+	}
+	std := make([]float64, T-1)
+	for t := range std {
+		mean := 0.0
+		for b := range B {
+			mean += float64(loss[b*(T-1)+t])
+		}
+		mean /= float64(B)
+		ss := 0.0
+		for b := range B {
+			d := float64(loss[b*(T-1)+t]) - mean
+			ss += d * d
+		}
+		std[t] = math.Sqrt(ss / float64(B-1))
+	}
+	return std, nil
+}
+
 // ICLScore is Olsson et al. 2022's in-context learning score, the loss at a
 // late position minus the loss at an early one (the paper: token 500 minus
 // token 50; on short contexts pick, e.g., a second-repeat target as late and a

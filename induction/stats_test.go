@@ -114,3 +114,22 @@ func TestICLScoreByHand(t *testing.T) {
 		t.Errorf("B mismatch: got %v", err)
 	}
 }
+
+func TestPositionStd(t *testing.T) {
+	t.Parallel()
+	// B = 4 sequences, T-1 = 2 positions: column 0 holds 1, 2, 3, 4; column 1 is constant.
+	loss := []float32{1, 7, 2, 7, 3, 7, 4, 7}
+	std, err := PositionStd(loss, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := math.Sqrt(5.0 / 3); math.Abs(std[0]-want) > 1e-12 || std[1] != 0 {
+		t.Errorf("std %v, want [%v 0]", std, want)
+	}
+	if _, err := PositionStd(loss, 3, 3); err == nil {
+		t.Error("a loss of the wrong shape: no error")
+	}
+	if _, err := PositionStd(loss[:2], 1, 3); err == nil {
+		t.Error("one sequence: no error")
+	}
+}

@@ -90,22 +90,32 @@ func (t *Tracker) Tables() (phase, heads *report.Table) {
 	return phase, heads
 }
 
-// Chart plots the second-repeat loss, the best prefix-matching score and
-// the best TL induction score against the step, with the phase change
-// marked.
-func (t *Tracker) Chart() plots.LineChart {
-	var xs, loss, pm, ind []float64
+// Chart is phase_change.png: two panels over the training steps, the loss
+// on both repeats (nats) above and the best head's prefix-matching and TL
+// induction scores below, with the phase change marked on both; the title
+// says whether and when an induction head formed.
+func (t *Tracker) Chart() plots.Panels {
+	var xs, first, second, pm, ind []float64
+	bestPM := 0.0
 	for _, p := range t.Points {
-		xs, loss = append(xs, float64(p.Step)), append(loss, p.SecondRepeat)
+		xs = append(xs, float64(p.Step))
+		first, second = append(first, p.FirstRepeat), append(second, p.SecondRepeat)
 		pm, ind = append(pm, p.Best.PrefixMatching.Mean), append(ind, p.Best.Induction.Mean)
+		bestPM = max(bestPM, p.Best.PrefixMatching.Mean)
 	}
-	chart := plots.LineChart{Title: "Phase change: induction heads form", XLabel: "training step", YLabel: "loss (nats) / score",
-		Series: []plots.Series{{Name: "second-repeat loss (nats)", X: xs, Y: loss}, {Name: "best prefix-matching score", X: xs, Y: pm},
-			{Name: "best TL induction score", X: xs, Y: ind, Dashed: true}}}
+	zero, one := 0.0, 1.0
+	loss := plots.LineChart{Title: "Loss on [BOS, x×L, x×L]", XLabel: "training step", YLabel: "cross-entropy (nats)", YMin: &zero,
+		Series: []plots.Series{{Name: "first repeat", X: xs, Y: first, Dashed: true}, {Name: "second repeat", X: xs, Y: second}}}
+	scores := plots.LineChart{Title: "Best head's scores", XLabel: "training step", YLabel: "score", YMin: &zero, YMax: &one,
+		Series: []plots.Series{{Name: "prefix matching", X: xs, Y: pm}, {Name: "TL induction", X: xs, Y: ind, Dashed: true}},
+		HLines: []plots.HLine{{Y: PhaseThreshold, Label: fmt.Sprintf("threshold %g", PhaseThreshold)}}}
+	title := fmt.Sprintf("No induction head formed (best prefix-matching score %.2f < %g)", bestPM, PhaseThreshold)
 	if s, ok := t.PhaseChange(); ok {
-		chart.VLines = []plots.VLine{{X: float64(s), Label: fmt.Sprintf("prefix matching ≥ %g at step %d", PhaseThreshold, s)}}
+		title = fmt.Sprintf("Phase change: an induction head forms at step %d", s)
+		v := []plots.VLine{{X: float64(s), Label: fmt.Sprintf("step %d", s)}}
+		loss.VLines, scores.VLines = v, v
 	}
-	return chart
+	return plots.Panels{Title: title, Charts: []plots.LineChart{loss, scores}, Cols: 1, Height: 7}
 }
 
 // Results returns the tracker's tables (phase, tracking), its headline

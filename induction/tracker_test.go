@@ -1,6 +1,7 @@
 package induction
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/attnlab/attnlab/fixtures"
@@ -22,11 +23,23 @@ func TestTrackerPhaseChange(t *testing.T) {
 	if len(phase.Rows) != 5 || len(heads.Rows) != 5 || phase.Rows[2][6] != "L1H0" {
 		t.Errorf("phase rows %v, head rows %d", phase.Rows, len(heads.Rows))
 	}
-	if c := tk.Chart(); len(c.VLines) != 1 || c.VLines[0].X != 200 {
-		t.Errorf("chart marks %v, want step 200", c.VLines)
+	c := tk.Chart()
+	if len(c.Charts) != 2 || !strings.Contains(c.Title, "step 200") {
+		t.Fatalf("chart %q has %d panels, want 2 and a title naming step 200", c.Title, len(c.Charts))
+	}
+	for _, p := range c.Charts {
+		if len(p.VLines) != 1 || p.VLines[0].X != 200 {
+			t.Errorf("panel %q marks %v, want step 200", p.Title, p.VLines)
+		}
 	}
 	if _, ok := (&Tracker{}).PhaseChange(); ok {
 		t.Error("an empty tracker reports a phase change")
+	}
+	// Without a phase change the title says so, and nothing is marked.
+	none := NewTracker(1)
+	none.Points = tk.Points[:2]
+	if c := none.Chart(); !strings.HasPrefix(c.Title, "No induction head formed") || len(c.Charts[0].VLines) != 0 {
+		t.Errorf("title %q, marks %v: want no phase change", c.Title, c.Charts[0].VLines)
 	}
 }
 

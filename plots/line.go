@@ -67,7 +67,7 @@ func (c LineChart) Save(path string) error { return saveFigure(path, c.Render) }
 
 // Render writes the chart to w in the given format: "png", "svg" or "pdf".
 func (c LineChart) Render(w io.Writer, format string) error {
-	if _, _, _, err := c.plot(); err != nil {
+	if _, _, _, _, err := c.plot(); err != nil {
 		return err
 	}
 	wd, ht := size(c.Width, c.Height)
@@ -76,13 +76,20 @@ func (c LineChart) Render(w io.Writer, format string) error {
 
 // drawOn draws the chart, legend included, on dc.
 func (c LineChart) drawOn(dc draw.Canvas) error {
-	p, segs, entries, err := c.plot()
+	p, segs, entries, refs, err := c.plot()
 	if err != nil {
 		return err
 	}
 	obstacles := func(da draw.Canvas) []vg.Point {
-		trX, trY := p.Transforms(&da)
 		var pts []vg.Point
+		for _, b := range refs.boxes { // reference-line labels, drawn by now
+			for i := 0; i <= 10; i++ {
+				for j := 0; j <= 4; j++ {
+					pts = append(pts, vg.Point{X: b.Min.X + (b.Max.X-b.Min.X)*vg.Length(i)/10, Y: b.Min.Y + (b.Max.Y-b.Min.Y)*vg.Length(j)/4})
+				}
+			}
+		}
+		trX, trY := p.Transforms(&da)
 		for _, seg := range segs {
 			for i, xy := range seg {
 				a := vg.Point{X: trX(xy.X), Y: trY(xy.Y)}
@@ -104,9 +111,9 @@ func (c LineChart) drawOn(dc draw.Canvas) error {
 
 // plot builds the gonum plot; it also returns the drawn segments and the
 // number of legend entries.
-func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err error) {
+func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, refs *refLines, err error) {
 	if len(c.Series) == 0 {
-		return nil, nil, 0, fmt.Errorf("plots: line chart %q has no series", c.Title)
+		return nil, nil, 0, nil, fmt.Errorf("plots: line chart %q has no series", c.Title)
 	}
 	p = newPlot(c.Title, c.XLabel, c.YLabel)
 	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{}, niceTicks{}
@@ -115,7 +122,7 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err er
 	ok := func(x, y float64) bool {
 		return finite(x) && finite(y) && (!c.LogX || x > 0) && (!c.LogY || y > 0)
 	}
-	refs := &refLines{}
+	refs = &refLines{}
 	p.Add(refs)
 	// Bands first, under every line.
 	for i, s := range c.Series {
@@ -123,7 +130,7 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err er
 			continue
 		}
 		if len(s.Lo) != len(s.X) || len(s.Hi) != len(s.X) {
-			return nil, nil, 0, fmt.Errorf("plots: line chart %q: series %q has %d x values and %d/%d band values", c.Title, s.Name, len(s.X), len(s.Lo), len(s.Hi))
+			return nil, nil, 0, nil, fmt.Errorf("plots: line chart %q: series %q has %d x values and %d/%d band values", c.Title, s.Name, len(s.X), len(s.Lo), len(s.Hi))
 		}
 		var lo, hi plotter.XYs
 		flush := func() {
@@ -149,7 +156,7 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err er
 	points := 0
 	for i, s := range c.Series {
 		if len(s.X) != len(s.Y) {
-			return nil, nil, 0, fmt.Errorf("plots: line chart %q: series %q has %d x values and %d y values", c.Title, s.Name, len(s.X), len(s.Y))
+			return nil, nil, 0, nil, fmt.Errorf("plots: line chart %q: series %q has %d x values and %d y values", c.Title, s.Name, len(s.X), len(s.Y))
 		}
 		sty := draw.LineStyle{Color: seriesColor(i), Width: vg.Points(1.75)}
 		if s.Dashed {
@@ -209,7 +216,7 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err er
 		p.Add(m)
 	}
 	if points == 0 {
-		return nil, nil, 0, fmt.Errorf("plots: line chart %q has no finite points to draw", c.Title)
+		return nil, nil, 0, nil, fmt.Errorf("plots: line chart %q has no finite points to draw", c.Title)
 	}
 	for _, v := range c.VLines {
 		if finite(v.X) && (!c.LogX || v.X > 0) {
@@ -247,7 +254,7 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, err er
 		}
 		p.X.Tick.Marker = ticks
 	}
-	return p, segs, entries, nil
+	return p, segs, entries, refs, nil
 }
 
 func reverse(xy plotter.XYs) plotter.XYs {
@@ -324,9 +331,10 @@ func logLabel(m, e int) string {
 // refLines draws VLines and HLines as grey dashed lines under the data;
 // refLabels draws their labels over it.
 type refLines struct {
-	v    []VLine
-	h    []HLine
-	data []plotter.XYs // the lines drawn, which labels should not cover
+	v     []VLine
+	h     []HLine
+	data  []plotter.XYs  // the lines drawn, which labels should not cover
+	boxes []vg.Rectangle // where the labels went (filled when drawn), which the legend should not cover
 }
 
 var refLineStyle = draw.LineStyle{Color: color.Gray{0x66}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
@@ -352,6 +360,7 @@ type refLabels struct{ r *refLines }
 
 func (l *refLabels) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
+	l.r.boxes = nil
 	sty := textStyle(tickSize)
 	sty.Color = color.Gray{0x22}
 	pad := vg.Points(2)
@@ -364,6 +373,7 @@ func (l *refLabels) Plot(c draw.Canvas, p *plot.Plot) {
 		c.FillPolygon(color.NRGBA{0xFF, 0xFF, 0xFF, 0xE8}, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
 		c.FillText(sty, pt, label)
 		boxes = append(boxes, r)
+		l.r.boxes = append(l.r.boxes, r)
 	}
 	// Points along the data lines, on the canvas.
 	var pts []vg.Point

@@ -33,7 +33,7 @@ func (f Panels) Render(w io.Writer, format string) error {
 		return fmt.Errorf("plots: panel figure %q has no panels", f.Title)
 	}
 	for _, c := range f.Charts {
-		if _, _, _, err := c.plot(); err != nil {
+		if _, _, _, _, err := c.plot(); err != nil {
 			return err
 		}
 	}
@@ -49,7 +49,7 @@ func (f Panels) draw(dc draw.Canvas) error {
 		dc = draw.Crop(dc, 0, 0, 0, -(sty.Height(f.Title) + vg.Points(10)))
 	}
 	if f.SharedLegend {
-		p, _, entries, err := f.Charts[0].plot()
+		p, _, entries, _, err := f.Charts[0].plot()
 		if err != nil {
 			return err
 		}

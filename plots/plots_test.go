@@ -335,7 +335,7 @@ func TestLineChartExtras(t *testing.T) {
 	c := LineChart{Title: "t", LogX: true, XTicks: x, Markers: true, YMin: ptr(0.0), YMax: ptr(1.0),
 		Series: []Series{{Name: "a", X: x, Y: []float64{1, 0.5, 0.25}, Lo: []float64{0.9, 0.4, 0.2}, Hi: []float64{1, 0.6, 0.3}}},
 		HLines: []HLine{{Y: 0.1, Label: "chance"}}, VLines: []VLine{{X: 8, Label: "N = d"}}, Legend: LegendRight}
-	p, _, entries, err := c.plot()
+	p, _, entries, _, err := c.plot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestLineChartExtras(t *testing.T) {
 	}
 	bad := c
 	bad.Series = []Series{{Name: "a", X: x, Y: x, Lo: []float64{1}, Hi: []float64{1}}}
-	if _, _, _, err := bad.plot(); err == nil || !strings.Contains(err.Error(), "band") {
+	if _, _, _, _, err := bad.plot(); err == nil || !strings.Contains(err.Error(), "band") {
 		t.Errorf("a band of the wrong length: err = %v", err)
 	}
 	// Markers differ from series to series.

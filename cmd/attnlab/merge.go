@@ -29,7 +29,7 @@ func newMergeCmd(e *env) *cobra.Command {
 		Long: `Join the mqar.csv files that 'attnlab retrieval --shard i/n' wrote (on one machine or
 many) into one CSV, sorted by grid cell. The columns must match; a cell that appears
 in two files must have the same result. Beside the merged CSV it draws the
-accuracy-vs-kv-pairs plot per d_model (mqar_d{D}.png) and prints the summary.`,
+accuracy-vs-kv-pairs figure, a panel per d_model (mqar.png), and prints the summary.`,
 		Example: `  attnlab merge shard0/mqar.csv shard1/mqar.csv --out merged.csv`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE:    func(_ *cobra.Command, args []string) error { return runMerge(e, o, args) },
@@ -76,11 +76,9 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 	if err := report.WriteFileAtomic(o.out, merged.WriteCSV); err != nil {
 		return err
 	}
-	for d, c := range mqar.Charts(merged) {
-		path := filepath.Join(dir, fmt.Sprintf("mqar_d%d.png", d))
-		if err := report.WriteFileAtomic(path, func(w io.Writer) error { return c.Render(w, "png") }); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
+	path := filepath.Join(dir, "mqar.png")
+	if err := report.WriteFileAtomic(path, func(w io.Writer) error { return mqar.Chart(merged).Render(w, "png") }); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if o.json {
 		return report.WriteJSON(e.stdout, merged)

@@ -93,12 +93,12 @@ func TestRetrievalShardsMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"num_kv_pairs": 4`, `"eval_hashes"`, `"gap_distribution"`, "mqar_d16.png"} {
+	for _, want := range []string{`"num_kv_pairs": 4`, `"eval_hashes"`, `"gap_distribution"`, "mqar.png"} {
 		if !strings.Contains(string(man), want) {
 			t.Errorf("manifest lacks %s", want)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "mqar_d16.png")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "mqar.png")); err != nil {
 		t.Errorf("merge wrote no plot: %v", err)
 	}
 	// merging conflicting results is refused

@@ -1,8 +1,12 @@
 package mqar
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/attnlab/attnlab/report"
@@ -86,5 +90,54 @@ func TestRunDeterministic(t *testing.T) {
 		if a[i].Accuracy != b[i].Accuracy || a[i].ValLoss != b[i].ValLoss || a[i].DataHash != b[i].DataHash {
 			t.Errorf("cell %d: 1 worker %+v, 2 workers %+v", i, a[i], b[i])
 		}
+	}
+}
+
+// TestChart: one panel per d_model, one line per kind in the same order in
+// every panel, the mean over seeds with a band from the worst to the best
+// seed, ticks at the measured pair counts, and the guess line.
+func TestChart(t *testing.T) {
+	t.Parallel()
+	tab := report.NewTable("mqar", "", mqarColumns...)
+	i := 0
+	add := func(kind string, d, kv int, seed uint64, acc float64) {
+		tab.Add(i, kind, "", d, kv, int(seed), 2, 64, acc, 0.1, 10, 1.0, "h")
+		i++
+	}
+	for _, d := range []int{64, 32} {
+		for _, kv := range []int{4, 8} {
+			add("softmax", d, kv, 1, 1)
+			add("softmax", d, kv, 2, 0.9)
+			if d == 32 || kv == 4 { // linear:elu at d=64, kv=8 was not trained
+				add("linear:elu", d, kv, 1, 0.2)
+				add("linear:elu", d, kv, 2, 0.4)
+			}
+		}
+	}
+	c := Chart(tab)
+	if len(c.Charts) != 2 || c.Charts[0].Title != "d_model = 32" || !strings.Contains(c.Title, "2 seeds") {
+		t.Fatalf("figure %q with panels %d (first %q)", c.Title, len(c.Charts), c.Charts[0].Title)
+	}
+	for _, p := range c.Charts {
+		if len(p.Series) != 3 || p.Series[0].Name != "softmax" || p.Series[1].Name != "linear:elu" || !p.Markers || !p.LogX {
+			t.Fatalf("panel %q series %v", p.Title, p.Series)
+		}
+		if fmt.Sprint(p.XTicks) != "[4 8]" {
+			t.Errorf("panel %q ticks %v, want the measured 4, 8", p.Title, p.XTicks)
+		}
+		sm := p.Series[0]
+		if math.Abs(sm.Y[0]-0.95) > 1e-12 || sm.Lo[0] != 0.9 || sm.Hi[0] != 1 {
+			t.Errorf("softmax mean %v band [%v, %v], want 0.95 in [0.9, 1]", sm.Y[0], sm.Lo[0], sm.Hi[0])
+		}
+		if g := p.Series[2]; g.Y[1] != 1.0/8 {
+			t.Errorf("guess at kv=8 is %v, want 1/8", g.Y[1])
+		}
+	}
+	if y := c.Charts[1].Series[1].Y[1]; !math.IsNaN(y) {
+		t.Errorf("a cell not trained is drawn at %v, want a gap (NaN)", y)
+	}
+	var buf bytes.Buffer
+	if err := c.Render(&buf, "png"); err != nil {
+		t.Fatal(err)
 	}
 }

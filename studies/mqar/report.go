@@ -152,7 +152,7 @@ func Summary(t *report.Table) *report.Table {
 	for _, k := range keys {
 		cells := []any{k.kind, k.d}
 		for _, kv := range kvs {
-			v := math.NaN()
+			var v any // a cell not trained: not applicable
 			if n[k][kv] > 0 {
 				v = sum[k][kv] / float64(n[k][kv])
 			}
@@ -163,52 +163,85 @@ func Summary(t *report.Table) *report.Table {
 	return s
 }
 
-// Charts draws accuracy vs kv pairs (log x), one chart per d_model.
-func Charts(t *report.Table) map[int]plots.LineChart {
-	s := Summary(t)
-	charts := map[int]plots.LineChart{}
-	var kvs []float64
-	for _, c := range s.Columns[2:] {
-		kv, _ := strconv.Atoi(strings.TrimPrefix(c.Name, "kv="))
-		kvs = append(kvs, float64(kv))
-	}
-	for _, row := range s.Rows {
-		d := row[1].(int)
-		c, ok := charts[d]
-		if !ok {
-			c = plots.LineChart{Title: fmt.Sprintf("Trained MQAR, d_model = %d", d), XLabel: "key-value pairs per sequence (log scale)",
-				YLabel: "held-out recall accuracy (fraction)", LogX: true, Height: 4.5}
+// Chart is mqar.png, Zoology's figure: one panel per d_model, held-out
+// accuracy against key-value pairs (log x, ticks at the measured counts),
+// one line per attention kind with markers (the mean over seeds, and a
+// band from the worst to the best seed when there are several), and the
+// accuracy of a guess among the sequence's values (1/kv).
+func Chart(t *report.Table) plots.Panels {
+	rows := mqarRows(t)
+	var kinds []string
+	var ds, kvs []int
+	seeds := map[string]int{} // kind/d/kv -> seeds
+	for _, r := range rows {
+		if !slices.Contains(kinds, r.kind) {
+			kinds = append(kinds, r.kind)
 		}
-		se := plots.Series{Name: row[0].(string), X: kvs, Dashed: row[0] == "softmax"}
-		for _, v := range row[2:] {
-			se.Y = append(se.Y, v.(float64))
+		if !slices.Contains(ds, r.d) {
+			ds = append(ds, r.d)
 		}
-		c.Series = append(c.Series, se)
-		charts[d] = c
+		if !slices.Contains(kvs, r.kv) {
+			kvs = append(kvs, r.kv)
+		}
+		seeds[fmt.Sprint(r.kind, r.d, r.kv)]++
 	}
-	ref := plots.Series{Name: "guess among in-context values (1/kv)", X: kvs, Dashed: true}
-	for _, kv := range kvs {
-		ref.Y = append(ref.Y, 1/kv)
+	slices.Sort(ds)
+	slices.Sort(kvs)
+	maxSeeds := 0
+	for _, n := range seeds {
+		maxSeeds = max(maxSeeds, n)
 	}
-	for d, c := range charts {
-		c.Series = append(c.Series, ref)
-		charts[d] = c
+	x := make([]float64, len(kvs))
+	guess := make([]float64, len(kvs))
+	for i, kv := range kvs {
+		x[i], guess[i] = float64(kv), 1/float64(kv)
 	}
-	return charts
+	zero, top := 0.0, 1.04
+	var panels []plots.LineChart
+	for _, d := range ds {
+		c := plots.LineChart{Title: fmt.Sprintf("d_model = %d", d), XLabel: "key-value pairs (log scale)",
+			YLabel: "held-out accuracy", LogX: true, XTicks: x, Markers: true, YMin: &zero, YMax: &top}
+		// Every panel has every kind, in one order, so colours and
+		// markers match across panels; a missing cell is a gap.
+		for _, k := range kinds {
+			se := plots.Series{Name: k, X: x}
+			for _, kv := range kvs {
+				mean, lo, hi, n := 0.0, math.Inf(1), math.Inf(-1), 0
+				for _, r := range rows {
+					if r.kind == k && r.d == d && r.kv == kv {
+						mean += r.accuracy
+						lo, hi, n = min(lo, r.accuracy), max(hi, r.accuracy), n+1
+					}
+				}
+				if n == 0 {
+					mean, lo, hi = math.NaN(), math.NaN(), math.NaN()
+				} else {
+					mean /= float64(n)
+				}
+				se.Y, se.Lo, se.Hi = append(se.Y, mean), append(se.Lo, lo), append(se.Hi, hi)
+			}
+			if maxSeeds < 2 {
+				se.Lo, se.Hi = nil, nil
+			}
+			c.Series = append(c.Series, se)
+		}
+		c.Series = append(c.Series, plots.Series{Name: "guess among the values (1/kv)", X: x, Y: guess, Dashed: true})
+		panels = append(panels, c)
+	}
+	title := "Trained MQAR (Arora et al. 2023): held-out recall"
+	if maxSeeds > 1 {
+		title += fmt.Sprintf(", mean and range over %d seeds", maxSeeds)
+	}
+	return plots.Panels{Title: title, Charts: panels, SharedLegend: true, Width: 3.2*float64(len(ds)) + 1.9, Height: 4}
 }
 
 // Results returns the tables (mqar.csv), headline (the summary), figures
-// (mqar_d{D}.png) and manifest entries (the grid and, per kv-pair count,
+// (mqar.png) and manifest entries (the grid and, per kv-pair count,
 // the task spec and the hashes of the held-out sets) of cells trained on g.
 func (g Grid) Results(res []Result) report.Results {
 	t := Table(res)
-	r := report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{Summary(t)}, Extra: map[string]any{}}
-	charts := Charts(t)
-	for _, d := range g.DModels {
-		if c, ok := charts[d]; ok {
-			r.Figures = append(r.Figures, report.Figure{Name: fmt.Sprintf("mqar_d%d.png", d), Fig: c})
-		}
-	}
+	r := report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{Summary(t)}, Extra: map[string]any{},
+		Figures: []report.Figure{{Name: "mqar.png", Fig: Chart(t)}}}
 	specs := map[string]any{}
 	for _, kv := range g.KVPairs {
 		task, _ := g.Task(kv)
