@@ -55,9 +55,17 @@ type Report struct {
 	PerPositionStd            []float64 // its standard deviation over sequences, [T-1]
 	ICL                       Stat      // loss at token 2L−1 minus loss at token L/2 (Olsson et al.)
 
-	InductionHeads                  []string // heads at or above the threshold (or the best one)
-	PrevPartners                    []string // layer-0 heads with the largest K-composition into each induction head
-	AblateInduction, AblatePartners Stat     // Δ second-repeat loss when the sets above are zero-ablated together
+	InductionHeads []string // heads at or above the threshold (or the best one)
+	// PrevPartners are the previous-token partners used for the circuit
+	// (AblatePartners, the partner's pattern figure): for each induction
+	// head, the earlier-layer head with the largest K-composition into it.
+	PrevPartners []string
+	// AblationPartners are the partners by the other criterion: as many
+	// earlier-layer heads as PrevPartners, those whose own zero ablation
+	// raises the second-repeat loss most (nil without ablations).
+	AblationPartners []string
+	// Δ second-repeat loss when the sets above are zero-ablated together.
+	AblateInduction, AblatePartners, AblateAblationPartners Stat
 
 	Tokens   []int32     // [B, T] the canonical batch
 	Patterns [][]float32 // [layer] hook_pattern [B, H, T, T]
@@ -335,14 +343,42 @@ func (r *Report) ablate(m *model.Model, tokens []int32, cleanSecond []float64) e
 	if r.AblateInduction, err = delta(hooksFor(r.InductionHeads)); err != nil {
 		return err
 	}
+	nan := Stat{math.NaN(), math.NaN(), math.NaN(), math.NaN()}
+	r.AblatePartners, r.AblateAblationPartners = nan, nan
 	if len(r.PrevPartners) > 0 {
 		if r.AblatePartners, err = delta(hooksFor(r.PrevPartners)); err != nil {
 			return err
 		}
-	} else {
-		r.AblatePartners = Stat{math.NaN(), math.NaN(), math.NaN(), math.NaN()}
+		r.AblationPartners = r.ablationPartners(len(r.PrevPartners))
+		if r.AblateAblationPartners, err = delta(hooksFor(r.AblationPartners)); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// ablationPartners returns the n heads below the induction heads' highest
+// layer whose zero ablation raises the second-repeat loss most (the
+// partner criterion that needs no weights, only interventions).
+func (r *Report) ablationPartners(n int) []string {
+	top := 0
+	for _, h := range r.Heads {
+		if slices.Contains(r.InductionHeads, h.Label()) {
+			top = max(top, h.Layer)
+		}
+	}
+	var cand []HeadScores
+	for _, h := range r.Heads {
+		if h.Layer < top && !slices.Contains(r.InductionHeads, h.Label()) {
+			cand = append(cand, h)
+		}
+	}
+	slices.SortStableFunc(cand, func(a, b HeadScores) int { return cmp.Compare(b.ZeroAblation.Mean, a.ZeroAblation.Mean) })
+	var out []string
+	for _, h := range cand[:min(n, len(cand))] {
+		out = append(out, h.Label())
+	}
+	return out
 }
 
 // secondRepeatPerSeq is each sequence's mean loss on the second repeat

@@ -1,7 +1,9 @@
 package induction_test
 
 import (
+	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/attnlab/attnlab/fixtures"
@@ -69,5 +71,64 @@ func TestEmbeddedInductionModel(t *testing.T) {
 	}
 	if r.AblateInduction.Mean <= 2 {
 		t.Errorf("ablating the induction heads together raises the loss by %.2f nats, want > 2", r.AblateInduction.Mean)
+	}
+	// Partners by both criteria: as many by ablation as by K-composition,
+	// the layer-0 heads whose own zero ablation costs most, in that order.
+	if len(r.AblationPartners) != len(r.PrevPartners) || len(r.PrevPartners) == 0 {
+		t.Fatalf("partners by K-composition %v, by ablation %v", r.PrevPartners, r.AblationPartners)
+	}
+	zero := map[string]float64{}
+	var layer0 []float64
+	for _, h := range r.Heads {
+		zero[h.Label()] = h.ZeroAblation.Mean
+		if h.Layer == 0 {
+			layer0 = append(layer0, h.ZeroAblation.Mean)
+		}
+	}
+	slices.Sort(layer0)
+	slices.Reverse(layer0)
+	for i, p := range r.AblationPartners {
+		if zero[p] != layer0[i] {
+			t.Errorf("ablation partner %d is %s (Δ %.2f), want the layer-0 head with Δ %.2f", i, p, zero[p], layer0[i])
+		}
+	}
+	if math.IsNaN(r.AblateAblationPartners.Mean) || r.AblateAblationPartners.Mean <= 0 {
+		t.Errorf("ablating the ablation partners together: Δ %v", r.AblateAblationPartners.Mean)
+	}
+	caption := r.Tables()[2].Caption
+	for _, want := range []string{"by K-composition", "used", "zero-ablation", r.AblationPartners[0]} {
+		if !strings.Contains(caption, want) {
+			t.Errorf("summary caption %q lacks %q", caption, want)
+		}
+	}
+}
+
+// TestOneLayerHasNoPartners: without an earlier layer nothing is a
+// partner, and the partner rows are not applicable (nil), not NaN.
+func TestOneLayerHasNoPartners(t *testing.T) {
+	m, err := fixtures.Model("induction-1l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := induction.Analyze(m, induction.Options{Batch: 4, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.PrevPartners != nil || r.AblationPartners != nil {
+		t.Errorf("partners %v, %v in a one-layer model", r.PrevPartners, r.AblationPartners)
+	}
+	sum := r.Tables()[2]
+	for _, row := range sum.Rows {
+		if strings.HasPrefix(row[0].(string), "ablate_") && strings.HasSuffix(row[0].(string), "partners_dloss") {
+			if row[1] != nil || row[3] != nil {
+				t.Errorf("%s = %v, want not applicable (nil)", row[0], row[1:5])
+			}
+		}
+		if row[0] == "composition_random_baseline" && row[1] != nil {
+			t.Errorf("composition baseline %v in a one-layer model, want nil", row[1])
+		}
+	}
+	if !strings.Contains(sum.Caption, "no previous-token partners") {
+		t.Errorf("caption %q", sum.Caption)
 	}
 }

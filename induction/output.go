@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
@@ -64,12 +65,13 @@ func (r *Report) Tables() []*report.Table {
 	add("icl_score", r.ICL, "nats")
 	add("ablate_induction_heads_dloss", r.AblateInduction, "nats")
 	add("ablate_prev_token_partners_dloss", r.AblatePartners, "nats")
+	add("ablate_ablation_partners_dloss", r.AblateAblationPartners, "nats")
 	var baseline any // no composition in a one-layer model
 	if len(r.Comp) > 0 {
 		baseline = r.Baseline
 	}
 	sum.Add("composition_random_baseline", baseline, nil, nil, nil, "")
-	sum.Caption = fmt.Sprintf("induction heads: %v; previous-token partners (largest K-composition into them): %v", r.InductionHeads, r.PrevPartners)
+	sum.Caption = r.circuitNote()
 	pos := report.NewTable("loss_by_position", "Mean next-token loss by position", col("position", ""), col("loss", "nats"), col("part", ""),
 		col("loss_std", "nats"))
 	for t, v := range r.PerPosition {
@@ -80,6 +82,29 @@ func (r *Report) Tables() []*report.Table {
 		pos.Add(t+1, v, part, r.PerPositionStd[t])
 	}
 	return []*report.Table{heads, comp, sum, pos}
+}
+
+// circuitNote names the induction heads and their previous-token
+// partners by both criteria, saying which one the circuit uses.
+func (r *Report) circuitNote() string {
+	list := func(hs []string) string {
+		if len(hs) == 0 {
+			return "none"
+		}
+		return strings.Join(hs, ", ")
+	}
+	note := "induction heads: " + list(r.InductionHeads)
+	switch {
+	case len(r.PrevPartners) == 0:
+		note += "; no earlier layer, so no previous-token partners"
+	case r.AblationPartners == nil:
+		note += fmt.Sprintf("; previous-token partners by K-composition (used): %s", list(r.PrevPartners))
+	default:
+		note += fmt.Sprintf("; previous-token partners by K-composition into them (used for the circuit and "+
+			"ablate_prev_token_partners_dloss): %s; by their own zero-ablation Δ loss (ablate_ablation_partners_dloss): %s",
+			list(r.PrevPartners), list(r.AblationPartners))
+	}
+	return note
 }
 
 // orNA is v, or nil (not applicable) when v is NaN: a Stat of no values.
