@@ -1,6 +1,10 @@
 package model
 
-import "github.com/attnlab/attnlab/attention"
+import (
+	"fmt"
+
+	"github.com/attnlab/attnlab/attention"
+)
 
 // Attention is one layer's attention rule (see package attention).
 type Attention[F Float] = attention.Rule[F]
@@ -36,4 +40,44 @@ func (m *Transformer[F]) sparse(l, hd int) *attention.Sparse {
 		return &s
 	}
 	return nil
+}
+
+// CheckAttentionKind returns an error naming kind when the engine has no
+// attention rule of that name ("" is softmax).
+func CheckAttentionKind(kind string) error {
+	if _, err := newAttention[float32](kind); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	return nil
+}
+
+// AttentionList reads a comma-separated list of attention kinds (a kind
+// may hold its own comma list of numbers, as attention.SplitKinds reads
+// it) and checks that the engine knows each.
+func AttentionList(s string) ([]string, error) {
+	kinds := attention.SplitKinds(s)
+	for _, k := range kinds {
+		if err := CheckAttentionKind(k); err != nil {
+			return nil, err
+		}
+	}
+	return kinds, nil
+}
+
+// ParseAttention reads the attention kinds of a model with layers layers
+// (Config.Attention): one kind for every layer, or a list (AttentionList)
+// with one kind per layer.
+func ParseAttention(s string, layers int) ([]string, error) {
+	kinds, err := AttentionList(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(kinds) > 1 && len(kinds) != layers {
+		return nil, fmt.Errorf("model: %d attention kinds listed for %d layers", len(kinds), layers)
+	}
+	out := make([]string, layers)
+	for l := range out {
+		out[l] = kinds[min(l, len(kinds)-1)]
+	}
+	return out, nil
 }

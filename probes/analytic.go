@@ -314,3 +314,21 @@ func AnalyticCharts(rows []AnalyticRow) map[int]plots.LineChart {
 	}
 	return charts
 }
+
+// CheckFeatureMap returns an error naming name when it is not a linear
+// feature map the engine knows (elu, relu, favor, favor:M, taylor, identity).
+func CheckFeatureMap(name string) error {
+	_, err := attention.NewFeatureMap(name)
+	return err
+}
+
+// AnalyticResults returns analytic.csv, the terminal summary and
+// analytic_d{d}.png for each key dimension of cfg.
+func AnalyticResults(cfg AnalyticConfig, rows []AnalyticRow) report.Results {
+	r := report.Results{Tables: []*report.Table{AnalyticTable(rows)}, Headline: []*report.Table{AnalyticSummary(rows)}}
+	charts := AnalyticCharts(rows)
+	for _, d := range cfg.Dims {
+		r.Figures = append(r.Figures, report.Figure{Name: fmt.Sprintf("analytic_d%d.png", d), Fig: charts[d]})
+	}
+	return r
+}

@@ -2,10 +2,12 @@ package probes
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 
 	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/tasks"
 )
 
@@ -55,17 +57,12 @@ func EvalMQAR(m *model.Model, task *tasks.MQAR, T, n int, seed uint64) (MQAREval
 				continue
 			}
 			row := out.Logits.Data[p*V : (p+1)*V]
-			arg := 0
-			for v, x := range row {
-				if x > row[arg] {
-					arg = v
-				}
-			}
+			arg, _ := model.Argmax(row)
 			tgt := bt.Targets[lo*T+p]
 			if int32(arg) == tgt {
 				correct++
 			}
-			loss += logSumExp(row) - float64(row[tgt])
+			loss += model.NLL(row, tgt)
 			ev.Queries++
 		}
 	}
@@ -74,14 +71,34 @@ func EvalMQAR(m *model.Model, task *tasks.MQAR, T, n int, seed uint64) (MQAREval
 	return ev, nil
 }
 
-func logSumExp(x []float32) float64 {
-	mx := float64(x[0])
-	for _, v := range x {
-		mx = max(mx, float64(v))
+// EvalMQARPairs evaluates m (called name in the table) on n held-out MQAR
+// sequences of cfg for each key-value pair count in kvs (EvalMQAR with
+// seed): the table mqar_eval, also the headline, and per pair count the task
+// spec and the hash of its held-out set for the manifest (mqar_tasks).
+func EvalMQARPairs(m *model.Model, name string, cfg tasks.MQARConfig, kvs []int, n int, seed uint64) (report.Results, error) {
+	t := report.NewTable("mqar_eval", "MQAR held-out accuracy of "+name,
+		report.Column{Name: "model"}, report.Column{Name: "attention"}, report.Column{Name: "kv_pairs"}, report.Column{Name: "seq_len"},
+		report.Column{Name: "vocab"}, report.Column{Name: "queries"}, report.Column{Name: "accuracy", Format: "%.3f"},
+		report.Column{Name: "val_loss", Unit: "nats", Format: "%.3f"}, report.Column{Name: "eval_hash"})
+	specs := map[string]any{}
+	var kinds []string
+	for l := range m.Config.NLayers {
+		kinds = append(kinds, m.Config.AttentionKind(l))
 	}
-	s := 0.0
-	for _, v := range x {
-		s += math.Exp(float64(v) - mx)
+	for _, kv := range kvs {
+		c := cfg
+		c.NumKVPairs = kv
+		task, err := tasks.NewMQAR(c)
+		if err != nil {
+			return report.Results{}, fmt.Errorf("probes: model %s cannot be evaluated with %d key-value pairs: %w", name, kv, err)
+		}
+		ev, err := EvalMQAR(m, task, c.SeqLen, n, seed)
+		if err != nil {
+			return report.Results{}, err
+		}
+		t.Add(name, strings.Join(kinds, ","), kv, c.SeqLen, c.Vocab, ev.Queries, ev.Accuracy, ev.Loss, ev.Hash)
+		specs[strconv.Itoa(kv)] = map[string]any{"spec": task.Spec(), "eval_hash": ev.Hash}
 	}
-	return mx + math.Log(s)
+	return report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{t}, Model: name,
+		Extra: map[string]any{"mqar_tasks": specs}}, nil
 }

@@ -145,3 +145,10 @@ func ScalingChart(pts []ScalingPoint, E int, fm string) plots.LineChart {
 	}
 	return c
 }
+
+// ScalingResults returns scaling.csv (also the headline) and scaling.png.
+func ScalingResults(pts []ScalingPoint, E int, fm string) report.Results {
+	t := ScalingTable(pts, E, fm)
+	return report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{t},
+		Figures: []report.Figure{{Name: "scaling.png", Fig: ScalingChart(pts, E, fm)}}}
+}

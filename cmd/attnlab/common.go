@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/attnlab/attnlab/fixtures"
@@ -134,4 +135,17 @@ func (m *modelFlags) load(def string) (*model.Model, string, error) {
 	}
 	mod, err := model.Load(m.path, m.config)
 	return mod, m.path, err
+}
+
+// intList parses "4,8,16" for flag name.
+func intList(name, s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v <= 0 {
+			return nil, usagef("%s must be a comma-separated list of positive integers, got %q", name, s)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

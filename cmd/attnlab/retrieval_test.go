@@ -41,7 +41,7 @@ func TestRetrievalBadInput(t *testing.T) {
 		{"retrieval --shard 3/2", `attnlab: --shard "3/2" must be i/n with 0 ≤ i < n, e.g. --shard 0/4` + "\n"},
 		{"retrieval --shard x", `attnlab: --shard "x" must be i/n with 0 ≤ i < n, e.g. --shard 0/4` + "\n"},
 		{"retrieval --maps elu,cosine", `attnlab: --maps: unknown feature map "cosine" (known: elu, relu, favor, favor:M, taylor, identity)` + "\n"},
-		{"retrieval --kinds linear:cosine", "attnlab: --kinds: unknown attention kind \"linear:cosine\""},
+		{"retrieval --kinds linear:cosine", "attnlab: --kinds: model: unknown attention kind \"linear:cosine\""},
 		{"retrieval --parts everything", `attnlab: --parts must list analytic, mqar or scaling, got "everything"` + "\n"},
 		{"retrieval --eval-only", "attnlab: --eval-only needs --model: the weights file to evaluate\n"},
 		{"retrieval --model m.safetensors", "attnlab: --model needs --eval-only: the grid trains its own models\n"},

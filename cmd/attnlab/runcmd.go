@@ -9,8 +9,6 @@ import (
 	"github.com/attnlab/attnlab/internal/userfile"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
-	"github.com/attnlab/attnlab/safetensors"
-	"github.com/attnlab/attnlab/tasks"
 	"github.com/spf13/cobra"
 )
 
@@ -94,10 +92,10 @@ func runRun(e *env, o *runOpts) error {
 	if err != nil {
 		return err
 	}
-	if o.text != "" && strings.HasSuffix(m.Meta["task"], "+sink") {
+	if tok, ok := m.SinkToken(); ok && o.text != "" {
 		// A model trained with a sink token saw it at the start of every
 		// window: give it one, as a BOS.
-		tokens = append([]int32{tasks.SinkTokenID}, tokens...)
+		tokens = append([]int32{tok}, tokens...)
 	}
 	T := len(tokens)
 	if T == 0 {
@@ -123,7 +121,7 @@ func runRun(e *env, o *runOpts) error {
 		return usageError{err}
 	}
 	if o.saveCache != "" {
-		if err := saveCache(o.saveCache, tokens, out, m); err != nil {
+		if err := m.SaveCache(o.saveCache, tokens, out); err != nil {
 			return err
 		}
 	}
@@ -132,25 +130,14 @@ func runRun(e *env, o *runOpts) error {
 		report.Column{Name: "predicted"}, report.Column{Name: "p_predicted", Format: "%.3f"}, report.Column{Name: "next"},
 		report.Column{Name: "loss", Unit: "nats", Format: "%.3f"})
 	// Byte-level models show characters rather than ids.
-	bytesModel := m.Meta["tokenizer"] == "bytes"
 	for t := range T {
-		row := out.Logits.Data[t*V : (t+1)*V]
-		best, mx := 0, math.Inf(-1)
-		z := 0.0
-		for j, v := range row {
-			if float64(v) > mx {
-				best, mx = j, float64(v)
-			}
-		}
-		for _, v := range row {
-			z += math.Exp(float64(v) - mx)
-		}
+		best, p := model.Argmax(out.Logits.Data[t*V : (t+1)*V])
 		next, loss := "", any(nil) // no next token: not applicable
 		if t+1 < T {
 			next, loss = fmt.Sprint(tokens[t+1]), float64(out.Losses.Data[t])
 		}
-		tab.Add(t, int(tokens[t]), best, 1/z, next, loss)
-		if bytesModel {
+		tab.Add(t, int(tokens[t]), best, p, next, loss)
+		if m.ByteLevel() {
 			row := tab.Rows[len(tab.Rows)-1]
 			row[1], row[2] = showByte(tokens[t]), showByte(int32(best))
 			if next != "" {
@@ -168,24 +155,6 @@ func runRun(e *env, o *runOpts) error {
 		fmt.Fprintf(e.stdout, "saved logits, loss_per_token and %d activations to %s\n", len(out.Cache), o.saveCache)
 	}
 	return nil
-}
-
-func saveCache(path string, tokens []int32, out *model.Output, m *model.Model) error {
-	tok := make([]int64, len(tokens))
-	for i, t := range tokens {
-		tok[i] = int64(t)
-	}
-	ts := []safetensors.WriteTensor{
-		{Name: "tokens", Shape: []int{1, len(tokens)}, I64: tok},
-		{Name: "logits", Shape: out.Logits.Shape, F32: out.Logits.Data},
-		{Name: "loss_per_token", Shape: out.Losses.Shape, F32: out.Losses.Data},
-	}
-	for _, n := range m.HookNames() {
-		if t, ok := out.Cache[n]; ok {
-			ts = append(ts, safetensors.WriteTensor{Name: n, Shape: t.Shape, F32: t.Data})
-		}
-	}
-	return safetensors.WriteFile(path, ts, map[string]string{"config": string(m.Config.JSON())})
 }
 
 func sqrtf(n int) float64 { return math.Sqrt(float64(max(n, 1))) }

@@ -113,7 +113,7 @@ func runSinks(e *env, o *sinkOpts) error {
 	if o.k > min(o.guLen, T) {
 		return usagef("--k (%d) must be at most --gu-len and --seq-len (%d)", o.k, min(o.guLen, T))
 	}
-	sinkTok := strings.HasSuffix(m.Meta["task"], "+sink")
+	_, sinkTok := m.SinkToken()
 	corpus, err := tasks.DefaultCorpus()
 	if err != nil {
 		return err

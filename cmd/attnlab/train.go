@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -11,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/attnlab/attnlab/attention"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/studies/phase"
 	"github.com/attnlab/attnlab/tasks"
@@ -99,55 +97,6 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	return c
 }
 
-// buildTask makes the task named by the flags and returns it with its
-// default sequence length.
-func buildTask(o *trainOpts) (tasks.Task, int, error) {
-	if o.sinkToken && o.task != "text" {
-		return nil, 0, usagef("--sink-token needs --task text, got %q", o.task)
-	}
-	switch o.task {
-	case "induction":
-		cfg := tasks.DefaultInductionConfig()
-		if o.vocab > 0 {
-			cfg.Vocab = o.vocab
-		}
-		cfg.MinRep, cfg.MaxGap = o.minRep, o.maxGap
-		cfg.MaxRep = o.maxRep
-		if cfg.MaxRep == 0 {
-			cfg.MaxRep = min(40, cfg.Vocab-1)
-		}
-		t, err := tasks.NewInduction(cfg)
-		return t, 128, err
-	case "mqar":
-		cfg := tasks.DefaultMQARConfig()
-		if o.vocab > 0 {
-			cfg.Vocab = o.vocab
-		}
-		cfg.NumKVPairs = o.kvPairs
-		if o.seqLen > 0 {
-			cfg.SeqLen = o.seqLen
-		}
-		t, err := tasks.NewMQAR(cfg)
-		return t, cfg.SeqLen, err
-	case "text":
-		var (
-			c   *tasks.TextCorpus
-			err error
-		)
-		if o.data != "" {
-			c, err = tasks.LoadText(o.data)
-		} else {
-			c, err = tasks.DefaultCorpus()
-		}
-		if err != nil || !o.sinkToken {
-			return c, 128, err
-		}
-		st, err := tasks.NewSinkToken(c, tasks.SinkTokenID)
-		return st, 128, err
-	}
-	return nil, 0, usagef("--task must be induction, mqar or text, got %q", o.task)
-}
-
 // taskDefaults are the recipe each task trains with unless a flag says
 // otherwise. For induction it is the recipe of the embedded model: rotary
 // positions make the previous-token head easy to learn, repeats of up to 40
@@ -165,12 +114,15 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 			}
 		}
 	}
-	task, defSeq, err := buildTask(o)
+	if o.sinkToken && o.task != "text" {
+		return usagef("--sink-token needs --task text, got %q", o.task)
+	}
+	if !slices.Contains(tasks.Names, o.task) {
+		return usagef("--task must be induction, mqar or text, got %q", o.task)
+	}
+	task, defSeq, err := tasks.Build(tasks.Options{Task: o.task, Vocab: o.vocab, SeqLen: o.seqLen, MinRep: o.minRep, MaxRep: o.maxRep,
+		MaxGap: o.maxGap, KVPairs: o.kvPairs, Data: o.data, SinkToken: o.sinkToken})
 	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			return err
-		}
 		return usageError{err}
 	}
 	if o.seqLen == 0 {
@@ -241,14 +193,13 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 		}
 	}
 	m := tr.Model
-	spec, _ := json.Marshal(task.Spec())
-	m.Meta["task"] = task.Name()
-	m.Meta["task_spec"] = string(spec)
-	m.Meta["tokenizer"] = map[string]string{"text": "bytes"}[strings.TrimSuffix(task.Name(), "+sink")]
+	if err := m.SetTask(task.Name(), task.Spec(), tasks.Tokenizer(task)); err != nil {
+		return err
+	}
 	// Provenance that regenerates the file byte for byte: the command line
 	// without where it was written (the version goes to manifest.json).
-	if _, ok := m.Meta["trained_with"]; !ok || o.resume == "" {
-		m.Meta["trained_with"] = strings.Join(withoutFlags(e.args, "--out", "--checkpoint", "--resume", "-q", "--quiet"), " ")
+	if _, ok := m.Meta[model.MetaTrainedWith]; !ok || o.resume == "" {
+		m.Meta[model.MetaTrainedWith] = strings.Join(withoutFlags(e.args, "--out", "--checkpoint", "--resume", "-q", "--quiet"), " ")
 	}
 	if !o.quiet {
 		fmt.Fprintf(e.stderr, "training %s on %s: %d parameters, %d steps of %d×%d tokens\n",
@@ -261,7 +212,7 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	if runErr != nil {
 		return fmt.Errorf("interrupted at step %d; the checkpoint %s holds the run: continue with --resume %s", tr.Step, o.checkpoint, o.checkpoint)
 	}
-	m.Meta["steps"] = fmt.Sprint(tr.Step)
+	m.Meta[model.MetaSteps] = fmt.Sprint(tr.Step)
 	if err := m.Save(o.out); err != nil {
 		return err
 	}
@@ -291,17 +242,11 @@ func modelConfig(o *trainOpts, task tasks.Task, cmd *cobra.Command) (model.Confi
 	if o.dHead == 0 && o.dModel%o.heads != 0 {
 		return cfg, usagef("--d-model (%d) must be a multiple of --heads (%d), or set --d-head", o.dModel, o.heads)
 	}
-	kinds := attention.SplitKinds(o.attn)
-	for l := range o.layers {
-		k := kinds[0]
-		if len(kinds) > 1 {
-			if len(kinds) != o.layers {
-				return cfg, usagef("--attn lists %d kinds for %d layers", len(kinds), o.layers)
-			}
-			k = kinds[l]
-		}
-		cfg.Attention = append(cfg.Attention, strings.TrimSpace(k))
+	kinds, err := model.ParseAttention(o.attn, o.layers)
+	if err != nil {
+		return cfg, usagef("--attn: %v", err)
 	}
+	cfg.Attention = kinds
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return cfg, usageError{err}
