@@ -104,11 +104,11 @@ func (t *Tracker) Chart() plots.Panels {
 		bestPM = max(bestPM, p.Best.PrefixMatching.Mean)
 	}
 	zero, one := 0.0, 1.0
-	loss := plots.LineChart{Title: "Loss on [BOS, x×L, x×L]", XLabel: "training step", YLabel: "cross-entropy (nats)", YMin: &zero,
+	loss := plots.LineChart{Title: "Loss on [BOS, x×L, x×L]", XLabel: "training step", YLabel: "cross-entropy (nats)", YMin: &zero, Markers: true,
 		Series: []plots.Series{{Name: "first repeat", X: xs, Y: first, Dashed: true}, {Name: "second repeat", X: xs, Y: second}}}
-	scores := plots.LineChart{Title: "Best head's scores", XLabel: "training step", YLabel: "score", YMin: &zero, YMax: &one,
+	scores := plots.LineChart{Title: "Best head's scores", XLabel: "training step", YLabel: "score", YMin: &zero, YMax: &one, Markers: true,
 		Series: []plots.Series{{Name: "prefix matching", X: xs, Y: pm}, {Name: "TL induction", X: xs, Y: ind, Dashed: true}},
-		HLines: []plots.HLine{{Y: PhaseThreshold, Label: fmt.Sprintf("threshold %g", PhaseThreshold)}}}
+		HLines: []plots.HLine{{Y: PhaseThreshold, Label: fmt.Sprintf("prefix-matching threshold %g", PhaseThreshold)}}}
 	title := fmt.Sprintf("No induction head formed (best prefix-matching score %.2f < %g)", bestPM, PhaseThreshold)
 	if s, ok := t.PhaseChange(); ok {
 		title = fmt.Sprintf("Phase change: an induction head forms at step %d", s)

@@ -46,7 +46,7 @@ func (f Panels) draw(dc draw.Canvas) error {
 		sty := textStyle(titleSize)
 		sty.YAlign = draw.YTop
 		dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(4)}, f.Title)
-		dc = draw.Crop(dc, 0, 0, 0, -(sty.Height(f.Title) + vg.Points(10)))
+		dc = draw.Crop(dc, 0, 0, 0, -(sty.Height(f.Title) + vg.Points(18)))
 	}
 	if f.SharedLegend {
 		p, _, entries, _, err := f.Charts[0].plot()

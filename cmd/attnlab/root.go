@@ -134,5 +134,6 @@ as CSV tables, PNG figures and a table on the terminal.`,
 	root.AddCommand(newInductionCmd(e), newTrainCmd(e), newInspectCmd(e), newRunCmd(e))
 	root.AddCommand(newSinkCmd(e))
 	root.AddCommand(newRetrievalCmd(e), newMergeCmd(e), newVerifyCmd(e))
+	registerCompletions(root)
 	return root
 }
