@@ -340,37 +340,37 @@ func (p *flash) forwardTile(sc *scratch, kT []float32, qb int, out []float32, lo
 		w := min(flashBk, p.Tk-j0)
 		s := sc.s[:r*w]
 		p.scores(s, kT, qb, kb, r, w)
-		hit := false
-		for i := range r {
-			row := s[i*w : (i+1)*w]
-			a, n, contiguous := 0, w, true
-			if !full {
-				a, n, contiguous = p.visible(kb, w, p.qpos[i0+i])
+		hit := full
+		if full {
+			// Every row sees the whole tile: one call for the tile.
+			mold, sum := sc.mold[:r], sc.sum[:r]
+			copy(mold, m)
+			vecmath.OnlineTile(s, r, w, p.scale, m, sum)
+			for i := range r {
+				p.rescale(out[(i0+i)*lo:(i0+i)*lo+E], &l[i], mold[i], m[i])
+				l[i] += float64(sum[i])
 			}
-			if n == a {
-				clear(row)
-				continue
-			}
-			hit = true
-			var mNew, sum float32
-			if contiguous {
-				mNew, sum = vecmath.OnlineRow(row[a:n], p.scale, m[i])
-				clear(row[:a])
-				clear(row[n:])
-			} else {
-				mNew, sum = p.onlineMasked(sc, row, kb, p.qpos[i0+i], m[i])
-			}
-			if mNew != m[i] && !math.IsInf(float64(m[i]), -1) {
-				alpha := math.Exp(float64(m[i]) - float64(mNew))
-				l[i] *= alpha
-				o := out[(i0+i)*lo : (i0+i)*lo+E]
-				a := float32(alpha)
-				for e := range o {
-					o[e] *= a
+		} else {
+			for i := range r {
+				row := s[i*w : (i+1)*w]
+				a, n, contiguous := p.visible(kb, w, p.qpos[i0+i])
+				if n == a {
+					clear(row)
+					continue
 				}
+				hit = true
+				var mNew, sum float32
+				if contiguous {
+					mNew, sum = vecmath.OnlineRow(row[a:n], p.scale, m[i])
+					clear(row[:a])
+					clear(row[n:])
+				} else {
+					mNew, sum = p.onlineMasked(sc, row, kb, p.qpos[i0+i], m[i])
+				}
+				p.rescale(out[(i0+i)*lo:(i0+i)*lo+E], &l[i], m[i], mNew)
+				l[i] += float64(sum)
+				m[i] = mNew
 			}
-			l[i] += float64(sum)
-			m[i] = mNew
 		}
 		if hit {
 			gemm.MatMul(false, false, r, E, w, s, w, p.v[j0*p.lv:], p.lv, out[i0*lo:], lo, true)
@@ -388,6 +388,20 @@ func (p *flash) forwardTile(sc *scratch, kT []float32, qb int, out []float32, lo
 			o[e] *= inv
 		}
 		lse[(i0+i)*ll] = float32(float64(m[i]) + math.Log(l[i]))
+	}
+}
+
+// rescale multiplies a query's running output o and sum l by e^(mOld −
+// mNew) when its running maximum grew (FlashAttention's correction).
+func (p *flash) rescale(o []float32, l *float64, mOld, mNew float32) {
+	if mNew == mOld || math.IsInf(float64(mOld), -1) {
+		return
+	}
+	alpha := math.Exp(float64(mOld) - float64(mNew))
+	*l *= alpha
+	a := float32(alpha)
+	for e := range o {
+		o[e] *= a
 	}
 }
 

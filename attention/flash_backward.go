@@ -143,11 +143,14 @@ type scratch struct {
 	tmp   []float32 // [flashBk]
 	m     []float32 // [flashBq] running max
 	l     []float64 // [flashBq] running sum
+	mold  []float32 // [flashBq] the max before a tile
+	sum   []float32 // [flashBq] a tile's row sums
 }
 
 var scratchPool = sync.Pool{New: func() any {
 	return &scratch{s: make([]float32, flashBq*flashBk), dp: make([]float32, flashBq*flashBk),
-		tmp: make([]float32, 0, flashBk), m: make([]float32, flashBq), l: make([]float64, flashBq)}
+		tmp: make([]float32, 0, flashBk), m: make([]float32, flashBq), l: make([]float64, flashBq),
+		mold: make([]float32, flashBq), sum: make([]float32, flashBq)}
 }}
 
 // bufPool holds the transposed K and V copies (*[]float32, grown on demand).

@@ -102,7 +102,11 @@ func (s Sparse) dilatedPass(ctx context.Context, x QKV, fn func(p *flash, r, D i
 
 // gatherRows copies rows idx of x [·, E] (stride ld) into a new [len(idx), E].
 func gatherRows(x []float32, ld, E int, idx []int) []float32 {
-	out := make([]float32, len(idx)*E)
+	return gatherInto(make([]float32, len(idx)*E), x, ld, E, idx)
+}
+
+// gatherInto is gatherRows into out [len(idx), E].
+func gatherInto(out, x []float32, ld, E int, idx []int) []float32 {
 	for r, i := range idx {
 		copy(out[r*E:(r+1)*E], x[i*ld:i*ld+E])
 	}
@@ -237,7 +241,10 @@ func (s Sparse) blockForward(ctx context.Context, x QKV, out []float32, lo int, 
 	nb := (x.T + b - 1) / b
 	return parallel(ctx, nb, x.T*E*b*(s.Local+s.GlobalBlocks+s.Random+1), func(I int, _ *scratch) {
 		rows := blockRows(s.keyBlocks(I), b, x.T)
-		kg, vg := gatherRows(x.K, x.LK, E, rows), gatherRows(x.V, x.LV, E, rows)
+		kb, vb := getBuf(len(rows)*E), getBuf(len(rows)*E)
+		defer putBuf(kb)
+		defer putBuf(vb)
+		kg, vg := gatherInto(*kb, x.K, x.LK, E, rows), gatherInto(*vb, x.V, x.LV, E, rows)
 		i0, i1 := I*b, min((I+1)*b, x.T)
 		p := newFlash(x.Q[i0*x.LQ:], kg, vg, x.LQ, E, E, positionsFrom(i0, i1), rows, E, x.Scale)
 		p.serial = true

@@ -51,3 +51,20 @@ func MulSub(d, p []float32, c, scale float32) {
 	}
 	MulSubRef(d, p, c, scale)
 }
+
+// OnlineTile is OnlineRow on each row r of the [rows, w] tile x, with the
+// running max m[r] updated in place and the row's sum written to sum[r]:
+// the exp constants are loaded once for the whole tile.
+func OnlineTile(x []float32, rows, w int, scale float32, m, sum []float32) {
+	if rows <= 0 || w <= 0 {
+		return
+	}
+	_, _, _ = x[rows*w-1], m[rows-1], sum[rows-1]
+	if haveAsm {
+		onlineTileAsm(&x[0], rows, w, scale, &m[0], &sum[0])
+		return
+	}
+	for r := range rows {
+		m[r], sum[r] = OnlineRowRef(x[r*w:(r+1)*w], scale, m[r])
+	}
+}

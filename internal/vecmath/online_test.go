@@ -93,3 +93,33 @@ func TestExpAffineMulSub(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlineTile: OnlineTile equals OnlineRow row by row, bit for bit.
+func TestOnlineTile(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, w := range []int{1, 15, 16, 33, 64, 100} {
+		const rows = 5
+		x := make([]float32, rows*w)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * 4)
+		}
+		m := []float32{float32(math.Inf(-1)), 0, 3, 50, -2}
+		want, wm, ws := append([]float32(nil), x...), append([]float32(nil), m...), make([]float32, rows)
+		for i := range rows {
+			wm[i], ws[i] = OnlineRow(want[i*w:(i+1)*w], 0.6, wm[i])
+		}
+		sum := make([]float32, rows)
+		OnlineTile(x, rows, w, 0.6, m, sum)
+		for i := range x {
+			if x[i] != want[i] {
+				t.Fatalf("w=%d: x[%d] = %g, want %g", w, i, x[i], want[i])
+			}
+		}
+		for i := range rows {
+			if m[i] != wm[i] || sum[i] != ws[i] {
+				t.Fatalf("w=%d row %d: (m, sum) = (%g, %g), want (%g, %g)", w, i, m[i], sum[i], wm[i], ws[i])
+			}
+		}
+	}
+}

@@ -83,3 +83,8 @@ func geluFwdAsm(out, pre, bias *float32, rows, cols int)
 
 //go:noescape
 func geluBwdAsm(dpre, dbias, pre, dout *float32, rows, cols int)
+
+// onlineTileAsm is OnlineTile's arithmetic; rows, w > 0.
+//
+//go:noescape
+func onlineTileAsm(x *float32, rows, w int, scale float32, m, sum *float32)

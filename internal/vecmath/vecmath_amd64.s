@@ -595,3 +595,103 @@ mtail:
 mdone:
 	VZEROUPPER
 	RET
+
+// func onlineTileAsm(x *float32, rows, w int, scale float32, m, sum *float32)
+//
+// onlineRowAsm on each of rows rows of w floats at x (contiguous), with the
+// running max read from and written to m[r] and the row sum to sum[r]; the
+// exp constants are loaded once.
+TEXT ·onlineTileAsm(SB), NOSPLIT, $0-48
+	MOVQ         x+0(FP), AX
+	MOVQ         rows+8(FP), R9
+	MOVQ         w+16(FP), BX
+	VBROADCASTSS scale+24(FP), Z10
+	MOVQ         m+32(FP), DI
+	MOVQ         sum+40(FP), R8
+	LOADEXPC
+
+trow:
+	TESTQ        R9, R9
+	JEQ          tdone
+	VBROADCASTSS (DI), Z8
+	MOVQ         AX, SI
+	MOVQ         BX, CX
+
+t1loop:
+	CMPQ   CX, $16
+	JLT    t1tail
+	VMULPS (SI), Z10, Z0
+	VMAXPS Z0, Z8, Z8
+	ADDQ   $64, SI
+	SUBQ   $16, CX
+	JMP    t1loop
+
+t1tail:
+	TESTQ     CX, CX
+	JEQ       t1done
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS    Z0, Z10, Z0
+	VMAXPS    Z0, Z8, K1, Z8
+
+t1done:
+	HMAX(Z8, Y8, X8, Z11, Y11, X11)
+	VBROADCASTSS X8, Z8
+	VPXORD       Z9, Z9, Z9
+	MOVQ         AX, SI
+	MOVQ         BX, CX
+
+t2loop:
+	CMPQ    CX, $32
+	JLT     t2one
+	VMULPS  (SI), Z10, Z0
+	VMULPS  64(SI), Z10, Z4
+	VSUBPS  Z8, Z0, Z0
+	VSUBPS  Z8, Z4, Z4
+	EXP(Z0, Z1, Z2, Z3)
+	EXP(Z4, Z5, Z6, Z7)
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z4, 64(SI)
+	VADDPS  Z0, Z9, Z9
+	VADDPS  Z4, Z9, Z9
+	ADDQ    $128, SI
+	SUBQ    $32, CX
+	JMP     t2loop
+
+t2one:
+	CMPQ    CX, $16
+	JLT     t2tail
+	VMULPS  (SI), Z10, Z0
+	VSUBPS  Z8, Z0, Z0
+	EXP(Z0, Z1, Z2, Z3)
+	VMOVUPS Z0, (SI)
+	VADDPS  Z0, Z9, Z9
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	JMP     t2one
+
+t2tail:
+	TESTQ     CX, CX
+	JEQ       t2done
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS    Z0, Z10, Z0
+	VSUBPS    Z8, Z0, Z0
+	EXP(Z0, Z1, Z2, Z3)
+	VMOVAPS.Z Z0, K1, Z0
+	VADDPS    Z0, Z9, Z9
+	VMOVUPS   Z0, K1, (SI)
+
+t2done:
+	HSUM(Z9, Y9, X9, Z11, Y11, X11)
+	VMOVSS X8, (DI)
+	VMOVSS X9, (R8)
+	LEAQ   (AX)(BX*4), AX
+	ADDQ   $4, DI
+	ADDQ   $4, R8
+	DECQ   R9
+	JMP    trow
+
+tdone:
+	VZEROUPPER
+	RET

@@ -49,3 +49,7 @@ func geluFwdAsm(out, pre, bias *float32, rows, cols int) { panic("vecmath: no as
 func geluBwdAsm(dpre, dbias, pre, dout *float32, rows, cols int) {
 	panic("vecmath: no assembly in this build")
 }
+
+func onlineTileAsm(x *float32, rows, w int, scale float32, m, sum *float32) {
+	panic("vecmath: no assembly in this build")
+}

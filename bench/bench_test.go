@@ -1,0 +1,100 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunSmall runs every kernel at two small lengths: each point has a
+// positive time and peak memory, the useful FLOPs of the formulas, and the
+// tables and figures render.
+func TestRunSmall(t *testing.T) {
+	opt := Options{Ns: []int{64, 128}, E: 16, Window: 16, Repeats: 2, RingHosts: 2, RateTime: 10 * time.Millisecond}
+	calls := 0
+	opt.Progress = func(done, total int) { calls++ }
+	r, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Points) != 2*len(Kernels()) || calls != len(r.Points) {
+		t.Fatalf("%d points, %d progress calls; want %d", len(r.Points), calls, 2*len(Kernels()))
+	}
+	for _, p := range r.Points {
+		if p.Skipped != "" || p.Median <= 0 || len(p.Times) != 2 || p.Peak < 0 {
+			t.Fatalf("point %+v", p)
+		}
+		want := map[string]float64{"dense-naive": 4 * 16 * float64(p.N*(p.N+1)/2), "linear-recurrent": 4 * float64(p.N) * 16 * 16}[p.Kernel]
+		if want != 0 && p.FLOPs != want {
+			t.Errorf("%s N=%d: %g FLOPs, want %g", p.Kernel, p.N, p.FLOPs, want)
+		}
+	}
+	if !(r.Rate > 0) || !(r.RateAfter > 0) {
+		t.Fatalf("matmul rates %g, %g", r.Rate, r.RateAfter)
+	}
+	if ts := r.Tables(); len(ts) != 3 || len(ts[0].Rows) != len(r.Points) || len(ts[1].Rows) != len(Kernels()) {
+		t.Fatalf("tables: %d", len(ts))
+	}
+	for _, f := range r.Figures() {
+		var b strings.Builder
+		if err := f.Fig.Render(&b, "svg"); err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+	}
+}
+
+// TestBudgetSkips: a point whose estimate exceeds the budget is skipped
+// with the reason, without being run.
+func TestBudgetSkips(t *testing.T) {
+	opt := Options{Ns: []int{512}, E: 16, Repeats: 1, Kernels: []string{"dense-naive", "dense-blockwise"}, MemBudget: 1 << 20, RateTime: time.Millisecond}
+	r, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Points[0].Skipped, "over the 1.0 MiB budget") || r.Points[1].Skipped != "" {
+		t.Fatalf("skips: %q, %q", r.Points[0].Skipped, r.Points[1].Skipped)
+	}
+}
+
+// TestFitSlope: the slope of exact power laws.
+func TestFitSlope(t *testing.T) {
+	var x, y []float64
+	for _, n := range []float64{1024, 2048, 4096, 8192} {
+		x, y = append(x, math.Log(n)), append(y, math.Log(3*n*n))
+	}
+	if s := fitSlope(x, y); math.Abs(s-2) > 1e-12 {
+		t.Fatalf("slope of 3n² = %g", s)
+	}
+	if !math.IsNaN(fitSlope(x[:1], y[:1])) {
+		t.Fatal("one point has a slope")
+	}
+}
+
+// TestValidate names bad options.
+func TestValidate(t *testing.T) {
+	for _, c := range []struct {
+		o   Options
+		msg string
+	}{
+		{Options{Ns: []int{0}}, "outside"},
+		{Options{Ns: []int{512, 256}}, "ascend"},
+		{Options{Ns: []int{1e8}}, "outside"},
+		{Options{Kernels: []string{"flash3"}}, "unknown kernel"},
+		{Options{Repeats: -1}, "repeats"},
+	} {
+		if err := c.o.Validate(); err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%+v: %v, want %q", c.o, err, c.msg)
+		}
+	}
+}
+
+// TestCancel: a cancelled context stops Run.
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, Options{Ns: []int{64}, E: 8, RateTime: time.Millisecond}); err == nil {
+		t.Fatal("no error after cancel")
+	}
+}

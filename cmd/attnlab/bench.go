@@ -1,0 +1,88 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/attnlab/attnlab/bench"
+	"github.com/attnlab/attnlab/optim"
+	"github.com/spf13/cobra"
+)
+
+type benchOpts struct {
+	outFlags
+	minN, maxN, dHead, window, repeats, ringHosts int
+	maxMem                                        float64
+	kernels                                       string
+}
+
+func newBenchCmd(e *env) *cobra.Command {
+	o := &benchOpts{}
+	c := &cobra.Command{
+		Use:   "bench",
+		Short: "Time attention kernels on this machine: time, peak memory and GFLOP/s against N",
+		Long: `Time one causal attention head (d_head 64) at N = 256, 512, … up to --max-n for
+naive dense attention (the N×N score matrix materialised), blockwise dense attention
+(FlashAttention's online softmax), a sliding window, a dilated window, BigBird
+block-sparse attention, linear attention (recurrent form) and Ring Attention on
+in-process hosts. Each point is the median of --repeats forward passes; its peak memory
+is measured around a first run; its useful GFLOP/s is set against the machine's matmul
+rate measured in the same run. Time and memory are fitted on log-log axes (slopes in
+the legends). Points that would need more than --max-mem are skipped, with the reason.`,
+		Example: `  attnlab bench
+  attnlab bench --max-n 8192 --repeats 5
+  attnlab bench --kernels dense-naive,dense-blockwise,window --max-n 16384`,
+		Args: cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error { return runBench(e, o) },
+	}
+	o.outFlags.add(c, "attnlab-out/bench")
+	f := c.Flags()
+	f.IntVar(&o.minN, "min-n", 256, "shortest sequence (then doubling)")
+	f.IntVar(&o.maxN, "max-n", 65536, "longest sequence")
+	f.IntVar(&o.dHead, "d-head", 64, "d_head")
+	f.IntVar(&o.window, "window", 256, "W of the window kernels (block-sparse sees about as many keys)")
+	f.IntVar(&o.repeats, "repeats", 3, "timed runs per point (the median is reported)")
+	f.IntVar(&o.ringHosts, "ring-hosts", 4, "hosts of the in-process ring")
+	f.Float64Var(&o.maxMem, "max-mem", 4, "memory budget of one point, GiB (larger points are skipped)")
+	f.StringVar(&o.kernels, "kernels", "", "comma-separated kernels (default all: "+strings.Join(bench.Kernels(), ", ")+")")
+	return c
+}
+
+func runBench(e *env, o *benchOpts) error {
+	if o.minN < 1 || o.maxN < o.minN || o.maxN > bench.MaxN {
+		return usagef("--min-n and --max-n must satisfy 1 ≤ min ≤ max ≤ %d, got %d and %d", bench.MaxN, o.minN, o.maxN)
+	}
+	if o.repeats < 1 || o.dHead < 1 || o.window < 1 || o.ringHosts < 1 {
+		return usagef("--repeats, --d-head, --window and --ring-hosts must be positive, got %d, %d, %d and %d", o.repeats, o.dHead, o.window, o.ringHosts)
+	}
+	if !(o.maxMem >= 0.001 && o.maxMem <= 1<<20) {
+		return usagef("--max-mem must be between 0.001 and %d GiB, got %v", 1<<20, o.maxMem)
+	}
+	opt := bench.Options{E: o.dHead, Window: o.window, Repeats: o.repeats, RingHosts: o.ringHosts,
+		MemBudget: int64(o.maxMem * (1 << 30)), Seed: o.seed}
+	for n := o.minN; n <= o.maxN; n *= 2 {
+		opt.Ns = append(opt.Ns, n)
+	}
+	if o.kernels != "" {
+		for _, k := range strings.Split(o.kernels, ",") {
+			opt.Kernels = append(opt.Kernels, strings.TrimSpace(k))
+		}
+	}
+	if err := opt.Validate(); err != nil {
+		return usagef("%v", flagNames(err.Error()))
+	}
+	tick := optim.NewCounter(e.stderr, "bench", "points", len(opt.Ns)*max(len(opt.Kernels), len(bench.Kernels())), o.quiet)
+	opt.Progress = func(done, total int) { tick.Add(1) }
+	r, err := bench.Run(e.ctx, opt)
+	tick.Finish()
+	if err != nil {
+		return err
+	}
+	return e.finish(o.outFlags, r.Results())
+}
+
+// flagNames rewrites bench's option names in an error into this command's flags.
+func flagNames(msg string) string {
+	return strings.NewReplacer("bench: d_head", "--d-head", "bench: window", "--window", "bench: repeats", "--repeats",
+		"bench: ring hosts", "--ring-hosts", "bench: unknown kernel", "--kernels: unknown kernel",
+		"bench: sequence length", "--max-n: sequence length").Replace(msg)
+}
