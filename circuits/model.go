@@ -6,45 +6,149 @@ import (
 	"github.com/attnlab/attnlab/model"
 )
 
-// HeadWeights are one head's weights with the LayerNorm weight in front of
-// them folded in (TransformerLens fold_ln, without centring): a head reading
-// LN(x)·W_Q sees x̂·diag(w)·W_Q, so W_Q, W_K and W_V are scaled row by row by
-// the block's ln1.w. Biases are left out: circuits are the bilinear parts.
+// Processing says how a model's weights are prepared before its circuits
+// are read. Circuits are bilinear forms of the weights, so a scale or a
+// direction that the forward pass removes changes the scores: the two
+// conventions give different numbers for the same model.
+type Processing int
+
+const (
+	// FoldLN folds each LayerNorm's weight into the matrices that read its
+	// output: a head reading LN(x)·W_Q sees x̂·diag(w)·W_Q, so the rows of
+	// W_Q, W_K and W_V are scaled by the block's ln1.w, and the rows of
+	// W_U by ln_final.w (TransformerLens fold_ln with center_weights=False).
+	// Nothing is centred. attnlab's default.
+	FoldLN Processing = iota
+	// TLDefault is TransformerLens's default weight processing, what
+	// HookedTransformer.from_pretrained does (fold_ln, center_writing_weights,
+	// center_unembed):
+	//
+	//	W_Q, W_K, W_V ← P_D · diag(ln1.w) · W      (fold, then centre each column over d_model)
+	//	W_U           ← P_D · diag(ln_final.w) · W_U · P_V
+	//	W_E, W_O      ← W · P_D                     (centre each row over d_model)
+	//
+	// with P_n = I − 11ᵀ/n. LayerNorm subtracts the mean of its input, so the
+	// all-ones direction of d_model is invisible to every reader: removing it
+	// from the readers and writers, and the vocabulary mean from the logits
+	// (softmax ignores it), leaves the forward pass unchanged. Models
+	// without LayerNorm are only unembed-centred, as in TransformerLens.
+	TLDefault
+)
+
+// String names the convention as ParseProcessing reads it.
+func (p Processing) String() string {
+	switch p {
+	case FoldLN:
+		return "fold-ln"
+	case TLDefault:
+		return "tl-default"
+	}
+	return fmt.Sprintf("Processing(%d)", int(p))
+}
+
+// ParseProcessing reads "fold-ln" or "tl-default".
+func ParseProcessing(s string) (Processing, error) {
+	for _, p := range []Processing{FoldLN, TLDefault} {
+		if s == p.String() {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("circuits: weight processing %q is not fold-ln or tl-default", s)
+}
+
+// HeadWeights are one head's weights prepared by a Processing (see
+// FoldedWith). Biases are left out: circuits are the bilinear parts.
 type HeadWeights struct {
 	Layer, Head    int
 	WQ, WK, WV, WO []float32 // [D, E], [D, E], [D, E], [E, D]
 }
 
-// Folded returns every head's folded weights in layer-major order, and W_E
-// [V, D] and W_U [D, V] with ln_final.w folded into W_U's rows.
+// Folded returns every head's weights in layer-major order, and W_E [V, D]
+// and W_U [D, V], processed by FoldLN.
 func Folded(m *model.Model) (heads []HeadWeights, wE, wU []float32) {
-	c, p := m.Config, m.Params
+	return FoldedWith(m, FoldLN)
+}
+
+// FoldedWith returns every head's weights in layer-major order, and W_E
+// [V, D] and W_U [D, V], processed by p. The model is not modified.
+func FoldedWith(m *model.Model, p Processing) (heads []HeadWeights, wE, wU []float32) {
+	c, prm := m.Config, m.Params
 	D, H, E, V := c.DModel, c.NHeads, c.DHead, c.DVocab
-	scaleRows := func(w []float32, rows, cols int, s []float32) []float32 {
-		out := make([]float32, rows*cols)
-		for r := range rows {
-			f := float32(1)
-			if s != nil {
-				f = s[r]
-			}
-			for j := range cols {
-				out[r*cols+j] = w[r*cols+j] * f
-			}
-		}
-		return out
-	}
-	for l, b := range p.Blocks {
+	centre := p == TLDefault && c.HasNorm()
+	for l, b := range prm.Blocks {
 		for h := range H {
 			cut := func(w []float32, rows, cols int) []float32 { return w[h*rows*cols : (h+1)*rows*cols] }
-			heads = append(heads, HeadWeights{Layer: l, Head: h,
-				WQ: scaleRows(cut(b.WQ, D, E), D, E, b.Ln1W),
-				WK: scaleRows(cut(b.WK, D, E), D, E, b.Ln1W),
-				WV: scaleRows(cut(b.WV, D, E), D, E, b.Ln1W),
-				WO: append([]float32(nil), cut(b.WO, E, D)...),
-			})
+			read := func(w []float32) []float32 {
+				out := scaleRows(cut(w, D, E), D, E, b.Ln1W)
+				if centre {
+					centreColumns(out, D, E)
+				}
+				return out
+			}
+			wO := append([]float32(nil), cut(b.WO, E, D)...)
+			if centre {
+				centreRows(wO, E, D)
+			}
+			heads = append(heads, HeadWeights{Layer: l, Head: h, WQ: read(b.WQ), WK: read(b.WK), WV: read(b.WV), WO: wO})
 		}
 	}
-	return heads, p.WE, scaleRows(p.WU, D, V, p.LnFW)
+	wE = prm.WE
+	wU = scaleRows(prm.WU, D, V, prm.LnFW)
+	if centre {
+		wE = append([]float32(nil), prm.WE...)
+		centreRows(wE, V, D)
+		centreColumns(wU, D, V)
+	}
+	if p == TLDefault {
+		centreRows(wU, D, V) // center_unembed: the logits' mean over the vocabulary
+	}
+	return heads, wE, wU
+}
+
+// scaleRows returns w [rows, cols] with row r multiplied by s[r] (a copy;
+// s nil: unscaled).
+func scaleRows(w []float32, rows, cols int, s []float32) []float32 {
+	out := make([]float32, rows*cols)
+	for r := range rows {
+		f := float32(1)
+		if s != nil {
+			f = s[r]
+		}
+		for j := range cols {
+			out[r*cols+j] = w[r*cols+j] * f
+		}
+	}
+	return out
+}
+
+// centreColumns subtracts from each column of w [rows, cols] its mean
+// (computed in float64), in place.
+func centreColumns(w []float32, rows, cols int) {
+	for j := range cols {
+		var s float64
+		for r := range rows {
+			s += float64(w[r*cols+j])
+		}
+		mean := s / float64(rows)
+		for r := range rows {
+			w[r*cols+j] = float32(float64(w[r*cols+j]) - mean)
+		}
+	}
+}
+
+// centreRows subtracts from each row of w [rows, cols] its mean, in place.
+func centreRows(w []float32, rows, cols int) {
+	for r := range rows {
+		row := w[r*cols : (r+1)*cols]
+		var s float64
+		for _, v := range row {
+			s += float64(v)
+		}
+		mean := s / float64(cols)
+		for j, v := range row {
+			row[j] = float32(float64(v) - mean)
+		}
+	}
 }
 
 // Composition is the Q-, K- and V-composition of a writing head (Src, in an
@@ -55,9 +159,14 @@ type Composition struct {
 }
 
 // Compositions scores every pair of heads in layers l1 < l2 with
-// QComposition, KComposition and VComposition on the folded weights.
+// QComposition, KComposition and VComposition on the FoldLN weights.
 func Compositions(m *model.Model) ([]Composition, error) {
-	heads, _, _ := Folded(m)
+	return CompositionsWith(m, FoldLN)
+}
+
+// CompositionsWith is Compositions on the weights processed by p.
+func CompositionsWith(m *model.Model, p Processing) ([]Composition, error) {
+	heads, _, _ := FoldedWith(m, p)
 	D, E := m.Config.DModel, m.Config.DHead
 	var out []Composition
 	for _, a := range heads {
@@ -83,10 +192,15 @@ func Compositions(m *model.Model) ([]Composition, error) {
 	return out, nil
 }
 
-// OVCopyingScores returns OVCopyingScore of every head on the folded
+// OVCopyingScores returns OVCopyingScore of every head on the FoldLN
 // weights, [layer][head].
 func OVCopyingScores(m *model.Model) ([][]float64, error) {
-	heads, wE, wU := Folded(m)
+	return OVCopyingScoresWith(m, FoldLN)
+}
+
+// OVCopyingScoresWith is OVCopyingScores on the weights processed by p.
+func OVCopyingScoresWith(m *model.Model, p Processing) ([][]float64, error) {
+	heads, wE, wU := FoldedWith(m, p)
 	c := m.Config
 	out := make([][]float64, c.NLayers)
 	for i := range out {
