@@ -1,0 +1,330 @@
+package main
+
+// README claims: every number the README states that a command prints is
+// checked here against what the command prints now, so README and outputs
+// cannot drift apart.
+//
+// To add a claim, add a row to readmeClaims:
+//
+//	{readme: "best prefix-matching score | 0.954, L1H0",   // an exact substring of README.md
+//	 cmd:    "induction",                                 // the command line (without "attnlab"; --out is added)
+//	 got: func(r *cmdRun) []float64 {                     // the command's values for the snippet's numbers, in order
+//		return []float64{r.csv("heads").num("L1H0", "prefix_matching")}
+//	 }},
+//
+// The test finds the snippet in README.md, reads every number in it (ignoring
+// digits inside names such as L1H0 or d_model; "16,800" is 16800; a leading
+// "-" or "+" is a sign) and compares each, at the precision the README prints
+// it (0.954: three decimals; 97%: none), with the value got returns in the
+// same position: got must return one value per number. A number that is a
+// setting rather than a measurement (the 50 of "L = 50") is returned as the
+// setting, so it is checked too. Each distinct command line runs once, in
+// process, with --out pointing into a temporary folder; cmdRun gives its
+// stdout and the CSVs it wrote. Keep the commands to the embedded models and
+// their seconds-long defaults: this runs in CI. Timings (tokens/s, wall
+// seconds) are not claims this test can check; leave them out of snippets.
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/attnlab/attnlab/report"
+)
+
+type readmeClaim struct {
+	readme string
+	cmd    string
+	got    func(r *cmdRun) []float64
+}
+
+var readmeClaims = []readmeClaim{
+	// attnlab induction: the head table on the embedded two-layer model.
+	{"│ L1H2 │    0.017 │   0.006 │     0.625 │ 0.023 │       0.97 │        0.923 │    0.80 │                 1.52 │                  2.24 │                  2.17 │",
+		"induction", func(r *cmdRun) []float64 { return r.headRow("L1H2") }},
+	{"│ L0H1 │    0.801 │   0.012 │     0.018 │ 0.014 │       0.03 │        0.000 │   -0.18 │                -0.08 │                  2.07 │                  2.08 │",
+		"induction", func(r *cmdRun) []float64 { return r.headRow("L0H1") }},
+	{"ceiling of a perfect head on these tokens: induction 0.644, previous-token 0.990, duplicate-token 0.644",
+		"induction", func(r *cmdRun) []float64 {
+			h := r.csv("heads")
+			return []float64{h.num("L1H2", "induction_ceiling"), h.num("L1H2", "previous_token_ceiling"), h.num("L1H2", "duplicate_token_ceiling")}
+		}},
+	// The two-layer vs one-layer table.
+	{"| loss, first repeat | 4.18 nats (ln 64 = 4.16) | 4.19 nats |",
+		"induction", func(r *cmdRun) []float64 {
+			one := runReadmeCmd(r.t, "induction --model embedded:induction-1l")
+			return []float64{r.summary("loss_first_repeat"), 64, r.summary("uniform_loss_ln_vocab"), one.summary("loss_first_repeat")}
+		}},
+	{"| loss, second repeat | **0.19** nats | 3.83 nats |",
+		"induction", func(r *cmdRun) []float64 {
+			one := runReadmeCmd(r.t, "induction --model embedded:induction-1l")
+			return []float64{r.summary("loss_second_repeat"), one.summary("loss_second_repeat")}
+		}},
+	{"| ablating the induction heads together | +4.04 nats | — |",
+		"induction", func(r *cmdRun) []float64 { return []float64{r.summary("ablate_induction_heads_dloss")} }},
+	{"| ablating their previous-token partners (L0H1, L0H3) | +2.73 nats | — |",
+		"induction", func(r *cmdRun) []float64 { return []float64{r.summary("ablate_prev_token_partners_dloss")} }},
+	{"(L0H1 0.80, L0H3 0.63)",
+		"induction", func(r *cmdRun) []float64 {
+			return []float64{r.csv("heads").num("L0H1", "previous_token"), r.csv("heads").num("L0H3", "previous_token")}
+		}},
+	{"(L1H0 0.255, L1H2 0.266, L1H3 0.251, against 0.125 for\nrandom heads); into L1H1 L0H3 leads narrowly (0.240 against L0H1's 0.237)",
+		"induction", func(r *cmdRun) []float64 {
+			k := func(src, dst string) float64 { return r.csv("composition").num2(src, dst, "k_composition") }
+			return []float64{k("L0H1", "L1H0"), k("L0H1", "L1H2"), k("L0H1", "L1H3"), r.summary("composition_random_baseline"),
+				k("L0H3", "L1H1"), k("L0H1", "L1H1")}
+		}},
+	{"a perfect induction head scores 0.644 on the default batch",
+		"induction", func(r *cmdRun) []float64 { return []float64{r.csv("heads").num("L1H2", "induction_ceiling")} }},
+	{"L/(2L+1) = 0.495", "induction", func(r *cmdRun) []float64 { return []float64{50.0 / 101} }},
+	// attnlab sink-analysis: the loss on its held-out windows.
+	{"`sink-analysis` measures 1.782 on its own 16 held-out windows",
+		"sink-analysis", func(r *cmdRun) []float64 { return []float64{r.csv("sink_summary").num("0", "loss"), 16} }},
+	{"2.074 on `sink-analysis`'s 16 windows",
+		"sink-analysis --model embedded:text-rotary", func(r *cmdRun) []float64 {
+			return []float64{r.csv("sink_summary").num("0", "loss"), 16}
+		}},
+}
+
+// readmeFiles are output files the README names: each must be written by
+// the command.
+var readmeFiles = []struct {
+	readme string   // an exact substring of README.md
+	cmd    string   // the command line
+	files  []string // files the snippet names, relative to --out
+}{
+	{"(`pattern_L1H2.png`, `pattern_L0H1.png` on the embedded model)", "induction", []string{"pattern_L1H2.png", "pattern_L0H1.png"}},
+}
+
+// TestReadme checks readmeClaims and readmeFiles. The commands' output
+// folders live until the test ends.
+func TestReadme(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for line, r := range readmeRuns {
+			os.RemoveAll(r.dir)
+			delete(readmeRuns, line)
+		}
+	})
+	t.Run("numbers", func(t *testing.T) { checkReadmeNumbers(t, readme) })
+	t.Run("files", func(t *testing.T) { checkReadmeFiles(t, readme) })
+}
+
+// checkReadmeFiles checks that the files the README names are written.
+func checkReadmeFiles(t *testing.T, readme []byte) {
+	for _, c := range readmeFiles {
+		if !bytes.Contains(readme, []byte(c.readme)) {
+			t.Errorf("README.md no longer contains %q", c.readme)
+			continue
+		}
+		r := runReadmeCmd(t, c.cmd)
+		for _, f := range c.files {
+			if _, err := os.Stat(filepath.Join(r.dir, f)); err != nil {
+				t.Errorf("README names %s, which `attnlab %s` does not write", f, c.cmd)
+			}
+		}
+	}
+}
+
+// checkReadmeNumbers checks every claim in readmeClaims.
+func checkReadmeNumbers(t *testing.T, readme []byte) {
+	for _, c := range readmeClaims {
+		if !bytes.Contains(readme, []byte(c.readme)) {
+			t.Errorf("README.md no longer contains %q: update the claim with the README", c.readme)
+			continue
+		}
+		nums := readmeNumbers(c.readme)
+		r := runReadmeCmd(t, c.cmd)
+		got := c.got(r)
+		if len(got) != len(nums) {
+			t.Errorf("%q holds %d numbers %v, the claim returns %d values", c.readme, len(nums), nums, len(got))
+			continue
+		}
+		for i, n := range nums {
+			if s := n.format(got[i]); s != n.text {
+				t.Errorf("README says %s where `attnlab %s` prints %s (%v), in %q", n.text, c.cmd, s, got[i], c.readme)
+			}
+		}
+	}
+}
+
+// readmeNumber is a number as the README prints it.
+type readmeNumber struct {
+	text     string // normalised: no thousands separators, ASCII minus
+	decimals int
+}
+
+func (n readmeNumber) String() string { return n.text }
+
+// format prints v as the README prints this number.
+func (n readmeNumber) format(v float64) string {
+	s := strconv.FormatFloat(v, 'f', n.decimals, 64)
+	if s == "-0" || strings.Trim(s, "-0.") == "" && strings.HasPrefix(s, "-") {
+		s = s[1:] // -0.000 prints as 0.000
+	}
+	if strings.HasPrefix(n.text, "+") && v >= 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+var numberRE = regexp.MustCompile(`[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?`)
+
+// readmeNumbers returns the numbers of a README snippet, skipping digits
+// that are part of a name (L1H0, d_model, x2).
+func readmeNumbers(s string) []readmeNumber {
+	var out []readmeNumber
+	for _, loc := range numberRE.FindAllStringIndex(s, -1) {
+		text := s[loc[0]:loc[1]]
+		if loc[0] > 0 {
+			prev := s[loc[0]-1]
+			if prev == '_' || prev == '.' || prev >= 'a' && prev <= 'z' || prev >= 'A' && prev <= 'Z' || prev >= '0' && prev <= '9' {
+				continue
+			}
+		}
+		if loc[1] < len(s) {
+			next := s[loc[1]]
+			if next == '_' || next >= 'a' && next <= 'z' || next >= 'A' && next <= 'Z' && next != 'M' && next != 'K' {
+				continue
+			}
+		}
+		// A sign only when it is not a hyphen inside a word ("x-1").
+		if c := text[0]; (c == '-' || c == '+') && loc[0] > 0 && s[loc[0]-1] != ' ' && s[loc[0]-1] != '(' && s[loc[0]-1] != '|' {
+			text = text[1:]
+		}
+		text = strings.ReplaceAll(strings.ReplaceAll(text, ",", ""), "−", "-")
+		dec := 0
+		if i := strings.IndexByte(text, '.'); i >= 0 {
+			dec = len(text) - i - 1
+		}
+		out = append(out, readmeNumber{text: text, decimals: dec})
+	}
+	return out
+}
+
+// cmdRun is one command's output: stdout and the CSVs in its --out folder.
+type cmdRun struct {
+	t      *testing.T
+	stdout string
+	dir    string
+	tables map[string]*readmeTable
+}
+
+var readmeRuns = map[string]*cmdRun{}
+
+// runReadmeCmd runs a command line once per test binary.
+func runReadmeCmd(t *testing.T, line string) *cmdRun {
+	t.Helper()
+	if r, ok := readmeRuns[line]; ok {
+		r.t = t
+		return r
+	}
+	dir, err := os.MkdirTemp("", "attnlab-readme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o, e bytes.Buffer
+	if code := run(append(strings.Fields(line), "--out", dir), &o, &e); code != 0 {
+		t.Fatalf("attnlab %s: exit %d: %s", line, code, e.String())
+	}
+	r := &cmdRun{t: t, stdout: o.String(), dir: dir, tables: map[string]*readmeTable{}}
+	readmeRuns[line] = r
+	return r
+}
+
+// readmeTable is a CSV written by a command, read back.
+type readmeTable struct {
+	t   *testing.T
+	tab *report.Table
+}
+
+// csv returns the table the command wrote as name.csv.
+func (r *cmdRun) csv(name string) *readmeTable {
+	if tb, ok := r.tables[name]; ok {
+		return tb
+	}
+	f, err := os.Open(filepath.Join(r.dir, name+".csv"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer f.Close()
+	tab, err := report.ReadCSV(f)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	tb := &readmeTable{t: r.t, tab: tab}
+	r.tables[name] = tb
+	return tb
+}
+
+// num returns the number in column col of the row whose first cell is key.
+func (tb *readmeTable) num(key, col string) float64 {
+	j := tb.tab.Column(col)
+	if j < 0 {
+		tb.t.Fatalf("%s.csv has no column %q", tb.tab.Name, col)
+	}
+	for _, row := range tb.tab.Rows {
+		if fmt.Sprint(row[0]) == key {
+			return toFloat(row[j])
+		}
+	}
+	tb.t.Fatalf("%s.csv has no row %q", tb.tab.Name, key)
+	return 0
+}
+
+// num2 returns the number in column col of the row whose first two cells
+// are key1 and key2 (composition.csv: src, dst).
+func (tb *readmeTable) num2(key1, key2, col string) float64 {
+	for _, row := range tb.tab.Rows {
+		if fmt.Sprint(row[0]) == key1 && fmt.Sprint(row[1]) == key2 {
+			return toFloat(row[tb.tab.Column(col)])
+		}
+	}
+	tb.t.Fatalf("%s.csv has no row %s, %s", tb.tab.Name, key1, key2)
+	return 0
+}
+
+func toFloat(v any) float64 {
+	switch v := v.(type) {
+	case float64:
+		return v
+	case int:
+		return float64(v)
+	case string:
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return f
+		}
+	}
+	return math.NaN()
+}
+
+// summary returns a metric's mean from summary.csv.
+func (r *cmdRun) summary(metric string) float64 { return r.csv("summary").num(metric, "mean") }
+
+// headRow returns the columns of the induction head table, as the terminal
+// prints them, for one head.
+func (r *cmdRun) headRow(head string) []float64 {
+	h := r.csv("heads")
+	var out []float64
+	for _, col := range []string{"previous_token", "duplicate_token", "induction", "induction_std", "induction_of_ceiling",
+		"prefix_matching", "ov_copying", "direct_copying", "zero_ablation_dloss", "mean_ablation_dloss"} {
+		out = append(out, h.num(head, col))
+	}
+	return out
+}
+
+func TestReadmeNumbersParse(t *testing.T) {
+	got := fmt.Sprint(readmeNumbers("L0H1 0.80, ln 64 = 4.16 | +4.04 nats | -0.18 | 16,800 | 97% | 0.25–0.26 | d_model 64 | 82M tokens | x×50"))
+	if want := "[0.80 64 4.16 +4.04 -0.18 16800 97 0.25 0.26 64 82 50]"; got != want {
+		t.Errorf("numbers %s, want %s", got, want)
+	}
+}
