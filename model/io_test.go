@@ -298,3 +298,36 @@ func TestLoadRefusesSpecialFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkspaceBytesMatchesAllocation: the estimate the memory budget is
+// checked with is exactly what NewWorkspace allocates, for every layout.
+func TestWorkspaceBytesMatchesAllocation(t *testing.T) {
+	t.Parallel()
+	rot := tinyCfg
+	rot.PositionalEmbeddingType, rot.RotaryDim = "rotary", 4
+	only := tinyCfg
+	only.DMLP, only.AttnOnly = 0, true
+	sink := only
+	sink.Attention = []string{"learned-sink", "softmax1"}
+	long := only
+	long.NCtx = FusedMinT + 4 // the blockwise path: no pattern buffer
+	for _, cfg := range []Config{tinyCfg, rot, only, sink, long} {
+		m := testModel(t, cfg)
+		for _, bt := range [][2]int{{1, 1}, {3, 7}, {2, m.Config.NCtx}} {
+			w, err := m.NewWorkspace(bt[0], bt[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := m.WorkspaceBytes(bt[0], bt[1]), int64(4*w.elems+12*bt[0]*bt[1]); got != want {
+				t.Errorf("%s, [%d, %d]: WorkspaceBytes %d, allocated %d", cfg.Summary(), bt[0], bt[1], got, want)
+			}
+		}
+	}
+	m := testModel(t, tinyCfg)
+	if got := m.WorkspaceBytes(4611686018427387904, 10); got != math.MaxInt64 {
+		t.Errorf("an overflowing batch estimates %d bytes, want saturation", got)
+	}
+	if _, err := m.NewWorkspace(100_000_000, 10); err == nil || !strings.Contains(err.Error(), "the activations of 100000000 sequences × 10 positions") {
+		t.Errorf("NewWorkspace(1e8, 10) = %v, want a memory refusal", err)
+	}
+}

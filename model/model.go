@@ -100,6 +100,8 @@ type Workspace[F Float] struct {
 	dz                 []F // [B, T, HE]
 	dpattern           []F // [T, T]
 	dmlp               []F // [B, T, M]
+
+	elems int // F elements of the views above (WorkspaceBytes is checked against it)
 }
 
 type normActs[F Float] struct {
@@ -122,7 +124,54 @@ type layerActs[F Float] struct {
 	mlpOut   []F // [B, T, D]
 }
 
-// NewWorkspace allocates the activations for batches of [B, T] tokens.
+// WorkspaceBytes returns the bytes NewWorkspace(B, T) allocates, computed
+// from the shapes without allocating and without overflow (saturating at
+// math.MaxInt64): callers add it to their memory estimate before they
+// allocate anything for a batch.
+func (m *Transformer[F]) WorkspaceBytes(B, T int) int64 {
+	c := m.Config
+	D, H, M, V, L := c.DModel, c.NHeads, c.DMLP, c.DVocab, c.NLayers
+	HE := c.NHeads * c.DHead
+	f := int(unsafe.Sizeof(F(0)))
+	var e membudget.Estimate
+	e.Add(4*3, B, T)                         // tokens, targets (int32), Losses (float32)
+	e.Add(f*2, D*3*HE+3*HE)                  // wqkv+bqkv, dwqkv+dbqkv
+	e.Add(f, L+1, B, T, D)                   // resid
+	norm := func() { e.Add(f, B, T, D+2) }   // out, mean, rstd
+	probe := &Workspace[F]{m: m, B: B, T: T} // canFuse reads only m and T
+	needPattern := false
+	for l := range L {
+		norm()
+		e.Add(f, B, T, 3*HE+HE+2*D) // qkv, z, attnOut, residMid
+		if probe.canFuse(l) {
+			e.Add(f, B, H, T) // lse
+		} else {
+			e.Add(f, B, H, T, T) // pattern
+			needPattern = true
+		}
+		if c.Rotary() {
+			e.Add(f, B, T, 2*HE)
+		}
+		if c.HasMLP() {
+			norm()
+			e.Add(f, B, T, 2*M+D)
+		}
+	}
+	norm()                      // lnf
+	e.Add(f, B, T, V)           // logits
+	e.Add(f, B, T, 3*D+3*HE+HE) // dresid, dln, dattn, dqkv, dz
+	if needPattern {
+		e.Add(f, T, T)
+	}
+	if c.HasMLP() {
+		e.Add(f, B, T, M)
+	}
+	return e.Bytes()
+}
+
+// NewWorkspace allocates the activations for batches of [B, T] tokens,
+// after checking WorkspaceBytes(B, T) against the memory budget
+// (internal/membudget).
 func (m *Transformer[F]) NewWorkspace(B, T int) (*Workspace[F], error) {
 	c := m.Config
 	if B <= 0 || T <= 0 {
@@ -130,6 +179,9 @@ func (m *Transformer[F]) NewWorkspace(B, T int) (*Workspace[F], error) {
 	}
 	if T > c.NCtx {
 		return nil, fmt.Errorf("model: sequence length %d exceeds the model's n_ctx %d", T, c.NCtx)
+	}
+	if err := membudget.Check(fmt.Sprintf("the activations of %d sequences × %d positions (%s)", B, T, c.Summary()), m.WorkspaceBytes(B, T)); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
 	}
 	D, H, M, V, L := c.DModel, c.NHeads, c.DMLP, c.DVocab, c.NLayers
 	N, HE := B*T, c.NHeads*c.DHead
@@ -170,14 +222,19 @@ func (m *Transformer[F]) NewWorkspace(B, T int) (*Workspace[F], error) {
 	if c.HasMLP() {
 		w.dmlp = a.take(N * M)
 	}
+	w.elems = a.used
 	return w, nil
 }
 
 // arena hands out views of large chunks, so a workspace is a few
 // allocations rather than dozens.
-type arena[F Float] struct{ buf []F }
+type arena[F Float] struct {
+	buf  []F
+	used int // elements handed out (tests compare it with WorkspaceBytes)
+}
 
 func (a *arena[F]) take(n int) []F {
+	a.used += n
 	if len(a.buf) < n {
 		a.buf = make([]F, max(n, 1<<16))
 	}
