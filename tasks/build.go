@@ -7,12 +7,12 @@ import (
 )
 
 // Names are the tasks Build makes.
-var Names = []string{"induction", "mqar", "text"}
+var Names = []string{"induction", "mqar", "text", "s2a-answer", "s2a-instructed", "s2a-regen"}
 
 // Options name a task and the settings a user may change; zero fields take
 // the task's defaults.
 type Options struct {
-	Task      string // "induction", "mqar" or "text"
+	Task      string // one of Names
 	Vocab     int    // induction, mqar: d_vocab
 	SeqLen    int    // mqar: sequence length (the generator needs it)
 	MinRep    int    // induction: shortest repeated string
@@ -24,7 +24,9 @@ type Options struct {
 }
 
 // Build makes the task o names and returns it with its default training
-// sequence length (128 for induction and text, the generator's for mqar).
+// sequence length (128 for induction and text, the generator's for mqar,
+// the longest row for the distractor-recall tasks of System 2 Attention,
+// which take DistractorTraining's settings).
 func Build(o Options) (Task, int, error) {
 	if o.SinkToken && o.Task != "text" {
 		return nil, 0, fmt.Errorf("tasks: a sink token is for the text task, not %q", o.Task)
@@ -72,6 +74,13 @@ func Build(o Options) (Task, int, error) {
 		}
 		st, err := NewSinkToken(c, SinkTokenID)
 		return st, 128, err
+	}
+	if mode, ok := ParseDistractorMode(o.Task); ok {
+		t, err := NewDistractor(DistractorTraining(mode))
+		if err != nil {
+			return nil, 0, err
+		}
+		return t, t.MaxLen(), nil
 	}
 	return nil, 0, fmt.Errorf("tasks: unknown task %q (known: %s)", o.Task, strings.Join(Names, ", "))
 }

@@ -45,7 +45,9 @@ func newTrainCmd(e *env) *cobra.Command {
 
 Tasks: induction (repeated random segments: only induction can predict them),
 mqar (multi-query associative recall, Zoology), text (byte-level text; the Go
-standard library sources by default, or --data PATH).
+standard library sources by default, or --data PATH), and the distractor-recall
+models of attnlab s2a: s2a-answer (clean contexts), s2a-instructed (with an
+"ignore opinions" token), s2a-regen (rewrite a context without its distractors).
 
 Checkpoints (weights, AdamW state, step, data-generator state) are written
 atomically every --checkpoint-every steps; --resume continues a run bit for bit.
@@ -57,7 +59,7 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(e, o, cmd) },
 	}
 	f := c.Flags()
-	f.StringVar(&o.task, "task", "induction", "task: induction, mqar or text")
+	f.StringVar(&o.task, "task", "induction", "task: induction, mqar, text, or the System 2 Attention models' s2a-answer, s2a-instructed, s2a-regen")
 	f.IntVar(&o.layers, "layers", 2, "number of layers (n_layers)")
 	f.IntVar(&o.dModel, "d-model", 64, "residual width (d_model)")
 	f.IntVar(&o.heads, "heads", 4, "attention heads per layer (n_heads)")
@@ -118,7 +120,7 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 		return usagef("--sink-token needs --task text, got %q", o.task)
 	}
 	if !slices.Contains(tasks.Names, o.task) {
-		return usagef("--task must be induction, mqar or text, got %q", o.task)
+		return usagef("--task must be one of %s, got %q", strings.Join(tasks.Names, ", "), o.task)
 	}
 	task, defSeq, err := tasks.Build(tasks.Options{Task: o.task, Vocab: o.vocab, SeqLen: o.seqLen, MinRep: o.minRep, MaxRep: o.maxRep,
 		MaxGap: o.maxGap, KVPairs: o.kvPairs, Data: o.data, SinkToken: o.sinkToken})
