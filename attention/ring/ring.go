@@ -60,6 +60,9 @@ type host struct {
 	st     *Stats
 	t0     time.Time
 	sent   atomic.Int64
+	// stop cancels the pass's context with a failed transfer's error, so
+	// the computation stops within one kernel call when the ring breaks.
+	stop context.CancelCauseFunc
 }
 
 func newHost(pr Problem, link ringnet.Link, st *Stats) (*host, error) {
@@ -75,8 +78,8 @@ func newHost(pr Problem, link ringnet.Link, st *Stats) (*host, error) {
 	for s := range P {
 		h.blocks[s] = Visible(h.pos[r], h.pos[s])
 	}
-	*st = Stats{Host: r, Tokens: len(h.pos[r])}
 	h.t0 = time.Now()
+	*st = Stats{Host: r, Tokens: len(h.pos[r]), Origin: h.t0}
 	return h, nil
 }
 
@@ -97,9 +100,24 @@ func (h *host) async(f func() error) *transfer {
 	go func() {
 		x.err = f()
 		x.end = h.since()
+		if x.err != nil {
+			h.stop(x.err)
+		}
 		close(x.done)
 	}()
 	return x
+}
+
+// halted returns why the pass must stop (nil to go on): the context's
+// cause, which is the ring's error when a transfer failed. The link is
+// aborted with it, so the other hosts stop too.
+func (h *host) halted(ctx context.Context) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	err := context.Cause(ctx)
+	h.link.Abort(err)
+	return err
 }
 
 // wait waits for the transfers and returns the first error and the time
@@ -138,6 +156,8 @@ func Forward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v []float
 		return nil, nil, err
 	}
 	defer h.finish()
+	ctx, h.stop = context.WithCancelCause(ctx)
+	defer h.stop(nil)
 	E, n := pr.E, len(h.pos[h.r])
 	if err := checkRows(n, E, q, k, v); err != nil {
 		return nil, nil, err
@@ -151,8 +171,7 @@ func Forward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v []float
 	c := pr.chunk()
 	tmpOut, tmpLse := h.f32(min(c, n)*E), h.f32(min(c, n))
 	for t := range h.P {
-		if err := ctx.Err(); err != nil {
-			link.Abort(err)
+		if err := h.halted(ctx); err != nil {
 			return nil, nil, err
 		}
 		s, start := h.owner(t), h.since()
@@ -171,8 +190,7 @@ func Forward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v []float
 			h.st.Area += b.Area()
 			qpos, kpos := h.pos[h.r], h.pos[s][:b.K1]
 			for i0 := b.Q0; i0 < b.Q1; i0 += c {
-				if err := ctx.Err(); err != nil {
-					link.Abort(err)
+				if err := h.halted(ctx); err != nil {
 					return nil, nil, err
 				}
 				i1 := min(i0+c, b.Q1)
@@ -187,7 +205,7 @@ func Forward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v []float
 			return nil, nil, err
 		}
 		h.step(Step{Step: t, Owner: s, Pass: ForwardPass, Start: start, ComputeEnd: computed, CommEnd: max(commEnd, start), Area: b.Area(),
-			Sent: sentBytes(send, cur.raw)})
+			Visible: b.Visible, Sent: sentBytes(send, cur.raw)})
 		cur, next = next, cur
 	}
 	return out, lse, nil
@@ -207,6 +225,8 @@ func Backward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v, out, 
 		return nil, nil, nil, err
 	}
 	defer h.finish()
+	ctx, h.stop = context.WithCancelCause(ctx)
+	defer h.stop(nil)
 	E, n := pr.E, len(h.pos[h.r])
 	if err := checkRows(n, E, q, k, v, out, dout); err != nil {
 		return nil, nil, nil, err
@@ -224,8 +244,7 @@ func Backward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v, out, 
 	c := pr.chunk()
 	var sendAcc *transfer // the previous step's accumulator, still on its way
 	for t := range h.P {
-		if err := ctx.Err(); err != nil {
-			link.Abort(err)
+		if err := h.halted(ctx); err != nil {
 			return nil, nil, nil, err
 		}
 		s, start := h.owner(t), h.since()
@@ -249,8 +268,7 @@ func Backward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v, out, 
 			h.st.Area += b.Area()
 			qpos, kpos := h.pos[h.r], h.pos[s][:b.K1]
 			for i0 := b.Q0; i0 < b.Q1; i0 += c {
-				if err := ctx.Err(); err != nil {
-					link.Abort(err)
+				if err := h.halted(ctx); err != nil {
 					return nil, nil, nil, err
 				}
 				i1 := min(i0+c, b.Q1)
@@ -276,7 +294,7 @@ func Backward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v, out, 
 			return nil, nil, nil, err
 		}
 		h.step(Step{Step: t, Owner: s, Pass: BackwardPass, Start: start, ComputeEnd: computed, CommEnd: max(commEnd, start), Area: b.Area(),
-			Sent: sentBytes(send, cur.raw) + int64(len(acc.raw))})
+			Visible: b.Visible, Sent: sentBytes(send, cur.raw) + int64(len(acc.raw))})
 		cur, next = next, cur
 	}
 	// The last accumulator goes to its owner, the next host; ours arrives

@@ -41,6 +41,10 @@ type Stats struct {
 	PeakBytes int64
 	held      int64
 	Steps     []Step
+	// Origin is the wall-clock time the pass started, which step times
+	// count from: hosts on one machine (or synchronised clocks) can be
+	// drawn on one time axis.
+	Origin time.Time
 }
 
 // Step is one step of a pass on one host: computing against the block of
@@ -51,7 +55,8 @@ type Step struct {
 	// Start, the end of the computation, the end of the last transfer, and
 	// the end of the step (the later of the two), from the pass's start.
 	Start, ComputeEnd, CommEnd, End time.Duration
-	Area                            int64 // (query, key) pairs computed
+	Area                            int64 // (query, key) pairs handed to the kernel
+	Visible                         int64 // of which the mask keeps
 	Sent                            int64 // bytes this step sent
 }
 

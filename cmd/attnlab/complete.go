@@ -33,6 +33,7 @@ var flagValues = map[string]struct {
 	"parts":         {oneOf("analytic", "mqar", "scaling"), true},
 	"maps":          {oneOf("elu", "relu", "favor", "favor:", "taylor", "identity"), true},
 	"scaling-map":   {oneOf("elu", "relu", "favor", "favor:", "taylor", "identity"), false},
+	"layout":        {oneOf("all", "contiguous", "zigzag", "stripe"), true},
 }
 
 // registerCompletions adds value completion to every command under root:

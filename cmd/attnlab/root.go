@@ -135,6 +135,7 @@ as CSV tables, PNG figures and a table on the terminal.`,
 	root.AddCommand(newSinkCmd(e))
 	root.AddCommand(newRetrievalCmd(e), newMergeCmd(e), newVerifyCmd(e))
 	root.AddCommand(newBenchCmd(e))
+	root.AddCommand(newRingCmd(e))
 	registerCompletions(root)
 	return root
 }

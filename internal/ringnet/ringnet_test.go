@@ -388,7 +388,7 @@ func TestSpawnedWorkersAndKillingOne(t *testing.T) {
 		t.Errorf("the ring took %v to stop after the kill\n%s", elapsed, log.String())
 	}
 	for _, r := range []int{0, 1, 3} {
-		want := fmt.Sprintf("host %d: host %d stopped: host 2 failed: its connection closed without a word", r, r)
+		want := fmt.Sprintf("worker %d: host %d stopped: host 2 failed: its connection closed without a word", r, r)
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("worker %d did not say %q:\n%s", r, want, log.String())
 		}

@@ -30,7 +30,7 @@ type SpawnConfig struct {
 	// 5 s).
 	Grace time.Duration
 	// Log, when set, receives every worker's standard error, each line
-	// prefixed "host r: ".
+	// prefixed "worker r: ".
 	Log io.Writer
 	// Started, when set, is told each worker's process as it starts.
 	Started func(rank int, p *os.Process)
@@ -87,7 +87,7 @@ func Spawn(ctx context.Context, c SpawnConfig) ([]byte, error) {
 		if r == 0 {
 			w.cmd.Stdout = &w.stdout
 		}
-		w.cmd.Stderr = &lineWriter{prefix: fmt.Sprintf("host %d: ", r), last: &w.lastLine, log: c.Log, mu: &logMu}
+		w.cmd.Stderr = &lineWriter{prefix: fmt.Sprintf("worker %d: ", r), last: &w.lastLine, log: c.Log, mu: &logMu}
 		stdin, err := w.cmd.StdinPipe()
 		if err == nil {
 			w.stdin = stdin

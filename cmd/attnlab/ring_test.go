@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/attnlab/attnlab/report"
+)
+
+func TestRingCommandWritesEverything(t *testing.T) {
+	dir := t.TempDir()
+	stdout, stderr, code := runCLI(t, "ring", "--out", dir, "--n", "203", "--hosts", "5", "--d-head", "16",
+		"--error-n", "40", "--error-max-hosts", "6", "--overlap-blocks", "8,32")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"layouts.csv", "hosts.csv", "memory.csv", "error.csv", "overlap.csv", "whatif.csv", "manifest.json",
+		"work_by_host.png", "compute_by_host.png", "timeline.png", "error_vs_hosts.png", "time_vs_hosts.png", "overlap.png"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty", f)
+		}
+	}
+	for _, want := range []string{"contiguous", "zigzag", "stripe", "dense (GiB)", "hidden_pred"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("terminal output lacks %q:\n%s", want, stdout)
+		}
+	}
+	hosts := readTable(t, filepath.Join(dir, "hosts.csv"))
+	if len(hosts.Rows) != 3*5 {
+		t.Errorf("hosts.csv has %d rows, want 3 layouts × 5 hosts", len(hosts.Rows))
+	}
+	errs := readTable(t, filepath.Join(dir, "error.csv"))
+	if len(errs.Rows) != 3*6 {
+		t.Errorf("error.csv has %d rows, want 3 layouts × 6 ring sizes", len(errs.Rows))
+	}
+	for _, row := range errs.Rows {
+		for _, col := range []string{"out", "lse", "dq", "dk", "dv"} {
+			if e, _ := report.Float(row[errs.Column(col)]); !(e <= 1e-5) {
+				t.Errorf("error.csv %v: %s error %v > 1e-5", row[:2], col, e)
+			}
+		}
+	}
+	lay := readTable(t, filepath.Join(dir, "layouts.csv"))
+	for _, row := range lay.Rows {
+		b, _ := report.Float(row[lay.Column("block_imbalance")])
+		p, _ := report.Float(row[lay.Column("pair_imbalance")])
+		switch row[0] {
+		case "contiguous":
+			if want := 2 * 5.0 / 6; b < want-1e-9 || b > want+1e-9 {
+				t.Errorf("contiguous block imbalance %v, want 2P/(P+1) = %v", b, want)
+			}
+		default:
+			if b > 1.1 || p > 1.1 {
+				t.Errorf("%v: imbalance %v (blocks) %v (pairs), want ≤ 1.1", row[0], b, p)
+			}
+		}
+	}
+}
+
+// TestRingOverTCPGivesTheSameBits runs four worker processes over loopback
+// and checks every host's results against an in-process run, bit for bit.
+func TestRingOverTCPGivesTheSameBits(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "ring", "--procs", "4", "--n", "301", "--d-head", "32", "--no-sweeps", "--out", dir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	lay := readTable(t, filepath.Join(dir, "layouts.csv"))
+	if len(lay.Rows) != 3 {
+		t.Fatalf("layouts.csv has %d rows", len(lay.Rows))
+	}
+	for _, row := range lay.Rows {
+		if row[lay.Column("same_bits")] != true {
+			t.Errorf("%v over TCP differs from in-process", row[0])
+		}
+	}
+	mem := readTable(t, filepath.Join(dir, "memory.csv"))
+	if rss, _ := report.Float(mem.Rows[0][mem.Column("rss")]); rss <= 0 {
+		t.Errorf("no measured peak memory from the workers: %v", mem.Rows[0])
+	}
+}
+
+// TestRingKillingAWorker kills one of four workers mid-run: the others must
+// stop with one sentence naming it, the launcher must fail within seconds,
+// and no worker may be left running.
+func TestRingKillingAWorker(t *testing.T) {
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "ring", "--procs", "4", "--n", "65536", "--layout", "zigzag", "--no-sweeps", "--out", t.TempDir())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the workers, then kill worker 2.
+	var pids []string
+	deadline := time.Now().Add(20 * time.Second)
+	for len(pids) < 4 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		out, _ := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid)).Output()
+		pids = strings.Fields(string(out))
+	}
+	if len(pids) < 4 {
+		cmd.Process.Kill()
+		t.Fatalf("only %d workers appeared", len(pids))
+	}
+	t.Logf("workers up after %v", time.Since(deadline.Add(-20*time.Second)))
+	time.Sleep(500 * time.Millisecond) // connected and computing
+	var victim int
+	for _, p := range pids {
+		args, _ := os.ReadFile("/proc/" + p + "/cmdline")
+		if strings.Contains(string(args), "\x00--rank\x002\x00") {
+			victim, _ = strconv.Atoi(p)
+		}
+	}
+	if victim == 0 {
+		cmd.Process.Kill()
+		t.Fatal("worker 2 not found")
+	}
+	syscall.Kill(victim, syscall.SIGKILL)
+	killed := time.Now()
+	err := cmd.Wait()
+	t.Logf("stopped %v after the kill", time.Since(killed))
+	if d := time.Since(killed); d > 8*time.Second {
+		t.Errorf("the launcher took %v to stop after the kill", d)
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("exit: %v, want status 1", err)
+	}
+	msg := stderr.String()
+	if !strings.Contains(msg, "attnlab: worker 2 of 4 failed first: signal: killed") {
+		t.Errorf("launcher's message:\n%s", msg)
+	}
+	for _, r := range []string{"0", "1", "3"} {
+		if !strings.Contains(msg, "worker "+r+": attnlab: host "+r+" of 4 stopped: host 2 failed") {
+			t.Errorf("worker %s did not name host 2:\n%s", r, msg)
+		}
+	}
+	for _, p := range pids {
+		pid, _ := strconv.Atoi(p)
+		if syscall.Kill(pid, 0) == nil {
+			if st, _ := os.ReadFile("/proc/" + p + "/stat"); !strings.Contains(string(st), ") Z ") {
+				t.Errorf("worker %s still running", p)
+			}
+		}
+	}
+}
+
+func TestRingBadInput(t *testing.T) {
+	for _, c := range []struct {
+		args string
+		want string
+	}{
+		{"--n 3 --hosts 4", "--n must be 4…"},
+		{"--n 1e8", "invalid argument"},
+		{"--n 16777216 --hosts 8", "more than the 16 GiB limit"},
+		{"--layout diagonal", `--layout: unknown layout "diagonal"`},
+		{"--procs 4 --rank 0 --peers a:1", "do not combine it with --rank"},
+		{"--rank 0", "needs both --rank and --peers"},
+		{"--rank 3 --peers a:1,b:2", "--rank 3 is not one of the 2 peers"},
+		{"--slurm", "not inside a Slurm job step"},
+		{"--overlap-blocks 8,x", `"x" is not a whole number`},
+		{"--overlap-blocks 1", "overlap block size 1"},
+		{"--procs 4 --hosts 3", "--procs 4 runs 4 hosts, but --hosts is 3"},
+		{"--error-n 8", "error sweep of 8 positions on up to 16 hosts"},
+	} {
+		t.Run(c.args, func(t *testing.T) {
+			_, stderr, code := runCLI(t, append([]string{"ring", "--out", t.TempDir()}, strings.Fields(c.args)...)...)
+			if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("exit %d, stderr %q; want 2 and %q on one line", code, stderr, c.want)
+			}
+		})
+	}
+}
