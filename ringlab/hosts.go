@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/attnlab/attnlab/attention/ring"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/internal/ringnet"
 )
 
@@ -146,6 +147,9 @@ func RunHost(ctx context.Context, link ringnet.Link, c Config) (*HostReport, err
 	}
 	if link.Size() != c.P {
 		return nil, fmt.Errorf("ringlab: a ring of %d hosts for a run on %d", link.Size(), c.P)
+	}
+	if err := membudget.Check(fmt.Sprintf("host %d of a ring of %d over %d positions", link.Rank(), c.P, c.N), c.HostBytes()); err != nil {
+		return nil, err
 	}
 	r, N, E := link.Rank(), c.N, c.E
 	rep := &HostReport{Host: r}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/attention/ring"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/internal/ringnet"
 	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
@@ -89,7 +90,13 @@ func (o Options) Validate() error {
 	if len(o.OverlapBlocks) > 0 && (o.OverlapP < 2 || o.OverlapP > 64) {
 		return fmt.Errorf("ringlab: overlap sweep on %d hosts, want 2…64", o.OverlapP)
 	}
-	return nil
+	// In-process hosts share this process; a process per host holds one.
+	hosts := o.P
+	if o.Processes {
+		hosts = 1
+	}
+	return membudget.Check(fmt.Sprintf("a ring of %d hosts over %d positions (%d in this process)", o.P, o.N, hosts),
+		membudget.Add(int64(hosts)*o.HostBytes(), 0))
 }
 
 // Run runs the hosts run, compares it with an in-process run when it was

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/attention/ring"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/internal/ringnet"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/ringlab"
@@ -37,10 +38,6 @@ var (
 	errInterrupted  = errors.New("interrupted")
 	errLauncherGone = errors.New("the process that started it went away")
 )
-
-// ringMemoryLimit bounds what one process may plan to allocate for its
-// hosts, until a machine-wide budget exists.
-const ringMemoryLimit = 16 << 30
 
 func newRingCmd(e *env) *cobra.Command {
 	o := &ringOpts{}
@@ -155,10 +152,6 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	// In-process hosts share this process; processes each hold one host.
-	if need := cfg.HostBytes() * int64(hosts); need > ringMemoryLimit {
-		return usagef("--n %d on %d hosts needs about %.1f GiB for the hosts' buffers, more than the %d GiB limit", o.n, hosts, float64(need)/(1<<30), ringMemoryLimit>>30)
-	}
 	opt := ringlab.Options{Config: cfg}
 	if !o.noSweeps {
 		blocks, err := parseInts(o.overlapBlocks)
@@ -227,8 +220,8 @@ func runRingWorker(e *env, o *ringOpts, cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if need := cfg.HostBytes(); need > ringMemoryLimit {
-		return usagef("--n %d on %d hosts needs about %.1f GiB per host, more than the %d GiB limit", o.n, len(peers), float64(need)/(1<<30), ringMemoryLimit>>30)
+	if err := membudget.Check(fmt.Sprintf("host %d of a ring of %d over %d positions", rank, len(peers), o.n), cfg.HostBytes()); err != nil {
+		return usageError{err}
 	}
 	ctx, cancel := context.WithCancelCause(e.ctx)
 	defer cancel(nil)

@@ -162,7 +162,7 @@ func TestRingBadInput(t *testing.T) {
 	}{
 		{"--n 3 --hosts 4", "--n must be 4…"},
 		{"--n 1e8", "invalid argument"},
-		{"--n 16777216 --hosts 8", "more than the 16 GiB limit"},
+		{"--n 16777216 --hosts 8 --d-head 1024", "a ring of 8 hosts over 16777216 positions (8 in this process) needs an estimated"},
 		{"--layout diagonal", `--layout: unknown layout "diagonal"`},
 		{"--procs 4 --rank 0 --peers a:1", "do not combine it with --rank"},
 		{"--rank 0", "needs both --rank and --peers"},
