@@ -101,6 +101,7 @@ func (s spans) DataRange() (xmin, xmax, ymin, ymax float64) {
 	if xmax <= xmin {
 		xmax = xmin + 1
 	}
+	xmax += 0.01 * (xmax - xmin)
 	return xmin, xmax, -0.5, float64(len(s.t.Rows)) - 0.5
 }
 
@@ -128,8 +129,14 @@ func (t Timeline) draw(dc draw.Canvas) error {
 	for i, k := range t.Kinds {
 		p.Legend.Add(k, swatch(seriesColor(i)))
 	}
-	// Headroom above the top row for the legend.
-	p.Y.Max += 0.35 * float64(len(t.Kinds))
+	// Headroom above the top row for the legend: it is about 14 points a
+	// line, in a data area of about the figure's height less 1.2 inches.
+	_, ht := size(t.Width, t.Height)
+	area := float64(ht - 1.2*vg.Inch)
+	need := float64(len(t.Kinds))*14 + 12
+	if area > need {
+		p.Y.Max += float64(len(t.Rows)) * need / (area - need)
+	}
 	drawWithLegend(dc, p, len(t.Kinds), t.Legend, func(da draw.Canvas) []vg.Point {
 		trX, trY := p.Transforms(&da)
 		var pts []vg.Point
