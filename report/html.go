@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -219,4 +220,29 @@ func patternJSON(ps []PatternView) (string, error) {
 	}
 	// Safe inside <script>: no "</" can close the element early.
 	return strings.ReplaceAll(string(b), "</", `<\/`), nil
+}
+
+// HTMLName is the file name of the HTML report in the output folder.
+const HTMLName = "report.html"
+
+// WriteHTMLReport writes r as Dir/report.html (see WriteHTML): every figure
+// rendered again as SVG and inlined, every table, r's pattern views, and
+// the manifest m as it will be written next (its file list then includes
+// report.html). Call it after WriteResults and before WriteManifest, with
+// the same m.
+func (o *Output) WriteHTMLReport(title string, r Results, m Manifest) error {
+	p := HTMLPage{Title: title, Tables: r.Tables, Patterns: r.Patterns}
+	for _, f := range r.Figures {
+		var buf bytes.Buffer
+		if err := f.Fig.Render(&buf, "svg"); err != nil {
+			return fmt.Errorf("report: %s as SVG: %w", f.Name, err)
+		}
+		p.Figures = append(p.Figures, HTMLFigure{Name: f.Name, SVG: buf.Bytes()})
+	}
+	o.mu.Lock()
+	m.Files = append(slices.Clone(o.Files), HTMLName)
+	o.mu.Unlock()
+	p.Manifest = m
+	_, err := o.WriteFile(HTMLName, func(w io.Writer) error { return WriteHTML(w, p) })
+	return err
 }

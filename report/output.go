@@ -108,7 +108,7 @@ const maxManifest = 1 << 20
 // Stale returns the files of the previous run in dir that a run writing
 // keep leaves behind: the names listed in dir/manifest.json, if it is an
 // attnlab manifest, that are not in keep and are regular files of the kinds
-// attnlab writes (.csv, .png, .svg, .pdf, .json). Anything else — a
+// attnlab writes (.csv, .png, .svg, .pdf, .json, .html). Anything else — a
 // manifest that is not attnlab's, a name with a path in it, a folder, a
 // link — is left alone.
 func Stale(dir string, keep []string) []string {
@@ -131,7 +131,7 @@ func Stale(dir string, keep []string) []string {
 			continue
 		}
 		switch strings.ToLower(filepath.Ext(name)) {
-		case ".csv", ".png", ".svg", ".pdf", ".json":
+		case ".csv", ".png", ".svg", ".pdf", ".json", ".html":
 		default:
 			continue
 		}

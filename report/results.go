@@ -33,6 +33,7 @@ type Results struct {
 	Tables   []*Table       // all written as CSV, in order
 	Headline []*Table       // printed on the terminal, in order
 	Figures  []Figure       // written beside the tables
+	Patterns []PatternView  // attention patterns of the heads the analysis names (the HTML report's view)
 	Model    string         // the model measured, for the manifest ("" for none)
 	Extra    map[string]any // command-specific settings for the manifest
 }
@@ -44,6 +45,7 @@ func (r *Results) Append(o Results) {
 	r.Tables = append(r.Tables, o.Tables...)
 	r.Headline = append(r.Headline, o.Headline...)
 	r.Figures = append(r.Figures, o.Figures...)
+	r.Patterns = append(r.Patterns, o.Patterns...)
 	if r.Model == "" {
 		r.Model = o.Model
 	}

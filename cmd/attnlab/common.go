@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/attnlab/attnlab/fixtures"
 	"github.com/attnlab/attnlab/model"
@@ -18,6 +19,7 @@ type outFlags struct {
 	json   bool
 	quiet  bool
 	wide   bool
+	html   bool   // also write report.html
 	format string // figure format: png, svg or pdf
 }
 
@@ -28,6 +30,7 @@ func (o *outFlags) add(c *cobra.Command, defaultOut string) {
 	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors (files are still written)")
 	c.Flags().BoolVar(&o.wide, "wide", false, "print every column of the tables, however wide (default: the headline columns that fit the terminal)")
 	c.Flags().StringVar(&o.format, "format", "png", "figure format: png, svg or pdf")
+	c.Flags().BoolVar(&o.html, "html", true, "also write report.html: one self-contained page with every figure, table and the manifest (--html=false to skip)")
 	c.PreRunE = func(*cobra.Command, []string) error { return o.check() }
 }
 
@@ -57,7 +60,14 @@ func (e *env) finish(o outFlags, r report.Results) error {
 	if err := out.WriteResults(r, format); err != nil {
 		return err
 	}
-	if err := out.WriteManifest(report.Manifest{Command: e.args, Version: version(), Model: r.Model, Seed: o.seed, Extra: r.Extra}); err != nil {
+	m := report.Manifest{Command: e.args, Version: version(), Model: r.Model, Seed: o.seed, Extra: r.Extra,
+		Created: time.Now().UTC().Format(time.RFC3339)}
+	if o.html {
+		if err := out.WriteHTMLReport(strings.Join(e.args, " "), r, m); err != nil {
+			return err
+		}
+	}
+	if err := out.WriteManifest(m); err != nil {
 		return err
 	}
 	if len(out.Removed) > 0 && !o.quiet {

@@ -70,6 +70,6 @@ func runInduction(e *env, o *inductionOpts) error {
 	if err != nil {
 		return usageError{err}
 	}
-	return e.finish(o.outFlags, report.Results{Tables: r.Tables(), Headline: r.Headline(), Figures: r.Figures(), Model: name,
+	return e.finish(o.outFlags, report.Results{Tables: r.Tables(), Headline: r.Headline(), Figures: r.Figures(), Patterns: r.PatternViews(), Model: name,
 		Extra: map[string]any{"seq_len": r.L, "batch": r.Opt.Batch, "threshold": r.Opt.Threshold, "model_summary": r.Model}})
 }

@@ -133,3 +133,35 @@ func (p *Page) Screenshot(t testing.TB) []byte {
 	}
 	return png
 }
+
+// CheckReport checks what every attnlab report.html must show: the given
+// number of figures (each drawn wider than 100 pixels), of tables, the
+// manifest, and no console error.
+func (p *Page) CheckReport(t testing.TB, figures, tables int) {
+	t.Helper()
+	var n struct{ Figures, Tables, Rendered, Manifest int }
+	p.Eval(t, `({Figures: document.querySelectorAll("section.figure svg").length,
+		Tables: document.querySelectorAll("table.sortable").length,
+		Rendered: Array.from(document.querySelectorAll("section.figure svg")).filter(s => s.getBoundingClientRect().width > 100).length,
+		Manifest: document.querySelectorAll("#manifest pre").length})`, &n)
+	if n.Figures != figures || n.Rendered != figures || n.Tables != tables || n.Manifest != 1 {
+		t.Errorf("page shows %+v; want %d figures (all rendered), %d tables, the manifest", n, figures, tables)
+	}
+	if errs := p.Errors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}
+
+// ElementScreenshot captures the first element matching the CSS selector as
+// PNG, in a window width wide.
+func (p *Page) ElementScreenshot(t testing.TB, selector string, width int64) []byte {
+	t.Helper()
+	if err := chromedp.Do(p.Ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+		t.Fatalf("browsertest: viewport: %v", err)
+	}
+	png, err := chromedp.Run(p.Ctx, chromedp.Screenshot(chromedp.CSS(selector)))
+	if err != nil {
+		t.Fatalf("browsertest: screenshot of %s: %v", selector, err)
+	}
+	return png
+}
