@@ -64,7 +64,7 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 		t.Name = "mqar"
 		ts = append(ts, t)
 	}
-	merged, err := mqar.Merge(ts)
+	merged, err := mqar.Merge(ts, paths...)
 	if err != nil {
 		return usageError{err}
 	}

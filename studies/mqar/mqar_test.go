@@ -70,6 +70,27 @@ func TestMerge(t *testing.T) {
 	if _, err := Merge([]*report.Table{mk(1), other}); err == nil {
 		t.Error("tables with different columns merged")
 	}
+	// Damaged shards (issue 9, item 13): each was merged before.
+	headerOnly := mk()
+	negative, fraction, nan, above := mk(1), mk(1), mk(1), mk(1)
+	negative.Rows[0][0] = -1
+	fraction.Rows[0][0] = 1.5
+	nan.Rows[0][nan.Column("accuracy")] = math.NaN()
+	above.Rows[0][above.Column("accuracy")] = 1.5
+	for _, c := range []struct {
+		tab  *report.Table
+		want string
+	}{
+		{headerOnly, "mqar: table 2 holds no cells, only a header"},
+		{negative, "mqar: table 2: cell -1 is not a non-negative integer"},
+		{fraction, "mqar: table 2: cell 1.5 is not a non-negative integer"},
+		{nan, "mqar: table 2: cell 1 has accuracy NaN, want a number in [0, 1]"},
+		{above, "mqar: table 2: cell 1 has accuracy 1.5, want a number in [0, 1]"},
+	} {
+		if _, err := Merge([]*report.Table{mk(0), c.tab}); err == nil || err.Error() != c.want {
+			t.Errorf("got %v, want %q", err, c.want)
+		}
+	}
 }
 
 // TestRunDeterministic: the same cells give the same numbers whatever

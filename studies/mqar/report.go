@@ -54,34 +54,50 @@ func Table(res []Result) *report.Table {
 
 // Merge joins shard tables of one grid: the columns must match; rows
 // are sorted by cell, and a cell present in two shards (a re-run) must
-// carry the same accuracy, else it is an error.
-func Merge(ts []*report.Table) (*report.Table, error) {
+// carry the same result, else it is an error. Every table must hold at
+// least one row, every cell id must be a non-negative integer and every
+// accuracy a number in [0, 1]: a header-only file, a negative cell or a
+// NaN accuracy is a damaged shard, not a result. Errors name a table by
+// names[k] when given (the file it came from), else by its position.
+func Merge(ts []*report.Table, names ...string) (*report.Table, error) {
 	if len(ts) == 0 {
 		return nil, fmt.Errorf("mqar: nothing to merge")
 	}
 	out := report.NewTable(ts[0].Name, ts[0].Title, ts[0].Columns...)
-	names := func(t *report.Table) []string {
+	tableName := func(k int) string {
+		if k < len(names) {
+			return names[k]
+		}
+		return fmt.Sprintf("table %d", k+1)
+	}
+	columns := func(t *report.Table) []string {
 		var s []string
 		for _, c := range t.Columns {
 			s = append(s, c.Name)
 		}
 		return s
 	}
-	ci := ts[0].Column("cell")
-	if ci < 0 {
-		return nil, fmt.Errorf("mqar: shard table has no cell column")
+	ci, ai := ts[0].Column("cell"), ts[0].Column("accuracy")
+	if ci < 0 || ai < 0 {
+		return nil, fmt.Errorf("mqar: %s has no cell or accuracy column", tableName(0))
 	}
 	seen := map[int64][]any{}
 	for k, t := range ts {
-		if !slices.Equal(names(t), names(ts[0])) {
-			return nil, fmt.Errorf("mqar: table %d has columns %v, the first has %v", k+1, names(t), names(ts[0]))
+		if !slices.Equal(columns(t), columns(ts[0])) {
+			return nil, fmt.Errorf("mqar: %s has columns %v, %s has %v", tableName(k), columns(t), tableName(0), columns(ts[0]))
+		}
+		if len(t.Rows) == 0 {
+			return nil, fmt.Errorf("mqar: %s holds no cells, only a header", tableName(k))
 		}
 		for _, row := range t.Rows {
 			cf, ok := report.Float(row[ci])
-			if !ok {
-				return nil, fmt.Errorf("mqar: table %d: cell %v is not a number", k+1, row[ci])
+			if !ok || cf < 0 || cf != math.Trunc(cf) || cf > 1<<53 {
+				return nil, fmt.Errorf("mqar: %s: cell %v is not a non-negative integer", tableName(k), row[ci])
 			}
 			id := int64(cf)
+			if acc, ok := report.Float(row[ai]); !ok || !(acc >= 0 && acc <= 1) {
+				return nil, fmt.Errorf("mqar: %s: cell %d has accuracy %v, want a number in [0, 1]", tableName(k), id, row[ai])
+			}
 			if prev, dup := seen[id]; dup {
 				if fmt.Sprint(prev[1:9]) != fmt.Sprint(row[1:9]) {
 					return nil, fmt.Errorf("mqar: cell %d appears twice with different results (%v vs %v)", id, prev[1:9], row[1:9])
