@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
@@ -49,10 +50,60 @@ func (e *env) render(wide bool, note string, tables ...*report.Table) error {
 	return nil
 }
 
+// interrupted is the cause of the command context's cancellation when a
+// signal arrives.
+type interrupted struct{ sig os.Signal }
+
+func (i *interrupted) Error() string { return "interrupted by " + sigName(i.sig) }
+
+// exitCode is the shell's status for a process ended by the signal: 128+n.
+func (i *interrupted) exitCode() int {
+	if s, ok := i.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return exitRuntime
+}
+
+func sigName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// signalContext returns a context cancelled, with an *interrupted cause,
+// by the first SIGINT or SIGTERM. After the first signal the handlers are
+// removed, so a second Ctrl-C ends the process at once.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs)
+			cancel(&interrupted{s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
+}
+
 // run executes the command line and returns the exit status. It is the only
-// place that prints an error.
+// place that prints an error. The status comes from the error's type:
+// usageError and *membudget.Error (a size the command line asked for) are
+// 2, an interruption by a signal 128+signal (130 for SIGINT, 143 for
+// SIGTERM), anything else 1.
 func run(args []string, stdout, stderr io.Writer) (code int) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	e := &env{stdout: stdout, stderr: stderr, args: append([]string{"attnlab"}, args...), ctx: ctx, width: report.TerminalWidth(stdout)}
 	root := newRootCmd(e)
@@ -64,29 +115,51 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		}
 	}()
 	err := root.ExecuteContext(ctx)
+	membudget.SetLimit(0, "") // --memory-limit lasts one command line (tests run many)
 	if err == nil {
 		return exitOK
 	}
-	msg := strings.TrimSpace(err.Error())
-	msg = strings.ReplaceAll(msg, "\n", " ")
+	code = exitCode(err)
+	if intr, ok := context.Cause(ctx).(*interrupted); ok {
+		code = intr.exitCode()
+		if errors.Is(err, context.Canceled) {
+			err = intr // the command stopped because of the signal: say so
+		}
+	}
+	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ")
+	fmt.Fprintf(stderr, "attnlab: %s\n", msg)
+	return code
+}
+
+// exitCode maps an error to the exit status by its type.
+func exitCode(err error) int {
 	var ue usageError
-	if errors.As(err, &ue) || isCobraUsage(msg) {
-		fmt.Fprintf(stderr, "attnlab: %s\n", msg)
+	var me *membudget.Error
+	if errors.As(err, &ue) || errors.As(err, &me) {
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "attnlab: %s\n", msg)
 	return exitRuntime
 }
 
-// isCobraUsage recognises the errors cobra itself returns for a bad
-// command line (unknown command, wrong argument count).
-func isCobraUsage(msg string) bool {
-	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "unknown shorthand flag", "unknown flag", "invalid argument", "flag needs an argument", "required flag"} {
-		if strings.Contains(msg, p) {
-			return true
+// usageArgs makes a cobra argument validator's error a usage error.
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if err := v(c, args); err != nil {
+			return usageError{fmt.Errorf("%v (see 'attnlab %s --help')", err, c.Name())}
 		}
+		return nil
 	}
-	return false
+}
+
+// typeArgErrors wraps the argument validators of c and its subcommands so
+// that a wrong argument count is a usage error by type.
+func typeArgErrors(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		if sub.Args != nil {
+			sub.Args = usageArgs(sub.Args)
+		}
+		typeArgErrors(sub)
+	}
 }
 
 func version() string {
@@ -131,11 +204,41 @@ as CSV tables, PNG figures and a table on the terminal.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%v (see 'attnlab %s --help')", err, c.Name())
 	})
+	// An unknown command is a usage error by type: the root takes the
+	// arguments itself instead of leaving them to cobra's untyped check.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		hint := ""
+		if c.SuggestionsMinimumDistance <= 0 {
+			c.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only on its own path
+		}
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			hint = "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usagef("unknown command %q for \"attnlab\"%s (see 'attnlab --help')", args[0], hint)
+	}
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	var memLimit string
+	root.PersistentFlags().StringVar(&memLimit, "memory-limit", "", "refuse runs whose estimated memory exceeds this (8GiB, 512MiB, 75%); default 80% of physical memory, or $ATTNLAB_MEMORY_LIMIT")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if memLimit == "" {
+			return nil
+		}
+		n, err := membudget.ParseSize(memLimit)
+		if err != nil {
+			return usagef("--memory-limit: %q is not a size such as 8GiB, 512MiB or 75%%", memLimit)
+		}
+		membudget.SetLimit(n, "--memory-limit "+memLimit)
+		return nil
+	}
 	root.AddCommand(newInductionCmd(e), newTrainCmd(e), newInspectCmd(e), newRunCmd(e))
 	root.AddCommand(newSinkCmd(e))
 	root.AddCommand(newRetrievalCmd(e), newMergeCmd(e), newVerifyCmd(e))
 	root.AddCommand(newBenchCmd(e))
 	root.AddCommand(newRingCmd(e))
 	registerCompletions(root)
+	typeArgErrors(root)
 	return root
 }
