@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/plots"
@@ -12,10 +13,42 @@ import (
 
 // Options configure Analyze. Zero fields take the defaults in brackets.
 type Options struct {
-	Eps    float64 // Sink_k^ε threshold [0.3]
-	K      int     // Gu et al.'s token index k, one-based [1]
-	GuLen  int     // positions Gu et al.'s α_k is computed on [min(64, T)]
-	NoSwap bool    // skip the first-token replacement experiment
+	Eps    float64    // Sink_k^ε threshold [0.3]
+	K      int        // Gu et al.'s token index k, one-based [1]
+	GuLen  int        // positions Gu et al.'s α_k is computed on [min(64, T)]
+	Metric SinkMetric // how Sink_k^ε aggregates the samples [PerSample, Gu et al.'s code]
+	NoSwap bool       // skip the first-token replacement experiment
+}
+
+// SinkMetric is how Sink_k^ε aggregates per-sample scores α_k(b,l,h).
+type SinkMetric int
+
+const (
+	// PerSample thresholds each sample's score, then averages over samples,
+	// layers and heads, as Gu et al.'s code does (SinkRate).
+	PerSample SinkMetric = iota
+	// HeadMean averages each head's score over the samples, then counts the
+	// heads above ε (SinkHeads).
+	HeadMean
+)
+
+// SinkMetrics are the metrics' names, as ParseSinkMetric reads them.
+var SinkMetrics = []string{"per-sample", "head-mean"}
+
+// String is the metric's name ("per-sample", "head-mean").
+func (s SinkMetric) String() string {
+	if s < 0 || int(s) >= len(SinkMetrics) {
+		return fmt.Sprintf("SinkMetric(%d)", int(s))
+	}
+	return SinkMetrics[s]
+}
+
+// ParseSinkMetric returns the metric called name.
+func ParseSinkMetric(name string) (SinkMetric, error) {
+	if i := slices.Index(SinkMetrics, name); i >= 0 {
+		return SinkMetric(i), nil
+	}
+	return 0, fmt.Errorf("sinks: unknown Sink_k^ε aggregation %q (want %s)", name, strings.Join(SinkMetrics, " or "))
 }
 
 // Report holds the sink metrics of one model on one batch.
@@ -26,9 +59,14 @@ type Report struct {
 
 	Alpha   [][]float64   // [L][H] first-token mass α(l,h)
 	ByPos   [][][]float64 // [L][H][T] α(l,h,i)
-	GuAlpha [][]float64   // [L][H] α_k(l,h) (Gu et al.)
-	SinkK   float64       // Sink_k^ε
-	RowSum  [][]float64   // [L][H] attention on real keys per query (1 for softmax; see RowSum)
+	GuAlpha [][]float64   // [L][H] ᾱ_k(l,h): Gu et al.'s α_k averaged over the samples
+	GuRate  [][]float64   // [L][H] fraction of samples whose α_k(b,l,h) > ε (each head's share of SinkRate)
+	SinkK   float64       // Sink_k^ε by Metric
+	Metric  SinkMetric    // how SinkK aggregates the samples
+	// SinkRate and SinkHeads are Sink_k^ε both ways: per sample as Gu et
+	// al.'s code (SinkRate), and over heads' sample means (SinkHeads).
+	SinkRate, SinkHeads float64
+	RowSum              [][]float64 // [L][H] attention on real keys per query (1 for softmax; see RowSum)
 
 	ValueFirst, ValueRest [][]float64 // [L][H] ‖v₀‖ and mean ‖vᵢ‖, i ≥ 1
 	ResidFirst, ResidRest []float64   // [L+1] residual norm at position 0 and mean over i ≥ 1; index L is the final stream
@@ -43,7 +81,7 @@ type Swap struct {
 	Name      string
 	MeanAlpha float64 // α averaged over every head
 	MaxAlpha  float64 // the largest head's α
-	SinkK     float64 // Sink_k^ε
+	SinkK     float64 // Sink_k^ε (Options.Metric)
 }
 
 // Analyze runs m on tokens [B, T] (held-out text, one window per row) and
@@ -68,8 +106,12 @@ func Analyze(m *model.Model, tokens []int32, B, T int, opt Options) (*Report, er
 	if math.IsNaN(opt.Eps) || opt.Eps <= 0 || opt.Eps >= 1 {
 		return nil, fmt.Errorf("sinks: ε must lie in (0, 1), got %v", opt.Eps)
 	}
+	if opt.Metric != PerSample && opt.Metric != HeadMean {
+		return nil, fmt.Errorf("sinks: unknown Sink_k^ε aggregation %v", opt.Metric)
+	}
 	L, H, E, D := c.NLayers, c.NHeads, c.DHead, c.DModel
-	r := &Report{L: L, H: H, T: T, B: B, Eps: opt.Eps, K: opt.K, GuLen: opt.GuLen}
+	r := &Report{L: L, H: H, T: T, B: B, Eps: opt.Eps, K: opt.K, GuLen: opt.GuLen, Metric: opt.Metric}
+	var guSamples [][][]float64 // [L][B][H]
 	var names []string
 	for l := range L {
 		names = append(names, pat(l), fmt.Sprintf("blocks.%d.attn.hook_v", l), fmt.Sprintf("blocks.%d.hook_resid_pre", l))
@@ -85,10 +127,23 @@ func Analyze(m *model.Model, tokens []int32, B, T int, opt Options) (*Report, er
 		if err != nil {
 			return nil, err
 		}
-		g, err := GuAlpha(out.Cache[pat(l)].Data, B, H, T, opt.K, opt.GuLen)
+		gs, err := GuAlphaSamples(out.Cache[pat(l)].Data, B, H, T, opt.K, opt.GuLen)
 		if err != nil {
 			return nil, err
 		}
+		g := MeanOverSamples(gs)
+		guSamples = append(guSamples, gs)
+		rate := make([]float64, H)
+		for h := range H {
+			n := 0
+			for b := range B {
+				if gs[b][h] > opt.Eps {
+					n++
+				}
+			}
+			rate[h] = float64(n) / float64(B)
+		}
+		r.GuRate = append(r.GuRate, rate)
 		rs, err := RowSum(out.Cache[pat(l)].Data, B, H, T)
 		if err != nil {
 			return nil, err
@@ -111,7 +166,8 @@ func Analyze(m *model.Model, tokens []int32, B, T int, opt Options) (*Report, er
 		return nil, err
 	}
 	r.ResidFirst, r.ResidRest = append(r.ResidFirst, rf), append(r.ResidRest, rr)
-	r.SinkK = SinkRatio(r.GuAlpha, opt.Eps)
+	r.SinkRate, r.SinkHeads = SinkRate(guSamples, opt.Eps), SinkHeads(r.GuAlpha, opt.Eps)
+	r.SinkK = opt.Metric.pick(r.SinkRate, r.SinkHeads)
 	if !opt.NoSwap {
 		if r.Swaps, err = swaps(m, tokens, B, T, opt); err != nil {
 			return nil, err
@@ -169,17 +225,18 @@ func quickMass(m *model.Model, tokens []int32, B, T int, opt Options) (Swap, err
 	}
 	s := Swap{}
 	var gu [][]float64
+	var guS [][][]float64
 	n := 0
 	for l := range m.Config.NLayers {
 		a, _, err := FirstTokenMass(out.Cache[pat(l)].Data, B, m.Config.NHeads, T)
 		if err != nil {
 			return s, err
 		}
-		g, err := GuAlpha(out.Cache[pat(l)].Data, B, m.Config.NHeads, T, opt.K, min(opt.GuLen, T))
+		gs, err := GuAlphaSamples(out.Cache[pat(l)].Data, B, m.Config.NHeads, T, opt.K, min(opt.GuLen, T))
 		if err != nil {
 			return s, err
 		}
-		gu = append(gu, g)
+		gu, guS = append(gu, MeanOverSamples(gs)), append(guS, gs)
 		for _, x := range a {
 			s.MeanAlpha += x
 			s.MaxAlpha = max(s.MaxAlpha, x)
@@ -187,8 +244,16 @@ func quickMass(m *model.Model, tokens []int32, B, T int, opt Options) (Swap, err
 		}
 	}
 	s.MeanAlpha /= float64(n)
-	s.SinkK = SinkRatio(gu, opt.Eps)
+	s.SinkK = opt.Metric.pick(SinkRate(guS, opt.Eps), SinkHeads(gu, opt.Eps))
 	return s, nil
+}
+
+// pick returns Sink_k^ε by this aggregation, given both.
+func (s SinkMetric) pick(rate, heads float64) float64 {
+	if s == HeadMean {
+		return heads
+	}
+	return rate
 }
 
 func pat(l int) string { return fmt.Sprintf("blocks.%d.attn.hook_pattern", l) }

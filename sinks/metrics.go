@@ -46,35 +46,102 @@ func FirstTokenMass(pattern []float32, B, H, T int) (alpha []float64, byPos [][]
 	return alpha, byPos, nil
 }
 
-// GuAlpha is Gu et al.'s importance score of token k (one-based, k = 1 the
-// first token) per head, on the first n positions of each sequence:
+// GuAlphaSamples is Gu et al.'s importance score of token k (one-based,
+// k = 1 the first token) per sequence and head, on the first n positions:
 //
-//	α_k[h] = 1/B Σ_b 1/(n−k+1) Σ_{i=k}^{n} pattern[b,h,i−1,k−1]
+//	α_k[b][h] = 1/(n−k+1) Σ_{i=k}^{n} pattern[b,h,i−1,k−1]
 //
-// n ≤ T; Gu et al. use the first 64 tokens.
-func GuAlpha(pattern []float32, B, H, T, k, n int) ([]float64, error) {
+// the mean attention token k receives from the queries that see it
+// (compute_attention_sink in sail-sg/Attention-Sink divides each column of
+// the pattern by the number of queries at or after its key). n ≤ T; Gu et
+// al. use the first 64 tokens. The result is [B][H].
+func GuAlphaSamples(pattern []float32, B, H, T, k, n int) ([][]float64, error) {
 	if err := checkPattern(pattern, B, H, T); err != nil {
 		return nil, err
 	}
 	if n < 1 || n > T || k < 1 || k > n {
 		return nil, fmt.Errorf("sinks: Gu et al.'s α_k needs 1 ≤ k ≤ n ≤ T, got k=%d n=%d T=%d", k, n, T)
 	}
-	out := make([]float64, H)
-	for h := range H {
-		for b := range B {
+	out := make([][]float64, B)
+	for b := range B {
+		out[b] = make([]float64, H)
+		for h := range H {
 			p := pattern[(b*H+h)*T*T:]
 			for i := k - 1; i < n; i++ {
-				out[h] += float64(p[i*T+k-1])
+				out[b][h] += float64(p[i*T+k-1])
 			}
+			out[b][h] /= float64(n - k + 1)
 		}
-		out[h] /= float64(B * (n - k + 1))
 	}
 	return out, nil
 }
 
-// SinkRatio is Gu et al.'s Sink_k^ε: the fraction of heads (over every
-// layer) whose score exceeds eps, given scores [L][H] (from GuAlpha).
-func SinkRatio(scores [][]float64, eps float64) float64 {
+// GuAlpha is GuAlphaSamples averaged over the sequences, per head:
+//
+//	ᾱ_k[h] = 1/B Σ_b α_k[b][h]
+func GuAlpha(pattern []float32, B, H, T, k, n int) ([]float64, error) {
+	s, err := GuAlphaSamples(pattern, B, H, T, k, n)
+	if err != nil {
+		return nil, err
+	}
+	return MeanOverSamples(s), nil
+}
+
+// MeanOverSamples averages per-sample scores [B][H] over the samples: [H].
+func MeanOverSamples(s [][]float64) []float64 {
+	if len(s) == 0 {
+		return nil
+	}
+	out := make([]float64, len(s[0]))
+	for _, row := range s {
+		for h, v := range row {
+			out[h] += v
+		}
+	}
+	for h := range out {
+		out[h] /= float64(len(s))
+	}
+	return out
+}
+
+// SinkRate is Gu et al.'s Sink_k^ε as their code computes it
+// (compute_attention_sink, sail-sg/Attention-Sink eval_sink_open_source.py):
+// each sample's score is thresholded, then the indicator is averaged over
+// samples, layers and heads, given per-sample scores [L][B][H] (from
+// GuAlphaSamples):
+//
+//	Sink_k^ε = 1/(B·L·H) Σ_b Σ_l Σ_h 1[α_k(b,l,h) > ε]
+//
+// It is the fraction of (sample, head) pairs in which token k is a sink
+// (Gu et al. print it ×100, as a percentage).
+func SinkRate(scores [][][]float64, eps float64) float64 {
+	n, hit := 0, 0
+	for _, layer := range scores {
+		for _, sample := range layer {
+			for _, a := range sample {
+				n++
+				if a > eps {
+					hit++
+				}
+			}
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return float64(hit) / float64(n)
+}
+
+// SinkHeads is the fraction of heads whose score, averaged over the
+// samples first, exceeds ε, given the sample means [L][H] (from GuAlpha):
+//
+//	SinkHeads_k^ε = 1/(L·H) Σ_l Σ_h 1[ᾱ_k(l,h) > ε]
+//
+// attnlab's earlier Sink_k^ε: it counts heads that are sinks on average,
+// so it is 0 when no head's mean crosses ε even where single samples do
+// (SinkRate counts those), and counts a whole head whose mean crosses ε
+// even if only some samples do.
+func SinkHeads(scores [][]float64, eps float64) float64 {
 	n, hit := 0, 0
 	for _, layer := range scores {
 		for _, a := range layer {

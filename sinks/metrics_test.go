@@ -54,7 +54,7 @@ func TestFirstTokenMassHandBuilt(t *testing.T) {
 	}
 }
 
-func TestGuAlphaAndSinkRatio(t *testing.T) {
+func TestGuAlphaAndSinkHeads(t *testing.T) {
 	t.Parallel()
 	p := handPattern(0.75)
 	// k = 1 on all 4 positions: queries 0..3 see key 0: head 0 (1 + 3·0.75)/4.
@@ -74,11 +74,68 @@ func TestGuAlphaAndSinkRatio(t *testing.T) {
 	if !near(g2[1], (0.5+1.0/3)/2) || !near(g2[0], 0.25/2) {
 		t.Errorf("α_2 = %v", g2)
 	}
-	if r := SinkRatio([][]float64{g, {0.1, 0.9}}, 0.6); !near(r, 0.5) {
-		t.Errorf("Sink ratio = %v, want 0.5 (2 of 4 heads above 0.6)", r)
+	if r := SinkHeads([][]float64{g, {0.1, 0.9}}, 0.6); !near(r, 0.5) {
+		t.Errorf("SinkHeads = %v, want 0.5 (2 of 4 heads above 0.6)", r)
 	}
 	if _, err := GuAlpha(p, 2, 2, 4, 5, 4); err == nil {
 		t.Error("k > n accepted")
+	}
+}
+
+// TestSinkRatePerSample: one layer, two samples, two heads whose α_1 differ
+// by sample. Head 0 puts 0.8 of every query's attention on key 0 in sample
+// 0 and 0.05 in sample 1; head 1 is uniform in both. Gu et al.'s code
+// thresholds each sample, the head-mean form the average.
+func TestSinkRatePerSample(t *testing.T) {
+	t.Parallel()
+	const B, H, T = 2, 2, 4
+	p := handPattern(0.8)
+	for i := 1; i < T; i++ { // sample 1, head 0: 0.05 on key 0
+		row := p[(1*H+0)*T*T+i*T:][:T]
+		row[0], row[i] = 0.05, 0.95
+	}
+	gs, err := GuAlphaSamples(p, B, H, T, 1, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// α_1 includes query 0's own attention to key 0 (1): (1 + 3a)/4.
+	uni := (1 + 0.5 + 1.0/3 + 0.25) / 4
+	want := [][]float64{{(1 + 3*0.8) / 4, uni}, {(1 + 3*0.05) / 4, uni}}
+	for b := range B {
+		for h := range H {
+			if !near(gs[b][h], want[b][h]) {
+				t.Errorf("α_1[%d][%d] = %v, want %v", b, h, gs[b][h], want[b][h])
+			}
+		}
+	}
+	mean := MeanOverSamples(gs)
+	if !near(mean[0], (want[0][0]+want[1][0])/2) || !near(mean[1], uni) {
+		t.Errorf("sample means %v", mean)
+	}
+	// ε = 0.6: only (sample 0, head 0) at 0.85; head 0's mean is 0.569.
+	if r := SinkRate([][][]float64{gs}, 0.6); !near(r, 0.25) {
+		t.Errorf("SinkRate = %v, want 1/4", r)
+	}
+	if r := SinkHeads([][]float64{mean}, 0.6); r != 0 {
+		t.Errorf("SinkHeads = %v, want 0", r)
+	}
+	// ε = 0.55: head 0's mean crosses too (uniform is 0.52); still one sample in four.
+	if r := SinkRate([][][]float64{gs}, 0.55); !near(r, 0.25) {
+		t.Errorf("SinkRate(0.55) = %v, want 1/4", r)
+	}
+	if r := SinkHeads([][]float64{mean}, 0.55); !near(r, 0.5) {
+		t.Errorf("SinkHeads(0.55) = %v, want 1/2", r)
+	}
+	if !math.IsNaN(SinkRate(nil, 0.3)) || !math.IsNaN(SinkHeads(nil, 0.3)) {
+		t.Error("no heads: want NaN")
+	}
+	for _, name := range SinkMetrics {
+		if m, err := ParseSinkMetric(name); err != nil || m.String() != name {
+			t.Errorf("ParseSinkMetric(%q) = %v, %v", name, m, err)
+		}
+	}
+	if _, err := ParseSinkMetric("gu"); err == nil {
+		t.Error("unknown metric accepted")
 	}
 }
 

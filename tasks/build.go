@@ -12,15 +12,16 @@ var Names = []string{"induction", "mqar", "text", "s2a-answer", "s2a-instructed"
 // Options name a task and the settings a user may change; zero fields take
 // the task's defaults.
 type Options struct {
-	Task      string // one of Names
-	Vocab     int    // induction, mqar: d_vocab
-	SeqLen    int    // mqar: sequence length (the generator needs it)
-	MinRep    int    // induction: shortest repeated string
-	MaxRep    int    // induction: longest repeated string [min(40, vocab−1)]
-	MaxGap    int    // induction: longest filler between a string and its repeat
-	KVPairs   int    // mqar: key-value pairs per sequence [4]
-	Data      string // text: a UTF-8 file or folder ["": the Go standard library sources]
-	SinkToken bool   // text: prepend SinkTokenID to every window (SinkToken)
+	Task     string // one of Names
+	Vocab    int    // induction, mqar: d_vocab
+	SeqLen   int    // mqar: sequence length (the generator needs it)
+	MinRep   int    // induction: shortest repeated string
+	MaxRep   int    // induction: longest repeated string [min(40, vocab−1)]
+	MaxGap   int    // induction: longest filler between a string and its repeat
+	KVPairs  int    // mqar: key-value pairs per sequence [4]
+	Data     string // text: a UTF-8 file or folder ["": the Go standard library sources]
+	BOS      bool   // text: start every window with BOSToken, a fixed first token (SinkToken)
+	BOSToken int32  // with BOS: the token (SinkTokenID, byte 0, never occurs in text)
 }
 
 // Build makes the task o names and returns it with its default training
@@ -28,8 +29,8 @@ type Options struct {
 // the longest row for the distractor-recall tasks of System 2 Attention,
 // which take DistractorTraining's settings).
 func Build(o Options) (Task, int, error) {
-	if o.SinkToken && o.Task != "text" {
-		return nil, 0, fmt.Errorf("tasks: a sink token is for the text task, not %q", o.Task)
+	if o.BOS && o.Task != "text" {
+		return nil, 0, fmt.Errorf("tasks: a fixed first token is for the text task, not %q", o.Task)
 	}
 	switch o.Task {
 	case "induction":
@@ -69,10 +70,10 @@ func Build(o Options) (Task, int, error) {
 		} else {
 			c, err = DefaultCorpus()
 		}
-		if err != nil || !o.SinkToken {
+		if err != nil || !o.BOS {
 			return c, 128, err
 		}
-		st, err := NewSinkToken(c, SinkTokenID)
+		st, err := NewSinkToken(c, o.BOSToken)
 		return st, 128, err
 	}
 	if mode, ok := ParseDistractorMode(o.Task); ok {

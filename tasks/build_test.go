@@ -33,7 +33,7 @@ func TestBuildAndSpecRoundTrip(t *testing.T) {
 			t.Errorf("ParseMQARSpec(%.40s) accepted", bad)
 		}
 	}
-	for _, o := range []Options{{Task: "sorting"}, {Task: "mqar", SinkToken: true}, {Task: "text", Data: "/nonexistent/dir"}} {
+	for _, o := range []Options{{Task: "sorting"}, {Task: "mqar", BOS: true}, {Task: "text", Data: "/nonexistent/dir"}} {
 		if _, _, err := Build(o); err == nil || !strings.HasPrefix(err.Error(), "tasks: ") {
 			t.Errorf("Build(%+v) = %v, want a tasks: error", o, err)
 		}

@@ -23,6 +23,9 @@ type Options struct {
 	LR          float64 // peak learning rate
 	MinLR       float64 // final learning rate of the cosine decay
 	Warmup      int     // linear warmup steps
+	NoWarmup    bool    // start at the peak learning rate (Warmup unused)
+	Beta1       float64 // AdamW β1 [0.9]
+	Beta2       float64 // AdamW β2 [0.999, PyTorch's; GPT-style recipes use 0.95]
 	WeightDecay float64 // AdamW λ on matrices (not biases or LayerNorm)
 	ClipNorm    float64 // global gradient-norm clip; 0 disables
 	Seed        uint64  // data order
@@ -64,7 +67,11 @@ func (o Options) Defaults() Options {
 	if o.MinLR == 0 {
 		o.MinLR = o.LR / 10
 	}
-	if o.Warmup == 0 {
+	deff(&o.Beta1, 0.9)
+	deff(&o.Beta2, 0.999)
+	if o.NoWarmup {
+		o.Warmup = 0
+	} else if o.Warmup == 0 {
 		o.Warmup = min(100, o.Steps/10)
 	}
 	if o.CheckpointEvery == 0 {
@@ -149,6 +156,7 @@ func New(m *model.Model, task tasks.Task, opt Options) (*Trainer, error) {
 		off += len(t.Data)
 	}
 	tr.adam = optim.NewAdamW(n, opt.LR, opt.WeightDecay)
+	tr.adam.Beta1, tr.adam.Beta2 = opt.Beta1, opt.Beta2
 	// A fixed validation set, from its own generator.
 	vr := rand.New(rand.NewPCG(opt.Seed, 0x7a1))
 	for range opt.EvalBatches {

@@ -159,3 +159,17 @@ func intList(name, s string) ([]int, error) {
 	}
 	return out, nil
 }
+
+// parseBOS reads a --bos value: "" (not given), "none" (explicitly none) or
+// a token id below vocab. It returns the token and whether one was given.
+func parseBOS(s string, vocab int) (tok int32, ok bool, err error) {
+	switch s {
+	case "", "none":
+		return 0, false, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 || v >= vocab {
+		return 0, false, usagef("--bos must be a token id in [0, %d) or none, got %q", vocab, s)
+	}
+	return int32(v), true, nil
+}

@@ -141,7 +141,7 @@ func TestTrainSinkToken(t *testing.T) {
 		t.Errorf("no sinks1+recompute row for a sink-token model:\n%s", stdout)
 	}
 	code, _, errs = runLine(t, "train -q --task induction --sink-token --steps 1 --out "+filepath.Join(dir, "i.safetensors"))
-	if code != 2 || !strings.Contains(errs, "--sink-token needs --task text") {
+	if code != 2 || !strings.Contains(errs, "--sink-token need --task text") {
 		t.Errorf("--sink-token with induction: exit %d, %q", code, errs)
 	}
 }

@@ -29,6 +29,8 @@ type trainOpts struct {
 	kvPairs                      int
 	data                         string
 	sinkToken                    bool
+	bos                          string
+	beta1, beta2                 float64
 	out, checkpoint, resume      string
 	seed                         uint64
 	quiet, jsonOut               bool
@@ -75,10 +77,12 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	f.IntVar(&o.steps, "steps", 2000, "optimizer steps")
 	f.IntVar(&o.batch, "batch", 32, "sequences per step")
 	f.IntVar(&o.shards, "shards", 2, "fixed batch split across cores (results do not depend on the core count)")
-	f.IntVar(&o.warmup, "warmup", 0, "linear warmup steps; default min(100, steps/10)")
+	f.IntVar(&o.warmup, "warmup", 0, "linear warmup steps; default min(100, steps/10); an explicit 0 starts at the peak learning rate")
 	f.Float64Var(&o.lr, "lr", 1e-3, "peak learning rate (AdamW; induction: 3e-3)")
 	f.Float64Var(&o.minLR, "min-lr", 0, "final learning rate of the cosine decay; default lr/10")
 	f.Float64Var(&o.wd, "wd", 0.01, "AdamW weight decay on weight matrices")
+	f.Float64Var(&o.beta1, "beta1", 0.9, "AdamW β1")
+	f.Float64Var(&o.beta2, "beta2", 0.999, "AdamW β2 (PyTorch's default; GPT-style recipes use 0.95)")
 	f.Float64Var(&o.clip, "clip", 1.0, "global gradient-norm clip; 0 disables")
 	f.IntVar(&o.evalEvery, "eval-every", 100, "evaluate on held-out batches every N steps")
 	f.IntVar(&o.minRep, "min-rep", 2, "induction: shortest repeated segment")
@@ -86,7 +90,8 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	f.IntVar(&o.maxGap, "max-gap", 0, "induction: longest run of filler between a segment and its repeat (default 24)")
 	f.IntVar(&o.kvPairs, "kv-pairs", 8, "mqar: key-value pairs per sequence")
 	f.StringVar(&o.data, "data", "", "text: a UTF-8 file or folder; default the Go standard library sources")
-	f.BoolVar(&o.sinkToken, "sink-token", false, "text: start every training window with a dedicated sink token, byte 0 (StreamingLLM's pre-training recipe)")
+	f.StringVar(&o.bos, "bos", "", "text: start every training window with this token (a fixed BOS; byte 0 never occurs in text), recorded in the model for the analyses")
+	f.BoolVar(&o.sinkToken, "sink-token", false, "text: the same as --bos 0 (a dedicated sink token, StreamingLLM's pre-training recipe)")
 	f.StringVar(&o.out, "out", "attnlab-out/train/model.safetensors", "where to save the trained model")
 	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint file; default OUT with .ckpt.safetensors")
 	f.IntVar(&o.ckptEvery, "checkpoint-every", 0, "steps between checkpoints; default steps/10")
@@ -116,14 +121,24 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 			}
 		}
 	}
-	if o.sinkToken && o.task != "text" {
-		return usagef("--sink-token needs --task text, got %q", o.task)
+	bos, hasBOS, err := parseBOS(o.bos, 256)
+	if err != nil {
+		return err
+	}
+	if o.sinkToken {
+		if hasBOS && bos != tasks.SinkTokenID {
+			return usagef("--sink-token is --bos %d; it cannot be combined with --bos %d", tasks.SinkTokenID, bos)
+		}
+		bos, hasBOS = tasks.SinkTokenID, true
+	}
+	if hasBOS && o.task != "text" {
+		return usagef("--bos and --sink-token need --task text, got %q", o.task)
 	}
 	if !slices.Contains(tasks.Names, o.task) {
 		return usagef("--task must be one of %s, got %q", strings.Join(tasks.Names, ", "), o.task)
 	}
 	task, defSeq, err := tasks.Build(tasks.Options{Task: o.task, Vocab: o.vocab, SeqLen: o.seqLen, MinRep: o.minRep, MaxRep: o.maxRep,
-		MaxGap: o.maxGap, KVPairs: o.kvPairs, Data: o.data, SinkToken: o.sinkToken})
+		MaxGap: o.maxGap, KVPairs: o.kvPairs, Data: o.data, BOS: hasBOS, BOSToken: bos})
 	if err != nil {
 		return usageError{err}
 	}
@@ -141,6 +156,14 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	if o.lr <= 0 || math.IsNaN(o.lr) {
 		return usagef("--lr must be positive, got %v", o.lr)
 	}
+	for _, b := range []struct {
+		name string
+		v    float64
+	}{{"--beta1", o.beta1}, {"--beta2", o.beta2}} {
+		if !(b.v >= 0 && b.v < 1) {
+			return usagef("%s must be in [0, 1), got %v", b.name, b.v)
+		}
+	}
 	if o.batch%o.shards != 0 {
 		return usagef("--batch (%d) must be a multiple of --shards (%d)", o.batch, o.shards)
 	}
@@ -155,7 +178,8 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	progress := io.Writer(e.stderr)
 	opt := train.Options{Steps: o.steps, Batch: o.batch, SeqLen: o.seqLen, LR: o.lr, MinLR: o.minLR, Warmup: o.warmup,
 		WeightDecay: o.wd, ClipNorm: o.clip, Seed: o.seed, Shards: o.shards, EvalEvery: o.evalEvery,
-		CheckpointPath: o.checkpoint, CheckpointEvery: o.ckptEvery, Progress: progress, Quiet: o.quiet}
+		CheckpointPath: o.checkpoint, CheckpointEvery: o.ckptEvery, Progress: progress, Quiet: o.quiet,
+		NoWarmup: o.warmup == 0 && cmd.Flags().Changed("warmup"), Beta1: o.beta1, Beta2: o.beta2}
 	if o.clip == 0 {
 		opt.ClipNorm = -1
 	}

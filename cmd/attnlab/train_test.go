@@ -5,10 +5,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/attnlab/attnlab/model"
 )
 
 // tinyTrain is a seconds-long version of the fixture recipe.
@@ -88,5 +91,61 @@ func TestTrainSurvivesKill(t *testing.T) {
 	b, _ := os.ReadFile(part)
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Error("interrupted and resumed run differs from the uninterrupted one")
+	}
+}
+
+// TestTrainBOS: --bos ID starts every window with ID and records it in the
+// model; --sink-token is --bos 0 (same weights); an explicit --warmup 0
+// starts at the peak learning rate and --beta2 reaches AdamW.
+func TestTrainBOS(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "text.txt")
+	if err := os.WriteFile(data, bytes.Repeat([]byte("func main() { fmt.Println(\"hello, world\") }\n"), 400), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tiny := []string{"train", "--task", "text", "--data", data, "--layers", "1", "--d-model", "16", "--heads", "2",
+		"--seq-len", "16", "--batch", "4", "--steps", "6", "--eval-every", "3", "-q"}
+	weights := func(name string, extra ...string) *model.Model {
+		out := filepath.Join(dir, name, "m.safetensors")
+		if _, stderr, code := runCLI(t, append(append(append([]string{}, tiny...), extra...), "--out", out)...); code != 0 {
+			t.Fatalf("train %v exited %d: %s", extra, code, stderr)
+		}
+		m, err := model.Load(out, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	bos7 := weights("bos7", "--bos", "7")
+	if tok, ok := bos7.SinkToken(); !ok || tok != 7 {
+		t.Errorf("--bos 7: the model records BOS %d (%v), want 7", tok, ok)
+	}
+	a, b := weights("bos0", "--bos", "0"), weights("sinktoken", "--sink-token")
+	if !slices.Equal(a.Params.Data, b.Params.Data) {
+		t.Error("--sink-token and --bos 0 trained different weights")
+	}
+	if tok, ok := b.SinkToken(); !ok || tok != 0 {
+		t.Errorf("--sink-token: the model records BOS %d (%v), want 0", tok, ok)
+	}
+	if slices.Equal(a.Params.Data, bos7.Params.Data) {
+		t.Error("--bos 7 trained the same weights as --bos 0")
+	}
+	none := weights("none")
+	if _, ok := none.SinkToken(); ok {
+		t.Error("a model trained without --bos records one")
+	}
+	if slices.Equal(none.Params.Data, weights("b95", "--beta2", "0.95").Params.Data) {
+		t.Error("--beta2 0.95 trained the same weights as the default 0.999")
+	}
+	c := weights("nowarm", "--warmup", "0", "--lr", "2e-3", "--beta2", "0.95")
+	if slices.Equal(c.Params.Data, weights("warm", "--warmup", "3", "--lr", "2e-3", "--beta2", "0.95").Params.Data) {
+		t.Error("--warmup 0 trained the same weights as --warmup 3")
+	}
+	csv, err := os.ReadFile(filepath.Join(dir, "nowarm", "loss.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(string(csv), "\n"); len(lines) < 2 || !strings.HasPrefix(lines[1], "1,0.002,") {
+		t.Errorf("--warmup 0: first step's learning rate is not the peak: %q", lines[1])
 	}
 }
