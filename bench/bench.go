@@ -242,7 +242,8 @@ func naiveDense(ctx context.Context, x *inputs) error {
 				r0, r1 := c*chunk, min((c+1)*chunk, N)
 				gemm.MatMul(false, true, r1-r0, N, E, x.q[r0*E:], E, x.k, E, S[r0*N:], N, false)
 				for i := r0; i < r1; i++ {
-					vecmath.SoftmaxRow(S[i*N:(i+1)*N], i+1, x.scale)
+					mx, sum := vecmath.SoftmaxRow(S[i*N:(i+1)*N], i+1, x.scale)
+					x.lse[i] = mx + float32(math.Log(float64(sum)))
 				}
 				gemm.MatMul(false, false, r1-r0, E, N, S[r0*N:], N, x.v, E, x.out[r0*E:], E, false)
 			}

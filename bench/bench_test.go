@@ -98,3 +98,38 @@ func TestCancel(t *testing.T) {
 		t.Fatal("no error after cancel")
 	}
 }
+
+// TestSparseCost: every kernel agrees with the float64 masked reference
+// (1e-5 relative), the pair fractions are the patterns', and the masks
+// draw.
+func TestSparseCost(t *testing.T) {
+	rows, err := SparseCost(context.Background(), CostOptions{Kinds: []string{"window:16", "window:8:d1,3", "window:16:g4", "block-sparse:16"},
+		N: 300, E: 16, Repeats: 1, Rows: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 6 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for _, r := range rows {
+		if r.Skipped != "" || r.MaxErr > 1e-5 || r.LSEErr > 1e-4 || r.Time <= 0 {
+			t.Errorf("%+v", r)
+		}
+	}
+	if rows[0].PairsFrac != 1 || rows[2].Pairs != 16*300-15*16/2 {
+		t.Errorf("pairs: dense %g, window:16 %d (want %d)", rows[0].PairsFrac, rows[2].Pairs, 16*300-15*16/2)
+	}
+	if tb := CostTable(rows, 300, 16); len(tb.Rows) != 6 {
+		t.Fatal("cost table rows")
+	}
+	figs, err := MaskFigures([]string{"softmax", "window:4", "window:4:d1,2"}, 12)
+	if err != nil || len(figs) != 4 || figs[3].Name != "mask_window4_d1_2_h1.png" {
+		t.Fatalf("mask figures: %v %v", err, figs)
+	}
+	for _, f := range figs {
+		var b strings.Builder
+		if err := f.Fig.Render(&b, "svg"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
