@@ -112,17 +112,8 @@ const maxManifest = 1 << 20
 // manifest that is not attnlab's, a name with a path in it, a folder, a
 // link — is left alone.
 func Stale(dir string, keep []string) []string {
-	path := filepath.Join(dir, "manifest.json")
-	fi, err := os.Lstat(path)
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxManifest {
-		return nil
-	}
-	raw, err := os.ReadFile(path)
+	old, err := ReadManifest(dir)
 	if err != nil {
-		return nil
-	}
-	var old Manifest
-	if json.Unmarshal(raw, &old) != nil || len(old.Command) == 0 || filepath.Base(old.Command[0]) != "attnlab" || old.Version == "" {
 		return nil
 	}
 	var stale []string
@@ -140,6 +131,28 @@ func Stale(dir string, keep []string) []string {
 		}
 	}
 	return stale
+}
+
+// ReadManifest reads dir/manifest.json, which must be a regular file of at
+// most 1 MiB written by attnlab.
+func ReadManifest(dir string) (Manifest, error) {
+	path := filepath.Join(dir, "manifest.json")
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return Manifest{}, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxManifest {
+		return Manifest{}, fmt.Errorf("report: %s is not a regular file of at most %d bytes", path, maxManifest)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Manifest{}, err
+	}
+	var m Manifest
+	if json.Unmarshal(raw, &m) != nil || len(m.Command) == 0 || filepath.Base(m.Command[0]) != "attnlab" || m.Version == "" {
+		return Manifest{}, fmt.Errorf("report: %s is not a manifest attnlab wrote", path)
+	}
+	return m, nil
 }
 
 // plainName reports whether name is a file name without a folder.

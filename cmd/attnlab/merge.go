@@ -16,9 +16,10 @@ import (
 )
 
 type mergeOpts struct {
-	out   string
-	json  bool
-	quiet bool
+	out     string
+	json    bool
+	quiet   bool
+	partial bool
 }
 
 func newMergeCmd(e *env) *cobra.Command {
@@ -37,6 +38,7 @@ accuracy-vs-kv-pairs figure, a panel per d_model (mqar.png), and prints the summ
 	c.Flags().StringVar(&o.out, "out", "attnlab-out/retrieval/merged.csv", "merged CSV file (plots are written beside it)")
 	c.Flags().BoolVar(&o.json, "json", false, "print the merged table as JSON")
 	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors")
+	c.Flags().BoolVar(&o.partial, "partial", false, "write the merge even when shards or cells are missing (they are listed on stderr)")
 	return c
 }
 
@@ -45,6 +47,7 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 		return usagef("--out must name a .csv file, got %q", o.out)
 	}
 	var ts []*report.Table
+	var runs []mqar.ShardRun
 	for _, p := range paths {
 		f, _, err := userfile.Open(p, userfile.TableLimit)
 		if err != nil {
@@ -63,10 +66,23 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 		}
 		t.Name = "mqar"
 		ts = append(ts, t)
+		// The manifest beside a shard's CSV says which shard of how large
+		// a grid it is.
+		if m, err := report.ReadManifest(filepath.Dir(p)); err == nil {
+			if run, ok := mqar.ShardRunOf(m.Extra); ok {
+				runs = append(runs, run)
+			}
+		}
 	}
 	merged, err := mqar.Merge(ts, paths...)
 	if err != nil {
 		return usageError{err}
+	}
+	if gap := mqar.Completeness(merged, runs); gap != "" {
+		if !o.partial {
+			return fmt.Errorf("merge: %s (--partial writes it anyway)", gap)
+		}
+		fmt.Fprintf(e.stderr, "merge: %s; writing the partial merge\n", gap)
 	}
 	merged.Title = fmt.Sprintf("Trained MQAR, %d cells merged from %d files", len(merged.Rows), len(paths))
 	dir := filepath.Dir(o.out)

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/attnlab/attnlab/internal/shard"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
@@ -71,7 +73,7 @@ grid, which --shard i/n splits across machines (attnlab merge joins the CSVs).
 	f := c.Flags()
 	f.StringVar(&o.parts, "parts", "analytic,mqar,scaling", "which parts to run: analytic, mqar, scaling (comma-separated)")
 	f.BoolVar(&o.full, "full", false, "run the paper-sized MQAR grid (hours on 2 cores) instead of the quick one")
-	f.StringVar(&o.shard, "shard", "", "run only MQAR cells i, i+n, i+2n, … of the grid (i/n, 0 ≤ i < n); implies --parts mqar")
+	f.StringVar(&o.shard, "shard", "", "run only MQAR cells i, i+n, i+2n, … of the grid: i/n (0 ≤ i < n), or auto (from a Slurm array or a Kubernetes Indexed Job; auto/n gives the count); implies --parts mqar")
 	f.BoolVar(&o.evalOnly, "eval-only", false, "evaluate --model on MQAR held-out sequences, no training")
 	f.StringVar(&o.maps, "maps", "elu,relu,favor,taylor,identity", "analytic: linear feature maps (favor:M for M features)")
 	f.StringVar(&o.dims, "dims", "16,32,64", "analytic: key dimensions d")
@@ -107,11 +109,11 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 	if o.full {
 		grid = mqar.Full()
 	}
-	si, sn := 0, 1
+	sh := shard.Spec{Index: 0, Count: 1}
 	if o.shard != "" {
 		var err error
-		if si, sn, err = mqar.ParseShard(o.shard); err != nil {
-			return usagef("--shard %q must be i/n with 0 ≤ i < n, e.g. --shard 0/4", o.shard)
+		if sh, err = shard.Parse(o.shard, os.Getenv); err != nil {
+			return usagef("--shard: %v", err)
 		}
 		parts = []string{"mqar"}
 	}
@@ -141,10 +143,15 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 		cfg := probes.DefaultAnalytic()
 		cfg.Dims, cfg.Maps, cfg.Seed = dims, maps, o.of.seed
 		r.Append(probes.AnalyticResults(cfg, probes.Analytic(cfg)))
+		krows, err := probes.KernelFidelity(maps, dims, 4096, o.of.seed)
+		if err != nil {
+			return err
+		}
+		r.Tables = append(r.Tables, probes.KernelTable(krows))
 		r.Extra["analytic"] = cfg
 	}
 	if slices.Contains(parts, "mqar") {
-		if err := e.runGrid(o, grid, si, sn, &r); err != nil {
+		if err := e.runGrid(o, grid, sh, &r); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/attnlab/attnlab/internal/shard"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/optim"
 	"github.com/attnlab/attnlab/probes"
@@ -78,13 +79,13 @@ func (o *retrievalOpts) applyGrid(g *mqar.Grid) error {
 }
 
 // runGrid trains this shard's cells with a progress bar on stderr.
-func (e *env) runGrid(o *retrievalOpts, g mqar.Grid, si, sn int, r *report.Results) error {
-	cells := mqar.ShardCells(g.Cells(), si, sn)
+func (e *env) runGrid(o *retrievalOpts, g mqar.Grid, sh shard.Spec, r *report.Results) error {
+	cells := mqar.ShardCells(g.Cells(), sh)
 	if len(cells) == 0 {
-		return usagef("shard %d/%d holds no cell of this %d-cell grid", si, sn, len(g.Cells()))
+		return usagef("shard %v holds no cell of this %d-cell grid", sh, len(g.Cells()))
 	}
 	if !o.of.quiet {
-		fmt.Fprintf(e.stderr, "training %d MQAR cells (shard %d/%d), %d steps each, %d at a time\n", len(cells), si, sn, g.Steps, o.workers)
+		fmt.Fprintf(e.stderr, "training %d MQAR cells (shard %v, from %s), %d steps each, %d at a time\n", len(cells), sh, sh.Source, g.Steps, o.workers)
 	}
 	tick := optim.NewCounter(e.stderr, "mqar grid", "steps", len(cells)*g.Steps, o.of.quiet)
 	res, err := mqar.Run(e.ctx, g, cells, o.workers, tick.Add)
@@ -93,7 +94,8 @@ func (e *env) runGrid(o *retrievalOpts, g mqar.Grid, si, sn int, r *report.Resul
 		return err
 	}
 	r.Append(g.Results(res))
-	r.Extra["mqar_shard"] = fmt.Sprintf("%d/%d", si, sn)
+	r.Extra["mqar_shard"] = sh.String()
+	r.Extra["mqar_cells"] = len(g.Cells()) // the whole grid's, so merge can tell what is missing
 	return nil
 }
 

@@ -9,23 +9,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnlab/attnlab/internal/shard"
 	"github.com/attnlab/attnlab/report"
 )
 
 func TestShards(t *testing.T) {
 	t.Parallel()
-	for _, bad := range []string{"3/2", "2/2", "-1/2", "0/0", "1", "a/b", "1/2/3"} {
-		if _, _, err := ParseShard(bad); err == nil {
-			t.Errorf("ParseShard(%q) accepted", bad)
-		}
-	}
-	if i, n, err := ParseShard("1/3"); err != nil || i != 1 || n != 3 {
-		t.Errorf("ParseShard(1/3) = %d, %d, %v", i, n, err)
-	}
 	cells := Quick().Cells()
 	var seen []int
 	for i := range 5 {
-		for _, c := range ShardCells(cells, i, 5) {
+		for _, c := range ShardCells(cells, shard.Spec{Index: i, Count: 5}) {
 			seen = append(seen, c.Index)
 		}
 	}
@@ -160,5 +153,38 @@ func TestChart(t *testing.T) {
 	var buf bytes.Buffer
 	if err := c.Render(&buf, "png"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCompleteness(t *testing.T) {
+	tab := report.NewTable("mqar", "", report.Column{Name: "cell"}, report.Column{Name: "accuracy"})
+	for _, c := range []int{0, 1, 3, 4, 5, 7} {
+		tab.Add(c, 1.0)
+	}
+	run := func(i, n, cells int) ShardRun { return ShardRun{Shard: shard.Spec{Index: i, Count: n}, Cells: cells} }
+	for _, c := range []struct {
+		runs []ShardRun
+		want string
+	}{
+		{nil, "2 of 8 cells missing (2, 6)"},
+		{[]ShardRun{run(0, 4, 10), run(1, 4, 10), run(3, 4, 10)}, "1 of 4 shards missing (2/4); 4 of 10 cells missing (2, 6, 8, 9)"},
+		{[]ShardRun{run(0, 4, 10), run(1, 2, 10)}, "the shards come from different grids (4 shards of 10 cells, and 2 of 10)"},
+	} {
+		if got := Completeness(tab, c.runs); got != c.want {
+			t.Errorf("%v: %q, want %q", c.runs, got, c.want)
+		}
+	}
+	full := report.NewTable("mqar", "", report.Column{Name: "cell"})
+	for c := range 4 {
+		full.Add(c)
+	}
+	if got := Completeness(full, []ShardRun{run(0, 2, 4), run(1, 2, 4)}); got != "" {
+		t.Errorf("complete merge: %q", got)
+	}
+	if r, ok := ShardRunOf(map[string]any{"mqar_shard": "3/8", "mqar_cells": 270.0}); !ok || r.Shard.Index != 3 || r.Cells != 270 {
+		t.Errorf("ShardRunOf: %+v %v", r, ok)
+	}
+	if _, ok := ShardRunOf(map[string]any{"mqar_shard": "3/8"}); ok {
+		t.Error("ShardRunOf without a cell count")
 	}
 }

@@ -8,28 +8,109 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/shard"
 	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
 )
 
-// ParseShard parses "i/n" (0 ≤ i < n) as given to --shard.
-func ParseShard(s string) (i, n int, err error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("mqar: shard %q must be i/n with 0 ≤ i < n, e.g. 0/4", s)
-	}
-	return i, n, nil
-}
-
-// ShardCells returns the cells of shard i of n: those whose Index ≡ i
-// (mod n). Round-robin keeps shards balanced across kinds and sizes, and
-// the n shards together hold every cell exactly once.
-func ShardCells(cells []Cell, i, n int) []Cell {
+// ShardCells returns the cells shard s runs: those whose Index ≡ s.Index
+// (mod s.Count). Round-robin keeps shards balanced across kinds and sizes,
+// and the shards together hold every cell exactly once.
+func ShardCells(cells []Cell, s shard.Spec) []Cell {
 	var out []Cell
 	for _, c := range cells {
-		if c.Index%n == i {
+		if s.Holds(c.Index) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ShardRun is what a shard's manifest records: which shard it was and how
+// many cells the whole grid has.
+type ShardRun struct {
+	Shard shard.Spec
+	Cells int
+}
+
+// ShardRunOf reads a ShardRun from a retrieval manifest's extra entries
+// ("mqar_shard": "i/n", "mqar_cells": N).
+func ShardRunOf(extra map[string]any) (ShardRun, bool) {
+	spec, ok1 := extra["mqar_shard"].(string)
+	cells, ok2 := extra["mqar_cells"].(float64)
+	if !ok1 || !ok2 || cells < 1 || cells != math.Trunc(cells) {
+		return ShardRun{}, false
+	}
+	s, err := shard.Parse(spec, func(string) string { return "" })
+	if err != nil {
+		return ShardRun{}, false
+	}
+	return ShardRun{Shard: s, Cells: int(cells)}, true
+}
+
+// Completeness says what a merge lacks, "" if nothing: the shards of the
+// grid that no input was (from the shards' manifests), and the cells no row
+// holds. Without manifests the grid's size is unknown, so only the cells
+// below the largest id present can be found missing.
+func Completeness(merged *report.Table, runs []ShardRun) string {
+	cells, count := 0, 0
+	seen := map[int]bool{}
+	for _, r := range runs {
+		if count != 0 && (r.Shard.Count != count || r.Cells != cells) {
+			return fmt.Sprintf("the shards come from different grids (%d shards of %d cells, and %d of %d)", count, cells, r.Shard.Count, r.Cells)
+		}
+		count, cells = r.Shard.Count, r.Cells
+		seen[r.Shard.Index] = true
+	}
+	if cells == 0 { // no manifest: up to the largest cell present
+		ci := merged.Column("cell")
+		for _, row := range merged.Rows {
+			if v, ok := report.Float(row[ci]); ok {
+				cells = max(cells, int(v)+1)
+			}
+		}
+	}
+	var parts []string
+	var shards []string
+	for i := range count {
+		if !seen[i] {
+			shards = append(shards, fmt.Sprintf("%d/%d", i, count))
+		}
+	}
+	if len(shards) > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d shards missing (%s)", len(shards), count, list(shards, 8)))
+	}
+	if miss := Missing(merged, cells); len(miss) > 0 {
+		ids := make([]string, len(miss))
+		for i, c := range miss {
+			ids[i] = strconv.Itoa(c)
+		}
+		parts = append(parts, fmt.Sprintf("%d of %d cells missing (%s)", len(miss), cells, list(ids, 12)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// list joins at most n items, then "…".
+func list(items []string, n int) string {
+	if len(items) > n {
+		return strings.Join(items[:n], ", ") + ", …"
+	}
+	return strings.Join(items, ", ")
+}
+
+// Missing returns the cell ids in 0…cells−1 that no row of the merged table
+// t holds, in order.
+func Missing(t *report.Table, cells int) []int {
+	ci := t.Column("cell")
+	have := make([]bool, cells)
+	for _, row := range t.Rows {
+		if v, ok := report.Float(row[ci]); ok && v >= 0 && int(v) < cells {
+			have[int(v)] = true
+		}
+	}
+	var out []int
+	for c, ok := range have {
+		if !ok {
 			out = append(out, c)
 		}
 	}
