@@ -113,7 +113,7 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 	if o.shard != "" {
 		var err error
 		if sh, err = shard.Parse(o.shard, os.Getenv); err != nil {
-			return usagef("--shard: %v", err)
+			return usagef("--shard %s", strings.TrimPrefix(err.Error(), "shard: "))
 		}
 		parts = []string{"mqar"}
 	}

@@ -38,8 +38,8 @@ const tinyGrid = "retrieval --parts mqar --kinds softmax,linear:elu --d-models 1
 func TestRetrievalBadInput(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct{ line, want string }{
-		{"retrieval --shard 3/2", `attnlab: --shard "3/2" must be i/n with 0 ≤ i < n, e.g. --shard 0/4` + "\n"},
-		{"retrieval --shard x", `attnlab: --shard "x" must be i/n with 0 ≤ i < n, e.g. --shard 0/4` + "\n"},
+		{"retrieval --shard 3/2", `attnlab: --shard "3/2" must be i/n with 0 ≤ i < n (e.g. 0/4), or auto` + "\n"},
+		{"retrieval --shard x", `attnlab: --shard "x" must be i/n with 0 ≤ i < n (e.g. 0/4), or auto` + "\n"},
 		{"retrieval --maps elu,cosine", `attnlab: --maps: unknown feature map "cosine" (known: elu, relu, favor, favor:M, taylor, identity)` + "\n"},
 		{"retrieval --kinds linear:cosine", "attnlab: --kinds: model: unknown attention kind \"linear:cosine\""},
 		{"retrieval --parts everything", `attnlab: --parts must list analytic, mqar or scaling, got "everything"` + "\n"},
