@@ -45,6 +45,43 @@ type readmeClaim struct {
 }
 
 var readmeClaims = []readmeClaim{
+	// attnlab verify on a golden PyTorch reference (with gradients).
+	{"passes all 48 tensors (logits within 1.14e-06, patterns within\n2.29e-07, gradients within 4.71e-08 absolute)",
+		"verify --model ../../model/testdata/golden/rotary_mlp_relu_2l.model.safetensors --reference ../../model/testdata/golden/rotary_mlp_relu_2l.expected.safetensors --rtol 1e-4 --atol 1e-4",
+		func(r *cmdRun) []float64 {
+			p := r.csv("parity")
+			var pattern, grad float64
+			n := 0
+			for _, row := range p.tab.Rows {
+				name, v := fmt.Sprint(row[0]), toFloat(row[p.tab.Column("max_abs")])
+				if fmt.Sprint(row[1]) == "pass" {
+					n++
+				}
+				switch {
+				case strings.HasSuffix(name, "hook_pattern"):
+					pattern = max(pattern, v)
+				case strings.HasPrefix(name, "grad."):
+					grad = max(grad, v)
+				}
+			}
+			return []float64{float64(n), p.num("logits", "max_abs"), pattern, grad}
+		}},
+	// The kernel trick measured (kernel.csv).
+	{"taylor's 1 + x + x²/2 is within 4.1–5.0 % of e^x at the median\n(d = 16–64), but a tenth of the pairs are 93 % or more off",
+		"retrieval --parts analytic", func(r *cmdRun) []float64 {
+			med, p90 := kernelCol(r, "linear:taylor", "median_abs_rel_err"), kernelCol(r, "linear:taylor", "p90_abs_rel_err")
+			return []float64{1, 2, 100 * min(med[0], med[1], med[2]), 100 * max(med[0], med[1], med[2]), 16, 64, 100 * min(p90[0], p90[1], p90[2])}
+		}},
+	{"features is unbiased over feature draws but 56 % (d = 16) to 90 % (d = 64)",
+		"retrieval --parts analytic", func(r *cmdRun) []float64 {
+			med := kernelCol(r, "linear:favor", "median_abs_rel_err")
+			return []float64{100 * med[0], 16, 100 * med[2], 64}
+		}},
+	{"elu+1's median relative error is 20–86",
+		"retrieval --parts analytic", func(r *cmdRun) []float64 {
+			med := kernelCol(r, "linear:elu", "median_abs_rel_err")
+			return []float64{med[0], med[2]}
+		}},
 	// attnlab induction: the head table on the embedded two-layer model.
 	{"│ L1H2 │    0.017 │   0.006 │     0.625 │ 0.023 │       0.97 │        0.923 │    0.80 │                 1.52 │                  2.24 │                  2.17 │",
 		"induction", func(r *cmdRun) []float64 { return r.headRow("L1H2") }},
@@ -85,10 +122,10 @@ var readmeClaims = []readmeClaim{
 	{"L/(2L+1) = 0.495", "induction", func(r *cmdRun) []float64 { return []float64{50.0 / 101} }},
 	// attnlab sink-analysis: the loss on its held-out windows.
 	{"`sink-analysis` measures 1.782 on its own 16 held-out windows",
-		"sink-analysis", func(r *cmdRun) []float64 { return []float64{r.csv("sink_summary").num("0", "loss"), 16} }},
+		"sink-analysis", func(r *cmdRun) []float64 { return []float64{r.csv("sink_summary").first("loss"), 16} }},
 	{"2.074 on `sink-analysis`'s 16 windows",
 		"sink-analysis --model embedded:text-rotary", func(r *cmdRun) []float64 {
-			return []float64{r.csv("sink_summary").num("0", "loss"), 16}
+			return []float64{r.csv("sink_summary").first("loss"), 16}
 		}},
 }
 
@@ -167,6 +204,9 @@ func (n readmeNumber) String() string { return n.text }
 
 // format prints v as the README prints this number.
 func (n readmeNumber) format(v float64) string {
+	if strings.Contains(n.text, "e") { // 1.14e-06: the same mantissa digits
+		return strconv.FormatFloat(v, 'e', n.decimals, 64)
+	}
 	s := strconv.FormatFloat(v, 'f', n.decimals, 64)
 	if s == "-0" || strings.Trim(s, "-0.") == "" && strings.HasPrefix(s, "-") {
 		s = s[1:] // -0.000 prints as 0.000
@@ -177,7 +217,7 @@ func (n readmeNumber) format(v float64) string {
 	return s
 }
 
-var numberRE = regexp.MustCompile(`[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?`)
+var numberRE = regexp.MustCompile(`[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?(?:e[+\-]\d+)?`)
 
 // readmeNumbers returns the numbers of a README snippet, skipping digits
 // that are part of a name (L1H0, d_model, x2).
@@ -205,6 +245,9 @@ func readmeNumbers(s string) []readmeNumber {
 		dec := 0
 		if i := strings.IndexByte(text, '.'); i >= 0 {
 			dec = len(text) - i - 1
+			if e := strings.IndexByte(text, 'e'); e > i {
+				dec = e - i - 1
+			}
 		}
 		out = append(out, readmeNumber{text: text, decimals: dec})
 	}
@@ -281,6 +324,16 @@ func (tb *readmeTable) num(key, col string) float64 {
 	return 0
 }
 
+// first returns the number in column col of the first row (a one-row
+// summary such as sink_summary.csv).
+func (tb *readmeTable) first(col string) float64 {
+	j := tb.tab.Column(col)
+	if j < 0 || len(tb.tab.Rows) == 0 {
+		tb.t.Fatalf("%s.csv has no column %q or no row", tb.tab.Name, col)
+	}
+	return toFloat(tb.tab.Rows[0][j])
+}
+
 // num2 returns the number in column col of the row whose first two cells
 // are key1 and key2 (composition.csv: src, dst).
 func (tb *readmeTable) num2(key1, key2, col string) float64 {
@@ -323,8 +376,23 @@ func (r *cmdRun) headRow(head string) []float64 {
 }
 
 func TestReadmeNumbersParse(t *testing.T) {
-	got := fmt.Sprint(readmeNumbers("L0H1 0.80, ln 64 = 4.16 | +4.04 nats | -0.18 | 16,800 | 97% | 0.25–0.26 | d_model 64 | 82M tokens | x×50"))
-	if want := "[0.80 64 4.16 +4.04 -0.18 16800 97 0.25 0.26 64 82 50]"; got != want {
+	got := fmt.Sprint(readmeNumbers("L0H1 0.80, ln 64 = 4.16 | +4.04 nats | -0.18 | 16,800 | 97% | 0.25–0.26 | d_model 64 | 82M tokens | x×50 | within 1.14e-06"))
+	if want := "[0.80 64 4.16 +4.04 -0.18 16800 97 0.25 0.26 64 82 50 1.14e-06]"; got != want {
 		t.Errorf("numbers %s, want %s", got, want)
 	}
+}
+
+// kernelCol returns column col of kernel.csv for map m at d = 16, 32, 64.
+func kernelCol(r *cmdRun, m, col string) []float64 {
+	k := r.csv("kernel")
+	var out []float64
+	for _, row := range k.tab.Rows {
+		if fmt.Sprint(row[0]) == m {
+			out = append(out, toFloat(row[k.tab.Column(col)]))
+		}
+	}
+	if len(out) != 3 {
+		r.t.Fatalf("kernel.csv has %d rows for %s, want d = 16, 32, 64", len(out), m)
+	}
+	return out
 }
