@@ -77,9 +77,9 @@ func EvalMQAR(m *model.Model, task *tasks.MQAR, T, n int, seed uint64) (MQAREval
 // spec and the hash of its held-out set for the manifest (mqar_tasks).
 func EvalMQARPairs(m *model.Model, name string, cfg tasks.MQARConfig, kvs []int, n int, seed uint64) (report.Results, error) {
 	t := report.NewTable("mqar_eval", "MQAR held-out accuracy of "+name,
-		report.Column{Name: "model"}, report.Column{Name: "attention"}, report.Column{Name: "kv_pairs"}, report.Column{Name: "seq_len"},
+		report.Column{Name: "model", Detail: 1}, report.Column{Name: "attention"}, report.Column{Name: "kv_pairs"}, report.Column{Name: "seq_len"},
 		report.Column{Name: "vocab"}, report.Column{Name: "queries"}, report.Column{Name: "accuracy", Format: "%.3f"},
-		report.Column{Name: "val_loss", Unit: "nats", Format: "%.3f"}, report.Column{Name: "eval_hash"})
+		report.Column{Name: "val_loss", Unit: "nats", Format: "%.3f"}, report.Column{Name: "eval_hash", Detail: 2})
 	specs := map[string]any{}
 	var kinds []string
 	for l := range m.Config.NLayers {

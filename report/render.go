@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -41,9 +42,10 @@ func (t *Table) Render(w io.Writer) error { return t.RenderWith(w, RenderOptions
 // format per column (see Column.Format), "–" for cells that do not apply
 // (nil), and the caption. Nothing it prints is wider than opt.Width unless
 // opt.Wide is set: when the table is too wide, units move under the column
-// names, long text cells are wrapped, and then columns are left off —
-// highest Column.Detail first, rightmost first among equals, never the
-// first column — and named on a line under the table. Title and caption
+// names, detail columns (Column.Detail > 0) are left off, long text cells
+// are wrapped, and then further columns are left off — highest Detail
+// first, rightmost first among equals, never the first column — and named
+// on a line under the table. Title and caption
 // are wrapped at opt.Width.
 func (t *Table) RenderWith(w io.Writer, opt RenderOptions) error {
 	width := opt.Width
@@ -159,6 +161,9 @@ func (l *layout) fit(width int) {
 		return
 	}
 	l.twoLine = true
+	// Details go first, then long text wraps, then headline columns go.
+	for l.width() > width && l.dropOne(1) {
+	}
 	for l.width() > width {
 		if l.wrapOne(width) {
 			continue
@@ -169,7 +174,7 @@ func (l *layout) fit(width int) {
 			l.wrap[j] = max(width-4, 1)
 			break
 		}
-		l.dropOne()
+		l.dropOne(math.MinInt)
 	}
 	// Give wrapped columns back what dropping columns freed.
 	for j, lim := range l.wrap {
@@ -216,17 +221,22 @@ func (l *layout) wrapOne(width int) bool {
 	return true
 }
 
-// dropOne leaves off the column of highest Detail, rightmost among equals;
-// never the first.
-func (l *layout) dropOne() {
+// dropOne leaves off the column of highest Detail, rightmost among equals,
+// if its Detail is at least minDetail; never the first column. It reports
+// whether it left one off.
+func (l *layout) dropOne(minDetail int) bool {
 	at := -1
 	for i := len(l.show) - 1; i >= 1; i-- {
 		if at < 0 || l.t.Columns[l.show[i]].Detail > l.t.Columns[l.show[at]].Detail {
 			at = i
 		}
 	}
+	if at < 0 || l.t.Columns[l.show[at]].Detail < minDetail {
+		return false
+	}
 	l.dropped = append(l.dropped, l.show[at])
 	l.show = slices.Delete(l.show, at, at+1)
+	return true
 }
 
 func (l *layout) render(w io.Writer, name string) error {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/attnlab/attnlab/fixtures"
 	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/studies/phase"
+	"github.com/attnlab/attnlab/tasks"
 	"github.com/spf13/cobra"
 )
 
@@ -21,8 +23,8 @@ var flagValues = map[string]struct {
 	values func() []string
 	list   bool // comma-separated: complete the last element
 }{
-	"task":          {oneOf("induction", "mqar", "text"), false},
-	"track":         {oneOf("induction", "sinks"), false},
+	"task":          {func() []string { return tasks.Names }, false},
+	"track":         {func() []string { return phase.Kinds }, false},
 	"attn":          {model.AttentionKinds, true},
 	"kinds":         {model.AttentionKinds, true},
 	"pos":           {oneOf("standard", "rotary", "none"), false},

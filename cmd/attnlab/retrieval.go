@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,7 +53,7 @@ taylor, identity) on exact key-value retrieval, in three parts:
             analytic.csv, analytic_d{16,32,64}.png
   mqar      tiny 2-layer models trained on Zoology's multi-query associative recall with
             the same budget per cell (attention × d_model × kv pairs × seed), accuracy on
-            held-out sequences: mqar.csv, mqar_d{D}.png. Layer 0 stays softmax (the token
+            held-out sequences: mqar.csv, mqar.png (a panel per d_model). Layer 0 stays softmax (the token
             shift that Based gets from a short convolution); layer 1, the lookup, uses the
             kind under test. --pure makes both layers the kind.
   scaling   one head's causal attention time vs N for dense softmax and linear attention's
@@ -77,16 +78,16 @@ grid, which --shard i/n splits across machines (attnlab merge joins the CSVs).
 	f.BoolVar(&o.evalOnly, "eval-only", false, "evaluate --model on MQAR held-out sequences, no training")
 	f.StringVar(&o.maps, "maps", "elu,relu,favor,taylor,identity", "analytic: linear feature maps (favor:M for M features)")
 	f.StringVar(&o.dims, "dims", "16,32,64", "analytic: key dimensions d")
-	f.StringVar(&o.kinds, "kinds", "", "mqar: attention kinds of the grid (default: the grid's)")
-	f.StringVar(&o.dModels, "d-models", "", "mqar: d_model values (default: the grid's)")
-	f.StringVar(&o.kvPairs, "kv-pairs", "", "mqar: key-value pair counts (default: the grid's, or the model's with --eval-only)")
-	f.IntVar(&o.seeds, "seeds", 0, "mqar: seeds per cell (default: the grid's)")
-	f.IntVar(&o.steps, "steps", 0, "mqar: training steps per cell (default: the grid's)")
-	f.IntVar(&o.batch, "batch", 0, "mqar: sequences per step (default: the grid's)")
-	f.Float64Var(&o.lr, "lr", 0, "mqar: peak learning rate (default: the grid's)")
+	f.StringVar(&o.kinds, "kinds", "", "mqar: attention kinds of the grid "+gridDefault(func(g mqar.Grid) any { return strings.Join(g.Kinds, ",") }))
+	f.StringVar(&o.dModels, "d-models", "", "mqar: d_model values "+gridDefault(func(g mqar.Grid) any { return joinInts(g.DModels) }))
+	f.StringVar(&o.kvPairs, "kv-pairs", "", "mqar: key-value pair counts "+gridDefault(func(g mqar.Grid) any { return joinInts(g.KVPairs) })+"; with --eval-only the model's")
+	f.IntVar(&o.seeds, "seeds", 0, "mqar: seeds per cell, from --seed on "+gridDefault(func(g mqar.Grid) any { return len(g.Seeds) }))
+	f.IntVar(&o.steps, "steps", 0, "mqar: training steps per cell "+gridDefault(func(g mqar.Grid) any { return g.Steps }))
+	f.IntVar(&o.batch, "batch", 0, "mqar: sequences per step "+gridDefault(func(g mqar.Grid) any { return g.Batch }))
+	f.Float64Var(&o.lr, "lr", 0, "mqar: peak learning rate "+gridDefault(func(g mqar.Grid) any { return g.LR }))
 	f.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "mqar: cells trained in parallel (one core each; results do not depend on it)")
 	f.BoolVar(&o.pure, "pure", false, "mqar: every layer uses the kind under test (default: layer 0 stays softmax as the token shift)")
-	f.IntVar(&o.evalN, "eval-seqs", 0, "mqar: held-out sequences per cell (default: the grid's, 256 quick)")
+	f.IntVar(&o.evalN, "eval-seqs", 0, "mqar: held-out sequences per cell "+gridDefault(func(g mqar.Grid) any { return g.EvalSeqs }))
 	f.StringVar(&o.scalingN, "scaling-n", "256,1024,4096,16384", "scaling: sequence lengths N")
 	f.StringVar(&o.scalingFM, "scaling-map", "elu", "scaling: feature map of the linear forms")
 	return c
@@ -167,4 +168,23 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 		r.Append(probes.ScalingResults(pts, E, o.scalingFM))
 	}
 	return e.finish(o.of, r)
+}
+
+// gridDefault states a grid setting's default in the quick and the full
+// grid: "(default 2400; --full: 3000)".
+func gridDefault(get func(mqar.Grid) any) string {
+	q, f := fmt.Sprint(get(mqar.Quick())), fmt.Sprint(get(mqar.Full()))
+	if q == f {
+		return "(default " + q + ")"
+	}
+	return "(default " + q + "; --full: " + f + ")"
+}
+
+// joinInts writes 4,8,16.
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
 }

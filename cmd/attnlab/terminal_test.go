@@ -27,7 +27,7 @@ func TestTablesFitTheTerminal(t *testing.T) {
 		{"retrieval", "--parts", "analytic,scaling", "--dims", "16", "--maps", "elu,taylor", "--scaling-n", "64,128"},
 		{"retrieval", "--parts", "mqar", "--kinds", "softmax,linear:elu", "--d-models", "16", "--kv-pairs", "2", "--steps", "4", "--batch", "4", "--eval-seqs", "8", "--seeds", "1"},
 		append(append([]string{}, tinyTrain[:len(tinyTrain)-1]...), "--steps", "4", "--track", "induction", "--every", "2"),
-		{"train", "--task", "mqar", "--steps", "4", "--batch", "4", "--layers", "1", "--d-model", "16", "--heads", "2", "--vocab", "128", "--out", mqarModel},
+		{"train", "--task", "mqar", "--steps", "4", "--batch", "4", "--layers", "1", "--d-model", "16", "--heads", "2", "--out", mqarModel},
 		{"retrieval", "--eval-only", "--model", mqarModel, "--eval-seqs", "8"},
 		{"run", "--model", "embedded:text-sink", "--text", "func main() { return }"},
 		{"run", "--tokens", "0 5 9 13 5 9 13"},

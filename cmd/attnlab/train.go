@@ -8,9 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/probes"
+	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/attnlab/attnlab/studies/phase"
 	"github.com/attnlab/attnlab/tasks"
 	"github.com/attnlab/attnlab/train"
@@ -64,21 +67,21 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	f.StringVar(&o.task, "task", "induction", "task: induction, mqar, text, or the System 2 Attention models' s2a-answer, s2a-instructed, s2a-regen")
 	f.IntVar(&o.layers, "layers", 2, "number of layers (n_layers)")
 	f.IntVar(&o.dModel, "d-model", 64, "residual width (d_model)")
-	f.IntVar(&o.heads, "heads", 4, "attention heads per layer (n_heads)")
+	f.IntVar(&o.heads, "heads", 4, fmt.Sprintf("attention heads per layer (n_heads; mqar: %d, the retrieval grid's)", mqar.Quick().Heads))
 	f.IntVar(&o.dHead, "d-head", 0, "head dimension (d_head); default d_model/heads")
 	f.IntVar(&o.dMLP, "d-mlp", 0, "MLP width; 0 for an attention-only model")
 	f.StringVar(&o.act, "act", "gelu_new", "MLP activation: gelu, gelu_new or relu")
 	f.StringVar(&o.norm, "norm", "LN", "normalization: LN, LNPre or none")
 	f.StringVar(&o.pos, "pos", "standard", "positions: standard (learned), rotary or none (induction: rotary)")
 	f.StringVar(&o.attn, "attn", "softmax", "attention kind, one for all layers or a comma-separated list per layer")
-	f.IntVar(&o.vocab, "vocab", 0, "d_vocab; default the task's (induction 64, mqar 8192→ see --kv-pairs, text 256)")
+	f.IntVar(&o.vocab, "vocab", 0, fmt.Sprintf("d_vocab; default the task's: induction 64, mqar %d (the quick retrieval grid's; %d, the full grid's, for sequences of %d or more), text 256 (bytes)", mqar.Quick().Vocab, mqar.Full().Vocab, mqar.Quick().Vocab))
 	f.IntVar(&o.nCtx, "n-ctx", 0, "context length n_ctx; default the sequence length")
-	f.IntVar(&o.seqLen, "seq-len", 0, "training sequence length; default 128 (induction), 64 (mqar), 128 (text)")
-	f.IntVar(&o.steps, "steps", 2000, "optimizer steps")
+	f.IntVar(&o.seqLen, "seq-len", 0, "training sequence length; default 128 (induction, text), max(64, 4×kv-pairs) (mqar, as the retrieval grid)")
+	f.IntVar(&o.steps, "steps", 2000, fmt.Sprintf("optimizer steps (mqar: %d, the retrieval grid's)", mqar.Quick().Steps))
 	f.IntVar(&o.batch, "batch", 32, "sequences per step")
 	f.IntVar(&o.shards, "shards", 2, "fixed batch split across cores (results do not depend on the core count)")
 	f.IntVar(&o.warmup, "warmup", 0, "linear warmup steps; default min(100, steps/10); an explicit 0 starts at the peak learning rate")
-	f.Float64Var(&o.lr, "lr", 1e-3, "peak learning rate (AdamW; induction: 3e-3)")
+	f.Float64Var(&o.lr, "lr", 1e-3, "peak learning rate (AdamW; induction and mqar: 3e-3)")
 	f.Float64Var(&o.minLR, "min-lr", 0, "final learning rate of the cosine decay; default lr/10")
 	f.Float64Var(&o.wd, "wd", 0.01, "AdamW weight decay on weight matrices")
 	f.Float64Var(&o.beta1, "beta1", 0.9, "AdamW β1")
@@ -88,7 +91,7 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	f.IntVar(&o.minRep, "min-rep", 2, "induction: shortest repeated segment")
 	f.IntVar(&o.maxRep, "max-rep", 0, "induction: longest repeated segment (default min(40, vocab-1))")
 	f.IntVar(&o.maxGap, "max-gap", 0, "induction: longest run of filler between a segment and its repeat (default 24)")
-	f.IntVar(&o.kvPairs, "kv-pairs", 8, "mqar: key-value pairs per sequence")
+	f.IntVar(&o.kvPairs, "kv-pairs", 8, "mqar: key-value pairs per sequence; the held-out recall accuracy is reported with the loss")
 	f.StringVar(&o.data, "data", "", "text: a UTF-8 file or folder; default the Go standard library sources")
 	f.StringVar(&o.bos, "bos", "", "text: start every training window with this token (a fixed BOS; byte 0 never occurs in text), recorded in the model for the analyses")
 	f.BoolVar(&o.sinkToken, "sink-token", false, "text: the same as --bos 0 (a dedicated sink token, StreamingLLM's pre-training recipe)")
@@ -99,7 +102,7 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	f.Uint64Var(&o.seed, "seed", 1, "seed for the initial weights and the data order")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	f.BoolVar(&o.jsonOut, "json", false, "print the final summary as JSON")
-	f.StringVar(&o.track, "track", "", "log analysis scores during training: induction")
+	f.StringVar(&o.track, "track", "", "log analysis scores during training: "+strings.Join(phase.Kinds, " or ")+" (phase.csv, tracking.csv and a figure)")
 	f.IntVar(&o.trackEvery, "every", 0, "with --track: steps between measurements; default eval-every")
 	return c
 }
@@ -109,11 +112,29 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 // positions make the previous-token head easy to learn, repeats of up to 40
 // tokens with up to 24 tokens between the copies make the induction head
 // work at distances it never saw in one piece (fixtures/README.md).
+// For mqar it is the quick retrieval grid's recipe (mqar.Quick), so that a
+// model trained here is comparable with the grid's cells: its vocabulary,
+// heads, learning rate, steps and batch.
 var taskDefaults = map[string]map[string]string{
 	"induction": {"pos": "rotary", "lr": "3e-3", "max-gap": "24"},
+	"mqar": {"vocab": strconv.Itoa(mqar.Quick().Vocab), "heads": strconv.Itoa(mqar.Quick().Heads),
+		"lr": strconv.FormatFloat(mqar.Quick().LR, 'g', -1, 64), "steps": strconv.Itoa(mqar.Quick().Steps),
+		"batch": strconv.Itoa(mqar.Quick().Batch)},
 }
 
 func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
+	if o.task == "mqar" && o.resume == "" {
+		g := mqar.Quick()
+		if o.seqLen == 0 {
+			o.seqLen = g.SeqLenFor(o.kvPairs) // room for the pairs and their queries, as in the grid
+		}
+		if !cmd.Flags().Changed("vocab") && o.seqLen >= g.Vocab {
+			// The full grid's, which has room for 32 and 64 pairs.
+			if err := cmd.Flags().Set("vocab", strconv.Itoa(mqar.Full().Vocab)); err != nil {
+				return err
+			}
+		}
+	}
 	for name, v := range taskDefaults[o.task] {
 		if !cmd.Flags().Changed(name) && o.resume == "" {
 			if err := cmd.Flags().Set(name, v); err != nil {
@@ -287,6 +308,19 @@ func (e *env) finishTrain(o *trainOpts, tr *train.Trainer, tk phase.Tracker) err
 	r.Model, r.Extra = o.out, map[string]any{"config": json.RawMessage(tr.Model.Config.JSON()), "checkpoint": o.checkpoint}
 	if tk != nil {
 		r.Append(tk.Results())
+	}
+	if tr.Model.Task() == "mqar" {
+		// Recall, not only loss: accuracy on held-out sequences of the
+		// task, as the retrieval grid measures its cells.
+		cfg, err := tasks.ParseMQARSpec(tr.Model.TaskSpec())
+		if err != nil {
+			return err
+		}
+		ev, err := probes.EvalMQARPairs(tr.Model, o.out, cfg, []int{cfg.NumKVPairs}, mqar.Quick().EvalSeqs, o.seed)
+		if err != nil {
+			return err
+		}
+		r.Append(ev)
 	}
 	return e.finish(outFlags{out: filepath.Dir(o.out), seed: o.seed, json: o.jsonOut, quiet: o.quiet}, r)
 }

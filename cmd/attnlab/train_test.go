@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/studies/mqar"
 )
 
 // tinyTrain is a seconds-long version of the fixture recipe.
@@ -147,5 +148,39 @@ func TestTrainBOS(t *testing.T) {
 	}
 	if lines := strings.Split(string(csv), "\n"); len(lines) < 2 || !strings.HasPrefix(lines[1], "1,0.002,") {
 		t.Errorf("--warmup 0: first step's learning rate is not the peak: %q", lines[1])
+	}
+}
+
+// TestTrainMQARDefaults: train --task mqar takes the retrieval grid's
+// recipe (vocabulary, heads, sequence length for the pairs) and reports
+// held-out recall accuracy beside the loss.
+func TestTrainMQARDefaults(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	stdout, stderr, code := runCLI(t, "train", "--task", "mqar", "--steps", "3", "--batch", "4", "--d-model", "16", "--kv-pairs", "32", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m, err := model.Load(out, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := mqar.Quick()
+	// 32 pairs need 128 positions: the full grid's vocabulary.
+	if m.Config.DVocab != mqar.Full().Vocab || m.Config.NHeads != g.Heads || m.Config.NCtx != g.SeqLenFor(32) {
+		t.Errorf("d_vocab %d, heads %d, n_ctx %d; want the grid's %d, %d, %d", m.Config.DVocab, m.Config.NHeads, m.Config.NCtx, mqar.Full().Vocab, g.Heads, g.SeqLenFor(32))
+	}
+	// 8 pairs: the quick grid's.
+	out8 := filepath.Join(t.TempDir(), "m.safetensors")
+	if _, stderr, code := runCLI(t, "train", "--task", "mqar", "--steps", "2", "--batch", "4", "--d-model", "16", "-q", "--out", out8); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if m8, err := model.Load(out8, ""); err != nil || m8.Config.DVocab != g.Vocab || m8.Config.NCtx != g.SeqLenFor(8) {
+		t.Errorf("8 pairs: %v, config %+v; want d_vocab %d, n_ctx %d", err, m8.Config, g.Vocab, g.SeqLenFor(8))
+	}
+	if !strings.Contains(stdout, "MQAR held-out accuracy") || !strings.Contains(stdout, "accuracy") {
+		t.Errorf("the summary lacks the recall accuracy:\n%s", stdout)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(out), "mqar_eval.csv")); err != nil {
+		t.Errorf("mqar_eval.csv: %v", err)
 	}
 }
