@@ -23,6 +23,9 @@ type Series struct {
 	// Lo and Hi, when set (one per X), draw a translucent band of the
 	// series' colour between them: a spread over seeds or sequences.
 	Lo, Hi []float64
+	// Reference draws a reference curve (chance level, a bound) rather
+	// than data: thin, grey, dashed, without markers.
+	Reference bool
 }
 
 // VLine marks an x value across the whole chart, e.g. a phase-change step.
@@ -117,7 +120,7 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, refs *
 	}
 	p = newPlot(c.Title, c.XLabel, c.YLabel)
 	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{}, niceTicks{}
-	var markers []plot.Plotter
+	var overlay []plot.Plotter // markers, drawn over every line
 	p.Add(lightGrid())
 	ok := func(x, y float64) bool {
 		return finite(x) && finite(y) && (!c.LogX || x > 0) && (!c.LogY || y > 0)
@@ -162,8 +165,12 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, refs *
 		if s.Dashed {
 			sty.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		}
+		if s.Reference {
+			sty = draw.LineStyle{Color: color.Gray{0x55}, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(2), vg.Points(2.5)}}
+		}
 		glyph := draw.GlyphStyle{Color: sty.Color, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
-		if c.Markers {
+		markers := c.Markers && !s.Reference
+		if markers {
 			glyph = draw.GlyphStyle{Color: sty.Color, Radius: markerRadius(i), Shape: marker{shape: i}}
 		}
 		var thumbs []plot.Thumbnailer
@@ -174,7 +181,7 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, refs *
 			case 0:
 				return
 			case 1:
-				if !c.Markers { // markers draw every point anyway
+				if !markers { // markers draw every point anyway
 					sc, _ := plotter.NewScatter(seg)
 					sc.GlyphStyle = glyph
 					p.Add(sc)
@@ -201,10 +208,10 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, refs *
 			}
 		}
 		flush()
-		if c.Markers && len(all) > 0 {
+		if markers && len(all) > 0 {
 			sc, _ := plotter.NewScatter(all)
 			sc.GlyphStyle = glyph
-			markers = append(markers, sc) // drawn over every line
+			overlay = append(overlay, sc) // drawn over every line
 			thumbs = append(thumbs, sc)
 		}
 		if s.Name != "" && thumbs != nil {
@@ -212,7 +219,7 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, refs *
 			entries++
 		}
 	}
-	for _, m := range markers {
+	for _, m := range overlay {
 		p.Add(m)
 	}
 	if points == 0 {

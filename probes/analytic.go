@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/attnlab/attnlab/attention"
@@ -279,9 +280,9 @@ func AnalyticSummary(rows []AnalyticRow) *report.Table {
 	for _, k := range order {
 		cells := []any{k.label, k.d}
 		for _, x := range ratios {
-			v, ok := acc[k][x]
-			if !ok {
-				v = math.NaN()
+			var v any // not measured: not applicable
+			if a, ok := acc[k][x]; ok {
+				v = a
 			}
 			cells = append(cells, v)
 		}
@@ -290,16 +291,21 @@ func AnalyticSummary(rows []AnalyticRow) *report.Table {
 	return t
 }
 
-// AnalyticCharts draws accuracy vs N (log x), one chart per d.
+// AnalyticCharts draws accuracy vs N (log x, ticks at the measured N), one
+// chart per d: a line with markers per method (markers of different shapes
+// keep the methods that all sit at 1.0 apart), N = d marked, the accuracy
+// of a random guess among the N values (1/N), the legend beside the data.
 func AnalyticCharts(rows []AnalyticRow) map[int]plots.LineChart {
 	charts := map[int]plots.LineChart{}
 	idx := map[string]int{}
+	zero, top := 0.0, 1.04
 	for _, r := range rows {
 		c, ok := charts[r.D]
 		if !ok {
 			c = plots.LineChart{Title: fmt.Sprintf("Analytic recall, d = %d (no training)", r.D),
 				XLabel: "associations stored N (log scale)", YLabel: "retrieval accuracy (fraction)", LogX: true,
-				VLines: []plots.VLine{{X: float64(r.D), Label: "N = d"}}, Height: 4.5}
+				VLines: []plots.VLine{{X: float64(r.D), Label: "N = d"}}, Height: 4.5, Width: 8,
+				Markers: true, Legend: plots.LegendRight, YMin: &zero, YMax: &top}
 		}
 		key := fmt.Sprint(r.D, r.Label())
 		i, ok := idx[key]
@@ -310,7 +316,19 @@ func AnalyticCharts(rows []AnalyticRow) map[int]plots.LineChart {
 		}
 		c.Series[i].X = append(c.Series[i].X, float64(r.N))
 		c.Series[i].Y = append(c.Series[i].Y, r.Accuracy)
+		if !slices.Contains(c.XTicks, float64(r.N)) {
+			c.XTicks = append(c.XTicks, float64(r.N))
+		}
 		charts[r.D] = c
+	}
+	for d, c := range charts {
+		slices.Sort(c.XTicks)
+		guess := plots.Series{Name: "random guess (1/N)", X: c.XTicks, Reference: true}
+		for _, n := range c.XTicks {
+			guess.Y = append(guess.Y, 1/n)
+		}
+		c.Series = append(c.Series, guess)
+		charts[d] = c
 	}
 	return charts
 }

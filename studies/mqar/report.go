@@ -322,7 +322,7 @@ func Chart(t *report.Table) plots.Panels {
 			}
 			c.Series = append(c.Series, se)
 		}
-		c.Series = append(c.Series, plots.Series{Name: "guess among the values (1/kv)", X: x, Y: guess, Dashed: true})
+		c.Series = append(c.Series, plots.Series{Name: "guess among the values (1/kv)", X: x, Y: guess, Reference: true})
 		panels = append(panels, c)
 	}
 	title := "Trained MQAR (Arora et al. 2023): held-out recall"
