@@ -59,7 +59,7 @@ func ParseProcessing(s string) (Processing, error) {
 // HeadWeights are one head's weights prepared by a Processing (see
 // FoldedWith). Biases are left out: circuits are the bilinear parts.
 type HeadWeights struct {
-	Layer, Head    int
+	model.HeadID             // the head: Layer, Head; prints as L1H3
 	WQ, WK, WV, WO []float32 // [D, E], [D, E], [D, E], [E, D]
 }
 
@@ -89,7 +89,7 @@ func FoldedWith(m *model.Model, p Processing) (heads []HeadWeights, wE, wU []flo
 			if centre {
 				centreRows(wO, E, D)
 			}
-			heads = append(heads, HeadWeights{Layer: l, Head: h, WQ: read(b.WQ), WK: read(b.WK), WV: read(b.WV), WO: wO})
+			heads = append(heads, HeadWeights{HeadID: model.HeadID{Layer: l, Head: h}, WQ: read(b.WQ), WK: read(b.WK), WV: read(b.WV), WO: wO})
 		}
 	}
 	wE = prm.WE

@@ -27,7 +27,7 @@ type Options struct {
 // TransformerLens's head detector; *Ceil is the same score of the ideal
 // pattern on the same tokens (mean over sequences).
 type HeadScores struct {
-	Layer, Head                                int
+	model.HeadID                               // the head: Layer, Head; prints as L1H3
 	PrevToken, DupToken, Induction             Stat
 	PrevTokenCeil, DupTokenCeil, InductionCeil float64
 	PrefixMatching                             Stat
@@ -35,9 +35,6 @@ type HeadScores struct {
 	DirectCopying                              Stat    // logit lift of the attended token (see DirectCopyingScores)
 	ZeroAblation, MeanAblation                 Stat    // Δ second-repeat loss (nats)
 }
-
-// Label is the head's TransformerLens-style name, e.g. "L1H3".
-func (h HeadScores) Label() string { return fmt.Sprintf("L%dH%d", h.Layer, h.Head) }
 
 // Report is the result of Analyze: scores per head, the circuit between
 // layers, the loss on the two repeats, and the data the figures draw.
@@ -55,15 +52,15 @@ type Report struct {
 	PerPositionStd            []float64 // its standard deviation over sequences, [T-1]
 	ICL                       Stat      // loss at token 2L−1 minus loss at token L/2 (Olsson et al.)
 
-	InductionHeads []string // heads at or above the threshold (or the best one)
+	InductionHeads []model.HeadID // heads at or above the threshold (or the best one)
 	// PrevPartners are the previous-token partners used for the circuit
 	// (AblatePartners, the partner's pattern figure): for each induction
 	// head, the earlier-layer head with the largest K-composition into it.
-	PrevPartners []string
+	PrevPartners []model.HeadID
 	// AblationPartners are the partners by the other criterion: as many
 	// earlier-layer heads as PrevPartners, those whose own zero ablation
 	// raises the second-repeat loss most (nil without ablations).
-	AblationPartners []string
+	AblationPartners []model.HeadID
 	// Δ second-repeat loss when the sets above are zero-ablated together.
 	AblateInduction, AblatePartners, AblateAblationPartners Stat
 
@@ -103,10 +100,10 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 
 	var names []string
 	for l := range c.NLayers {
-		names = append(names, fmt.Sprintf("blocks.%d.attn.hook_pattern", l), fmt.Sprintf("blocks.%d.attn.hook_z", l))
+		names = append(names, model.HookPattern(l), model.HookZ(l))
 	}
 	if c.HasNorm() {
-		names = append(names, "ln_final.hook_scale")
+		names = append(names, model.HookFinalScale)
 	}
 	clean, err := m.Run(batch.Tokens, B, T, model.RunOptions{CacheNames: names})
 	if err != nil {
@@ -144,7 +141,7 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 	}
 	seed := opt.Seed
 	for l := range c.NLayers {
-		pat := clean.Cache[fmt.Sprintf("blocks.%d.attn.hook_pattern", l)].Data
+		pat := clean.Cache[model.HookPattern(l)].Data
 		r.Patterns = append(r.Patterns, pat)
 		scores := map[string][][]float64{}
 		for k, d := range detect {
@@ -159,7 +156,7 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 		direct := DirectCopyingScores(m, clean.Cache, batch.Tokens, l, B, T, L)
 		for h := range c.NHeads {
 			seed++
-			r.Heads = append(r.Heads, HeadScores{Layer: l, Head: h,
+			r.Heads = append(r.Heads, HeadScores{HeadID: model.HeadID{Layer: l, Head: h},
 				PrevToken: Summarize(scores["prev"][h], seed), DupToken: Summarize(scores["dup"][h], seed),
 				Induction: Summarize(scores["ind"][h], seed), PrefixMatching: Summarize(prefix[h], seed),
 				PrevTokenCeil: ceil["prev"], DupTokenCeil: ceil["dup"], InductionCeil: ceil["ind"],
@@ -191,37 +188,35 @@ func (r *Report) pickCircuit() {
 	best := -1
 	for i, h := range r.Heads {
 		if h.Induction.Mean >= r.Opt.Threshold {
-			r.InductionHeads = append(r.InductionHeads, h.Label())
+			r.InductionHeads = append(r.InductionHeads, h.HeadID)
 		}
 		if best < 0 || h.Induction.Mean > r.Heads[best].Induction.Mean {
 			best = i
 		}
 	}
 	if len(r.InductionHeads) == 0 && best >= 0 {
-		r.InductionHeads = []string{r.Heads[best].Label()}
+		r.InductionHeads = []model.HeadID{r.Heads[best].HeadID}
 	}
-	score := map[string]float64{}
+	score := map[model.HeadID]float64{}
 	for _, h := range r.Heads {
-		score[h.Label()] = h.Induction.Mean
+		score[h.HeadID] = h.Induction.Mean
 	}
-	slices.SortStableFunc(r.InductionHeads, func(a, b string) int { return cmp.Compare(score[b], score[a]) })
+	slices.SortStableFunc(r.InductionHeads, func(a, b model.HeadID) int { return cmp.Compare(score[b], score[a]) })
 	for _, ih := range r.InductionHeads {
 		var top *circuits.Composition
 		for i := range r.Comp {
 			cp := &r.Comp[i]
-			if label(cp.Dst.Layer, cp.Dst.Head) == ih && (top == nil || cp.K > top.K) {
+			if cp.Dst.HeadID == ih && (top == nil || cp.K > top.K) {
 				top = cp
 			}
 		}
 		if top != nil {
-			if p := label(top.Src.Layer, top.Src.Head); !slices.Contains(r.PrevPartners, p) {
+			if p := top.Src.HeadID; !slices.Contains(r.PrevPartners, p) {
 				r.PrevPartners = append(r.PrevPartners, p)
 			}
 		}
 	}
 }
-
-func label(l, h int) string { return fmt.Sprintf("L%dH%d", l, h) }
 
 func mean(xs []float64) float64 {
 	s := 0.0
@@ -243,10 +238,10 @@ func mean(xs []float64) float64 {
 func DirectCopyingScores(m *model.Model, cache model.Cache, tokens []int32, l, B, T, L int) [][]float64 {
 	c, p := m.Config, m.Params
 	H, E, D, V := c.NHeads, c.DHead, c.DModel, c.DVocab
-	z := cache[fmt.Sprintf("blocks.%d.attn.hook_z", l)].Data
-	pat := cache[fmt.Sprintf("blocks.%d.attn.hook_pattern", l)].Data
+	z := cache[model.HookZ(l)].Data
+	pat := cache[model.HookPattern(l)].Data
 	var scale []float32
-	if s, ok := cache["ln_final.hook_scale"]; ok {
+	if s, ok := cache[model.HookFinalScale]; ok {
 		scale = s.Data
 	}
 	wo := p.Blocks[l].WO
@@ -323,7 +318,7 @@ func (r *Report) ablate(m *model.Model, tokens []int32, cleanSecond []float64) e
 	var err error
 	for i := range r.Heads {
 		h := &r.Heads[i]
-		name := fmt.Sprintf("blocks.%d.attn.hook_z", h.Layer)
+		name := model.HookZ(h.Layer)
 		if h.ZeroAblation, err = delta([]model.Hook{model.ZeroAblate(name, h.Head)}); err != nil {
 			return err
 		}
@@ -331,12 +326,10 @@ func (r *Report) ablate(m *model.Model, tokens []int32, cleanSecond []float64) e
 			return err
 		}
 	}
-	hooksFor := func(labels []string) []model.Hook {
+	hooksFor := func(heads []model.HeadID) []model.Hook {
 		var hs []model.Hook
-		for _, lb := range labels {
-			var l, h int
-			fmt.Sscanf(lb, "L%dH%d", &l, &h)
-			hs = append(hs, model.ZeroAblate(fmt.Sprintf("blocks.%d.attn.hook_z", l), h))
+		for _, h := range heads {
+			hs = append(hs, model.ZeroAblate(model.HookZ(h.Layer), h.Head))
 		}
 		return hs
 	}
@@ -360,23 +353,23 @@ func (r *Report) ablate(m *model.Model, tokens []int32, cleanSecond []float64) e
 // ablationPartners returns the n heads below the induction heads' highest
 // layer whose zero ablation raises the second-repeat loss most (the
 // partner criterion that needs no weights, only interventions).
-func (r *Report) ablationPartners(n int) []string {
+func (r *Report) ablationPartners(n int) []model.HeadID {
 	top := 0
 	for _, h := range r.Heads {
-		if slices.Contains(r.InductionHeads, h.Label()) {
+		if slices.Contains(r.InductionHeads, h.HeadID) {
 			top = max(top, h.Layer)
 		}
 	}
 	var cand []HeadScores
 	for _, h := range r.Heads {
-		if h.Layer < top && !slices.Contains(r.InductionHeads, h.Label()) {
+		if h.Layer < top && !slices.Contains(r.InductionHeads, h.HeadID) {
 			cand = append(cand, h)
 		}
 	}
 	slices.SortStableFunc(cand, func(a, b HeadScores) int { return cmp.Compare(b.ZeroAblation.Mean, a.ZeroAblation.Mean) })
-	var out []string
+	var out []model.HeadID
 	for _, h := range cand[:min(n, len(cand))] {
-		out = append(out, h.Label())
+		out = append(out, h.HeadID)
 	}
 	return out
 }

@@ -62,7 +62,7 @@ func TestEmbeddedInductionModel(t *testing.T) {
 		}
 	}
 	t.Logf("best %s: prefix matching %.3f, induction %.3f of ceiling %.3f; loss first %.3f second %.3f; ablate heads +%.2f",
-		best.Label(), best.PrefixMatching.Mean, best.Induction.Mean, best.InductionCeil, r.FirstRepeat.Mean, r.SecondRepeat.Mean, r.AblateInduction.Mean)
+		best.String(), best.PrefixMatching.Mean, best.Induction.Mean, best.InductionCeil, r.FirstRepeat.Mean, r.SecondRepeat.Mean, r.AblateInduction.Mean)
 	if best.PrefixMatching.Mean < 0.9 {
 		t.Errorf("best layer-1 prefix-matching score %.3f < 0.9", best.PrefixMatching.Mean)
 	}
@@ -77,10 +77,10 @@ func TestEmbeddedInductionModel(t *testing.T) {
 	if len(r.AblationPartners) != len(r.PrevPartners) || len(r.PrevPartners) == 0 {
 		t.Fatalf("partners by K-composition %v, by ablation %v", r.PrevPartners, r.AblationPartners)
 	}
-	zero := map[string]float64{}
+	zero := map[model.HeadID]float64{}
 	var layer0 []float64
 	for _, h := range r.Heads {
-		zero[h.Label()] = h.ZeroAblation.Mean
+		zero[h.HeadID] = h.ZeroAblation.Mean
 		if h.Layer == 0 {
 			layer0 = append(layer0, h.ZeroAblation.Mean)
 		}
@@ -96,7 +96,7 @@ func TestEmbeddedInductionModel(t *testing.T) {
 		t.Errorf("ablating the ablation partners together: Δ %v", r.AblateAblationPartners.Mean)
 	}
 	caption := r.Tables()[2].Caption
-	for _, want := range []string{"by K-composition", "used", "zero-ablation", r.AblationPartners[0]} {
+	for _, want := range []string{"by K-composition", "used", "zero-ablation", r.AblationPartners[0].String()} {
 		if !strings.Contains(caption, want) {
 			t.Errorf("summary caption %q lacks %q", caption, want)
 		}

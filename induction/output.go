@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
 )
@@ -40,7 +41,7 @@ func (r *Report) Tables() []*report.Table {
 	})
 	for _, i := range order {
 		h := r.Heads[i]
-		heads.Add(h.Label(), h.Layer, h.Head,
+		heads.Add(h.String(), h.Layer, h.Head,
 			h.PrevToken.Mean, h.PrevToken.Std, h.PrevTokenCeil,
 			h.DupToken.Mean, h.DupToken.Std, h.DupTokenCeil,
 			h.Induction.Mean, h.Induction.Std, h.InductionCeil, h.Induction.Mean/h.InductionCeil,
@@ -52,7 +53,7 @@ func (r *Report) Tables() []*report.Table {
 	comp := report.NewTable("composition", "Composition scores (writing head → reading head)",
 		col("src", ""), col("dst", ""), col("q_composition", ""), col("k_composition", ""), col("v_composition", ""), col("random_baseline", ""))
 	for _, c := range r.Comp {
-		comp.Add(label(c.Src.Layer, c.Src.Head), label(c.Dst.Layer, c.Dst.Head), c.Q, c.K, c.V, r.Baseline)
+		comp.Add(c.Src.String(), c.Dst.String(), c.Q, c.K, c.V, r.Baseline)
 	}
 	sum := report.NewTable("summary", "Loss on the repeated sequence and the induction circuit",
 		col("metric", ""), col("mean", ""), col("std", ""), col("ci_low", ""), col("ci_high", ""), col("unit", ""))
@@ -87,11 +88,15 @@ func (r *Report) Tables() []*report.Table {
 // circuitNote names the induction heads and their previous-token
 // partners by both criteria, saying which one the circuit uses.
 func (r *Report) circuitNote() string {
-	list := func(hs []string) string {
+	list := func(hs []model.HeadID) string {
 		if len(hs) == 0 {
 			return "none"
 		}
-		return strings.Join(hs, ", ")
+		names := make([]string, len(hs))
+		for i, h := range hs {
+			names[i] = h.String()
+		}
+		return strings.Join(names, ", ")
 	}
 	note := "induction heads: " + list(r.InductionHeads)
 	switch {
@@ -180,8 +185,8 @@ func (r *Report) Figures() []report.Figure {
 	if len(r.Comp) > 0 {
 		figs = append(figs, r.compositionFigures()...)
 	}
-	for _, lb := range append(append([]string{}, r.InductionHeads[:1]...), r.PrevPartners[:min(1, len(r.PrevPartners))]...) {
-		figs = append(figs, r.patternFigure(lb))
+	for _, h := range append(append([]model.HeadID{}, r.InductionHeads[:1]...), r.PrevPartners[:min(1, len(r.PrevPartners))]...) {
+		figs = append(figs, r.patternFigure(h))
 	}
 	figs = append(figs, report.Figure{Name: "loss_by_position.png", Fig: r.lossByPositionChart()})
 	return figs
@@ -216,7 +221,7 @@ func (r *Report) lossByPositionChart() plots.LineChart {
 func (r *Report) compositionFigures() []report.Figure {
 	var src, dst []string
 	for _, c := range r.Comp {
-		s, d := label(c.Src.Layer, c.Src.Head), label(c.Dst.Layer, c.Dst.Head)
+		s, d := c.Src.String(), c.Dst.String()
 		if !slices.Contains(src, s) {
 			src = append(src, s)
 		}
@@ -245,7 +250,7 @@ func (r *Report) compositionFigures() []report.Figure {
 			v[i] = math.NaN()
 		}
 		for _, c := range r.Comp {
-			i := slices.Index(src, label(c.Src.Layer, c.Src.Head))*len(dst) + slices.Index(dst, label(c.Dst.Layer, c.Dst.Head))
+			i := slices.Index(src, c.Src.String())*len(dst) + slices.Index(dst, c.Dst.String())
 			v[i] = map[string]float64{"K": c.K, "Q": c.Q, "V": c.V}[kind]
 		}
 		out = append(out, report.Figure{Name: "composition_" + map[string]string{"K": "k", "Q": "q", "V": "v"}[kind] + ".png", Fig: plots.Heatmap{
@@ -258,10 +263,9 @@ func (r *Report) compositionFigures() []report.Figure {
 	return out
 }
 
-// patternFigure draws head lb's attention pattern on the first sequence.
-func (r *Report) patternFigure(lb string) report.Figure {
-	var l, h int
-	fmt.Sscanf(lb, "L%dH%d", &l, &h)
+// patternFigure draws head hd's attention pattern on the first sequence.
+func (r *Report) patternFigure(hd model.HeadID) report.Figure {
+	l, h, lb := hd.Layer, hd.Head, hd.String()
 	T := r.T
 	H := len(r.Patterns[l]) / (r.Opt.Batch * T * T)
 	p := r.Patterns[l][(0*H+h)*T*T:][:T*T]

@@ -78,9 +78,9 @@ func (t *Tracker) Tables() (phase, heads *report.Table) {
 		report.Column{Name: "best_prefix_matching"}, report.Column{Name: "best_induction"}, report.Column{Name: "best_head"})
 	for _, p := range t.Points {
 		for _, h := range p.Heads {
-			heads.Add(p.Step, h.Label(), h.Induction.Mean, h.PrefixMatching.Mean, h.PrevToken.Mean)
+			heads.Add(p.Step, h.String(), h.Induction.Mean, h.PrefixMatching.Mean, h.PrevToken.Mean)
 		}
-		phase.Add(p.Step, p.SecondRepeat, p.FirstRepeat, p.ICL, p.Best.PrefixMatching.Mean, p.Best.Induction.Mean, p.Best.Label())
+		phase.Add(p.Step, p.SecondRepeat, p.FirstRepeat, p.ICL, p.Best.PrefixMatching.Mean, p.Best.Induction.Mean, p.Best.String())
 	}
 	if s, ok := t.PhaseChange(); ok {
 		phase.Caption = fmt.Sprintf("induction head formed (best prefix-matching score ≥ %g) at step %d", PhaseThreshold, s)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/model"
 )
 
 // TestTrackerPhaseChange: the phase change is the first measurement whose
@@ -13,7 +14,7 @@ func TestTrackerPhaseChange(t *testing.T) {
 	t.Parallel()
 	tk := NewTracker(1)
 	for i, pm := range []float64{0.1, 0.49, 0.5, 0.9, 0.2} {
-		h := HeadScores{Layer: 1, Head: i % 2, PrefixMatching: Stat{Mean: pm}}
+		h := HeadScores{HeadID: model.HeadID{Layer: 1, Head: i % 2}, PrefixMatching: Stat{Mean: pm}}
 		tk.Points = append(tk.Points, TrackPoint{Step: 100 * i, Heads: []HeadScores{h}, Best: h})
 	}
 	if s, ok := tk.PhaseChange(); !ok || s != 200 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 )
 
@@ -17,24 +18,23 @@ func (r *Report) PatternViews() []report.PatternView {
 		tokens[i] = fmt.Sprint(t)
 	}
 	tokens[0] = "BOS"
-	var names []string
-	for _, lb := range append(slices.Clone(r.InductionHeads), r.PrevPartners...) {
-		if !slices.Contains(names, lb) {
-			names = append(names, lb)
+	var heads []model.HeadID
+	for _, hd := range append(slices.Clone(r.InductionHeads), r.PrevPartners...) {
+		if !slices.Contains(heads, hd) {
+			heads = append(heads, hd)
 		}
 	}
 	var out []report.PatternView
-	for _, lb := range names {
-		i := slices.IndexFunc(r.Heads, func(h HeadScores) bool { return h.Label() == lb })
-		if i < 0 {
+	for _, hd := range heads {
+		if !slices.ContainsFunc(r.Heads, func(h HeadScores) bool { return h.HeadID == hd }) {
 			continue
 		}
-		l, h := r.Heads[i].Layer, r.Heads[i].Head
+		l, h := hd.Layer, hd.Head
 		role := "induction head"
-		if !slices.Contains(r.InductionHeads, lb) {
+		if !slices.Contains(r.InductionHeads, hd) {
 			role = "previous-token partner"
 		}
-		out = append(out, report.PatternView{Head: lb, Tokens: tokens, Pattern: r.Patterns[l][h*T*T : (h+1)*T*T],
+		out = append(out, report.PatternView{Head: hd.String(), Tokens: tokens, Pattern: r.Patterns[l][h*T*T : (h+1)*T*T],
 			Caption: fmt.Sprintf("%s on [BOS, x×%d, x×%d], sequence 0 (token ids)", role, r.L, r.L)})
 	}
 	return out

@@ -88,7 +88,7 @@ func (w *Workspace[F]) forward(r *run[F]) {
 	B, T, D, H, E, M, V := w.B, w.T, c.DModel, c.NHeads, c.DHead, c.DMLP, c.DVocab
 	N, HE := B*T, H*E
 
-	if r != nil && (r.active("hook_embed") || r.active("hook_pos_embed")) {
+	if r != nil && (r.active(HookEmbed) || r.active(HookPosEmbed)) {
 		r.embed(w, w.resid[0])
 	} else {
 		encoderForward(w.resid[0], w.tokens, p.WE, p.WPos, B, T, D)
@@ -178,7 +178,7 @@ func (w *Workspace[F]) forward(r *run[F]) {
 			r.dense(nm.residPost, w.resid[l+1], B, T, D)
 		}
 	}
-	x := w.norm(&w.lnf, w.resid[c.NLayers], p.LnFW, p.LnFB, r, "ln_final.hook_scale", "ln_final.hook_normalized")
+	x := w.norm(&w.lnf, w.resid[c.NLayers], p.LnFW, p.LnFB, r, HookFinalScale, HookFinalNormalized)
 	matmulForward(w.logits, x, p.WU, p.BU, N, D, V)
 }
 
@@ -188,25 +188,31 @@ type hookNames struct {
 	residMid, ln2Scale, ln2Norm, mlpPre, mlpPost, mlpOut, residPost               string
 }
 
-// names[l] are block l's hook names (built for up to maxNamedLayers blocks).
+// names[l] are block l's hook names (built for up to maxNamedLayers blocks;
+// blockNames builds any block's).
 var names = func() []hookNames {
 	const maxNamedLayers = 64
 	ns := make([]hookNames, maxNamedLayers)
 	for l := range ns {
-		b := fmt.Sprintf("blocks.%d.", l)
-		ns[l] = hookNames{
-			residPre: b + "hook_resid_pre", ln1Scale: b + "ln1.hook_scale", ln1Norm: b + "ln1.hook_normalized",
-			q: b + "attn.hook_q", k: b + "attn.hook_k", v: b + "attn.hook_v",
-			rotQ: b + "attn.hook_rot_q", rotK: b + "attn.hook_rot_k",
-			scores: b + "attn.hook_attn_scores", pattern: b + "attn.hook_pattern", z: b + "attn.hook_z",
-			attnOut: b + "hook_attn_out", residMid: b + "hook_resid_mid",
-			ln2Scale: b + "ln2.hook_scale", ln2Norm: b + "ln2.hook_normalized",
-			mlpPre: b + "mlp.hook_pre", mlpPost: b + "mlp.hook_post", mlpOut: b + "hook_mlp_out",
-			residPost: b + "hook_resid_post",
-		}
+		ns[l] = makeHookNames(l)
 	}
 	return ns
 }()
+
+// makeHookNames builds block l's hook names: TransformerLens's.
+func makeHookNames(l int) hookNames {
+	b := fmt.Sprintf("blocks.%d.", l)
+	return hookNames{
+		residPre: b + "hook_resid_pre", ln1Scale: b + "ln1.hook_scale", ln1Norm: b + "ln1.hook_normalized",
+		q: b + "attn.hook_q", k: b + "attn.hook_k", v: b + "attn.hook_v",
+		rotQ: b + "attn.hook_rot_q", rotK: b + "attn.hook_rot_k",
+		scores: b + "attn.hook_attn_scores", pattern: b + "attn.hook_pattern", z: b + "attn.hook_z",
+		attnOut: b + "hook_attn_out", residMid: b + "hook_resid_mid",
+		ln2Scale: b + "ln2.hook_scale", ln2Norm: b + "ln2.hook_normalized",
+		mlpPre: b + "mlp.hook_pre", mlpPost: b + "mlp.hook_post", mlpOut: b + "hook_mlp_out",
+		residPost: b + "hook_resid_post",
+	}
+}
 
 // attnPattern is the pattern path of layer l's attention: the [B, H, T, T]
 // pattern from the rule, then z = pattern·v.

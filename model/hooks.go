@@ -125,9 +125,9 @@ func NLL(logits []float32, target int32) float64 {
 // HookNames lists this model's hook points in forward order.
 func (m *Transformer[F]) HookNames() []string {
 	c := m.Config
-	ns := []string{"hook_embed"}
+	ns := []string{HookEmbed}
 	if c.LearnedPos() {
-		ns = append(ns, "hook_pos_embed")
+		ns = append(ns, HookPosEmbed)
 	}
 	for l := range c.NLayers {
 		n := names[l]
@@ -150,7 +150,7 @@ func (m *Transformer[F]) HookNames() []string {
 		ns = append(ns, n.residPost)
 	}
 	if c.HasNorm() {
-		ns = append(ns, "ln_final.hook_scale", "ln_final.hook_normalized")
+		ns = append(ns, HookFinalScale, HookFinalNormalized)
 	}
 	return ns
 }
@@ -238,14 +238,14 @@ func (r *run[F]) embed(w *Workspace[F], out []F) {
 	B, T, D := w.B, w.T, c.DModel
 	e := make([]F, B*T*D)
 	encoderForward(e, w.tokens, p.WE, nil, B, T, D)
-	r.dense("hook_embed", e, B, T, D)
+	r.dense(HookEmbed, e, B, T, D)
 	copy(out, e)
 	if c.LearnedPos() {
 		pe := make([]F, B*T*D)
 		for b := range B {
 			copy(pe[b*T*D:(b+1)*T*D], p.WPos[:T*D])
 		}
-		r.dense("hook_pos_embed", pe, B, T, D)
+		r.dense(HookPosEmbed, pe, B, T, D)
 		for i := range out {
 			out[i] += pe[i]
 		}

@@ -117,7 +117,7 @@ func Patch(name string, from Cache, heads ...int) Hook {
 // ReplacePattern makes head of layer attend by pattern: [T, T] for every
 // sequence, or [B, T, T] per sequence. z is then computed from it.
 func ReplacePattern(layer, head int, pattern *Tensor) Hook {
-	name := fmt.Sprintf("blocks.%d.attn.hook_pattern", layer)
+	name := HookPattern(layer)
 	return Hook{Name: name, Fn: func(t *Tensor) {
 		axis := checkHead(name, t, head)
 		T := t.Shape[2]

@@ -76,7 +76,7 @@ func demoFigures() map[string]interface{ Save(string) error } {
 	var hl []string
 	for l := range 2 {
 		for h := range 4 {
-			hl = append(hl, HeadLabel(l, h))
+			hl = append(hl, fmt.Sprintf("L%dH%d", l, h))
 		}
 	}
 	figs["diverging"] = Heatmap{

@@ -13,7 +13,7 @@
 //
 //   - Heatmap values are row-major, [Rows*Cols]; row 0 is drawn at the top,
 //     as in a matrix or an attention pattern (queries down, keys across).
-//   - Heads are labelled L{layer}H{head}, zero-based (HeadLabel).
+//   - Heads are labelled L{layer}H{head}, zero-based (model.HeadID).
 //   - Sequential data uses Viridis; signed data, or data read against a
 //     reference level (Diverging: true, Center), uses a blue–white–red map
 //     centred on that level with symmetric limits. Reference levels (chance,

@@ -68,13 +68,6 @@ func TestDiverging(t *testing.T) {
 	}
 }
 
-func TestHeadLabel(t *testing.T) {
-	t.Parallel()
-	if got := HeadLabel(1, 3); got != "L1H3" {
-		t.Errorf("HeadLabel(1, 3) = %q", got)
-	}
-}
-
 func TestLabelTicks(t *testing.T) {
 	t.Parallel()
 	ticks := labelTicks([]string{"L0", "L1", "L2"}, 3, true)

@@ -53,9 +53,6 @@ var OkabeIto = []color.RGBA{
 // seriesColor returns the i-th palette colour, cycling.
 func seriesColor(i int) color.RGBA { return OkabeIto[i%len(OkabeIto)] }
 
-// HeadLabel names head h of layer l as TransformerLens does: "L1H3".
-func HeadLabel(layer, head int) string { return fmt.Sprintf("L%dH%d", layer, head) }
-
 // textStyle returns a sans text style of the given size.
 func textStyle(size vg.Length) text.Style {
 	return text.Style{

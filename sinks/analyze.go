@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/model"
-	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
 )
 
@@ -114,20 +113,20 @@ func Analyze(m *model.Model, tokens []int32, B, T int, opt Options) (*Report, er
 	var guSamples [][][]float64 // [L][B][H]
 	var names []string
 	for l := range L {
-		names = append(names, pat(l), fmt.Sprintf("blocks.%d.attn.hook_v", l), fmt.Sprintf("blocks.%d.hook_resid_pre", l))
+		names = append(names, model.HookPattern(l), model.HookV(l), model.HookResidPre(l))
 	}
-	names = append(names, fmt.Sprintf("blocks.%d.hook_resid_post", L-1))
+	names = append(names, model.HookResidPost(L-1))
 	out, err := m.Run(tokens, B, T, model.RunOptions{CacheNames: names})
 	if err != nil {
 		return nil, err
 	}
 	r.Loss = mean(out.Losses.Data)
 	for l := range L {
-		a, bp, err := FirstTokenMass(out.Cache[pat(l)].Data, B, H, T)
+		a, bp, err := FirstTokenMass(out.Cache[model.HookPattern(l)].Data, B, H, T)
 		if err != nil {
 			return nil, err
 		}
-		gs, err := GuAlphaSamples(out.Cache[pat(l)].Data, B, H, T, opt.K, opt.GuLen)
+		gs, err := GuAlphaSamples(out.Cache[model.HookPattern(l)].Data, B, H, T, opt.K, opt.GuLen)
 		if err != nil {
 			return nil, err
 		}
@@ -144,16 +143,16 @@ func Analyze(m *model.Model, tokens []int32, B, T int, opt Options) (*Report, er
 			rate[h] = float64(n) / float64(B)
 		}
 		r.GuRate = append(r.GuRate, rate)
-		rs, err := RowSum(out.Cache[pat(l)].Data, B, H, T)
+		rs, err := RowSum(out.Cache[model.HookPattern(l)].Data, B, H, T)
 		if err != nil {
 			return nil, err
 		}
 		r.RowSum = append(r.RowSum, rs)
-		vf, vr, err := ValueNorms(out.Cache[fmt.Sprintf("blocks.%d.attn.hook_v", l)].Data, B, T, H, E)
+		vf, vr, err := ValueNorms(out.Cache[model.HookV(l)].Data, B, T, H, E)
 		if err != nil {
 			return nil, err
 		}
-		rf, rr, err := ResidNorms(out.Cache[fmt.Sprintf("blocks.%d.hook_resid_pre", l)].Data, B, T, D)
+		rf, rr, err := ResidNorms(out.Cache[model.HookResidPre(l)].Data, B, T, D)
 		if err != nil {
 			return nil, err
 		}
@@ -217,7 +216,7 @@ func swaps(m *model.Model, tokens []int32, B, T int, opt Options) ([]Swap, error
 func quickMass(m *model.Model, tokens []int32, B, T int, opt Options) (Swap, error) {
 	var names []string
 	for l := range m.Config.NLayers {
-		names = append(names, pat(l))
+		names = append(names, model.HookPattern(l))
 	}
 	out, err := m.Run(tokens, B, T, model.RunOptions{CacheNames: names})
 	if err != nil {
@@ -228,11 +227,11 @@ func quickMass(m *model.Model, tokens []int32, B, T int, opt Options) (Swap, err
 	var guS [][][]float64
 	n := 0
 	for l := range m.Config.NLayers {
-		a, _, err := FirstTokenMass(out.Cache[pat(l)].Data, B, m.Config.NHeads, T)
+		a, _, err := FirstTokenMass(out.Cache[model.HookPattern(l)].Data, B, m.Config.NHeads, T)
 		if err != nil {
 			return s, err
 		}
-		gs, err := GuAlphaSamples(out.Cache[pat(l)].Data, B, m.Config.NHeads, T, opt.K, min(opt.GuLen, T))
+		gs, err := GuAlphaSamples(out.Cache[model.HookPattern(l)].Data, B, m.Config.NHeads, T, opt.K, min(opt.GuLen, T))
 		if err != nil {
 			return s, err
 		}
@@ -256,8 +255,6 @@ func (s SinkMetric) pick(rate, heads float64) float64 {
 	return rate
 }
 
-func pat(l int) string { return fmt.Sprintf("blocks.%d.attn.hook_pattern", l) }
-
 func mean(x []float32) float64 {
 	s := 0.0
 	for _, v := range x {
@@ -278,7 +275,7 @@ func (r *Report) Tables() []*report.Table {
 		r.K, r.GuLen, r.Eps)
 	for l := range r.L {
 		for h := range r.H {
-			mass.Add(plots.HeadLabel(l, h), l, h, r.Alpha[l][h], r.GuAlpha[l][h], r.GuAlpha[l][h] > r.Eps, r.RowSum[l][h],
+			mass.Add(model.HeadID{Layer: l, Head: h}.String(), l, h, r.Alpha[l][h], r.GuAlpha[l][h], r.GuAlpha[l][h] > r.Eps, r.RowSum[l][h],
 				r.ValueFirst[l][h], r.ValueRest[l][h], r.ValueFirst[l][h]/r.ValueRest[l][h])
 		}
 	}
@@ -287,7 +284,7 @@ func (r *Report) Tables() []*report.Table {
 	for l := range r.L {
 		for h := range r.H {
 			for i, v := range r.ByPos[l][h] {
-				byPos.Add(plots.HeadLabel(l, h), i, v)
+				byPos.Add(model.HeadID{Layer: l, Head: h}.String(), i, v)
 			}
 		}
 	}
@@ -295,9 +292,9 @@ func (r *Report) Tables() []*report.Table {
 		report.Column{Name: "stream"}, report.Column{Name: "norm_first", Format: "%.2f"},
 		report.Column{Name: "norm_rest", Format: "%.2f"}, report.Column{Name: "ratio", Format: "%.2f"})
 	for l := range r.L + 1 {
-		name := fmt.Sprintf("blocks.%d.hook_resid_pre", l)
+		name := model.HookResidPre(l)
 		if l == r.L {
-			name = fmt.Sprintf("blocks.%d.hook_resid_post", l-1)
+			name = model.HookResidPost(l - 1)
 		}
 		norms.Add(name, r.ResidFirst[l], r.ResidRest[l], r.ResidFirst[l]/r.ResidRest[l])
 	}
@@ -332,6 +329,6 @@ func (r *Report) Summary() *report.Table {
 	for i := 1; i < r.T; i++ {
 		uni += 1 / float64(i+1)
 	}
-	t.Add(r.SinkK, r.Eps, r.K, sum/float64(r.L*r.H), plots.HeadLabel(tl, th), top, uni/float64(r.T-1), r.Loss)
+	t.Add(r.SinkK, r.Eps, r.K, sum/float64(r.L*r.H), model.HeadID{Layer: tl, Head: th}.String(), top, uni/float64(r.T-1), r.Loss)
 	return t
 }

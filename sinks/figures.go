@@ -46,23 +46,22 @@ func (r *Report) Figures(name string) []report.Figure {
 	heat := plots.Heatmap{Title: "First-token attention α per head (" + name + ")", XLabel: "head", YLabel: "layer",
 		ValueLabel: "α: mean attention to position 0 (fraction)", Rows: r.L, Cols: r.H, Values: vals,
 		RowLabels: rows, ColLabels: cols, CellText: true, CellFormat: "%.3f", Min: &lo, Max: &hi}
-	type head struct{ l, h int }
-	var heads []head
+	var heads []model.HeadID
 	for l := range r.L {
 		for h := range r.H {
-			heads = append(heads, head{l, h})
+			heads = append(heads, model.HeadID{Layer: l, Head: h})
 		}
 	}
-	slices.SortStableFunc(heads, func(a, b head) int { return cmp.Compare(r.Alpha[b.l][b.h], r.Alpha[a.l][a.h]) })
+	slices.SortStableFunc(heads, func(a, b model.HeadID) int { return cmp.Compare(r.Alpha[b.Layer][b.Head], r.Alpha[a.Layer][a.Head]) })
 	heads = heads[:min(len(heads), TopHeads)]
 	lines := plots.LineChart{Title: fmt.Sprintf("First-token attention by query position (top %d heads by α)", len(heads)),
 		XLabel: "query position i (tokens)", YLabel: "attention to position 0 (fraction)", LogX: true}
 	for _, hd := range heads {
 		var xs, ys []float64
 		for i := 1; i < r.T; i++ {
-			xs, ys = append(xs, float64(i)), append(ys, r.ByPos[hd.l][hd.h][i])
+			xs, ys = append(xs, float64(i)), append(ys, r.ByPos[hd.Layer][hd.Head][i])
 		}
-		lines.Series = append(lines.Series, plots.Series{Name: plots.HeadLabel(hd.l, hd.h), X: xs, Y: ys})
+		lines.Series = append(lines.Series, plots.Series{Name: hd.String(), X: xs, Y: ys})
 	}
 	var ux, uy []float64
 	for i := 1; i < r.T; i++ {

@@ -18,7 +18,7 @@ type Tracker struct {
 	Steps  []int
 	Alpha  [][]float64 // [measurement][L·H] α per head, layer-major
 	Loss   []float64   // [measurement] mean loss on the batch, nats
-	Labels []string    // [L·H] head labels, set by the first Measure
+	Heads  []model.HeadID // [L·H] the heads, layer-major, set by the first Measure
 }
 
 // NewTracker tracks on tokens [B, T] (held-out windows).
@@ -36,11 +36,11 @@ func (t *Tracker) Measure(step int, m *model.Model) error {
 		return err
 	}
 	var row []float64
-	t.Labels = t.Labels[:0]
+	t.Heads = t.Heads[:0]
 	for l := range r.L {
 		for h := range r.H {
 			row = append(row, r.Alpha[l][h])
-			t.Labels = append(t.Labels, plots.HeadLabel(l, h))
+			t.Heads = append(t.Heads, model.HeadID{Layer: l, Head: h})
 		}
 	}
 	t.Steps, t.Alpha, t.Loss = append(t.Steps, step), append(t.Alpha, row), append(t.Loss, r.Loss)
@@ -49,15 +49,15 @@ func (t *Tracker) Measure(step int, m *model.Model) error {
 
 // Formed returns the first step at which some head's α exceeds Eps, the
 // head, and whether it happened.
-func (t *Tracker) Formed() (step int, head string, ok bool) {
+func (t *Tracker) Formed() (step int, head model.HeadID, ok bool) {
 	for i, row := range t.Alpha {
 		for j, a := range row {
 			if a > t.Eps {
-				return t.Steps[i], t.Labels[j], true
+				return t.Steps[i], t.Heads[j], true
 			}
 		}
 	}
-	return 0, "", false
+	return 0, model.HeadID{}, false
 }
 
 // Table is sink_tracking.csv: step, head, α, and the batch loss.
@@ -67,7 +67,7 @@ func (t *Tracker) Table() *report.Table {
 		report.Column{Name: "loss", Unit: "nats", Format: "%.3f"})
 	for i, s := range t.Steps {
 		for j, a := range t.Alpha[i] {
-			tb.Add(s, t.Labels[j], a, t.Loss[i])
+			tb.Add(s, t.Heads[j].String(), a, t.Loss[i])
 		}
 	}
 	if s, h, ok := t.Formed(); ok {
@@ -86,12 +86,12 @@ func (t *Tracker) Chart() (alpha, loss plots.LineChart) {
 	}
 	alpha = plots.LineChart{Title: "Sink emergence: first-token mass per head", XLabel: "training step",
 		YLabel: "first-token attention α (fraction)", HLines: []plots.HLine{{Y: t.Eps, Label: fmt.Sprintf("ε = %g", t.Eps)}}}
-	for j, lab := range t.Labels {
+	for j, hd := range t.Heads {
 		ys := make([]float64, len(t.Steps))
 		for i := range t.Steps {
 			ys[i] = t.Alpha[i][j]
 		}
-		alpha.Series = append(alpha.Series, plots.Series{Name: lab, X: xs, Y: ys, Dashed: j >= 8})
+		alpha.Series = append(alpha.Series, plots.Series{Name: hd.String(), X: xs, Y: ys, Dashed: j >= 8})
 	}
 	if s, h, ok := t.Formed(); ok {
 		alpha.VLines = []plots.VLine{{X: float64(s), Label: fmt.Sprintf("%s passes ε at step %d", h, s)}}
@@ -111,7 +111,7 @@ func (t *Tracker) Summary() *report.Table {
 		return tb
 	}
 	last := len(t.Steps) - 1
-	for j, lab := range t.Labels {
+	for j, hd := range t.Heads {
 		formed := -1
 		for i := range t.Steps {
 			if t.Alpha[i][j] > t.Eps {
@@ -119,7 +119,7 @@ func (t *Tracker) Summary() *report.Table {
 				break
 			}
 		}
-		tb.Add(lab, t.Alpha[0][j], t.Alpha[last][j], formed)
+		tb.Add(hd.String(), t.Alpha[0][j], t.Alpha[last][j], formed)
 	}
 	tb.Caption = fmt.Sprintf("step_formed: first measurement with α > ε = %g (−1: never)", t.Eps)
 	return tb
