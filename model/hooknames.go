@@ -42,6 +42,13 @@ func HookQ(l int) string { return blockNames(l).q }
 // HookK is blocks.{l}.attn.hook_k [B, T, H, E].
 func HookK(l int) string { return blockNames(l).k }
 
+// HookRotQ is blocks.{l}.attn.hook_rot_q [B, T, H, E], the queries after
+// rotary embedding (rotary models only).
+func HookRotQ(l int) string { return blockNames(l).rotQ }
+
+// HookRotK is blocks.{l}.attn.hook_rot_k [B, T, H, E] (rotary models only).
+func HookRotK(l int) string { return blockNames(l).rotK }
+
 // HookV is blocks.{l}.attn.hook_v [B, T, H, E].
 func HookV(l int) string { return blockNames(l).v }
 

@@ -79,3 +79,44 @@ func (f Panels) draw(dc draw.Canvas) error {
 	}
 	return nil
 }
+
+// HeatmapPanels draws heatmaps side by side in one figure, each with its
+// own title and colour bar: a map, a second map of the same shape, and
+// their difference, say.
+type HeatmapPanels struct {
+	Title    string
+	Heatmaps []Heatmap
+
+	Width, Height float64 // inches; 0 means DefaultWidth, DefaultHeight
+}
+
+// Save writes the figure to path atomically; the extension picks the format.
+func (f HeatmapPanels) Save(path string) error { return saveFigure(path, f.Render) }
+
+// Render writes the figure to w in the given format: "png", "svg" or "pdf".
+func (f HeatmapPanels) Render(w io.Writer, format string) error {
+	if len(f.Heatmaps) == 0 {
+		return fmt.Errorf("plots: heatmap panels %q have no panels", f.Title)
+	}
+	for _, h := range f.Heatmaps {
+		if err := h.validate(); err != nil {
+			return err
+		}
+	}
+	wd, ht := size(f.Width, f.Height)
+	return writeFigure(w, format, wd, ht, func(dc draw.Canvas) error {
+		if f.Title != "" {
+			sty := textStyle(titleSize)
+			sty.YAlign = draw.YTop
+			dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(4)}, f.Title)
+			dc = draw.Crop(dc, 0, 0, 0, -(sty.Height(f.Title) + vg.Points(14)))
+		}
+		tiles := draw.Tiles{Rows: 1, Cols: len(f.Heatmaps), PadX: vg.Points(14)}
+		for i, h := range f.Heatmaps {
+			if err := h.draw(tiles.At(dc, i, 0)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
