@@ -55,28 +55,65 @@ func (o *AdamW) Update(params, grads, decay []float32, lr float64) {
 		panic(fmt.Sprintf("optim: AdamW has %d moments, got %d params, %d grads, %d decay",
 			n, len(params), len(grads), len(decay)))
 	}
+	o.Apply(o.Begin(lr), params, grads, decay, 1, 0, n)
+}
+
+// AdamWStep holds the coefficients one AdamW step shares across elements.
+type AdamWStep struct {
+	lr, wd, beta1, beta2, eps float64
+	stepSize                  float64 // lr / (1 − β1^t)
+	bc2Sqrt                   float64 // √(1 − β2^t)
+}
+
+// Begin advances the step count and returns the step's coefficients
+// (lr ≤ 0 uses o.LR). Apply then updates the elements, in any number of
+// disjoint ranges, possibly in parallel: Begin followed by Apply over
+// [0, n) is Update, bit for bit.
+func (o *AdamW) Begin(lr float64) AdamWStep {
 	if lr <= 0 {
 		lr = o.LR
 	}
 	o.Step++
 	t := float64(o.Step)
-	b1, b2 := o.Beta1, o.Beta2
-	bc1 := 1 - math.Pow(b1, t)
-	bc2Sqrt := math.Sqrt(1 - math.Pow(b2, t))
-	stepSize := lr / bc1
-	for i := range n {
+	return AdamWStep{lr: lr, wd: o.WeightDecay, beta1: o.Beta1, beta2: o.Beta2, eps: o.Eps,
+		stepSize: lr / (1 - math.Pow(o.Beta1, t)), bc2Sqrt: math.Sqrt(1 - math.Pow(o.Beta2, t))}
+}
+
+// Apply updates elements lo ≤ i < hi with the gradient scale·grads[i]
+// (the float32 product, as ClipGradNorm scales in place; 1 leaves the
+// gradient unchanged) and the coefficients s from Begin. decay may be nil.
+func (o *AdamW) Apply(s AdamWStep, params, grads, decay []float32, scale float32, lo, hi int) {
+	if hi <= lo {
+		return
+	}
+	var dec []float32
+	if decay != nil {
+		dec = decay[lo:hi]
+	}
+	applyAdamW(&s, params[lo:hi], grads[lo:hi], dec, o.M[lo:hi], o.V[lo:hi], scale)
+}
+
+// applyAdamWRef is the plain loop of Update over one range:
+//
+//	p ← p·(1 − lr·λ·d);  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
+//	p ← p − (lr/(1 − β1^t))·m / (√v/√(1 − β2^t) + ε)
+//
+// in float64, with g = float64(scale·grad) and m, v stored as float32.
+func applyAdamWRef(s *AdamWStep, params, grads, decay, M, V []float32, scale float32) {
+	b1, b2 := s.beta1, s.beta2
+	for i := range params {
 		p := float64(params[i])
-		g := float64(grads[i])
-		wd := o.WeightDecay
+		g := float64(grads[i] * scale)
+		wd := s.wd
 		if decay != nil {
 			wd *= float64(decay[i])
 		}
-		p *= 1 - lr*wd
-		m := b1*float64(o.M[i]) + (1-b1)*g
-		v := b2*float64(o.V[i]) + (1-b2)*g*g
-		o.M[i], o.V[i] = float32(m), float32(v)
-		denom := math.Sqrt(v)/bc2Sqrt + o.Eps
-		params[i] = float32(p - stepSize*m/denom)
+		p *= 1 - s.lr*wd
+		m := b1*float64(M[i]) + (1-b1)*g
+		v := b2*float64(V[i]) + (1-b2)*g*g
+		M[i], V[i] = float32(m), float32(v)
+		denom := math.Sqrt(v)/s.bc2Sqrt + s.eps
+		params[i] = float32(p - s.stepSize*m/denom)
 	}
 }
 
@@ -86,3 +123,7 @@ func (o *AdamW) Reset() {
 	clear(o.V)
 	o.Step = 0
 }
+
+// applyAdamW is the update of one range; applyAdamWRef until a faster
+// version is chosen at run time.
+var applyAdamW = applyAdamWRef

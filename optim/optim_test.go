@@ -282,3 +282,33 @@ func TestCounterTenths(t *testing.T) {
 		t.Errorf("bar output %q lacks 8/8", bar.String())
 	}
 }
+
+// TestAdamWApplyInRanges: Begin plus Apply over disjoint ranges, in any
+// order, is Update bit for bit, and a scale of c equals scaling the
+// gradient in place first (as ClipGradNorm does).
+func TestAdamWApplyInRanges(t *testing.T) {
+	const n = 1000
+	r := rand.New(rand.NewPCG(4, 5))
+	p0, g, decay := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range p0 {
+		p0[i], g[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		decay[i] = float32(i % 2)
+	}
+	const c = float32(0.37)
+	whole, parts := NewAdamW(n, 1e-3, 0.1), NewAdamW(n, 1e-3, 0.1)
+	pw, pp := slices.Clone(p0), slices.Clone(p0)
+	for step := range 3 {
+		gs := slices.Clone(g)
+		for i := range gs {
+			gs[i] *= c
+		}
+		whole.Update(pw, gs, decay, 1e-3*float64(step+1))
+		s := parts.Begin(1e-3 * float64(step+1))
+		for _, rg := range [][2]int{{700, 1000}, {0, 333}, {333, 700}} {
+			parts.Apply(s, pp, g, decay, c, rg[0], rg[1])
+		}
+	}
+	if !slices.Equal(pw, pp) || !slices.Equal(whole.M, parts.M) || !slices.Equal(whole.V, parts.V) || whole.Step != parts.Step {
+		t.Error("Apply over ranges differs from Update")
+	}
+}

@@ -32,13 +32,13 @@ func flopsPerToken(c model.Config, T int) float64 {
 	return 3 * (float64(c.NLayers)*perLayer + 2*D*V)
 }
 
-func benchStep(b *testing.B, cfg model.Config, batch, shards int) {
+func benchStep(b *testing.B, cfg model.Config, batch, units int) {
 	m, err := model.NewInit[float32](cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	task, _ := tasks.NewInduction(tasks.DefaultInductionConfig())
-	tr, err := New(m, task, Options{Steps: 1 << 30, Batch: batch, SeqLen: cfg.NCtx, Shards: shards})
+	tr, err := New(m, task, Options{Steps: 1 << 30, Batch: batch, SeqLen: cfg.NCtx, Units: units})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,18 +58,22 @@ func benchStep(b *testing.B, cfg model.Config, batch, shards int) {
 	b.ReportMetric(tokens/sec, "tokens/s")
 	gflops := tokens * flopsPerToken(m.Config, cfg.NCtx) / sec / 1e9
 	b.ReportMetric(gflops, "GFLOP/s")
-	// The fraction of the FMA peak of the cores the shards can use,
+	// The fraction of the FMA peak of the cores the units can use,
 	// measured in this run (gemm.PeakGFLOPS: one core's peak).
 	if pk := peakGFLOPS(); pk > 0 {
-		b.ReportMetric(gflops/(pk*float64(min(shards, runtime.GOMAXPROCS(0)))), "of_peak")
+		b.ReportMetric(gflops/(pk*float64(min(tr.Opt.Units, runtime.GOMAXPROCS(0)))), "of_peak")
 	}
 }
 
 // peakGFLOPS is one core's FMA peak, measured once per run.
 var peakGFLOPS = sync.OnceValue(func() float64 { return gemm.PeakGFLOPS(300 * time.Millisecond) })
 
-func BenchmarkTrainStepRef(b *testing.B)         { benchStep(b, refCfg, 32, 2) }
-func BenchmarkTrainStepRefOneShard(b *testing.B) { benchStep(b, refCfg, 32, 1) }
+// The reference step with the default decomposition (16 units of 2
+// sequences) on every core (-cpu sets the cores), and with 2 and 1 units
+// (the former default, and no decomposition).
+func BenchmarkTrainStepRef(b *testing.B)       { benchStep(b, refCfg, 32, 0) }
+func BenchmarkTrainStepRefUnits2(b *testing.B) { benchStep(b, refCfg, 32, 2) }
+func BenchmarkTrainStepRefUnits1(b *testing.B) { benchStep(b, refCfg, 32, 1) }
 
 // cpuTime is the process's user+system CPU time so far.
 func cpuTime() time.Duration {
@@ -85,5 +89,5 @@ func cpuTime() time.Duration {
 var mlpCfg = model.Config{NLayers: 4, DModel: 128, NHeads: 4, DMLP: 512, ActFn: "gelu_new", DVocab: 256, NCtx: 128,
 	NormalizationType: "LN", PositionalEmbeddingType: "rotary", Seed: 1}
 
-func BenchmarkTrainStepMLP(b *testing.B)         { benchStep(b, mlpCfg, 16, 2) }
-func BenchmarkTrainStepMLPOneShard(b *testing.B) { benchStep(b, mlpCfg, 16, 1) }
+func BenchmarkTrainStepMLP(b *testing.B)       { benchStep(b, mlpCfg, 16, 2) }
+func BenchmarkTrainStepMLPUnits1(b *testing.B) { benchStep(b, mlpCfg, 16, 1) }

@@ -6,8 +6,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync/atomic"
 	"time"
 
 	"github.com/attnlab/attnlab/model"
@@ -29,7 +27,16 @@ type Options struct {
 	WeightDecay float64 // AdamW λ on matrices (not biases or LayerNorm)
 	ClipNorm    float64 // global gradient-norm clip; 0 disables
 	Seed        uint64  // data order
-	Shards      int     // fixed batch split (determinism); default 2
+	// Units is the number of work units the batch is cut into (whole
+	// sequences, as evenly as possible); their gradients are summed in unit
+	// order, so the result depends on Units, never on the number of cores.
+	// Default DefaultUnits(Batch).
+	Units int
+	// Shards is the former name of Units (checkpoints written before the
+	// rename carry it): used when Units is 0.
+	//
+	// Deprecated: set Units.
+	Shards int `json:",omitempty"`
 
 	EvalEvery   int // evaluate every N steps (0: only at the end)
 	EvalBatches int // validation batches per evaluation
@@ -59,7 +66,9 @@ func (o Options) Defaults() Options {
 	}
 	def(&o.Steps, 1000)
 	def(&o.Batch, 32)
-	def(&o.Shards, 2)
+	def(&o.Units, o.Shards)
+	def(&o.Units, DefaultUnits(o.Batch))
+	o.Shards = 0
 	def(&o.EvalBatches, 4)
 	deff(&o.LR, 1e-3)
 	deff(&o.WeightDecay, 0.01)
@@ -101,13 +110,17 @@ type Trainer struct {
 
 	adam   *optim.AdamW
 	rng    *rand.PCG
-	shards []*model.Workspace[float32]
+	units  []*model.Workspace[float32] // one per work unit
+	bounds []int                       // [Units+1]: unit u holds sequences bounds[u] ≤ b < bounds[u+1]
+	pool   *pool
 	grads  []float32 // summed gradient
 	decay  []float32 // weight-decay mask
 	val    []tasks.Batch
 	tokens int64
-	sums   []float64 // per-shard Σ mask·loss of a step
-	errs   []error   // per-shard error of a step
+	sums   []float64 // per-unit Σ mask·loss of a step
+	counts []float64 // per-unit Σ mask of a step
+	errs   []error   // per-unit error of a step
+	bad    []int     // per-chunk first non-finite index (−1: none)
 }
 
 // valSampler is implemented by tasks with a held-out split.
@@ -127,8 +140,10 @@ func New(m *model.Model, task tasks.Task, opt Options) (*Trainer, error) {
 		return nil, fmt.Errorf("train: sequence length %d exceeds the model's n_ctx %d", opt.SeqLen, c.NCtx)
 	case task.Vocab() > c.DVocab:
 		return nil, fmt.Errorf("train: task %s needs d_vocab ≥ %d, the model has %d", task.Name(), task.Vocab(), c.DVocab)
-	case opt.Shards < 1 || opt.Batch%opt.Shards != 0:
-		return nil, fmt.Errorf("train: batch %d must be a positive multiple of the shard count %d", opt.Batch, opt.Shards)
+	case opt.Batch < 1:
+		return nil, fmt.Errorf("train: batch must be positive, got %d", opt.Batch)
+	case opt.Units < 1 || opt.Units > opt.Batch:
+		return nil, fmt.Errorf("train: %d work units for a batch of %d sequences; want 1 to %d", opt.Units, opt.Batch, opt.Batch)
 	case opt.Steps < 1:
 		return nil, fmt.Errorf("train: steps must be positive, got %d", opt.Steps)
 	}
@@ -136,12 +151,8 @@ func New(m *model.Model, task tasks.Task, opt Options) (*Trainer, error) {
 		return nil, err
 	}
 	tr := &Trainer{Model: m, Task: task, Opt: opt, rng: rand.NewPCG(opt.Seed, 0xda7a)}
-	for range opt.Shards {
-		w, err := m.NewWorkspace(opt.Batch/opt.Shards, opt.SeqLen)
-		if err != nil {
-			return nil, err
-		}
-		tr.shards = append(tr.shards, w)
+	if err := tr.newUnits(); err != nil {
+		return nil, err
 	}
 	n := m.NumParams()
 	tr.grads = make([]float32, n)
@@ -223,176 +234,4 @@ func (tr *Trainer) Run(ctx context.Context) error {
 
 func (tr *Trainer) lr(step int) float64 {
 	return optim.Schedule(step, tr.Opt.Warmup, tr.Opt.Steps, tr.Opt.LR, tr.Opt.MinLR)
-}
-
-// step computes the batch gradient over the shards, clips it, checks it is
-// finite and takes one AdamW step. It returns the batch loss and the
-// gradient norm before clipping.
-//
-// Each shard runs its forward and backward in one go (one parallel region
-// per step): the backward needs the whole batch's Σ mask, which step takes
-// from the batch itself beforehand, in the order forwardShards would.
-func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
-	S := len(tr.shards)
-	total := lossCount(b, S)
-	if total == 0 {
-		if _, _, err := tr.forwardShards(b); err != nil {
-			return 0, 0, err
-		}
-		return 0, 0, fmt.Errorf("train: step %d: the batch has no position to learn from (all masked)", tr.Step+1)
-	}
-	rows := b.B / S
-	if len(tr.sums) != S {
-		tr.sums, tr.errs = make([]float64, S), make([]error, S)
-	}
-	forEachShard(S, func(s int) {
-		lo, hi := s*rows*b.T, (s+1)*rows*b.T
-		w := tr.shards[s]
-		l, e := w.ForwardLoss(b.Tokens[lo:hi], b.Targets[lo:hi], b.Mask[lo:hi])
-		tr.sums[s], tr.errs[s] = l*w.LossCount(), e
-		if e != nil {
-			return
-		}
-		w.SetLossCount(total)
-		w.ZeroGrad()
-		w.Backward()
-	})
-	sum := 0.0
-	for s := range S {
-		if tr.errs[s] != nil {
-			return 0, 0, tr.errs[s]
-		}
-		sum += tr.sums[s]
-	}
-	loss = sum / total
-	// Sum shard gradients in shard order: the result does not depend on
-	// which goroutine finished first.
-	copy(tr.grads, tr.shards[0].Grads.Data)
-	for _, w := range tr.shards[1:] {
-		for i, g := range w.Grads.Data {
-			tr.grads[i] += g
-		}
-	}
-	if i := optim.FirstNonFinite(tr.grads); i >= 0 {
-		return 0, 0, fmt.Errorf("train: the gradient of %s is not finite at step %d; lower --lr", tr.Model.Params.NameOf(i), tr.Step+1)
-	}
-	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return 0, 0, fmt.Errorf("train: the loss became %v at step %d; lower --lr or enable clipping", loss, tr.Step+1)
-	}
-	gnorm = math.NaN()
-	if tr.Opt.ClipNorm > 0 {
-		gnorm = optim.ClipGradNorm(tr.grads, tr.Opt.ClipNorm)
-	} else {
-		gnorm = model.Norm(tr.grads)
-	}
-	tr.adam.Update(tr.Model.Params.Data, tr.grads, tr.decay, tr.lr(tr.Step))
-	if i := optim.FirstNonFinite(tr.Model.Params.Data); i >= 0 {
-		return 0, 0, fmt.Errorf("train: parameter %s became NaN or Inf at step %d; lower --lr", tr.Model.Params.NameOf(i), tr.Step+1)
-	}
-	return loss, gnorm, nil
-}
-
-// lossCount is the denominator of the batch mean, Σ mask over positions
-// whose target is ≥ 0 (mask nil weighs each 1), summed within each of the S
-// shards and then across shards in order: the same float64 operations as
-// forwardShards adding up the shards' Workspace.LossCount.
-func lossCount(b tasks.Batch, S int) float64 {
-	per := len(b.Targets) / S
-	total := 0.0
-	for s := range S {
-		c := 0.0
-		for n := s * per; n < (s+1)*per; n++ {
-			if b.Targets[n] < 0 {
-				continue
-			}
-			if b.Mask != nil {
-				c += float64(b.Mask[n])
-			} else {
-				c++
-			}
-		}
-		total += c
-	}
-	return total
-}
-
-// forEachShard runs f(s) once for every shard s < S and returns when all
-// have finished. The calling goroutine and up to min(S, GOMAXPROCS)−1
-// helpers claim shards in order from a shared counter, so a helper that
-// starts late (a hand-off costs ~100 µs here) or never gets a core just
-// finds the work done; nobody waits for a helper that has no shard. Which
-// goroutine runs a shard does not change its result: callers combine the
-// shards' outputs in shard order.
-func forEachShard(S int, f func(s int)) {
-	helpers := min(S, runtime.GOMAXPROCS(0)) - 1
-	if helpers <= 0 {
-		for s := range S {
-			f(s)
-		}
-		return
-	}
-	var next, done atomic.Int32
-	finished := make(chan struct{})
-	run := func() {
-		for {
-			s := int(next.Add(1)) - 1
-			if s >= S {
-				return
-			}
-			f(s)
-			if int(done.Add(1)) == S {
-				close(finished)
-			}
-		}
-	}
-	for range helpers {
-		go run()
-	}
-	run()
-	<-finished
-}
-
-// forwardShards runs the batch through the shards and returns the mean
-// loss and its denominator Σ mask.
-func (tr *Trainer) forwardShards(b tasks.Batch) (loss, count float64, err error) {
-	S := len(tr.shards)
-	rows := b.B / S
-	sums, counts, errs := make([]float64, S), make([]float64, S), make([]error, S)
-	forEachShard(S, func(s int) {
-		lo, hi := s*rows*b.T, (s+1)*rows*b.T
-		w := tr.shards[s]
-		l, e := w.ForwardLoss(b.Tokens[lo:hi], b.Targets[lo:hi], b.Mask[lo:hi])
-		sums[s], counts[s], errs[s] = l*w.LossCount(), w.LossCount(), e
-	})
-	sum := 0.0
-	for s := range S {
-		if errs[s] != nil {
-			return 0, 0, errs[s]
-		}
-		sum += sums[s]
-		count += counts[s]
-	}
-	if count == 0 {
-		return math.NaN(), 0, nil
-	}
-	return sum / count, count, nil
-}
-
-// Evaluate returns the mean loss over the fixed validation batches.
-func (tr *Trainer) Evaluate() (float64, error) {
-	sum, count := 0.0, 0.0
-	for _, b := range tr.val {
-		l, n, err := tr.forwardShards(b)
-		if err != nil {
-			return 0, err
-		}
-		if n > 0 {
-			sum += l * n
-			count += n
-		}
-	}
-	if count == 0 {
-		return math.NaN(), nil
-	}
-	return sum / count, nil
 }

@@ -49,16 +49,30 @@ func TestLossDecreases(t *testing.T) {
 	}
 }
 
-// TestDeterministicAcrossGOMAXPROCS trains the same recipe with one core and
-// with four and wants bit-identical weights.
+// TestDeterministicAcrossGOMAXPROCS trains the same recipe (the default
+// decomposition: 8 units of one sequence) on 1, 2, 3 and 16 workers and
+// wants bit-identical weights and losses.
 func TestDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
 	a := trainSmall(t, 50, "")
-	runtime.GOMAXPROCS(4)
-	b := trainSmall(t, 50, "")
-	runtime.GOMAXPROCS(prev)
-	if !slices.Equal(a.Model.Params.Data, b.Model.Params.Data) {
-		t.Error("weights differ between GOMAXPROCS 1 and 4")
+	if a.Opt.Units != 8 || a.pool.size != 1 {
+		t.Fatalf("units %d on %d workers, want 8 on 1", a.Opt.Units, a.pool.size)
+	}
+	for _, procs := range []int{2, 3, 16} {
+		runtime.GOMAXPROCS(procs)
+		b := trainSmall(t, 50, "")
+		if b.pool.size != min(8, procs) {
+			t.Errorf("GOMAXPROCS %d: %d workers, want %d", procs, b.pool.size, min(8, procs))
+		}
+		if !slices.Equal(a.Model.Params.Data, b.Model.Params.Data) {
+			t.Errorf("weights differ between GOMAXPROCS 1 and %d", procs)
+		}
+		for i := range a.Log {
+			if a.Log[i].Loss != b.Log[i].Loss || a.Log[i].GradNorm != b.Log[i].GradNorm {
+				t.Fatalf("GOMAXPROCS %d: step %d loss %v norm %v, want %v %v", procs, i+1, b.Log[i].Loss, b.Log[i].GradNorm, a.Log[i].Loss, a.Log[i].GradNorm)
+			}
+		}
 	}
 }
 

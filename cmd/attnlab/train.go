@@ -26,7 +26,7 @@ type trainOpts struct {
 	dMLP, vocab, nCtx            int
 	act, norm, pos, attn         string
 	steps, batch, seqLen, warmup int
-	shards, evalEvery, ckptEvery int
+	units, evalEvery, ckptEvery  int
 	lr, minLR, wd, clip          float64
 	minRep, maxRep, maxGap       int
 	kvPairs                      int
@@ -79,7 +79,9 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	f.IntVar(&o.seqLen, "seq-len", 0, "training sequence length; default 128 (induction, text), max(64, 4×kv-pairs) (mqar, as the retrieval grid)")
 	f.IntVar(&o.steps, "steps", 2000, fmt.Sprintf("optimizer steps (mqar: %d, the retrieval grid's)", mqar.Quick().Steps))
 	f.IntVar(&o.batch, "batch", 32, "sequences per step")
-	f.IntVar(&o.shards, "shards", 2, "fixed batch split across cores (results do not depend on the core count)")
+	f.IntVar(&o.units, "units", 0, "work units the batch is cut into, run on every core; results depend on this, never on the core count (default min(batch, 16))")
+	f.IntVar(&o.units, "shards", 0, "former name of --units")
+	_ = f.MarkDeprecated("shards", "use --units")
 	f.IntVar(&o.warmup, "warmup", 0, "linear warmup steps; default min(100, steps/10); an explicit 0 starts at the peak learning rate")
 	f.Float64Var(&o.lr, "lr", 1e-3, "peak learning rate (AdamW; induction and mqar: 3e-3)")
 	f.Float64Var(&o.minLR, "min-lr", 0, "final learning rate of the cosine decay; default lr/10")
@@ -169,7 +171,7 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"--steps", o.steps}, {"--batch", o.batch}, {"--seq-len", o.seqLen}, {"--shards", o.shards}, {"--layers", o.layers}, {"--d-model", o.dModel}, {"--heads", o.heads}} {
+	}{{"--steps", o.steps}, {"--batch", o.batch}, {"--seq-len", o.seqLen}, {"--layers", o.layers}, {"--d-model", o.dModel}, {"--heads", o.heads}} {
 		if f.v <= 0 {
 			return usagef("%s must be a positive integer, got %d", f.name, f.v)
 		}
@@ -185,8 +187,8 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 			return usagef("%s must be in [0, 1), got %v", b.name, b.v)
 		}
 	}
-	if o.batch%o.shards != 0 {
-		return usagef("--batch (%d) must be a multiple of --shards (%d)", o.batch, o.shards)
+	if set := cmd.Flags().Changed("units") || cmd.Flags().Changed("shards"); (set && o.units < 1) || o.units > o.batch {
+		return usagef("--units must be between 1 and --batch (%d), got %d", o.batch, o.units)
 	}
 	if o.checkpoint == "" {
 		o.checkpoint = strings.TrimSuffix(o.out, ".safetensors") + ".ckpt.safetensors"
@@ -198,7 +200,7 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	}
 	progress := io.Writer(e.stderr)
 	opt := train.Options{Steps: o.steps, Batch: o.batch, SeqLen: o.seqLen, LR: o.lr, MinLR: o.minLR, Warmup: o.warmup,
-		WeightDecay: o.wd, ClipNorm: o.clip, Seed: o.seed, Shards: o.shards, EvalEvery: o.evalEvery,
+		WeightDecay: o.wd, ClipNorm: o.clip, Seed: o.seed, Units: o.units, EvalEvery: o.evalEvery,
 		CheckpointPath: o.checkpoint, CheckpointEvery: o.ckptEvery, Progress: progress, Quiet: o.quiet,
 		NoWarmup: o.warmup == 0 && cmd.Flags().Changed("warmup"), Beta1: o.beta1, Beta2: o.beta2}
 	if o.clip == 0 {

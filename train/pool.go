@@ -1,0 +1,162 @@
+package train
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+)
+
+// pool runs jobs of n independent tasks on persistent workers: the calling
+// goroutine and up to size−1 helper goroutines claim task indices from a
+// shared counter until none are left. Which goroutine runs a task never
+// changes a result: callers give each task its own output and combine the
+// outputs in task order.
+//
+// Starting a goroutine, or waking one parked in the scheduler, costs tens
+// to hundreds of µs on a virtual machine, as long as a small training step
+// takes on one core. So helpers outlive a job: after one they spin for
+// spinFor waiting for the next (a training step hands out several jobs in a
+// row, and the next step's follows within a few hundred µs), and only then
+// park until woken. A helper that starts late, or never gets a core, just
+// finds the tasks taken; nobody waits for a helper that has no task.
+type pool struct {
+	size    int
+	gen     atomic.Uint64 // job generation; helpers run a job when it moves
+	job     atomic.Pointer[job]
+	helpers []*helper
+	closed  atomic.Bool
+}
+
+type helper struct {
+	parked atomic.Bool
+	wake   chan struct{} // cap 1
+}
+
+// job is one batch of tasks.
+type job struct {
+	n          int
+	f          func(i int)
+	next, done atomic.Int64
+	finished   chan struct{} // closed by whoever completes the last task
+}
+
+// spinFor is how long an idle helper polls for the next job before it
+// parks.
+const spinFor = 300 * time.Microsecond
+
+// newPool starts size−1 helpers (size ≤ 1: none; every job then runs on
+// the caller).
+func newPool(size int) *pool {
+	p := &pool{size: max(1, size)}
+	for range p.size - 1 {
+		h := &helper{wake: make(chan struct{}, 1)}
+		p.helpers = append(p.helpers, h)
+		go p.loop(h)
+	}
+	return p
+}
+
+// run calls f(i) for every i < n and returns when all calls have returned.
+// Only one goroutine may call run at a time.
+func (p *pool) run(n int, f func(i int)) {
+	if n <= 0 {
+		return
+	}
+	if len(p.helpers) == 0 || n == 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	j := &job{n: n, f: f, finished: make(chan struct{})}
+	p.job.Store(j)
+	p.gen.Add(1)
+	for _, h := range p.helpers[:min(len(p.helpers), n-1)] {
+		if h.parked.Swap(false) {
+			h.wake <- struct{}{}
+		}
+	}
+	j.work()
+	// The caller has run out of tasks; the helpers are finishing theirs.
+	for spin := 0; j.done.Load() < int64(n); spin++ {
+		if spin > 64 {
+			<-j.finished
+			break
+		}
+		runtime.Gosched()
+	}
+	p.job.Store(nil) // drop f (and what it holds) until the next job
+}
+
+// work claims and runs tasks until none are left.
+func (j *job) work() {
+	for {
+		i := int(j.next.Add(1)) - 1
+		if i >= j.n {
+			return
+		}
+		j.f(i)
+		if j.done.Add(1) == int64(j.n) {
+			close(j.finished)
+		}
+	}
+}
+
+// loop is a helper: wait for a new generation, run its job, repeat.
+func (p *pool) loop(h *helper) {
+	seen := p.gen.Load()
+	for !p.closed.Load() {
+		g := p.gen.Load()
+		if g == seen {
+			if !p.wait(h, seen) {
+				continue
+			}
+			g = p.gen.Load()
+		}
+		seen = g
+		if j := p.job.Load(); j != nil {
+			j.work()
+		}
+	}
+}
+
+// wait spins for up to spinFor, then parks until run or close wakes h. It
+// reports whether the generation moved past seen.
+func (p *pool) wait(h *helper, seen uint64) bool {
+	deadline := time.Now().Add(spinFor)
+	for spin := 0; ; spin++ {
+		if p.gen.Load() != seen || p.closed.Load() {
+			return true
+		}
+		if spin%64 == 63 {
+			if time.Now().After(deadline) {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
+	h.parked.Store(true)
+	if p.gen.Load() != seen || p.closed.Load() {
+		// A job (or close) came in between: take it unless its sender
+		// already saw us parked and is sending a wake-up.
+		if !h.parked.Swap(false) {
+			<-h.wake
+		}
+		return true
+	}
+	<-h.wake
+	return true
+}
+
+// close stops the helpers (they exit once they see it; a parked one is
+// woken). The pool must not be used after close.
+func (p *pool) close() {
+	if p.closed.Swap(true) {
+		return
+	}
+	for _, h := range p.helpers {
+		if h.parked.Swap(false) {
+			h.wake <- struct{}{}
+		}
+	}
+}
