@@ -23,7 +23,7 @@ func TestLinearTrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := train.New(m, task, train.Options{Steps: 60, Batch: 16, LR: 3e-3, Seed: 1, Shards: 1})
+	tr, err := train.New(m, task, train.Options{Steps: 60, Batch: 16, LR: 3e-3, Seed: 1, Units: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,7 +155,7 @@ func FeatureMapOf(kind string) string {
 }
 
 // Run trains and evaluates cells, workers at a time (each cell uses
-// one core: train.Options.Shards = 1, so results do not depend on
+// one core: train.Options.Units = 1, so results do not depend on
 // workers). tick is called with the number of steps done, from any
 // goroutine, for a progress bar; it may be nil. Results come back in the
 // order of cells.
@@ -206,7 +206,7 @@ func TrainCell(ctx context.Context, g Grid, c Cell, tick func(int)) (Result, err
 	const every = 25
 	last := 0
 	opt := train.Options{Steps: g.Steps, Batch: g.Batch, SeqLen: g.SeqLenFor(c.KVPairs), LR: g.LR,
-		Warmup: g.Steps / 10, Seed: c.Seed, Shards: 1, EvalEvery: every, EvalBatches: 1,
+		Warmup: g.Steps / 10, Seed: c.Seed, Units: 1, EvalEvery: every, EvalBatches: 1,
 		OnEval: func(step int, _ *model.Model) error {
 			if tick != nil {
 				tick(step - last)
