@@ -18,6 +18,13 @@
 // on this); BlockBackward is FlashAttention-2's backward from the final
 // log-sum-exp. FlashForward and FlashBackward run a whole causal sequence.
 //
+// Linear attention has three forms with the same output: the masked
+// quadratic form the Rule computes (Linear), the O(N) recurrence
+// (Linear.Recurrent, LinearState for token-by-token decoding) and the
+// chunkwise-parallel form (LinearChunked: intra-chunk masked products on the
+// matmul kernels, the state carried from chunk to chunk, forward and
+// backward, float32), which is the fast one past a few hundred tokens.
+//
 // Shape legend: T positions, E d_head. Matrices are row-major; q, k and the
 // gradients dq, dk are [T, E] views with a row stride (ld) because the model
 // keeps every head of q, k and v in one buffer. Patterns are [T, T] dense,

@@ -10,10 +10,12 @@ import (
 // benchE is the head dimension of the scaling benchmarks (d_head = d_v).
 const benchE = 64
 
-// benchForms are the three ways to compute one head's causal attention
-// output z [N, E] that the scaling benchmarks compare: the engine's dense
-// softmax (pattern [N, N] then pattern·v), linear attention in the same
-// quadratic form, and linear attention's O(N) recurrence.
+// benchForms are the ways to compute one head's causal attention output
+// z [N, E] that the scaling benchmarks compare: the engine's dense softmax
+// (pattern [N, N] then pattern·v), linear attention in the same quadratic
+// form, linear attention's O(N) recurrence, and its chunkwise-parallel form
+// (forward, and forward plus backward for training). They report tokens/s
+// and, for the chunked form, GFLOP/s of its matrix products.
 func benchAttention(b *testing.B, form string, N int) {
 	r := rand.New(rand.NewPCG(1, 1))
 	q, k, v, z := make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE)
@@ -21,9 +23,14 @@ func benchAttention(b *testing.B, form string, N int) {
 		q[i], k[i], v[i] = float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.NormFloat64())
 	}
 	lin, _ := NewLinear[float32]("elu")
+	chunked, _ := NewLinearChunked("elu")
 	var pattern []float32
-	if form != "recurrent" {
+	if form == "softmax" || form == "quadratic" {
 		pattern = make([]float32, N*N) // [N, N]
+	}
+	dz, dq, dk, dv := make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE)
+	for i := range dz {
+		dz[i] = float32(r.NormFloat64())
 	}
 	b.ResetTimer()
 	for b.Loop() {
@@ -36,9 +43,35 @@ func benchAttention(b *testing.B, form string, N int) {
 			gemm.MatMul(false, false, N, benchE, N, pattern, N, v, benchE, z, benchE, false)
 		case "recurrent":
 			lin.Recurrent(z, benchE, q, k, benchE, v, benchE, N, benchE, benchE)
+		case "chunked":
+			chunked.Forward(z, benchE, q, k, benchE, v, benchE, N, benchE, benchE)
+		case "chunked-train":
+			chunked.Forward(z, benchE, q, k, benchE, v, benchE, N, benchE, benchE)
+			chunked.Backward(dq, dk, benchE, dv, benchE, dz, z, benchE, q, k, benchE, v, benchE, N, benchE, benchE)
 		}
 	}
-	b.ReportMetric(float64(N)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+	tokens := float64(N) * float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(tokens, "tokens/s")
+	if fl := chunkedFlops(form, N, LinearChunk, benchE, benchE); fl > 0 {
+		b.ReportMetric(tokens*fl/1e9, "GFLOP/s")
+	}
+}
+
+// chunkedFlops is the matrix-product work per token of the chunked form
+// (2 per multiply-add; the causal [C, C] products counted whole, as the
+// training benchmark counts attention): forward Q·Kᵀ, Q·S, A·V, Kᵀ·V; the
+// backward recomputes Q·Kᵀ and adds gn·Vᵀ, gn·Sᵀ, P·K, Pᵀ·Q, V·Rᵀ, Aᵀ·gn,
+// K·R, Qᵀ·gn, Kᵀ·V.
+func chunkedFlops(form string, N, C, M, Ev int) float64 {
+	C = min(C, N)
+	fwd := 2 * float64(C*M+M*Ev+C*Ev+M*Ev)
+	switch form {
+	case "chunked":
+		return fwd
+	case "chunked-train":
+		return fwd + 2*float64(C*M+C*Ev+Ev*M+C*M+C*M+Ev*M+C*Ev+M*Ev+M*Ev+M*Ev)
+	}
+	return 0
 }
 
 func BenchmarkSoftmaxDenseN256(b *testing.B)     { benchAttention(b, "softmax", 256) }
@@ -54,3 +87,9 @@ func BenchmarkLinearRecurrentN4096(b *testing.B) { benchAttention(b, "recurrent"
 func BenchmarkLinearRecurrentN16384(b *testing.B) {
 	benchAttention(b, "recurrent", 16384)
 }
+func BenchmarkLinearChunkedN256(b *testing.B)        { benchAttention(b, "chunked", 256) }
+func BenchmarkLinearChunkedN1024(b *testing.B)       { benchAttention(b, "chunked", 1024) }
+func BenchmarkLinearChunkedN4096(b *testing.B)       { benchAttention(b, "chunked", 4096) }
+func BenchmarkLinearChunkedN16384(b *testing.B)      { benchAttention(b, "chunked", 16384) }
+func BenchmarkLinearChunkedTrainN1024(b *testing.B)  { benchAttention(b, "chunked-train", 1024) }
+func BenchmarkLinearChunkedTrainN16384(b *testing.B) { benchAttention(b, "chunked-train", 16384) }

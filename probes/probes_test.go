@@ -55,4 +55,15 @@ func TestSlope(t *testing.T) {
 	if s := Slope(pts, "quadratic"); !math.IsNaN(s) {
 		t.Errorf("slope without points = %g, want NaN", s)
 	}
+	// 2e-6·N < 3e-9·N² from N = 2000/3 on; the log ratio is linear in log N,
+	// so the interpolation is exact.
+	if x := Crossover(pts, "softmax", "recurrent"); math.Abs(x-2000.0/3) > 1e-9 {
+		t.Errorf("crossover = %g, want %g", x, 2000.0/3)
+	}
+	if x := Crossover(pts, "recurrent", "softmax"); x != 0 {
+		t.Errorf("softmax is faster than the recurrence at the smallest N: crossover %g, want 0", x)
+	}
+	if x := Crossover(pts[:2], "softmax", "recurrent"); !math.IsNaN(x) {
+		t.Errorf("no crossover within N = 256: got %g, want NaN", x)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/attnlab/attnlab/attention"
@@ -19,10 +20,13 @@ import (
 //	softmax    the engine's dense softmax: pattern [N, N] = Softmax.Forward, then z = pattern·v
 //	quadratic  linear attention in the same masked quadratic form (Linear.Forward, then pattern·v)
 //	recurrent  linear attention's recurrence (Linear.Recurrent): O(N·M·E) time, O(M·E) memory
+//	chunked    linear attention's chunkwise-parallel form (LinearChunked, chunks of
+//	           attention.LinearChunk): the recurrence's O(N) on the matmul kernels
 //
 // The attention package's benchmarks (BenchmarkSoftmaxDenseN16384,
-// BenchmarkLinearRecurrentN16384, …) time the same calls.
-var ScalingForms = []string{"softmax", "quadratic", "recurrent"}
+// BenchmarkLinearRecurrentN16384, BenchmarkLinearChunkedN16384, …) time the
+// same calls.
+var ScalingForms = []string{"softmax", "quadratic", "recurrent", "chunked"}
 
 // ScalingPoint is one timing.
 type ScalingPoint struct {
@@ -41,6 +45,7 @@ func Scaling(ctx context.Context, ns []int, E int, fm string, budget time.Durati
 	if err != nil {
 		return nil, err
 	}
+	chunked := attention.LinearChunked{Map: lin.Map}
 	var pts []ScalingPoint
 	for _, N := range ns {
 		r := rand.New(rand.NewPCG(uint64(N), uint64(E)))
@@ -50,7 +55,7 @@ func Scaling(ctx context.Context, ns []int, E int, fm string, budget time.Durati
 		}
 		var pattern []float32 // [N, N], only for the quadratic forms
 		for _, form := range ScalingForms {
-			if form != "recurrent" && pattern == nil {
+			if (form == "softmax" || form == "quadratic") && pattern == nil {
 				pattern = make([]float32, N*N)
 			}
 			run := func() {
@@ -63,6 +68,8 @@ func Scaling(ctx context.Context, ns []int, E int, fm string, budget time.Durati
 					gemm.MatMul(false, false, N, E, N, pattern, N, v, E, z, E, false)
 				case "recurrent":
 					lin.Recurrent(z, E, q, k, E, v, E, N, E, E)
+				case "chunked":
+					chunked.Forward(z, E, q, k, E, v, E, N, E, E)
 				}
 			}
 			best, reps := math.Inf(1), 0
@@ -99,12 +106,51 @@ func Slope(pts []ScalingPoint, form string) float64 {
 	return (n*sxy - sx*sy) / (n*sxx - sx*sx)
 }
 
+// Crossover is the N at which form b becomes faster than form a: the first
+// pair of adjacent measured N where b's time falls below a's, interpolated
+// linearly in log N on log(time_b / time_a). It returns 0 when b is already
+// faster at the smallest N and NaN when it never overtakes a.
+func Crossover(pts []ScalingPoint, a, b string) float64 {
+	ta, tb := map[int]float64{}, map[int]float64{}
+	var ns []int
+	for _, p := range pts {
+		switch p.Form {
+		case a:
+			ta[p.N] = p.Seconds
+		case b:
+			tb[p.N] = p.Seconds
+		}
+	}
+	for n := range ta {
+		if tb[n] > 0 && ta[n] > 0 {
+			ns = append(ns, n)
+		}
+	}
+	slices.Sort(ns)
+	for i, n := range ns {
+		r := math.Log(tb[n] / ta[n])
+		if r >= 0 {
+			continue
+		}
+		if i == 0 {
+			return 0
+		}
+		m := ns[i-1]
+		r0 := math.Log(tb[m] / ta[m])
+		x0, x1 := math.Log(float64(m)), math.Log(float64(n))
+		return math.Exp(x0 + (x1-x0)*r0/(r0-r))
+	}
+	return math.NaN()
+}
+
 func formLabel(form, fm string) string {
 	switch form {
 	case "softmax":
 		return "softmax, dense"
 	case "quadratic":
 		return "linear:" + fm + ", quadratic form"
+	case "chunked":
+		return "linear:" + fm + ", chunked form"
 	}
 	return "linear:" + fm + ", recurrent form"
 }
@@ -125,7 +171,7 @@ func ScalingTable(pts []ScalingPoint, E int, fm string) *report.Table {
 	for _, p := range pts {
 		t.Add(formLabel(p.Form, fm), p.N, p.Seconds, float64(p.N)/p.Seconds, soft[p.N]/p.Seconds, Slope(pts, p.Form), p.Reps)
 	}
-	t.Caption = "slope: least-squares fit of log(seconds) on log(N) over all N (≈2 quadratic, ≈1 linear in N)"
+	t.Caption = "slope: least-squares fit of log(seconds) on log(N) over all N (≈2 quadratic, ≈1 linear in N); " + crossoverText(pts)
 	return t
 }
 
@@ -143,6 +189,9 @@ func ScalingChart(pts []ScalingPoint, E int, fm string) plots.LineChart {
 		}
 		c.Series = append(c.Series, s)
 	}
+	if x := Crossover(pts, "softmax", "chunked"); x > 0 {
+		c.VLines = append(c.VLines, plots.VLine{X: x, Label: fmt.Sprintf("chunked overtakes softmax, N ≈ %.0f", x)})
+	}
 	return c
 }
 
@@ -151,4 +200,16 @@ func ScalingResults(pts []ScalingPoint, E int, fm string) report.Results {
 	t := ScalingTable(pts, E, fm)
 	return report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{t},
 		Figures: []report.Figure{{Name: "scaling.png", Fig: ScalingChart(pts, E, fm)}}}
+}
+
+// crossoverText says where the chunked form overtakes dense softmax.
+func crossoverText(pts []ScalingPoint) string {
+	switch x := Crossover(pts, "softmax", "chunked"); {
+	case math.IsNaN(x):
+		return "the chunked form does not overtake dense softmax at these N"
+	case x == 0:
+		return "the chunked form is faster than dense softmax at every N measured"
+	default:
+		return fmt.Sprintf("the chunked form overtakes dense softmax at N ≈ %.0f", x)
+	}
 }

@@ -57,7 +57,8 @@ taylor, identity) on exact key-value retrieval, in three parts:
             shift that Based gets from a short convolution); layer 1, the lookup, uses the
             kind under test. --pure makes both layers the kind.
   scaling   one head's causal attention time vs N for dense softmax and linear attention's
-            quadratic and O(N) recurrent forms, fitted log-log slopes: scaling.csv, scaling.png
+            quadratic, O(N) recurrent and chunked forms, fitted log-log slopes, the N where the
+            chunked form overtakes softmax: scaling.csv, scaling.png
 
 The default MQAR grid is quick (a few minutes on 2 cores); --full runs the paper-sized
 grid, which --shard i/n splits across machines (attnlab merge joins the CSVs).

@@ -131,8 +131,8 @@ func TestRetrievalAnalyticScalingEval(t *testing.T) {
 		}
 	}
 	sc := readTable(t, filepath.Join(dir, "scaling.csv"))
-	if len(sc.Rows) != 6 {
-		t.Errorf("scaling.csv has %d rows, want 3 forms × 2 N", len(sc.Rows))
+	if len(sc.Rows) != 8 {
+		t.Errorf("scaling.csv has %d rows, want 4 forms × 2 N", len(sc.Rows))
 	}
 	// --eval-only on a model trained by attnlab train: the MQAR spec comes
 	// from the weights file's metadata.

@@ -1,9 +1,10 @@
 // Package vecmath holds the float32 elementwise kernels of the training hot
 // path: a vectorised exp and the row operations built on it (softmax, one
-// row or a whole causal [T, T] matrix, and their backward), LayerNorm rows,
-// a vector add, and the MLP's bias + activation (relu, gelu_new, exact gelu)
-// with its backward and bias gradient in one pass (BiasAct, ActBackward),
-// which dominate a step once the matrix products are fast.
+// row or a whole causal [T, T] matrix, and their backward; linear
+// attention's elu+1 feature map), LayerNorm rows, a vector add, and the
+// MLP's bias + activation (relu, gelu_new, exact gelu) with its backward and
+// bias gradient in one pass (BiasAct, ActBackward), which dominate a step
+// once the matrix products are fast.
 //
 // Every function works on row-major []float32 slices, writes only the
 // elements it documents and returns the row statistics it computed.

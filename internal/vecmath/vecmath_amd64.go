@@ -88,3 +88,8 @@ func geluBwdAsm(dpre, dbias, pre, dout *float32, rows, cols int)
 //
 //go:noescape
 func onlineTileAsm(x *float32, rows, w int, scale float32, m, sum *float32)
+
+// elu1Asm is ELU1's arithmetic on x[:n]; n > 0.
+//
+//go:noescape
+func elu1Asm(dst, x *float32, n int)

@@ -695,3 +695,43 @@ t2done:
 tdone:
 	VZEROUPPER
 	RET
+
+// func elu1Asm(dst, x *float32, n int)
+//
+// dst = exp(min(x, 0)) + max(x, 0); the operand order makes min and max
+// return x when x is NaN.
+TEXT ·elu1Asm(SB), NOSPLIT, $0-24
+	MOVQ   dst+0(FP), DI
+	MOVQ   x+8(FP), SI
+	MOVQ   n+16(FP), CX
+	LOADEXPC
+	VPXORD Z9, Z9, Z9
+
+uloop:
+	CMPQ    CX, $16
+	JLT     utail
+	VMOVUPS (SI), Z4
+	VMINPS  Z4, Z9, Z0
+	VMAXPS  Z4, Z9, Z5
+	EXP(Z0, Z1, Z2, Z3)
+	VADDPS  Z5, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JMP     uloop
+
+utail:
+	TESTQ     CX, CX
+	JEQ       udone
+	TAILMASK
+	VMOVUPS.Z (SI), K1, Z4
+	VMINPS    Z4, Z9, Z0
+	VMAXPS    Z4, Z9, Z5
+	EXP(Z0, Z1, Z2, Z3)
+	VADDPS    Z5, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+
+udone:
+	VZEROUPPER
+	RET
