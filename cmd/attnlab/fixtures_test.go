@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -50,7 +51,8 @@ func TestFixturesRecordTheirCommand(t *testing.T) {
 }
 
 // TestFixtureRecipeDeterministic runs a 40-step version of the induction-2l
-// command twice and wants identical bytes; with ATTNLAB_REGEN_FIXTURES=1 it
+// command on 1 and on 3 cores (GOMAXPROCS), as recorded and with the default
+// 16 work units, and wants identical bytes; with ATTNLAB_REGEN_FIXTURES=1 it
 // runs the full command and compares with the embedded file.
 func TestFixtureRecipeDeterministic(t *testing.T) {
 	args := fixtureCommands(t)["induction-2l"]
@@ -59,16 +61,27 @@ func TestFixtureRecipeDeterministic(t *testing.T) {
 		a := append([]string{}, withoutFlags(args, "--out", "--steps", "--track", "--every")...)
 		return append(a, "--steps", "40", "--eval-every", "20", "-q", "--out", out)
 	}
-	var got [2][]byte
-	for i := range got {
-		out := filepath.Join(dir, string(rune('a'+i)), "m.safetensors")
-		if _, stderr, code := runCLI(t, short(out)...); code != 0 {
-			t.Fatalf("exit %d: %s", code, stderr)
+	// On 1 and on 3 cores: the same bytes, with the fixture's 2 work units
+	// and with the default decomposition.
+	for _, units := range []string{"", "16"} {
+		var got [2][]byte
+		for i, procs := range []int{1, 3} {
+			out := filepath.Join(dir, units+string(rune('a'+i)), "m.safetensors")
+			args := short(out)
+			if units != "" {
+				args = append(withoutFlags(args, "--units"), "--units", units)
+			}
+			prev := runtime.GOMAXPROCS(procs)
+			_, stderr, code := runCLI(t, args...)
+			runtime.GOMAXPROCS(prev)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			got[i], _ = os.ReadFile(out)
 		}
-		got[i], _ = os.ReadFile(out)
-	}
-	if len(got[0]) == 0 || !bytes.Equal(got[0], got[1]) {
-		t.Fatal("the shortened fixture command is not deterministic")
+		if len(got[0]) == 0 || !bytes.Equal(got[0], got[1]) {
+			t.Fatalf("the shortened fixture command (units %q) gives different bytes on 1 and 3 cores", units)
+		}
 	}
 	if os.Getenv("ATTNLAB_REGEN_FIXTURES") == "" {
 		t.Skip("set ATTNLAB_REGEN_FIXTURES=1 to regenerate induction-2l in full (about a minute) and compare bytes")
