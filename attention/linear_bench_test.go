@@ -28,6 +28,7 @@ func benchAttention(b *testing.B, form string, N int) {
 	if form == "softmax" || form == "quadratic" {
 		pattern = make([]float32, N*N) // [N, N]
 	}
+	x := QKV{Q: q, K: k, V: v, LQ: benchE, LK: benchE, LV: benchE, T: N, E: benchE}
 	dz, dq, dk, dv := make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE)
 	for i := range dz {
 		dz[i] = float32(r.NormFloat64())
@@ -44,10 +45,10 @@ func benchAttention(b *testing.B, form string, N int) {
 		case "recurrent":
 			lin.Recurrent(z, benchE, q, k, benchE, v, benchE, N, benchE, benchE)
 		case "chunked":
-			chunked.Forward(z, benchE, q, k, benchE, v, benchE, N, benchE, benchE)
+			chunked.Forward(x, z, benchE)
 		case "chunked-train":
-			chunked.Forward(z, benchE, q, k, benchE, v, benchE, N, benchE, benchE)
-			chunked.Backward(dq, dk, benchE, dv, benchE, dz, z, benchE, q, k, benchE, v, benchE, N, benchE, benchE)
+			chunked.Forward(x, z, benchE)
+			chunked.Backward(x, z, benchE, dz, benchE, Grads{dq, dk, dv, benchE, benchE, benchE})
 		}
 	}
 	tokens := float64(N) * float64(b.N) / b.Elapsed().Seconds()

@@ -1,6 +1,7 @@
 package attention
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
@@ -86,9 +87,21 @@ func (l LinearChunked) checkArgs(op string, T, E, Ev int) {
 	}
 }
 
-// Forward writes out [T, Ev] (row stride ldo) = causal linear attention of
-// q, k [T, E] (stride ld) and v [T, Ev] (stride ldv).
-func (l LinearChunked) Forward(out []float32, ldo int, q, k []float32, ld int, v []float32, ldv, T, E, Ev int) {
+// Forward writes out [T, E] (row stride ldo) = causal linear attention of
+// x's q, k, v (x.Scale is not used: linear attention has no 1/√E).
+func (l LinearChunked) Forward(x QKV, out []float32, ldo int) {
+	l.forward(chunkIn{x.Q, x.K, x.V, x.LQ, x.LK, x.LV, x.T, x.E, x.E}, out, ldo)
+}
+
+// chunkIn is one head's inputs: q, k [T, E] and v [T, Ev] with row strides.
+type chunkIn struct {
+	q, k, v       []float32
+	ldq, ldk, ldv int
+	T, E, Ev      int
+}
+
+func (l LinearChunked) forward(x chunkIn, out []float32, ldo int) {
+	q, k, v, ldq, ldk, ldv, T, E, Ev := x.q, x.k, x.v, x.ldq, x.ldk, x.ldv, x.T, x.E, x.Ev
 	l.checkArgs("Forward", T, E, Ev)
 	if T == 0 {
 		return
@@ -102,8 +115,8 @@ func (l LinearChunked) Forward(out []float32, ldo int, q, k []float32, ld int, v
 	clear(s.z)
 	for c0 := 0; c0 < T; c0 += C {
 		r := min(C, T-c0)
-		l.features(s, s.pq, q[c0*ld:], ld, r, E, M, true)
-		l.features(s, s.pk, k[c0*ld:], ld, r, E, M, false)
+		l.features(s, s.pq, q[c0*ldq:], ldq, r, E, M, true)
+		l.features(s, s.pk, k[c0*ldk:], ldk, r, E, M, false)
 		vc, oc := v[c0*ldv:], out[c0*ldo:]
 		// A = mask(Q·Kᵀ), s_i = Q_i·z + Σ_j A_ij
 		causalProduct(s.a, s.pq, s.pk, r, M)
@@ -153,9 +166,9 @@ func addColumns(z []float64, x []float32, r, M int) {
 	}
 }
 
-// Backward accumulates into dq, dk [T, E] (row stride ldd) and dv [T, Ev]
-// (stride lddv) the gradient of Σ dout·out, where out [T, Ev] (stride ldo,
-// like dout) is Forward's output for q, k, v. With d_i = s_i + ε·sgn s_i,
+// Backward adds to g's dq, dk, dv the gradient of Σ dout·out, where dout
+// is [T, E] (row stride lddo) and out (stride ldo) is Forward's output for
+// x. With d_i = s_i + ε·sgn s_i,
 // gn_i = dout_i/d_i and gs_i = −(dout_i·out_i)/d_i, the gradient of the
 // unnormalised attention with values [v, 1] is:
 //
@@ -172,8 +185,13 @@ func addColumns(z []float64, x []float32, r, M int) {
 //	dV += Aᵀ·gn + K·R
 //
 // then dq += Jφ(q)ᵀ·dQ, dk += Jφ(k)ᵀ·dK.
-func (l LinearChunked) Backward(dq, dk []float32, ldd int, dv []float32, lddv int, dout, out []float32, ldo int,
-	q, k []float32, ld int, v []float32, ldv, T, E, Ev int) {
+func (l LinearChunked) Backward(x QKV, out []float32, ldo int, dout []float32, lddo int, g Grads) {
+	l.backward(chunkIn{x.Q, x.K, x.V, x.LQ, x.LK, x.LV, x.T, x.E, x.E}, out, ldo, dout, lddo, g)
+}
+
+func (l LinearChunked) backward(x chunkIn, out []float32, ldo int, dout []float32, lddo int, g Grads) {
+	q, k, v, ldq, ldk, ldv, T, E, Ev := x.q, x.k, x.v, x.ldq, x.ldk, x.ldv, x.T, x.E, x.Ev
+	dv, lddv := g.DV, g.LDV
 	l.checkArgs("Backward", T, E, Ev)
 	if T == 0 {
 		return
@@ -184,8 +202,8 @@ func (l LinearChunked) Backward(dq, dk []float32, ldd int, dv []float32, lddv in
 	s.pq, s.pk, s.dpq, s.dpk = grow(s.pq, T*M), grow(s.pk, T*M), grow(s.dpq, T*M), grow(s.dpk, T*M)
 	s.a, s.p, s.gn, s.gs = grow(s.a, T*C), grow(s.p, T*C), grow(s.gn, T*Ev), grow(s.gs, T)
 	s.st, s.z, s.rz, s.dens = grow(s.st, M*Ev), grow(s.z, M), grow(s.rz, M), grow(s.dens, C)
-	l.features(s, s.pq, q, ld, T, E, M, true)
-	l.features(s, s.pk, k, ld, T, E, M, false)
+	l.features(s, s.pq, q, ldq, T, E, M, true)
+	l.features(s, s.pk, k, ldk, T, E, M, false)
 
 	// Forward sweep: normalisers, gn, gs, P and dQ.
 	clear(s.st)
@@ -205,7 +223,7 @@ func (l LinearChunked) Backward(dq, dk []float32, ldd int, dv []float32, lddv in
 				sum += float64(x) * s.z[m]
 			}
 			d := den(sum)
-			do, o := dout[(c0+i)*ldo:][:Ev], out[(c0+i)*ldo:][:Ev]
+			do, o := dout[(c0+i)*lddo:][:Ev], out[(c0+i)*ldo:][:Ev]
 			dot := 0.0
 			g := gn[i*Ev : (i+1)*Ev]
 			inv := 1 / d
@@ -277,8 +295,8 @@ func (l LinearChunked) Backward(dq, dk []float32, ldd int, dv []float32, lddv in
 			}
 		}
 	}
-	l.featureGrads(s, dq, ldd, s.dpq, s.pq, q, ld, T, E, M, true)
-	l.featureGrads(s, dk, ldd, s.dpk, s.pk, k, ld, T, E, M, false)
+	l.featureGrads(s, g.DQ, g.LDQ, s.dpq, s.pq, q, ldq, T, E, M, true)
+	l.featureGrads(s, g.DK, g.LDK, s.dpk, s.pk, k, ldk, T, E, M, false)
 }
 
 // features writes phi [n, M] = φ(x_i) for the rows of x [n, E] (stride ld).
@@ -320,4 +338,32 @@ func (l LinearChunked) featureGrads(s *chunkScratch, dx []float32, ldd int, dphi
 			d[e] += float32(s.dx[e])
 		}
 	}
+}
+
+// FusedForward is the rule's output without a pattern, in the chunked form
+// (LinearChunked, chunks of LinearChunk): the engine's path for linear
+// kinds where no pattern is asked for. lse has no meaning for linear
+// attention and is set to 0.
+func (l Linear[F]) FusedForward(ctx context.Context, x QKV, z []float32, ldz int, lse []float32) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	LinearChunked{Map: l.Map}.Forward(x, z, ldz)
+	clear(lse[:x.T])
+	return nil
+}
+
+// FusedMinT is the length from which the engine takes the fused path for
+// this rule: 1, because the chunked form beats the quadratic one at every
+// training length (model's BenchmarkAttentionPathLinear*: about 2× at T = 64
+// and 256).
+func (l Linear[F]) FusedMinT() int { return 1 }
+
+// FusedBackward is FusedForward's backward (LinearChunked.Backward).
+func (l Linear[F]) FusedBackward(ctx context.Context, x QKV, z []float32, ldz int, _, dz []float32, lddz int, g Grads) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	LinearChunked{Map: l.Map}.Backward(x, z, ldz, dz, lddz, g)
+	return nil
 }

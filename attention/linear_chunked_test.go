@@ -1,6 +1,7 @@
 package attention
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -77,7 +78,7 @@ func TestLinearChunkedForward(t *testing.T) {
 				q32, k32, v32 := toF32(q), toF32(k), toF32(v)
 				q0, k0, v0 := slices.Clone(q32), slices.Clone(k32), slices.Clone(v32)
 				got := make([]float32, c.T*ldo)
-				LinearChunked{Map: fm, Chunk: c.C}.Forward(got, ldo, q32, k32, ld, v32, ldv, c.T, c.E, c.Ev)
+				LinearChunked{Map: fm, Chunk: c.C}.forward(chunkIn{q32, k32, v32, ld, ld, ldv, c.T, c.E, c.Ev}, got, ldo)
 				if !slices.Equal(q32, q0) || !slices.Equal(k32, k0) || !slices.Equal(v32, v0) {
 					t.Fatal("Forward changed its inputs")
 				}
@@ -166,7 +167,8 @@ func TestLinearChunkedGradient(t *testing.T) {
 			l := LinearChunked{Map: fm, Chunk: C}
 			q32, k32, v32 := toF32(q), toF32(k), toF32(v)
 			out := make([]float32, T*ldo)
-			l.Forward(out, ldo, q32, k32, ld, v32, ldv, T, E, Ev)
+			x := chunkIn{q32, k32, v32, ld, ld, ldv, T, E, Ev}
+			l.forward(x, out, ldo)
 			dout := make([]float32, T*ldo)
 			for i := range T {
 				for e := range Ev {
@@ -178,7 +180,7 @@ func TestLinearChunkedGradient(t *testing.T) {
 			for i := range dq {
 				dq[i], dk[i], dv[i] = 1, 1, 1
 			}
-			l.Backward(dq, dk, ldd, dv, ldd, dout, out, ldo, q32, k32, ld, v32, ldv, T, E, Ev)
+			l.backward(x, out, ldo, dout, ldo, Grads{dq, dk, dv, ldd, ldd, ldd})
 			worst := 0.0
 			for _, x := range []struct {
 				x    []float64
@@ -212,7 +214,8 @@ func TestLinearChunkedGradient(t *testing.T) {
 }
 
 // TestLinearChunkedBackwardMatchesQuadratic: on a training-sized head the
-// chunked backward equals the quadratic form's (dpattern = dz·vᵀ, dv =
+// engine's fused path (Linear's FusedForward and FusedBackward: the chunked
+// form) equals the quadratic form (z = pattern·v; dpattern = dz·vᵀ, dv =
 // patternᵀ·dz, then Linear.Backward) within float32 rounding, for chunk
 // lengths below, equal to and above T.
 func TestLinearChunkedBackwardMatchesQuadratic(t *testing.T) {
@@ -242,12 +245,25 @@ func TestLinearChunkedBackwardMatchesQuadratic(t *testing.T) {
 				}
 			}
 			lin.Backward(wdq, wdk, ld, dpat, pat, q32, k32, ld, T, E)
-			// chunked
-			l := LinearChunked{Map: fm, Chunk: C}
-			out := make([]float32, T*E)
-			l.Forward(out, E, q32, k32, ld, v32, ld, T, E, E)
+			// chunked, through the Fused interface the engine calls
+			var f Fused = Linear[float32]{Map: fm}
+			if C != LinearChunk {
+				f = chunkedRule{LinearChunked{Map: fm, Chunk: C}}
+			}
+			x := QKV{Q: q32, K: k32, V: v32, LQ: ld, LK: ld, LV: ld, T: T, E: E}
+			out, lse := make([]float32, T*E), make([]float32, T)
+			if err := f.FusedForward(context.Background(), x, out, E, lse); err != nil {
+				t.Fatal(err)
+			}
+			for i := range out {
+				if d := math.Abs(float64(out[i] - z[i])); d > 1e-5 {
+					t.Fatalf("%s C=%d: z[%d] = %g, quadratic form %g", name, C, i, out[i], z[i])
+				}
+			}
 			dq, dk, dv := make([]float32, T*ld), make([]float32, T*ld), make([]float32, T*ld)
-			l.Backward(dq, dk, ld, dv, ld, dz32, out, E, q32, k32, ld, v32, ld, T, E, E)
+			if err := f.FusedBackward(context.Background(), x, out, E, lse, dz32, E, Grads{dq, dk, dv, ld, ld, ld}); err != nil {
+				t.Fatal(err)
+			}
 			for _, g := range []struct {
 				n         string
 				got, want []float32
@@ -263,4 +279,17 @@ func TestLinearChunkedBackwardMatchesQuadratic(t *testing.T) {
 			}
 		}
 	}
+}
+
+// chunkedRule runs a LinearChunked with its own chunk length as a Fused.
+type chunkedRule struct{ l LinearChunked }
+
+func (c chunkedRule) FusedForward(_ context.Context, x QKV, z []float32, ldz int, _ []float32) error {
+	c.l.Forward(x, z, ldz)
+	return nil
+}
+
+func (c chunkedRule) FusedBackward(_ context.Context, x QKV, z []float32, ldz int, _, dz []float32, lddz int, g Grads) error {
+	c.l.Backward(x, z, ldz, dz, lddz, g)
+	return nil
 }

@@ -32,7 +32,7 @@ var fusedMinT = FusedMinT
 // workspace's length: float32, T ≥ FusedMinT, and every head's rule
 // implements attention.Fused.
 func (w *Workspace[F]) canFuse(l int) bool {
-	if unsafe.Sizeof(F(0)) != 4 || w.T < fusedMinT {
+	if unsafe.Sizeof(F(0)) != 4 || w.T < w.fusedFrom(l) {
 		return false
 	}
 	for hd := range w.m.Config.NHeads {
@@ -44,6 +44,28 @@ func (w *Workspace[F]) canFuse(l int) bool {
 		}
 	}
 	return true
+}
+
+// fusedFromT is implemented by fused rules whose blockwise path pays from a
+// length other than FusedMinT (attention.Linear's chunked form: from any).
+type fusedFromT interface{ FusedMinT() int }
+
+// fusedFrom is the length from which layer l takes the blockwise path:
+// fusedMinT, or, unless a benchmark moved fusedMinT, the largest FusedMinT
+// of the layer's rules when they all name one.
+func (w *Workspace[F]) fusedFrom(l int) int {
+	if fusedMinT != FusedMinT {
+		return fusedMinT
+	}
+	from := 0
+	for hd := range w.m.Config.NHeads {
+		f, ok := w.m.rule(l, hd).(fusedFromT)
+		if !ok {
+			return fusedMinT
+		}
+		from = max(from, f.FusedMinT())
+	}
+	return from
 }
 
 // headQKV is head hd of sequence b as an attention.QKV: q, k [T, E] inside

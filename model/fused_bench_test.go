@@ -11,6 +11,11 @@ import (
 // blockwise one, and reports tokens/s: where the blockwise path pays
 // decides FusedMinT.
 func benchAttentionPath(b *testing.B, T int, blockwise bool) {
+	benchAttentionPathKind(b, "softmax", T, blockwise)
+}
+
+// benchAttentionPathKind is benchAttentionPath for attention kind.
+func benchAttentionPathKind(b *testing.B, kind string, T int, blockwise bool) {
 	old := fusedMinT
 	fusedMinT = 1 << 30
 	if blockwise {
@@ -18,7 +23,7 @@ func benchAttentionPath(b *testing.B, T int, blockwise bool) {
 	}
 	defer func() { fusedMinT = old }()
 	cfg := Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: T, AttnOnly: true, NormalizationType: "LN",
-		PositionalEmbeddingType: "rotary", Seed: 1}
+		PositionalEmbeddingType: "rotary", Seed: 1, Attention: []string{kind, kind}}
 	m, err := NewInit[float32](cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -49,3 +54,18 @@ func BenchmarkAttentionPathPatternT256(b *testing.B)    { benchAttentionPath(b, 
 func BenchmarkAttentionPathBlockwiseT256(b *testing.B)  { benchAttentionPath(b, 256, true) }
 func BenchmarkAttentionPathPatternT1024(b *testing.B)   { benchAttentionPath(b, 1024, false) }
 func BenchmarkAttentionPathBlockwiseT1024(b *testing.B) { benchAttentionPath(b, 1024, true) }
+
+// Linear attention: the pattern path runs the masked quadratic form
+// (Linear), the blockwise path the chunked form (LinearChunked).
+func BenchmarkAttentionPathLinearPatternT64(b *testing.B) {
+	benchAttentionPathKind(b, "linear:elu", 64, false)
+}
+func BenchmarkAttentionPathLinearChunkedT64(b *testing.B) {
+	benchAttentionPathKind(b, "linear:elu", 64, true)
+}
+func BenchmarkAttentionPathLinearPatternT256(b *testing.B) {
+	benchAttentionPathKind(b, "linear:elu", 256, false)
+}
+func BenchmarkAttentionPathLinearChunkedT256(b *testing.B) {
+	benchAttentionPathKind(b, "linear:elu", 256, true)
+}

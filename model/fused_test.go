@@ -9,12 +9,19 @@ import (
 // TestFusedPath runs a model at T ≥ FusedMinT, where the float32 engine
 // takes the blockwise path, against the float64 engine (pattern path) with
 // the same weights: loss within 1e-5 relative and every gradient within
-// 1e-4 of its tensor's largest entry, for softmax and each sparse family;
-// the float32 workspace holds no pattern.
+// 1e-4 of its tensor's largest entry, for softmax, each sparse family and
+// linear attention (its chunked form); the float32 workspace holds no
+// pattern.
 func TestFusedPath(t *testing.T) {
 	t.Parallel()
 	T := FusedMinT + 13
-	for _, kinds := range [][]string{{"softmax", "softmax"}, {"window:16", "window:8:d1,2,3,5"}, {"window:8:g3", "block-sparse:32:l1:g1:r2"}} {
+	if w, _ := mustLinear(t).NewWorkspace(1, 16); w.layers[0].pattern != nil {
+		t.Error("a linear layer at T = 16 allocated a pattern: it should take the chunked (fused) path")
+	} else if _, err := w.ForwardLoss(make([]int32, 16), make([]int32, 16), nil); err != nil || !w.layers[0].fused {
+		t.Errorf("a linear layer at T = 16 did not take the chunked path (%v)", err)
+	}
+	for _, kinds := range [][]string{{"softmax", "softmax"}, {"window:16", "window:8:d1,2,3,5"}, {"window:8:g3", "block-sparse:32:l1:g1:r2"},
+		{"linear:elu", "linear:relu"}, {"softmax", "linear:favor"}} {
 		cfg := Config{NLayers: 2, DModel: 16, NHeads: 4, DVocab: 11, NCtx: T, AttnOnly: true, NormalizationType: "LN",
 			PositionalEmbeddingType: "rotary", Seed: 2, InitRange: 0.5, Attention: kinds}
 		m32, err := NewInit[float32](cfg)
@@ -74,4 +81,14 @@ func TestFusedPath(t *testing.T) {
 			}
 		}
 	}
+}
+
+func mustLinear(t *testing.T) *Model {
+	t.Helper()
+	m, err := NewInit[float32](Config{NLayers: 1, DModel: 16, NHeads: 2, DVocab: 11, NCtx: 16, AttnOnly: true,
+		NormalizationType: "LN", Seed: 1, Attention: []string{"linear:elu"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

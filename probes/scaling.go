@@ -69,7 +69,7 @@ func Scaling(ctx context.Context, ns []int, E int, fm string, budget time.Durati
 				case "recurrent":
 					lin.Recurrent(z, E, q, k, E, v, E, N, E, E)
 				case "chunked":
-					chunked.Forward(z, E, q, k, E, v, E, N, E, E)
+					chunked.Forward(attention.QKV{Q: q, K: k, V: v, LQ: E, LK: E, LV: E, T: N, E: E}, z, E)
 				}
 			}
 			best, reps := math.Inf(1), 0
