@@ -1,13 +1,13 @@
 package sinks
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 
 	"github.com/attnlab/attnlab/model"
-	"github.com/attnlab/attnlab/report"
 )
 
 // Options configure Analyze. Zero fields take the defaults in brackets.
@@ -17,6 +17,13 @@ type Options struct {
 	GuLen  int        // positions Gu et al.'s α_k is computed on [min(64, T)]
 	Metric SinkMetric // how Sink_k^ε aggregates the samples [PerSample, Gu et al.'s code]
 	NoSwap bool       // skip the first-token replacement experiment
+
+	// BOS is the token the windows start with (HeldOut's), or none: it
+	// names the first token in the tables and the replacement experiment.
+	BOS BOS
+	// Text says what the windows are, for the tables' captions, e.g.
+	// "16 held-out windows of 256 bytes of Go standard library source".
+	Text string
 }
 
 // SinkMetric is how Sink_k^ε aggregates per-sample scores α_k(b,l,h).
@@ -55,6 +62,8 @@ type Report struct {
 	L, H, T, B int
 	Eps        float64
 	K, GuLen   int
+	BOS        BOS    // the windows' first token (Options.BOS)
+	Text       string // what the windows are (Options.Text)
 
 	Alpha   [][]float64   // [L][H] first-token mass α(l,h)
 	ByPos   [][][]float64 // [L][H][T] α(l,h,i)
@@ -80,12 +89,13 @@ type Swap struct {
 	Name      string
 	MeanAlpha float64 // α averaged over every head
 	MaxAlpha  float64 // the largest head's α
+	MaxHead   string  // that head, "L3H2"
 	SinkK     float64 // Sink_k^ε (Options.Metric)
 }
 
 // Analyze runs m on tokens [B, T] (held-out text, one window per row) and
-// measures its sinks.
-func Analyze(m *model.Model, tokens []int32, B, T int, opt Options) (*Report, error) {
+// measures its sinks. It stops early with ctx's error when ctx is done.
+func Analyze(ctx context.Context, m *model.Model, tokens []int32, B, T int, opt Options) (*Report, error) {
 	c := m.Config
 	if opt.Eps == 0 {
 		opt.Eps = 0.3
@@ -109,7 +119,7 @@ func Analyze(m *model.Model, tokens []int32, B, T int, opt Options) (*Report, er
 		return nil, fmt.Errorf("sinks: unknown Sink_k^ε aggregation %v", opt.Metric)
 	}
 	L, H, E, D := c.NLayers, c.NHeads, c.DHead, c.DModel
-	r := &Report{L: L, H: H, T: T, B: B, Eps: opt.Eps, K: opt.K, GuLen: opt.GuLen, Metric: opt.Metric}
+	r := &Report{L: L, H: H, T: T, B: B, Eps: opt.Eps, K: opt.K, GuLen: opt.GuLen, Metric: opt.Metric, BOS: opt.BOS, Text: opt.Text}
 	var guSamples [][][]float64 // [L][B][H]
 	var names []string
 	for l := range L {
@@ -168,29 +178,38 @@ func Analyze(m *model.Model, tokens []int32, B, T int, opt Options) (*Report, er
 	r.SinkRate, r.SinkHeads = SinkRate(guSamples, opt.Eps), SinkHeads(r.GuAlpha, opt.Eps)
 	r.SinkK = opt.Metric.pick(r.SinkRate, r.SinkHeads)
 	if !opt.NoSwap {
-		if r.Swaps, err = swaps(m, tokens, B, T, opt); err != nil {
+		if r.Swaps, err = swaps(ctx, m, tokens, B, T, opt); err != nil {
 			return nil, err
 		}
 	}
 	return r, nil
 }
 
-// swaps replaces the first token of every sequence by a newline, a space
-// and byte 0 (a BOS the model never saw), and removes it ("none": the
-// sequence starts at its second token), measuring the sink each leaves.
-func swaps(m *model.Model, tokens []int32, B, T int, opt Options) ([]Swap, error) {
+// swaps measures the sink each first token leaves: the windows as given,
+// without their first token (each starts at its second), and with it
+// replaced by a newline, a space and byte 0 (the BOS of the embedded
+// models; a token a model without one never saw), skipping a replacement
+// equal to the BOS.
+func swaps(ctx context.Context, m *model.Model, tokens []int32, B, T int, opt Options) ([]Swap, error) {
 	type variant struct {
 		name string
-		tok  int32 // −1: drop the first token
+		tok  int32 // −2: as given, −1: drop the first token
 	}
-	vs := []variant{{"original", -2}, {"none (first token removed)", -1}}
-	for _, v := range []variant{{`newline "\n"`, '\n'}, {`space " "`, ' '}, {"byte 0 (BOS: the sink token, or unseen)", 0}} {
-		if int(v.tok) < m.Config.DVocab {
+	first, drop := "first byte of the text (no BOS)", "second byte first (first byte removed)"
+	if opt.BOS.On {
+		first, drop = "BOS "+opt.BOS.String(), "no BOS (the text alone)"
+	}
+	vs := []variant{{first + ", as measured", -2}, {drop, -1}}
+	for _, v := range []variant{{`newline "\n"`, '\n'}, {`space " "`, ' '}, {"byte 0", 0}} {
+		if int(v.tok) < m.Config.DVocab && (!opt.BOS.On || v.tok != opt.BOS.Token) {
 			vs = append(vs, v)
 		}
 	}
 	var res []Swap
 	for _, v := range vs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		toks, t := slices.Clone(tokens), T
 		switch {
 		case v.tok == -1:
@@ -236,9 +255,11 @@ func quickMass(m *model.Model, tokens []int32, B, T int, opt Options) (Swap, err
 			return s, err
 		}
 		gu, guS = append(gu, MeanOverSamples(gs)), append(guS, gs)
-		for _, x := range a {
+		for h, x := range a {
 			s.MeanAlpha += x
-			s.MaxAlpha = max(s.MaxAlpha, x)
+			if x > s.MaxAlpha || s.MaxHead == "" {
+				s.MaxAlpha, s.MaxHead = x, model.HeadID{Layer: l, Head: h}.String()
+			}
 			n++
 		}
 	}
@@ -261,74 +282,4 @@ func mean(x []float32) float64 {
 		s += float64(v)
 	}
 	return s / float64(max(len(x), 1))
-}
-
-// Tables returns sink_mass (per head), sink_by_position, residual_norms,
-// first_token (the replacement experiment) and sink_summary.
-func (r *Report) Tables() []*report.Table {
-	mass := report.NewTable("sink_mass", "First-token attention per head",
-		report.Column{Name: "head"}, report.Column{Name: "layer"}, report.Column{Name: "head_index"},
-		report.Column{Name: "alpha", Format: "%.3f"}, report.Column{Name: fmt.Sprintf("gu_alpha_k%d", r.K), Format: "%.3f"},
-		report.Column{Name: "sink"}, report.Column{Name: "row_sum", Format: "%.3f"}, report.Column{Name: "value_norm_first", Format: "%.2f"},
-		report.Column{Name: "value_norm_rest", Format: "%.2f"}, report.Column{Name: "value_ratio", Format: "%.2f"})
-	mass.Caption = fmt.Sprintf("alpha: mean over queries i ≥ 1 of pattern[i,0]; gu_alpha: Gu et al. α_%d on the first %d tokens; sink: gu_alpha > ε = %g; row_sum: attention on real keys (below 1: the rest went to the null slot); value_ratio = ‖v₀‖ / mean ‖vᵢ‖",
-		r.K, r.GuLen, r.Eps)
-	for l := range r.L {
-		for h := range r.H {
-			mass.Add(model.HeadID{Layer: l, Head: h}.String(), l, h, r.Alpha[l][h], r.GuAlpha[l][h], r.GuAlpha[l][h] > r.Eps, r.RowSum[l][h],
-				r.ValueFirst[l][h], r.ValueRest[l][h], r.ValueFirst[l][h]/r.ValueRest[l][h])
-		}
-	}
-	byPos := report.NewTable("sink_by_position", "First-token attention by query position",
-		report.Column{Name: "head"}, report.Column{Name: "position"}, report.Column{Name: "mass"})
-	for l := range r.L {
-		for h := range r.H {
-			for i, v := range r.ByPos[l][h] {
-				byPos.Add(model.HeadID{Layer: l, Head: h}.String(), i, v)
-			}
-		}
-	}
-	norms := report.NewTable("residual_norms", "Residual-stream norm: first token against the rest (massive activations)",
-		report.Column{Name: "stream"}, report.Column{Name: "norm_first", Format: "%.2f"},
-		report.Column{Name: "norm_rest", Format: "%.2f"}, report.Column{Name: "ratio", Format: "%.2f"})
-	for l := range r.L + 1 {
-		name := model.HookResidPre(l)
-		if l == r.L {
-			name = model.HookResidPost(l - 1)
-		}
-		norms.Add(name, r.ResidFirst[l], r.ResidRest[l], r.ResidFirst[l]/r.ResidRest[l])
-	}
-	swap := report.NewTable("first_token", "Is it the position or the token? First token replaced",
-		report.Column{Name: "first_token"}, report.Column{Name: "mean_alpha", Format: "%.3f"},
-		report.Column{Name: "max_alpha", Format: "%.3f"}, report.Column{Name: "sink_ratio", Format: "%.3f"})
-	for _, s := range r.Swaps {
-		swap.Add(s.Name, s.MeanAlpha, s.MaxAlpha, s.SinkK)
-	}
-	return []*report.Table{r.Summary(), mass, byPos, norms, swap}
-}
-
-// Summary is the one-row headline: Sink_k^ε, the strongest sink head and
-// the loss.
-func (r *Report) Summary() *report.Table {
-	t := report.NewTable("sink_summary", "Attention sinks",
-		report.Column{Name: "sink_ratio", Format: "%.3f"}, report.Column{Name: "epsilon"}, report.Column{Name: "k"},
-		report.Column{Name: "mean_alpha", Format: "%.3f"}, report.Column{Name: "top_head"},
-		report.Column{Name: "top_alpha", Format: "%.3f"}, report.Column{Name: "uniform_alpha", Format: "%.3f"},
-		report.Column{Name: "loss", Unit: "nats", Format: "%.3f"})
-	t.Caption = "sink_ratio: Gu et al.'s Sink_k^ε (fraction of heads); uniform_alpha: α if every query spread its attention evenly"
-	top, tl, th, sum := -1.0, 0, 0, 0.0
-	for l := range r.L {
-		for h := range r.H {
-			sum += r.Alpha[l][h]
-			if r.Alpha[l][h] > top {
-				top, tl, th = r.Alpha[l][h], l, h
-			}
-		}
-	}
-	uni := 0.0
-	for i := 1; i < r.T; i++ {
-		uni += 1 / float64(i+1)
-	}
-	t.Add(r.SinkK, r.Eps, r.K, sum/float64(r.L*r.H), model.HeadID{Layer: tl, Head: th}.String(), top, uni/float64(r.T-1), r.Loss)
-	return t
 }

@@ -3,9 +3,29 @@ package sinks
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/attnlab/attnlab/tasks"
 )
+
+// BOS is the token put in front of every held-out window and stream, as
+// TransformerLens's prepend_bos does: a model trained with a fixed first
+// token (train --bos, tasks.SinkToken) expects it. The zero value is none.
+type BOS struct {
+	Token int32
+	On    bool
+}
+
+// NewBOS is the BOS token tok.
+func NewBOS(tok int32) BOS { return BOS{Token: tok, On: true} }
+
+// String is the token id, or "none".
+func (b BOS) String() string {
+	if !b.On {
+		return "none"
+	}
+	return strconv.Itoa(int(b.Token))
+}
 
 // HeldOutStream is the PCG stream of the held-out windows HeldOut draws
 // (training draws from other streams).
@@ -13,12 +33,12 @@ const HeldOutStream = 0x5171
 
 // HeldOut draws B held-out windows of T tokens, [B, T], from the corpus's
 // validation split with PCG(seed, HeldOutStream): each window is T
-// consecutive bytes at a uniform offset. With sinkToken (a model trained
-// with tasks.SinkToken) each row is tasks.SinkTokenID followed by the
-// window's first T−1 bytes, exactly the validation batch of that task, so
-// a model with a sink token and one without see the same text. It is the
-// one source of held-out windows for sink-analysis and the variant study.
-func HeldOut(corpus *tasks.TextCorpus, B, T int, sinkToken bool, seed uint64) ([]int32, error) {
+// consecutive bytes at a uniform offset. With a BOS each row is the BOS
+// followed by the window's first T−1 bytes, exactly the validation batch
+// of a model trained with that first token (tasks.SinkToken), so runs with
+// and without a BOS see the same text from the same byte on. It is the one
+// source of held-out windows for sink-analysis and the variant study.
+func HeldOut(corpus *tasks.TextCorpus, B, T int, bos BOS, seed uint64) ([]int32, error) {
 	if B < 1 || T < 2 {
 		return nil, fmt.Errorf("sinks: held-out windows need B ≥ 1 and T ≥ 2, got B = %d, T = %d", B, T)
 	}
@@ -31,8 +51,8 @@ func HeldOut(corpus *tasks.TextCorpus, B, T int, sinkToken bool, seed uint64) ([
 	toks := make([]int32, 0, B*T)
 	for i := range B {
 		row, tgt, _ := b.Row(i)
-		if sinkToken {
-			toks = append(append(toks, tasks.SinkTokenID), row...)
+		if bos.On {
+			toks = append(append(toks, bos.Token), row...)
 		} else {
 			toks = append(append(toks, row...), tgt[T-2])
 		}
@@ -41,9 +61,9 @@ func HeldOut(corpus *tasks.TextCorpus, B, T int, sinkToken bool, seed uint64) ([
 }
 
 // HeldOutStreams returns n consecutive stretches of N tokens of the
-// corpus's validation split, for streaming evaluation; with sinkToken each
-// starts with tasks.SinkTokenID followed by its first N−1 bytes.
-func HeldOutStreams(corpus *tasks.TextCorpus, n, N int, sinkToken bool) ([][]int32, error) {
+// corpus's validation split, for streaming evaluation; with a BOS each
+// starts with it, followed by its first N−1 bytes.
+func HeldOutStreams(corpus *tasks.TextCorpus, n, N int, bos BOS) ([][]int32, error) {
 	if n < 1 || N < 2 {
 		return nil, fmt.Errorf("sinks: streams need n ≥ 1 and N ≥ 2 tokens each, got n = %d, N = %d", n, N)
 	}
@@ -54,8 +74,8 @@ func HeldOutStreams(corpus *tasks.TextCorpus, n, N int, sinkToken bool) ([][]int
 	var streams [][]int32
 	for i := range n {
 		s := text[i*N : (i+1)*N]
-		if sinkToken {
-			s = append([]int32{tasks.SinkTokenID}, s[:N-1]...)
+		if bos.On {
+			s = append([]int32{bos.Token}, s[:N-1]...)
 		}
 		streams = append(streams, s)
 	}

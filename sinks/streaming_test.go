@@ -114,11 +114,11 @@ func TestTrackerAndHeldOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	const B, T = 3, 12
-	plain, err := HeldOut(corpus, B, T, false, 7)
+	plain, err := HeldOut(corpus, B, T, BOS{}, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	withSink, err := HeldOut(corpus, B, T, true, 7)
+	withSink, err := HeldOut(corpus, B, T, NewBOS(tasks.SinkTokenID), 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,16 @@ func TestTrackerAndHeldOut(t *testing.T) {
 			t.Errorf("row %d: with sink %v, without %v: not the same text", b, s, p)
 		}
 	}
-	if _, err := HeldOut(corpus, B, 1, false, 7); err == nil {
+	bos7, err := HeldOut(corpus, B, T, NewBOS(7), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := range B {
+		if r := bos7[b*T : (b+1)*T]; r[0] != 7 || !slices.Equal(r[1:], withSink[b*T+1:(b+1)*T]) {
+			t.Errorf("row %d with BOS 7: %v", b, r)
+		}
+	}
+	if _, err := HeldOut(corpus, B, 1, BOS{}, 7); err == nil {
 		t.Error("HeldOut accepted T = 1")
 	}
 

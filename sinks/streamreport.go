@@ -9,9 +9,9 @@ import (
 
 // StreamingOptions configure Streaming.
 type StreamingOptions struct {
-	Window    int   // cache size W of the policy comparison
-	Sweep     []int // cache sizes of the window-size sweep (DefaultSweep)
-	SinkToken bool  // the model was trained with a dedicated sink token (tasks.SinkToken)
+	Window int   // cache size W of the policy comparison
+	Sweep  []int // cache sizes of the window-size sweep (DefaultSweep)
+	BOS    BOS   // the streams start with this token (a model trained with a fixed first token)
 }
 
 // DefaultSweep is the window-size sweep for a model of context nctx:
@@ -30,22 +30,23 @@ func DefaultSweep(nctx int) []int {
 type StreamingReport struct {
 	Window       int
 	Streams, Len int            // number of streams and tokens per stream
-	Policies     []StreamResult // DefaultPolicies(Window), plus sinks1+recompute for a sink-token model
+	Policies     []StreamResult // DefaultPolicies(Window), plus sinks1+recompute with a BOS
 	Sweep        []StreamResult // SweepPolicies(Sweep)
 
 }
 
 // Streaming evaluates the streaming cache policies on streams (Stream):
 // the comparison at cache size opt.Window and the window-size sweep. For a
-// model trained with a sink token, re-computation keeps the sink token in
-// front of the window (the windows it was trained on): the comparison gains
-// sinks1+recompute and the sweep's recompute becomes sinks1+recompute.
+// model trained with a fixed first token (opt.BOS), re-computation keeps
+// that token in front of the window (the windows it was trained on): the
+// comparison gains sinks1+recompute and the sweep's recompute becomes
+// sinks1+recompute.
 func Streaming(m *model.Model, streams [][]int32, opt StreamingOptions) (*StreamingReport, error) {
 	if len(streams) == 0 {
 		return nil, fmt.Errorf("sinks: no streams to evaluate")
 	}
 	policies, swept := DefaultPolicies(opt.Window), SweepPolicies(opt.Sweep)
-	if opt.SinkToken {
+	if opt.BOS.On {
 		policies = append(policies, Policy{Kind: Recompute, Window: opt.Window, Sinks: 1})
 		for i, p := range swept {
 			if p.Kind == Recompute {

@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/attnlab/attnlab/model"
@@ -15,10 +16,10 @@ type Tracker struct {
 	B, T   int
 	Eps    float64 // a head counts as a sink once its α exceeds Eps
 
-	Steps  []int
-	Alpha  [][]float64 // [measurement][L·H] α per head, layer-major
-	Loss   []float64   // [measurement] mean loss on the batch, nats
-	Heads  []model.HeadID // [L·H] the heads, layer-major, set by the first Measure
+	Steps []int
+	Alpha [][]float64    // [measurement][L·H] α per head, layer-major
+	Loss  []float64      // [measurement] mean loss on the batch, nats
+	Heads []model.HeadID // [L·H] the heads, layer-major, set by the first Measure
 }
 
 // NewTracker tracks on tokens [B, T] (held-out windows).
@@ -31,7 +32,8 @@ func NewTracker(tokens []int32, B, T int, eps float64) (*Tracker, error) {
 
 // Measure records α(l,h) of m at step.
 func (t *Tracker) Measure(step int, m *model.Model) error {
-	r, err := Analyze(m, t.tokens, t.B, t.T, Options{Eps: t.Eps, NoSwap: true})
+	// One forward pass (no replacement experiment): nothing to cancel.
+	r, err := Analyze(context.Background(), m, t.tokens, t.B, t.T, Options{Eps: t.Eps, NoSwap: true})
 	if err != nil {
 		return err
 	}

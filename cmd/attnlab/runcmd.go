@@ -18,6 +18,7 @@ type runOpts struct {
 	text               string
 	hooks              string
 	saveCache          string
+	bos                string
 	jsonOut            bool
 }
 
@@ -38,7 +39,8 @@ safetensors file that safetensors.torch.load_file reads.`,
 	o.mf.add(c, "weights file (default: the embedded induction model)")
 	c.Flags().StringVar(&o.tokens, "tokens", "", `token ids separated by spaces or commas, e.g. "0 5 9"`)
 	c.Flags().StringVar(&o.tokensFile, "tokens-file", "", "file of token ids separated by white space or commas")
-	c.Flags().StringVar(&o.text, "text", "", "text, tokenized as bytes (for byte-level models; the sink token is prepended for models trained with one)")
+	c.Flags().StringVar(&o.text, "text", "", "text, tokenized as bytes (for byte-level models), after the BOS of --bos")
+	c.Flags().StringVar(&o.bos, "bos", "", "with --text: token put in front of the text (TransformerLens prepend_bos), or none; default the model's own first token (train --bos), none if it has none")
 	c.Flags().StringVar(&o.hooks, "hooks", "", "comma-separated hook names to save, or '*' for all")
 	c.Flags().StringVar(&o.saveCache, "save-cache", "", "write logits, losses and activations to this safetensors file")
 	c.Flags().BoolVar(&o.jsonOut, "json", false, "print the per-token table as JSON")
@@ -92,10 +94,22 @@ func runRun(e *env, o *runOpts) error {
 	if err != nil {
 		return err
 	}
-	if tok, ok := m.SinkToken(); ok && o.text != "" {
-		// A model trained with a sink token saw it at the start of every
-		// window: give it one, as a BOS.
-		tokens = append([]int32{tok}, tokens...)
+	if o.bos != "" && o.text == "" {
+		return usagef("--bos goes with --text (--tokens are taken as given)")
+	}
+	if o.text != "" {
+		// A model trained with a fixed first token saw it at the start of
+		// every window: give it one, as TransformerLens's prepend_bos.
+		bos, err := bosFor(m, o.bos)
+		if err != nil {
+			return err
+		}
+		if bos.On {
+			tokens = append([]int32{bos.Token}, tokens...)
+		}
+		if !o.jsonOut {
+			fmt.Fprintf(e.stderr, "first token: %s\n", bosSource(m, o.bos, bos))
+		}
 	}
 	T := len(tokens)
 	if T == 0 {

@@ -29,6 +29,8 @@ type sinkOpts struct {
 	compare             bool
 	compareDir          string
 	steps               int
+	bos                 string
+	metric              string
 }
 
 func newSinkCmd(e *env) *cobra.Command {
@@ -68,6 +70,8 @@ the control without one).`,
 	f.IntVar(&o.k, "k", 1, "Gu et al.'s token index k (one-based; 1 is the first token)")
 	f.IntVar(&o.guLen, "gu-len", 64, "positions Gu et al.'s α_k is computed on (at most --seq-len)")
 	f.IntVar(&o.batch, "batch", 16, "held-out windows to measure on")
+	f.StringVar(&o.bos, "bos", "", "token put in front of every window and stream (TransformerLens prepend_bos), or none; default the model's own first token (train --bos), none if it has none")
+	f.StringVar(&o.metric, "sink-metric", "per-sample", "how Sink_k^ε aggregates: per-sample (Gu et al.'s code: threshold each window, then average) or head-mean (threshold each head's mean over windows)")
 	f.IntVar(&o.seqLen, "seq-len", 0, "window length; default the model's n_ctx")
 	f.BoolVar(&o.streaming, "streaming", false, "evaluate streaming cache policies (streaming.csv, streaming_loss.png)")
 	f.IntVar(&o.streamLen, "stream-len", 0, "tokens per stream; default 8 × n_ctx")
@@ -113,23 +117,32 @@ func runSinks(e *env, o *sinkOpts) error {
 	if o.k > min(o.guLen, T) {
 		return usagef("--k (%d) must be at most --gu-len and --seq-len (%d)", o.k, min(o.guLen, T))
 	}
-	_, sinkTok := m.SinkToken()
+	metric, err := sinks.ParseSinkMetric(o.metric)
+	if err != nil {
+		return usagef("--sink-metric must be %s, got %q", strings.Join(sinks.SinkMetrics, " or "), o.metric)
+	}
+	bos, err := bosFor(m, o.bos)
+	if err != nil {
+		return err
+	}
 	corpus, err := tasks.DefaultCorpus()
 	if err != nil {
 		return err
 	}
-	tokens, err := sinks.HeldOut(corpus, o.batch, T, sinkTok, o.seed)
+	tokens, err := sinks.HeldOut(corpus, o.batch, T, bos, o.seed)
 	if err != nil {
 		return err
 	}
-	rep, err := sinks.Analyze(m, tokens, o.batch, T, sinks.Options{Eps: o.eps, K: o.k, GuLen: min(o.guLen, T)})
+	text := fmt.Sprintf("%d held-out windows of %d tokens (Go standard library validation files)", o.batch, T)
+	rep, err := sinks.Analyze(e.ctx, m, tokens, o.batch, T, sinks.Options{Eps: o.eps, K: o.k, GuLen: min(o.guLen, T),
+		Metric: metric, BOS: bos, Text: text})
 	if err != nil {
 		return err
 	}
 	res := rep.Results(name)
-	res.Model, res.Extra = name, map[string]any{"sink_token": sinkTok, "seq_len": T, "batch": o.batch}
+	res.Model, res.Extra = name, map[string]any{"bos": bos.String(), "seq_len": T, "batch": o.batch}
 	if o.streaming {
-		if err := streamingResults(e, o, m, corpus, sinkTok, &res); err != nil {
+		if err := streamingResults(e, o, m, corpus, bos, &res); err != nil {
 			return err
 		}
 	}
@@ -137,6 +150,9 @@ func runSinks(e *env, o *sinkOpts) error {
 		if err := compareResults(e, o, m, corpus, &res); err != nil {
 			return err
 		}
+	}
+	if !o.quiet {
+		fmt.Fprintf(e.stderr, "first token: %s\n", bosSource(m, o.bos, bos))
 	}
 	return e.finish(o.outFlags, res)
 }
@@ -157,7 +173,7 @@ func parseWindows(s string, nctx int) ([]int, error) {
 	return ws, nil
 }
 
-func streamingResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCorpus, sinkTok bool, res *report.Results) error {
+func streamingResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCorpus, bos sinks.BOS, res *report.Results) error {
 	c := m.Config
 	W := o.window
 	if W == 0 {
@@ -177,14 +193,14 @@ func streamingResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCor
 	if N < 2 {
 		return usagef("--stream-len must be at least 2, got %d", N)
 	}
-	streams, err := sinks.HeldOutStreams(corpus, o.nStreams, N, sinkTok)
+	streams, err := sinks.HeldOutStreams(corpus, o.nStreams, N, bos)
 	if err != nil {
 		return err
 	}
 	if !o.quiet {
 		fmt.Fprintf(e.stderr, "streaming: %d streams of %d tokens, cache %d, sweep %v\n", o.nStreams, N, W, ws)
 	}
-	sr, err := sinks.Streaming(m, streams, sinks.StreamingOptions{Window: W, Sweep: ws, SinkToken: sinkTok})
+	sr, err := sinks.Streaming(m, streams, sinks.StreamingOptions{Window: W, Sweep: ws, BOS: bos})
 	if err != nil {
 		return err
 	}
@@ -209,4 +225,34 @@ func compareResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCorpu
 	res.Append(sinkvariants.Results(rs))
 	res.Extra["compare_dir"] = filepath.Clean(o.compareDir)
 	return nil
+}
+
+// bosFor is the first token of every window and stream: --bos when given
+// (an id or "none"), else the model's own (m.SinkToken), else none.
+func bosFor(m *model.Model, flag string) (sinks.BOS, error) {
+	if flag == "" {
+		if tok, ok := m.SinkToken(); ok {
+			return sinks.NewBOS(tok), nil
+		}
+		return sinks.BOS{}, nil
+	}
+	tok, ok, err := parseBOS(flag, m.Config.DVocab)
+	if err != nil || !ok {
+		return sinks.BOS{}, err
+	}
+	return sinks.NewBOS(tok), nil
+}
+
+// bosSource says which first token was used and why, for stderr.
+func bosSource(m *model.Model, flag string, bos sinks.BOS) string {
+	own, has := m.SinkToken()
+	switch {
+	case flag != "" && bos.On:
+		return fmt.Sprintf("BOS %s (--bos)", bos)
+	case flag != "":
+		return "none (--bos none): windows start with text"
+	case has:
+		return fmt.Sprintf("BOS %d, the model's own (trained with it; --bos none to leave it out)", own)
+	}
+	return "none (the model has no BOS of its own; --bos ID to prepend one)"
 }

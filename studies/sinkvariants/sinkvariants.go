@@ -140,11 +140,17 @@ func Run(ctx context.Context, corpus *tasks.TextCorpus, vs []Variant, opt Option
 		}
 		// The same held-out text for every variant; the sink-token variant
 		// sees it behind its sink.
-		tokens, err := sinks.HeldOut(corpus, opt.Batch, T, v.SinkToken, opt.Train.Seed)
+		bos := sinks.BOS{}
+		if v.SinkToken {
+			bos = sinks.NewBOS(tasks.SinkTokenID)
+		}
+		tokens, err := sinks.HeldOut(corpus, opt.Batch, T, bos, opt.Train.Seed)
 		if err != nil {
 			return nil, err
 		}
-		if r.Report, err = sinks.Analyze(m, tokens, opt.Batch, T, opt.Sinks); err != nil {
+		so := opt.Sinks
+		so.BOS = bos
+		if r.Report, err = sinks.Analyze(ctx, m, tokens, opt.Batch, T, so); err != nil {
 			return nil, err
 		}
 		if r.ValLoss, err = textLoss(m, tokens, opt.Batch, T, v.SinkToken); err != nil {
