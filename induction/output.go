@@ -144,7 +144,7 @@ func (r *Report) Headline() []*report.Table {
 			row[idx("induction_std")], row[idx("induction_of_ceiling")], row[idx("prefix_matching")], row[idx("ov_copying")],
 			row[idx("direct_copying")], row[idx("zero_ablation_dloss")], row[idx("mean_ablation_dloss")], mark)
 	}
-	t.Caption = fmt.Sprintf("ceiling of a perfect head on these tokens: induction %.3f, previous-token %.3f, duplicate-token %.3f",
+	t.Caption = fmt.Sprintf("perfect-head ceilings on these tokens: induction %.3f, previous-token %.3f, duplicate-token %.3f",
 		r.Heads[0].InductionCeil, r.Heads[0].PrevTokenCeil, r.Heads[0].DupTokenCeil)
 	return []*report.Table{t, all[2]}
 }
