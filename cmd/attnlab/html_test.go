@@ -74,3 +74,34 @@ func TestInductionHTMLReport(t *testing.T) {
 		t.Errorf("--html=false left report.html (the previous run's file): %v", err)
 	}
 }
+
+// TestSinkHTMLReport: sink-analysis's report shows the four heads with the
+// largest first-token mass, the first of them its summary's top head, and
+// the BOS column of its pattern holds that head's attention.
+func TestSinkHTMLReport(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := runCLI(t, "sink-analysis", "--batch", "4", "--out", dir, "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	p := browsertest.Open(t, filepath.Join(dir, "report.html"))
+	var heads []string
+	p.Eval(t, `Array.from(document.querySelectorAll("#heads button")).map(b => b.textContent)`, &heads)
+	if len(heads) != 4 {
+		t.Fatalf("pattern view heads %v, want the 4 heads with the largest α", heads)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "sink_summary.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), ","+heads[0]+",") {
+		t.Errorf("first head %s is not the summary's top head:\n%s", heads[0], b)
+	}
+	var bos string
+	p.Eval(t, `document.querySelector("#strip-row .tok").textContent`, &bos)
+	if bos != "BOS" {
+		t.Errorf("first token labelled %q, want BOS", bos)
+	}
+	if errs := p.Errors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}

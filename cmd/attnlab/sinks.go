@@ -140,6 +140,9 @@ func runSinks(e *env, o *sinkOpts) error {
 		return err
 	}
 	res := rep.Results(name)
+	if res.Patterns, err = rep.PatternViews(e.ctx, m, tokens, 4); err != nil {
+		return err
+	}
 	res.Model, res.Extra = name, map[string]any{"bos": bos.String(), "seq_len": T, "batch": o.batch}
 	if o.streaming {
 		if err := streamingResults(e, o, m, corpus, bos, &res); err != nil {
