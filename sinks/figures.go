@@ -3,7 +3,9 @@ package sinks
 import (
 	"cmp"
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/plots"
@@ -42,10 +44,22 @@ func (r *Report) Figures(name string) []report.Figure {
 	for h := range r.H {
 		cols[h] = fmt.Sprintf("H%d", h)
 	}
-	lo, hi := 0.0, 1.0
-	heat := plots.Heatmap{Title: "First-token attention α per head (" + name + ")", XLabel: "head", YLabel: "layer",
-		ValueLabel: "α: mean attention to position 0 (fraction)", Rows: r.L, Cols: r.H, Values: vals,
-		RowLabels: rows, ColLabels: cols, CellText: true, CellFormat: "%.3f", Min: &lo, Max: &hi}
+	// The colour range is the data's (from 0), stretched to show the
+	// uniform level and ε, marked on the bar; ε only when the largest α is
+	// at least half of it, so that weak sinks keep a readable range.
+	zero, uni := 0.0, Uniform(r.T)
+	label := "α: mean attention on position 0"
+	marks := []plots.Mark{{Value: uni, Label: fmt.Sprintf("uniform %.3f", uni)}}
+	if slices.Max(vals) >= r.Eps/2 {
+		marks = append(marks, plots.Mark{Value: r.Eps, Label: fmt.Sprintf("ε = %g", r.Eps)})
+	} else {
+		label += fmt.Sprintf(" (ε = %g: off the scale)", r.Eps)
+	}
+	short := strings.TrimPrefix(filepath.Base(name), "embedded:")
+	heat := plots.Heatmap{Title: fmt.Sprintf("First-token attention α per head (%s, %s)", short, r.firstShort()),
+		XLabel: "head", YLabel: "layer",
+		ValueLabel: label, Rows: r.L, Cols: r.H, Values: vals,
+		RowLabels: rows, ColLabels: cols, CellText: true, CellFormat: "%.3f", Min: &zero, Marks: marks}
 	var heads []model.HeadID
 	for l := range r.L {
 		for h := range r.H {
@@ -75,17 +89,37 @@ func (r *Report) Figures(name string) []report.Figure {
 // figure averages.
 const LossBlock = 32
 
-// StreamLossChart plots loss against position (mean over blocks of
-// LossBlock positions) for dense, recompute, window and sinks4+window under
-// both position schemes, with the position where a cache of W fills.
-func StreamLossChart(rs []StreamResult, W int) plots.LineChart {
+// StreamLossChart is Xiao et al.'s Figure 3 on the streams, in two
+// stacked panels sharing one legend. Top: log perplexity (the next-token
+// loss in nats, averaged over the streams and over blocks of LossBlock
+// positions) against the position in the stream, for dense attention, the
+// window, re-computation and sinks + window (positions within the cache;
+// four sinks, or one when the streams start with a BOS).
+// Bottom: each policy's excess over the reference, re-computation (with
+// the BOS in front when the streams have one): the same text's swings
+// cancel, leaving what the policy costs. Markers keep coinciding lines
+// apart; the y axes are the other policies' range, dense attention past
+// n_ctx runs off them and its legend entry says how far.
+func StreamLossChart(rs []StreamResult, W, nctx int) plots.Panels {
 	const blk = LossBlock
-	ch := plots.LineChart{Title: fmt.Sprintf("Streaming loss by position (cache W = %d)", W), XLabel: fmt.Sprintf("position in the stream (tokens); grey line: cache full at %d, eviction starts", W),
-		YLabel: fmt.Sprintf("next-token loss (nats, mean of %d positions)", blk), Height: 5,
-		VLines: []plots.VLine{{X: float64(W)}}}
+	type line struct {
+		name   string
+		xs, ys []float64
+		dense  bool
+	}
+	var lines []line
+	ref := -1
+	// One sinks + window line: StreamingLLM's four sinks, or the one a
+	// model trained with a BOS needs (five lines, five distinct colours).
+	sinksShown := 4
+	for _, r := range rs {
+		if r.Policy.Kind == Recompute && r.Policy.Sinks > 0 {
+			sinksShown = 1
+		}
+	}
 	for _, r := range rs {
 		p := r.Policy
-		if (p.Kind == SinkCache && p.Sinks != 4) || (p.Kind == Window && p.Scheme == model.TextPositions) {
+		if p.Scheme == model.TextPositions || (p.Kind == SinkCache && p.Sinks != sinksShown) {
 			continue
 		}
 		var xs, ys []float64
@@ -96,13 +130,66 @@ func StreamLossChart(rs []StreamResult, W int) plots.LineChart {
 			}
 			xs, ys = append(xs, float64(i+blk/2)), append(ys, s/blk)
 		}
-		name := p.Name()
-		if p.SchemeName() != "-" {
-			name += " (" + p.SchemeName() + " pos.)"
+		if p.Kind == Recompute && (ref < 0 || p.Sinks > 0) {
+			ref = len(lines)
 		}
-		ch.Series = append(ch.Series, plots.Series{Name: name, X: xs, Y: ys, Dashed: p.Scheme == model.TextPositions})
+		lines = append(lines, line{name: p.Name(), xs: xs, ys: ys, dense: p.Kind == Dense})
 	}
-	return ch
+	vlines := []plots.VLine{{X: float64(W), Label: "cache full; n_ctx"}}
+	if W != nctx {
+		vlines = []plots.VLine{{X: float64(W), Label: "cache full"}, {X: float64(nctx), Label: "n_ctx"}}
+	}
+	top := plots.LineChart{Title: "log perplexity", XLabel: "position in the stream (tokens)",
+		YLabel: fmt.Sprintf("next-token loss (nats, mean of %d positions)", blk), Markers: true, VLines: vlines}
+	diff := plots.LineChart{Markers: true, VLines: vlines, XLabel: "position in the stream (tokens)",
+		YLabel: "loss − reference's (nats)", HLines: []plots.HLine{{Y: 0}}}
+	if ref >= 0 {
+		diff.Title = "excess over " + lines[ref].name + ", the reference"
+	}
+	// y ranges: the policies other than dense, with a margin.
+	var hi, dlo, dhi float64
+	for _, l := range lines {
+		if l.dense {
+			continue
+		}
+		hi = max(hi, slices.Max(l.ys))
+		if ref >= 0 {
+			for k, y := range l.ys {
+				dlo, dhi = min(dlo, y-lines[ref].ys[k]), max(dhi, y-lines[ref].ys[k])
+			}
+		}
+	}
+	hi *= 1.1
+	pad := 0.1 * (dhi - dlo)
+	dlo, dhi = dlo-pad, dhi+pad
+	for _, l := range lines {
+		name := l.name
+		if l.dense && hi > 0 {
+			if m := slices.Max(l.ys); m > hi {
+				i := slices.IndexFunc(l.ys, func(y float64) bool { return y > hi })
+				name = fmt.Sprintf("dense (off the chart from %.0f; up to %.1f)", l.xs[i], m)
+			}
+		}
+		top.Series = append(top.Series, plots.Series{Name: name, X: l.xs, Y: l.ys})
+		if ref >= 0 {
+			d := make([]float64, len(l.ys))
+			for k, y := range l.ys {
+				d[k] = y - lines[ref].ys[k]
+			}
+			diff.Series = append(diff.Series, plots.Series{Name: name, X: l.xs, Y: d})
+		}
+	}
+	zero := 0.0
+	if hi > 0 {
+		top.YMin, top.YMax = &zero, &hi
+	}
+	charts := []plots.LineChart{top}
+	if ref >= 0 && dhi > dlo {
+		diff.YMin, diff.YMax = &dlo, &dhi
+		charts = append(charts, diff)
+	}
+	return plots.Panels{Title: fmt.Sprintf("Streaming: loss by position (cache W = %d, n_ctx = %d)", W, nctx),
+		Charts: charts, Cols: 1, SharedLegend: true, Width: 9, Height: 7.5}
 }
 
 // SweepChart plots perplexity beyond n_ctx against the cache size, one

@@ -29,6 +29,7 @@ func DefaultSweep(nctx int) []int {
 // StreamingReport is the result of Streaming.
 type StreamingReport struct {
 	Window       int
+	NCtx         int            // the model's context length
 	Streams, Len int            // number of streams and tokens per stream
 	Policies     []StreamResult // DefaultPolicies(Window), plus sinks1+recompute with a BOS
 	Sweep        []StreamResult // SweepPolicies(Sweep)
@@ -62,7 +63,7 @@ func Streaming(m *model.Model, streams [][]int32, opt StreamingOptions) (*Stream
 	if err != nil {
 		return nil, err
 	}
-	return &StreamingReport{Window: opt.Window, Streams: len(streams), Len: len(streams[0]), Policies: main, Sweep: sweep}, nil
+	return &StreamingReport{Window: opt.Window, NCtx: m.Config.NCtx, Streams: len(streams), Len: len(streams[0]), Policies: main, Sweep: sweep}, nil
 }
 
 // Results returns streaming.csv (the headline) and streaming_sweep.csv,
@@ -71,6 +72,6 @@ func (s *StreamingReport) Results() report.Results {
 	tb := StreamTable("streaming", fmt.Sprintf("Streaming KV-cache policies, cache W = %d, %d × %d tokens", s.Window, s.Streams, s.Len), s.Policies)
 	sw := StreamTable("streaming_sweep", "Window-size sweep (cache positions)", s.Sweep)
 	return report.Results{Tables: []*report.Table{tb, sw}, Headline: []*report.Table{tb},
-		Figures: []report.Figure{{Name: "streaming_loss.png", Fig: StreamLossChart(s.Policies, s.Window)},
+		Figures: []report.Figure{{Name: "streaming_loss.png", Fig: StreamLossChart(s.Policies, s.Window, s.NCtx)},
 			{Name: "streaming_sweep.png", Fig: SweepChart(s.Sweep)}}}
 }

@@ -119,6 +119,14 @@ func (r *Report) firstName() string {
 	return "the first byte"
 }
 
+// firstShort names position 0 for a title: "BOS 0" or "no BOS".
+func (r *Report) firstShort() string {
+	if r.BOS.On {
+		return "BOS " + r.BOS.String()
+	}
+	return "no BOS"
+}
+
 // Summary is the one-row answer: Gu et al.'s Sink_k^ε, the heads that
 // sink, the strongest head's α against uniform attention's, and the loss on
 // the same windows.

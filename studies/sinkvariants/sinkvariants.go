@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/attnlab/attnlab/model"
@@ -207,8 +209,8 @@ func Table(rs []Result) *report.Table {
 		report.Column{Name: "val_loss", Unit: "nats", Format: "%.3f"},
 		report.Column{Name: "train_seconds", Unit: "s", Format: "%.0f"})
 	if len(rs) > 0 {
-		t.Caption = fmt.Sprintf("alpha: mass on position 0 (the sink token for sink-token); sink_ratio: Sink_%d^ε, ε = %g; row_sum: attention on real keys (1 − null-slot mass; unnormalised for sigmoid); val_loss on held-out text, the same predictions for every variant",
-			rs[0].Report.K, rs[0].Report.Eps)
+		t.Caption = fmt.Sprintf("alpha: mass on position 0 (the sink token for sink-token); sink_ratio: Sink_%d at ε = %g (%s); row_sum: attention on real keys (1 − null-slot mass; unnormalised for sigmoid); val_loss on held-out text, the same predictions for every variant",
+			rs[0].Report.K, rs[0].Report.Eps, rs[0].Report.Metric)
 	}
 	for _, r := range rs {
 		t.Add(r.Variant.Name, r.Variant.Attention, r.Variant.SinkToken, r.MeanAlpha, r.MaxAlpha, r.Report.SinkK, r.RowSum, r.ValLoss, r.Seconds)
@@ -216,21 +218,51 @@ func Table(rs []Result) *report.Table {
 	return t
 }
 
-// Chart is variants.png: the largest head's α and Sink_k^ε per variant.
+// Chart is variants.png: per variant, the largest share of a head's
+// attention on position 0 (α ÷ the head's row sum, so that sigmoid
+// attention, whose rows are not normalised and sum to about 2, is on the
+// same scale), the mean share the null slot takes (1 − row sum: softmax1
+// and the learned sink; none for sigmoid), and Sink_k^ε.
 func Chart(rs []Result) plots.BarChart {
 	var labels []string
-	var alpha, ratio []float64
+	var share, slot, ratio []float64
 	for _, r := range rs {
 		labels = append(labels, r.Variant.Name)
-		alpha, ratio = append(alpha, r.MaxAlpha), append(ratio, r.Report.SinkK)
+		top := 0.0
+		for l, layer := range r.Report.Alpha {
+			for h, a := range layer {
+				if rs := r.Report.RowSum[l][h]; rs > 0 {
+					top = max(top, a/rs)
+				}
+			}
+		}
+		null := 1 - r.RowSum
+		if r.Variant.Attention == "sigmoid" {
+			null = math.NaN() // no normalisation, so no slot
+		}
+		share, slot, ratio = append(share, top), append(slot, max(null, 0)), append(ratio, r.Report.SinkK)
 	}
-	k, eps := 1, 0.3
+	k, eps, per := 1, 0.3, "windows × heads"
 	if len(rs) > 0 {
 		k, eps = rs[0].Report.K, rs[0].Report.Eps
+		if rs[0].Report.Metric == sinks.HeadMean {
+			per = "heads"
+		}
 	}
-	return plots.BarChart{Title: "Sinks by attention variant (same architecture and budget)", XLabel: "attention variant",
-		YLabel: "fraction", Labels: labels, Groups: []plots.BarGroup{{Name: "largest head α", Values: alpha},
-			{Name: fmt.Sprintf("Sink_%d^ε (ε = %g)", k, eps), Values: ratio}}}
+	return plots.BarChart{Title: "Where each variant puts spare attention (same architecture and budget)", XLabel: "attention variant",
+		YLabel: "fraction of a head's attention", Labels: labels, Groups: []plots.BarGroup{
+			{Name: "largest head: share on position 0 (α ÷ row sum)", Values: share},
+			{Name: "null slot (1 − row sum), mean over heads", Values: slot},
+			{Name: fmt.Sprintf("Sink%s rate, ε = %g (fraction of %s)", subscript(k), eps, per), Values: ratio}}}
+}
+
+// subscript writes k in Unicode subscript digits: 1 → "₁".
+func subscript(k int) string {
+	var b strings.Builder
+	for _, c := range strconv.Itoa(k) {
+		b.WriteRune('₀' + (c - '0'))
+	}
+	return b.String()
 }
 
 // Results returns variants.csv as table and headline and variants.png.
