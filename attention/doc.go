@@ -25,6 +25,18 @@
 // matmul kernels, the state carried from chunk to chunk, forward and
 // backward, float32), which is the fast one past a few hundred tokens.
 //
+// Sparse attention (sparse.go): Sparse is one head's Longformer pattern
+// (sliding window, dilation, global tokens) or BigBird block-sparse
+// pattern, with Visible as its definition. Its Forward and Backward are
+// the blockwise kernel restricted to the visible tiles — O(T·w) time and
+// O(T·E) memory, no T×T matrix — and equal masked dense attention.
+// ParseSparse reads the kinds ("window:16", "window:8:d1,2,4,8",
+// "window:16:g4", "block-sparse:16"); as engine rules (SparseRule) they
+// give the model its [T, T] pattern with the hidden entries at 0, per head
+// where the pattern differs between heads (PerHead). Rules that can skip
+// the pattern altogether (softmax, the sparse kinds) implement Fused, the
+// model's fast path for long sequences.
+//
 // Shape legend: T positions, E d_head. Matrices are row-major; q, k and the
 // gradients dq, dk are [T, E] views with a row stride (ld) because the model
 // keeps every head of q, k and v in one buffer. Patterns are [T, T] dense,
