@@ -106,8 +106,12 @@ func (o Options) Validate() error {
 type Point struct {
 	Kernel  string
 	N       int
-	Times   []time.Duration // each timed run
+	Times   []time.Duration // each timed run (wall clock)
 	Median  time.Duration
+	// CPU is the median CPU time of a run (user + system, all threads;
+	// 0 where the system does not say): unlike wall time it does not count
+	// the time other processes held the cores.
+	CPU     time.Duration
 	Peak    int64   // bytes: the run's peak memory, inputs and outputs included
 	Need    int64   // bytes the run was estimated to need (budget check)
 	FLOPs   float64 // useful floating-point operations of one run
@@ -117,14 +121,24 @@ type Point struct {
 // GFLOPs is the point's rate on its useful work.
 func (p Point) GFLOPs() float64 { return p.FLOPs / p.Median.Seconds() / 1e9 }
 
+// CPURate is the useful GFLOP per CPU-second (NaN without CPU times).
+func (p Point) CPURate() float64 {
+	if p.CPU <= 0 {
+		return math.NaN()
+	}
+	return p.FLOPs / p.CPU.Seconds() / 1e9
+}
+
 // Result is a whole benchmark.
 type Result struct {
 	Opt               Options
 	Cores             int     // GOMAXPROCS
 	Rate, RateAfter   float64 // matmul GFLOP/s on Cores goroutines, before and after the kernels
+	CPURate           float64 // matmul GFLOP per CPU-second (the better of before and after; NaN if unknown)
 	MemMethod         string  // "rss" or "heap" (peakMeter)
 	Points            []Point
-	TimeSlope         map[string]float64 // fitted d log time / d log N, N ≥ 1024
+	TimeSlope         map[string]float64 // fitted d log time / d log N, N ≥ 1024 (wall)
+	CPUSlope          map[string]float64 // the same for CPU time
 	MemSlope          map[string]float64
 	kernelDefinitions []kernel
 }
@@ -278,14 +292,15 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, err
 	}
 	opt = opt.withDefaults()
-	res := &Result{Opt: opt, Cores: runtime.GOMAXPROCS(0), TimeSlope: map[string]float64{}, MemSlope: map[string]float64{}}
+	res := &Result{Opt: opt, Cores: runtime.GOMAXPROCS(0), TimeSlope: map[string]float64{}, CPUSlope: map[string]float64{}, MemSlope: map[string]float64{}}
 	var ks []kernel
 	for _, name := range opt.Kernels {
 		k, _ := opt.kernel(name)
 		ks = append(ks, k)
 	}
 	res.kernelDefinitions = ks
-	res.Rate = gemm.Rate(res.Cores, opt.RateTime)
+	var cpu1 float64
+	res.Rate, cpu1 = matmulRate(res.Cores, opt.RateTime)
 	meter := newPeakMeter()
 	res.MemMethod = meter.method
 	total, done := len(ks)*len(opt.Ns), 0
@@ -313,9 +328,11 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			}
 		}
 	}
-	res.RateAfter = gemm.Rate(res.Cores, opt.RateTime)
+	var cpu2 float64
+	res.RateAfter, cpu2 = matmulRate(res.Cores, opt.RateTime)
+	res.CPURate = math.Max(cpu1, cpu2)
 	for _, k := range ks {
-		res.TimeSlope[k.name], res.MemSlope[k.name] = res.slopes(k.name)
+		res.TimeSlope[k.name], res.CPUSlope[k.name], res.MemSlope[k.name] = res.slopes(k.name)
 	}
 	if !slices.ContainsFunc(res.Points, func(p Point) bool { return p.Skipped == "" }) {
 		return res, ErrNothingRun
@@ -349,26 +366,52 @@ func measure(ctx context.Context, meter *peakMeter, k kernel, m master, repeats 
 	if err != nil {
 		return err
 	}
+	var cpus []time.Duration
 	for range repeats {
 		st := time.Now()
+		c0, okCPU := cpuTime()
 		if err := k.run(ctx, x); err != nil {
 			return err
 		}
 		p.Times = append(p.Times, time.Since(st))
+		if c1, ok := cpuTime(); ok && okCPU {
+			cpus = append(cpus, c1-c0)
+		}
 	}
-	ts := slices.Clone(p.Times)
-	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
-	p.Median = ts[len(ts)/2]
-	if len(ts)%2 == 0 {
-		p.Median = (ts[len(ts)/2-1] + ts[len(ts)/2]) / 2
+	p.Median = median(p.Times)
+	if len(cpus) == len(p.Times) {
+		p.CPU = median(cpus)
 	}
 	return nil
 }
 
-// slopes fits log time and log peak memory against log N by least squares
-// over the points with N ≥ 1024 that ran (all of them when fewer than two
-// qualify); NaN without two points.
-func (r *Result) slopes(kernel string) (timeSlope, memSlope float64) {
+func median(t []time.Duration) time.Duration {
+	ts := slices.Clone(t)
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	if len(ts)%2 == 0 {
+		return (ts[len(ts)/2-1] + ts[len(ts)/2]) / 2
+	}
+	return ts[len(ts)/2]
+}
+
+// matmulRate is gemm.Rate with the CPU time it took: GFLOP/s of wall time
+// and GFLOP per CPU-second (NaN where CPU time is unknown).
+func matmulRate(cores int, d time.Duration) (wall, perCPU float64) {
+	c0, ok0 := cpuTime()
+	st := time.Now()
+	wall = gemm.Rate(cores, d)
+	el := time.Since(st).Seconds()
+	c1, ok1 := cpuTime()
+	if !ok0 || !ok1 || c1 <= c0 {
+		return wall, math.NaN()
+	}
+	return wall, wall * el / (c1 - c0).Seconds()
+}
+
+// slopes fits log wall time, log CPU time and log peak memory against log
+// N by least squares over the points with N ≥ 1024 that ran (all of them
+// when fewer than two qualify); NaN without two points.
+func (r *Result) slopes(kernel string) (timeSlope, cpuSlope, memSlope float64) {
 	var all, big []Point
 	for _, p := range r.Points {
 		if p.Kernel == kernel && p.Skipped == "" {
@@ -381,13 +424,14 @@ func (r *Result) slopes(kernel string) (timeSlope, memSlope float64) {
 	if len(big) >= 2 {
 		all = big
 	}
-	var xs, ts, ms []float64
+	var xs, ts, cs, ms []float64
 	for _, p := range all {
 		xs = append(xs, math.Log(float64(p.N)))
 		ts = append(ts, math.Log(p.Median.Seconds()))
+		cs = append(cs, math.Log(p.CPU.Seconds())) // −Inf without CPU times: the fit is NaN
 		ms = append(ms, math.Log(float64(max(p.Peak, 1))))
 	}
-	return fitSlope(xs, ts), fitSlope(xs, ms)
+	return fitSlope(xs, ts), fitSlope(xs, cs), fitSlope(xs, ms)
 }
 
 // fitSlope is the least-squares slope of y on x (NaN for fewer than two
@@ -405,7 +449,7 @@ func fitSlope(x, y []float64) float64 {
 		sxy += x[i] * y[i]
 	}
 	d := n*sxx - sx*sx
-	if d == 0 {
+	if d == 0 || math.IsInf(sy, 0) || math.IsNaN(sy) {
 		return math.NaN()
 	}
 	return (n*sxy - sx*sy) / d
