@@ -104,10 +104,10 @@ func (o Options) Validate() error {
 
 // Point is one (kernel, N) measurement.
 type Point struct {
-	Kernel  string
-	N       int
-	Times   []time.Duration // each timed run (wall clock)
-	Median  time.Duration
+	Kernel string
+	N      int
+	Times  []time.Duration // each timed run (wall clock)
+	Median time.Duration
 	// CPU is the median CPU time of a run (user + system, all threads;
 	// 0 where the system does not say): unlike wall time it does not count
 	// the time other processes held the cores.
