@@ -51,12 +51,13 @@ func Specs() []Spec {
 
 // TrainArgs is the attnlab train command line (without "attnlab" and
 // --out) that trains the study's model of kind: the same architecture and
-// budget for every kind, repeats of 2–24 tokens with up to 200 tokens
-// between the copies in sequences of 256, so that copy distances run from
-// 2 to 224.
+// budget for every kind (the embedded induction model's, 3000 steps of
+// 32 × 128 tokens), repeats of 2–16 tokens with up to 64 tokens between
+// the copies, so that training copy distances run from 2 to 80 (probed up
+// to 119).
 func TrainArgs(kind string) []string {
-	return strings.Fields("train --task induction --layers 2 --d-model 64 --heads 4 --pos rotary --n-ctx 256 --seq-len 256 " +
-		"--max-rep 24 --max-gap 200 --batch 16 --steps 3000 --lr 3e-3 --seed 1 --attn " + kind)
+	return strings.Fields("train --task induction --layers 2 --d-model 64 --heads 4 --pos rotary --n-ctx 128 --seq-len 128 " +
+		"--max-rep 16 --max-gap 64 --batch 32 --steps 3000 --lr 3e-3 --seed 1 --attn " + kind)
 }
 
 // Model is a trained model of the study.
