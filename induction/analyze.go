@@ -21,6 +21,11 @@ type Options struct {
 	Detector  DetectorOptions
 	// NoAblation skips the ablation runs (2 forward passes per head).
 	NoAblation bool
+	// PatternHeads are heads whose attention pattern Figures draws besides
+	// the top induction head's and its partner's, on sequence PatternSeq of
+	// the canonical batch.
+	PatternHeads []model.HeadID
+	PatternSeq   int
 }
 
 // HeadScores are every score of one head. Detector scores use
@@ -92,6 +97,13 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 		return nil, fmt.Errorf("induction: --batch must be at least 2 to report a spread, got %d", B)
 	case c.DVocab < L+2:
 		return nil, fmt.Errorf("induction: d_vocab %d is too small for repeats of %d random tokens", c.DVocab, L)
+	case opt.PatternSeq < 0 || opt.PatternSeq >= B:
+		return nil, fmt.Errorf("induction: pattern sequence %d is not in the batch of %d (0 to %d)", opt.PatternSeq, B, B-1)
+	}
+	for _, h := range opt.PatternHeads {
+		if h.Layer >= c.NLayers || h.Head >= c.NHeads {
+			return nil, fmt.Errorf("induction: the model has no head %s (%d layers of %d heads)", h, c.NLayers, c.NHeads)
+		}
 	}
 	T := 2*L + 1
 	r := &Report{Model: c.Summary(), Opt: opt, L: L, T: T, Vocab: c.DVocab}

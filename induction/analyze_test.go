@@ -1,6 +1,7 @@
 package induction_test
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/attnlab/attnlab/fixtures"
 	"github.com/attnlab/attnlab/induction"
 	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/plots"
 )
 
 func TestAnalyzeDoesNotChangeModel(t *testing.T) {
@@ -130,5 +132,48 @@ func TestOneLayerHasNoPartners(t *testing.T) {
 	}
 	if !strings.Contains(sum.Caption, "no previous-token partners") {
 		t.Errorf("caption %q", sum.Caption)
+	}
+}
+
+// TestPatternHeads: chosen heads' patterns are drawn on the chosen
+// sequence, besides the default two; heads the model lacks and sequences
+// outside the batch are errors.
+func TestPatternHeads(t *testing.T) {
+	m, err := fixtures.Model("induction-2l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := induction.Analyze(m, induction.Options{Batch: 4, SeqLen: 10, NoAblation: true,
+		PatternHeads: []model.HeadID{{Layer: 0, Head: 0}, {Layer: 1, Head: 3}}, PatternSeq: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range r.Figures() {
+		if strings.HasPrefix(f.Name, "pattern_") {
+			names = append(names, f.Name)
+		}
+	}
+	for _, want := range []string{"pattern_L0H0.png", "pattern_L1H3.png", "pattern_" + r.InductionHeads[0].String() + ".png"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("pattern figures %v lack %s", names, want)
+		}
+	}
+	for _, f := range r.Figures() {
+		if f.Name == "pattern_L0H0.png" {
+			h := f.Fig.(plots.Heatmap)
+			if !strings.Contains(h.Title, "sequence 2") || h.RowLabels[1] != fmt.Sprint(r.Tokens[2*r.T+1]) {
+				t.Errorf("title %q, first token label %q: want sequence 2's tokens", h.Title, h.RowLabels[1])
+			}
+		}
+	}
+	for _, o := range []induction.Options{
+		{Batch: 4, SeqLen: 10, PatternHeads: []model.HeadID{{Layer: 2, Head: 0}}},
+		{Batch: 4, SeqLen: 10, PatternHeads: []model.HeadID{{Layer: 0, Head: 4}}},
+		{Batch: 4, SeqLen: 10, PatternSeq: 4},
+	} {
+		if _, err := induction.Analyze(m, o); err == nil {
+			t.Errorf("options %+v accepted", o)
+		}
 	}
 }

@@ -185,7 +185,13 @@ func (r *Report) Figures() []report.Figure {
 	if len(r.Comp) > 0 {
 		figs = append(figs, r.compositionFigures()...)
 	}
-	for _, h := range append(append([]model.HeadID{}, r.InductionHeads[:1]...), r.PrevPartners[:min(1, len(r.PrevPartners))]...) {
+	heads := append(append([]model.HeadID{}, r.InductionHeads[:1]...), r.PrevPartners[:min(1, len(r.PrevPartners))]...)
+	for _, h := range r.Opt.PatternHeads {
+		if !slices.Contains(heads, h) {
+			heads = append(heads, h)
+		}
+	}
+	for _, h := range heads {
 		figs = append(figs, r.patternFigure(h))
 	}
 	figs = append(figs, report.Figure{Name: "loss_by_position.png", Fig: r.lossByPositionChart()})
@@ -263,28 +269,19 @@ func (r *Report) compositionFigures() []report.Figure {
 	return out
 }
 
-// patternFigure draws head hd's attention pattern on the first sequence.
+// patternFigure draws head hd's attention pattern on sequence
+// Opt.PatternSeq of the canonical batch, its tokens on the axes.
 func (r *Report) patternFigure(hd model.HeadID) report.Figure {
-	l, h, lb := hd.Layer, hd.Head, hd.String()
-	T := r.T
-	H := len(r.Patterns[l]) / (r.Opt.Batch * T * T)
-	p := r.Patterns[l][(0*H+h)*T*T:][:T*T]
-	v := make([]float64, T*T)
-	for i, x := range p {
-		v[i] = float64(x)
+	T, b := r.T, r.Opt.PatternSeq
+	H := len(r.Patterns[hd.Layer]) / (r.Opt.Batch * T * T)
+	p := r.Patterns[hd.Layer][((b*H)+hd.Head)*T*T:][:T*T]
+	labels := make([]string, T)
+	for i, t := range r.Tokens[b*T : (b+1)*T] {
+		labels[i] = fmt.Sprint(t)
 	}
-	// Token labels when they can all be read, else positions.
-	var labels []string
-	xl, yl := "key position", "query position"
-	if T <= plots.MaxTickLabels {
-		xl, yl = "key token", "query token"
-		for _, t := range r.Tokens[:T] {
-			labels = append(labels, fmt.Sprint(t))
-		}
+	fig, err := plots.Pattern(fmt.Sprintf("%s attention on [BOS, x×%d, x×%d] (sequence %d)", hd, r.L, r.L, b), p, T, labels)
+	if err != nil {
+		panic(err) // the report's own shapes: an internal invariant
 	}
-	zero, one := 0.0, 1.0
-	return report.Figure{Name: "pattern_" + lb + ".png", Fig: plots.Heatmap{
-		Title: fmt.Sprintf("%s attention on [BOS, x×%d, x×%d] (sequence 0)", lb, r.L, r.L), XLabel: xl, YLabel: yl,
-		ValueLabel: "attention weight", Rows: T, Cols: T, Values: v, RowLabels: labels, ColLabels: labels, Min: &zero, Max: &one,
-		Width: 6.5, Height: 5.8}}
+	return report.Figure{Name: "pattern_" + hd.String() + ".png", Fig: fig}
 }

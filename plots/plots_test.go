@@ -385,3 +385,32 @@ func TestPanels(t *testing.T) {
 		t.Error("a panel without series rendered")
 	}
 }
+
+func TestPattern(t *testing.T) {
+	t.Parallel()
+	p := []float32{1, 0, 0, 0.25, 0.75, 0, 0.5, 0, 0.5}
+	h, err := Pattern("p", p, 3, []string{"a", "b", "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Values[4] != 0.75 || !math.IsNaN(h.Values[1]) || !math.IsNaN(h.Values[5]) || h.Values[7] != 0 {
+		t.Errorf("values %v: want the weights, NaN above the diagonal", h.Values)
+	}
+	if *h.Min != 0 || *h.Max != 1 || h.RowLabels[2] != "c" || h.XLabel != "key token" {
+		t.Errorf("scale [%v, %v], labels %v, x label %q", *h.Min, *h.Max, h.RowLabels, h.XLabel)
+	}
+	if _, err := Pattern("p", p, 2, nil); err == nil {
+		t.Error("a pattern of the wrong size: no error")
+	}
+	if _, err := Pattern("p", p, 3, []string{"a"}); err == nil {
+		t.Error("too few token labels: no error")
+	}
+	long := make([]float32, 50*50)
+	if h, _ := Pattern("p", long, 50, make([]string, 50)); h.RowLabels != nil || h.XLabel != "key position" {
+		t.Errorf("50 tokens: labels %d, x label %q; want positions", len(h.RowLabels), h.XLabel)
+	}
+	var buf bytes.Buffer
+	if err := h.Render(&buf, "png"); err != nil {
+		t.Fatal(err)
+	}
+}

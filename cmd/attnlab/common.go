@@ -173,3 +173,20 @@ func parseBOS(s string, vocab int) (tok int32, ok bool, err error) {
 	}
 	return int32(v), true, nil
 }
+
+// parseHeads reads a comma-separated list of heads ("L1H3,L0H1") given to
+// flag; "" is none.
+func parseHeads(flag, s string) ([]model.HeadID, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var heads []model.HeadID
+	for _, f := range strings.Split(s, ",") {
+		h, err := model.ParseHeadID(strings.TrimSpace(f))
+		if err != nil {
+			return nil, usagef("%s: %q is not a head: write L{layer}H{head}, e.g. L1H3", flag, strings.TrimSpace(f))
+		}
+		heads = append(heads, h)
+	}
+	return heads, nil
+}

@@ -74,6 +74,19 @@ func registerCompletions(root *cobra.Command) {
 				return completeModel(toComplete)
 			}
 		}
+		if c.Flags().Lookup("pattern") != nil {
+			_ = c.RegisterFlagCompletionFunc("pattern", func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+				m := completionModel(cmd)
+				if m == nil {
+					return nil, cobra.ShellCompDirectiveNoFileComp
+				}
+				var heads []string
+				for _, h := range m.Config.Heads() {
+					heads = append(heads, h.String())
+				}
+				return complete(heads, toComplete, true)
+			})
+		}
 		for _, sub := range c.Commands() {
 			walk(sub)
 		}

@@ -27,6 +27,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"run", "--model", "embedded:text-sink", "--hooks", "hook_embed,blocks.5.hook_resid_"},
 			[]string{"hook_embed,blocks.5.hook_resid_pre", "hook_embed,blocks.5.hook_resid_post"}, ":6"},
 		{[]string{"induction", "--format", ""}, []string{"png", "svg", "pdf"}, ":4"},
+		{[]string{"induction", "--pattern", "L1H2,L0"}, []string{"L1H2,L0H0", "L1H2,L0H3"}, ":6"},
+		{[]string{"run", "--model", "embedded:text-sink", "--pattern", "L5"}, []string{"L5H0", "L5H3"}, ":6"},
 		{[]string{"induction", "--error-measure", "a"}, []string{"abs"}, ":4"},
 		{[]string{"retrieval", "--parts", "analytic,"}, []string{"analytic,mqar", "analytic,scaling"}, ":6"},
 	} {

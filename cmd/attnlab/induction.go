@@ -14,6 +14,8 @@ type inductionOpts struct {
 	excludeBOS, excludeCurrent bool
 	errorMeasure               string
 	noAblation                 bool
+	pattern                    string
+	patternSeq                 int
 }
 
 func newInductionCmd(e *env) *cobra.Command {
@@ -44,6 +46,8 @@ two-layer attention-only model (embedded:induction-2l).`,
 	f.BoolVar(&o.excludeCurrent, "exclude-current-token", false, "head detector: ignore attention to the query's own position (TL exclude_current_token)")
 	f.StringVar(&o.errorMeasure, "error-measure", "mul", "head detector error measure: mul or abs (TL error_measure)")
 	f.BoolVar(&o.noAblation, "no-ablation", false, "skip the ablation runs")
+	f.StringVar(&o.pattern, "pattern", "", "also draw these heads' attention patterns, e.g. L1H3,L0H1 (pattern_L1H3.png, ...)")
+	f.IntVar(&o.patternSeq, "pattern-seq", 0, "the sequence of the canonical batch the patterns are drawn on (0-based)")
 	return c
 }
 
@@ -60,13 +64,20 @@ func runInduction(e *env, o *inductionOpts) error {
 	if !(o.threshold > 0 && o.threshold <= 1) {
 		return usagef("--threshold must be in (0, 1], got %v", o.threshold)
 	}
+	heads, err := parseHeads("--pattern", o.pattern)
+	if err != nil {
+		return err
+	}
+	if o.patternSeq < 0 || o.patternSeq >= o.batch {
+		return usagef("--pattern-seq must be between 0 and --batch−1 = %d, got %d", o.batch-1, o.patternSeq)
+	}
 	m, name, err := o.mf.load("induction-2l")
 	if err != nil {
 		return err
 	}
 	r, err := induction.Analyze(m, induction.Options{SeqLen: o.seqLen, Batch: o.batch, Seed: o.seed, Threshold: o.threshold,
 		Detector:   induction.DetectorOptions{ExcludeBOS: o.excludeBOS, ExcludeCurrentToken: o.excludeCurrent, ErrorMeasure: o.errorMeasure},
-		NoAblation: o.noAblation})
+		NoAblation: o.noAblation, PatternHeads: heads, PatternSeq: o.patternSeq})
 	if err != nil {
 		return usageError{err}
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/attnlab/attnlab/safetensors"
@@ -43,6 +45,43 @@ func TestRunSavesCacheAndShowsBytes(t *testing.T) {
 			if tn.Shape[i] != shape[i] {
 				t.Errorf("%s: shape %v, want %v", name, tn.Shape, shape)
 			}
+		}
+	}
+}
+
+// TestPatternFlags: run --pattern and induction --pattern draw the chosen
+// heads' patterns (on the given tokens, or a chosen sequence of the
+// canonical batch) and refuse heads the model does not have.
+func TestPatternFlags(t *testing.T) {
+	dir := t.TempDir()
+	_, stderr, code := runCLI(t, "run", "--tokens", "0 5 9 13 5 9 13", "--pattern", "L1H2,L0H1", "--out", dir)
+	if code != 0 {
+		t.Fatalf("run --pattern: exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"pattern_L1H2.png", "pattern_L0H1.png", "tokens.csv", "manifest.json"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("run --pattern: %s missing or empty", f)
+		}
+	}
+	ind := t.TempDir()
+	if _, stderr, code := runCLI(t, "induction", "--batch", "4", "--no-ablation", "--pattern", "L0H0", "--pattern-seq", "3", "--out", ind); code != 0 {
+		t.Fatalf("induction --pattern: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(ind, "pattern_L0H0.png")); err != nil {
+		t.Errorf("induction --pattern L0H0: %v", err)
+	}
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"run", "--tokens", "1 2", "--pattern", "L2H0"}, "no head L2H0"},
+		{[]string{"run", "--tokens", "1 2", "--pattern", "L1"}, `"L1" is not a head`},
+		{[]string{"induction", "--pattern", "L0H9"}, "no head L0H9"},
+		{[]string{"induction", "--pattern-seq", "40"}, "--pattern-seq must be between 0 and"},
+	} {
+		_, stderr, code := runCLI(t, append(c.args, "--out", t.TempDir())...)
+		if code != 2 || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, stderr, c.msg)
 		}
 	}
 }

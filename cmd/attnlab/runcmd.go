@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/attnlab/attnlab/internal/userfile"
 	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
@@ -20,6 +22,8 @@ type runOpts struct {
 	saveCache          string
 	bos                string
 	jsonOut            bool
+	pattern            string
+	out, format        string
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -30,9 +34,12 @@ func newRunCmd(e *env) *cobra.Command {
 		Long: `Run a model on one sequence and save its logits ("logits" [1, T, V]), per-token
 next-token loss ("loss_per_token" [1, T-1]), the tokens ("tokens") and the
 requested activations under their TransformerLens hook names, as a
-safetensors file that safetensors.torch.load_file reads.`,
+safetensors file that safetensors.torch.load_file reads. --pattern draws the
+attention pattern of the heads it names on these tokens (pattern_L1H3.png, ...)
+into --out, beside tokens.csv and manifest.json.`,
 		Example: `  attnlab run --tokens "0 5 9 5 9" --hooks blocks.1.attn.hook_pattern --save-cache cache.safetensors
-  attnlab run --model text.safetensors --text "func main() {" --hooks '*' --save-cache c.safetensors`,
+  attnlab run --model text.safetensors --text "func main() {" --hooks '*' --save-cache c.safetensors
+  attnlab run --tokens "0 5 9 13 5 9 13" --pattern L1H2,L0H1 --out patterns`,
 		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error { return runRun(e, o) },
 	}
@@ -44,6 +51,9 @@ safetensors file that safetensors.torch.load_file reads.`,
 	c.Flags().StringVar(&o.hooks, "hooks", "", "comma-separated hook names to save, or '*' for all")
 	c.Flags().StringVar(&o.saveCache, "save-cache", "", "write logits, losses and activations to this safetensors file")
 	c.Flags().BoolVar(&o.jsonOut, "json", false, "print the per-token table as JSON")
+	c.Flags().StringVar(&o.pattern, "pattern", "", "draw these heads' attention patterns on the tokens, e.g. L1H3,L0H1")
+	c.Flags().StringVar(&o.out, "out", "attnlab-out/run", "with --pattern: output folder (pattern_{head}.png, tokens.csv, manifest.json)")
+	c.Flags().StringVar(&o.format, "format", "png", "with --pattern: figure format, png, svg or pdf")
 	return c
 }
 
@@ -90,9 +100,21 @@ func runRun(e *env, o *runOpts) error {
 			tokens = append(tokens, int32(c))
 		}
 	}
-	m, _, err := o.mf.load("induction-2l")
+	heads, err := parseHeads("--pattern", o.pattern)
 	if err != nil {
 		return err
+	}
+	if err := (&outFlags{format: o.format}).check(); err != nil {
+		return err
+	}
+	m, name, err := o.mf.load("induction-2l")
+	if err != nil {
+		return err
+	}
+	for _, h := range heads {
+		if h.Layer >= m.Config.NLayers || h.Head >= m.Config.NHeads {
+			return usagef("--pattern: the model has no head %s (%d layers of %d heads)", h, m.Config.NLayers, m.Config.NHeads)
+		}
 	}
 	if o.bos != "" && o.text == "" {
 		return usagef("--bos goes with --text (--tokens are taken as given)")
@@ -130,6 +152,11 @@ func runRun(e *env, o *runOpts) error {
 			names[i] = strings.TrimSpace(names[i])
 		}
 	}
+	for _, h := range heads {
+		if n := model.HookPattern(h.Layer); !slices.Contains(names, n) && !slices.Contains(names, "*") {
+			names = append(names, n)
+		}
+	}
 	out, err := m.Run(tokens, 1, T, model.RunOptions{CacheNames: names})
 	if err != nil {
 		return usageError{err}
@@ -159,6 +186,10 @@ func runRun(e *env, o *runOpts) error {
 			}
 		}
 	}
+	if len(heads) > 0 {
+		return e.finish(outFlags{out: o.out, json: o.jsonOut, format: o.format},
+			report.Results{Tables: []*report.Table{tab}, Headline: []*report.Table{tab}, Figures: patternFigures(m, out, tokens, heads), Model: name})
+	}
 	if o.jsonOut {
 		return report.WriteJSON(e.stdout, tab)
 	}
@@ -169,6 +200,29 @@ func runRun(e *env, o *runOpts) error {
 		fmt.Fprintf(e.stdout, "saved logits, loss_per_token and %d activations to %s\n", len(out.Cache), o.saveCache)
 	}
 	return nil
+}
+
+// patternFigures draws each head's attention pattern on the run's tokens
+// (characters for a byte-level model).
+func patternFigures(m *model.Model, out *model.Output, tokens []int32, heads []model.HeadID) []report.Figure {
+	T := len(tokens)
+	labels := make([]string, T)
+	for i, t := range tokens {
+		labels[i] = fmt.Sprint(t)
+		if m.ByteLevel() {
+			labels[i] = showByte(t)
+		}
+	}
+	var figs []report.Figure
+	for _, h := range heads {
+		p := out.Cache[model.HookPattern(h.Layer)].Data[h.Head*T*T:][:T*T] // [1, H, T, T]
+		fig, err := plots.Pattern(fmt.Sprintf("%s attention on %d tokens", h, T), p, T, labels)
+		if err != nil {
+			panic(err) // the run's own shapes: an internal invariant
+		}
+		figs = append(figs, report.Figure{Name: "pattern_" + h.String() + ".png", Fig: fig})
+	}
+	return figs
 }
 
 func sqrtf(n int) float64 { return math.Sqrt(float64(max(n, 1))) }
