@@ -159,7 +159,7 @@ func formLabel(form, fm string) string {
 // softmax at the same N and each form's fitted slope.
 func ScalingTable(pts []ScalingPoint, E int, fm string) *report.Table {
 	t := report.NewTable("scaling", fmt.Sprintf("Causal attention time vs sequence length (one head, d_head = d_v = %d, linear:%s)", E, fm),
-		report.Column{Name: "form"}, report.Column{Name: "n"}, report.Column{Name: "seconds", Unit: "s", Format: "%.4g"},
+		report.Column{Name: "form"}, report.Column{Name: "n"}, report.Column{Name: "seconds", Unit: "s"},
 		report.Column{Name: "tokens_per_s", Format: "%.0f"}, report.Column{Name: "speedup_vs_softmax", Unit: "×", Format: "%.2f"},
 		report.Column{Name: "slope", Format: "%.2f"}, report.Column{Name: "reps"})
 	soft := map[int]float64{}
@@ -169,7 +169,11 @@ func ScalingTable(pts []ScalingPoint, E int, fm string) *report.Table {
 		}
 	}
 	for _, p := range pts {
-		t.Add(formLabel(p.Form, fm), p.N, p.Seconds, float64(p.N)/p.Seconds, soft[p.N]/p.Seconds, Slope(pts, p.Form), p.Reps)
+		var slope any // one N: no slope to fit, not applicable
+		if s := Slope(pts, p.Form); !math.IsNaN(s) {
+			slope = s
+		}
+		t.Add(formLabel(p.Form, fm), p.N, p.Seconds, float64(p.N)/p.Seconds, soft[p.N]/p.Seconds, slope, p.Reps)
 	}
 	t.Caption = "slope: least-squares fit of log(seconds) on log(N) over all N (≈2 quadratic, ≈1 linear in N); " + crossoverText(pts)
 	return t
