@@ -1,8 +1,10 @@
 package sinks
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/plots"
@@ -16,11 +18,20 @@ type Tracker struct {
 	B, T   int
 	Eps    float64 // a head counts as a sink once its α exceeds Eps
 
-	Steps []int
-	Alpha [][]float64    // [measurement][L·H] α per head, layer-major
-	Loss  []float64      // [measurement] mean loss on the batch, nats
-	Heads []model.HeadID // [L·H] the heads, layer-major, set by the first Measure
+	// TokensPerStep, when set (SetTokensPerStep), puts training tokens
+	// rather than steps on the chart's x axis.
+	TokensPerStep int
+
+	Steps    []int
+	Alpha    [][]float64    // [measurement][L·H] α per head, layer-major
+	SinkRate []float64      // [measurement] Gu et al.'s Sink_1^ε as their code computes it (SinkRate)
+	Loss     []float64      // [measurement] mean loss on the batch, nats
+	Heads    []model.HeadID // [L·H] the heads, layer-major, set by the first Measure
 }
+
+// SetTokensPerStep sets the training tokens of one step (batch × sequence
+// length), for the chart's x axis.
+func (t *Tracker) SetTokensPerStep(n int) { t.TokensPerStep = n }
 
 // NewTracker tracks on tokens [B, T] (held-out windows).
 func NewTracker(tokens []int32, B, T int, eps float64) (*Tracker, error) {
@@ -46,6 +57,7 @@ func (t *Tracker) Measure(step int, m *model.Model) error {
 		}
 	}
 	t.Steps, t.Alpha, t.Loss = append(t.Steps, step), append(t.Alpha, row), append(t.Loss, r.Loss)
+	t.SinkRate = append(t.SinkRate, r.SinkRate)
 	return nil
 }
 
@@ -65,11 +77,12 @@ func (t *Tracker) Formed() (step int, head model.HeadID, ok bool) {
 // Table is sink_tracking.csv: step, head, α, and the batch loss.
 func (t *Tracker) Table() *report.Table {
 	tb := report.NewTable("sink_tracking", "First-token mass per head during training",
-		report.Column{Name: "step"}, report.Column{Name: "head"}, report.Column{Name: "alpha", Format: "%.3f"},
+		report.Column{Name: "step"}, report.Column{Name: "tokens"}, report.Column{Name: "head"},
+		report.Column{Name: "alpha", Format: "%.3f"}, report.Column{Name: "sink_rate", Format: "%.3f"},
 		report.Column{Name: "loss", Unit: "nats", Format: "%.3f"})
 	for i, s := range t.Steps {
 		for j, a := range t.Alpha[i] {
-			tb.Add(s, t.Heads[j].String(), a, t.Loss[i])
+			tb.Add(s, s*t.TokensPerStep, t.Heads[j].String(), a, t.SinkRate[i], t.Loss[i])
 		}
 	}
 	if s, h, ok := t.Formed(); ok {
@@ -80,25 +93,51 @@ func (t *Tracker) Table() *report.Table {
 	return tb
 }
 
-// Chart plots α per head against the step, beside the batch loss.
+// ChartHeads is how many heads the emergence chart draws: those with the
+// largest α at the last measurement (the CSV has every head).
+const ChartHeads = 6
+
+// Chart is the sink-emergence figure (Gu et al. 2024, Figure 4): α of the
+// ChartHeads heads with the largest final α, and Gu et al.'s Sink_1^ε over
+// every head, against the training tokens (or steps), with ε and the
+// uniform level marked; beside it the loss on the tracking batch.
 func (t *Tracker) Chart() (alpha, loss plots.LineChart) {
 	xs := make([]float64, len(t.Steps))
+	xlabel := "training step"
 	for i, s := range t.Steps {
 		xs[i] = float64(s)
+		if t.TokensPerStep > 0 {
+			xs[i] = float64(s) * float64(t.TokensPerStep) / 1e6
+			xlabel = "training tokens (millions)"
+		}
 	}
-	alpha = plots.LineChart{Title: "Sink emergence: first-token mass per head", XLabel: "training step",
-		YLabel: "first-token attention α (fraction)", HLines: []plots.HLine{{Y: t.Eps, Label: fmt.Sprintf("ε = %g", t.Eps)}}}
-	for j, hd := range t.Heads {
+	uni := Uniform(t.T)
+	alpha = plots.LineChart{Title: "Sink emergence: first-token attention during training", XLabel: xlabel,
+		YLabel: "fraction", Markers: true, Legend: plots.LegendRight, Width: 8.5,
+		HLines: []plots.HLine{{Y: t.Eps, Label: fmt.Sprintf("ε = %g", t.Eps)}, {Y: uni, Label: fmt.Sprintf("uniform α %.3f", uni)}}}
+	order := make([]int, len(t.Heads))
+	for j := range order {
+		order[j] = j
+	}
+	if n := len(t.Steps); n > 0 {
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(t.Alpha[n-1][b], t.Alpha[n-1][a]) })
+	}
+	for _, j := range order[:min(len(order), ChartHeads)] {
 		ys := make([]float64, len(t.Steps))
 		for i := range t.Steps {
 			ys[i] = t.Alpha[i][j]
 		}
-		alpha.Series = append(alpha.Series, plots.Series{Name: hd.String(), X: xs, Y: ys, Dashed: j >= 8})
+		alpha.Series = append(alpha.Series, plots.Series{Name: "α " + t.Heads[j].String(), X: xs, Y: ys})
 	}
+	alpha.Series = append(alpha.Series, plots.Series{Name: fmt.Sprintf("Sink₁ rate, ε = %g (all heads)", t.Eps), X: xs, Y: t.SinkRate, Dashed: true})
 	if s, h, ok := t.Formed(); ok {
-		alpha.VLines = []plots.VLine{{X: float64(s), Label: fmt.Sprintf("%s passes ε at step %d", h, s)}}
+		x := float64(s)
+		if t.TokensPerStep > 0 {
+			x = x * float64(t.TokensPerStep) / 1e6
+		}
+		alpha.VLines = []plots.VLine{{X: x, Label: fmt.Sprintf("%s passes ε", h)}}
 	}
-	loss = plots.LineChart{Title: "Held-out loss on the tracking batch", XLabel: "training step", YLabel: "cross-entropy (nats)",
+	loss = plots.LineChart{Title: "Held-out loss on the tracking batch", XLabel: xlabel, YLabel: "cross-entropy (nats)",
 		Series: []plots.Series{{Name: "loss", X: xs, Y: t.Loss}}}
 	return alpha, loss
 }

@@ -80,6 +80,9 @@ func New(kind string, task tasks.Task, seqLen int, seed uint64) (Tracker, error)
 // when every > 0 (else at the evaluations opt already has).
 func Attach(opt *train.Options, t Tracker, every int) {
 	opt.OnEval = t.Measure
+	if s, ok := t.(interface{ SetTokensPerStep(int) }); ok {
+		s.SetTokensPerStep(opt.Batch * opt.SeqLen) // the x axis in tokens
+	}
 	if every > 0 {
 		opt.EvalEvery = every
 	}
