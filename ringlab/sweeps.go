@@ -104,10 +104,10 @@ func sameAll(a, b *ring.Result) bool {
 type OverlapRow struct {
 	Block, N int     // tokens per host, sequence length
 	F        float64 // measured FLOP/s of one host while all compute
-	// Per step (means over hosts and the steps with a transfer): the
-	// measured compute time, the transfer time α + bytes/B from the
-	// measured link, and the measured wait after the computation for the
-	// transfers to end (the communication left exposed).
+	// Per step (means over the hosts' steps that transfer, medians over
+	// overlapReps runs): the measured compute time, the transfer time
+	// α + bytes/B from the measured link, and the measured wait after the
+	// computation for the transfers to end (the communication left exposed).
 	Compute, Transfer, Idle time.Duration
 	// Hidden share of the transfer time: predicted from F, α and B,
 	//
@@ -159,41 +159,55 @@ func Overlap(ctx context.Context, P, E int, blocks []int, l ring.Layout, seed ui
 		if err != nil {
 			return nil, err
 		}
-		cfg := Config{N: P * c, E: E, P: P, Layouts: []ring.Layout{l}, Seed: seed}
-		links, err := tcpLinks(ctx, P, cfg.Hello())
-		if err != nil {
-			return nil, err
-		}
-		reports, err := RunLinks(ctx, cfg, links)
-		if err != nil {
-			return nil, err
-		}
 		row := OverlapRow{Block: c, N: P * c, F: F}
-		var idle, comp, pmin, px float64
-		steps := 0
-		for _, h := range reports {
-			for _, s := range h.Layouts[0].Forward.Steps {
-				if s.Sent == 0 {
-					continue // the last step sends nothing
-				}
-				steps++
-				comp += (s.ComputeEnd - s.Start).Seconds()
-				idle += (s.End - s.ComputeEnd).Seconds()
-				pc := 4 * float64(E) * float64(s.Visible) / F
-				tx := o.Alpha.Seconds() + float64(s.Sent)/o.Bandwidth
-				pmin += min(pc, tx)
-				px += tx
+		// Each block size runs overlapReps times; a row holds the medians,
+		// so one scheduling hiccup on a shared machine does not decide it.
+		var comps, idles, meas, preds, txs []float64
+		for range overlapReps {
+			cfg := Config{N: P * c, E: E, P: P, Layouts: []ring.Layout{l}, Seed: seed}
+			links, err := tcpLinks(ctx, P, cfg.Hello())
+			if err != nil {
+				return nil, err
 			}
+			reports, err := RunLinks(ctx, cfg, links)
+			if err != nil {
+				return nil, err
+			}
+			var idle, comp, pmin, px float64
+			steps := 0
+			for _, h := range reports {
+				for _, s := range h.Layouts[0].Forward.Steps {
+					if s.Sent == 0 {
+						continue // the last step sends nothing
+					}
+					steps++
+					comp += (s.ComputeEnd - s.Start).Seconds()
+					idle += (s.End - s.ComputeEnd).Seconds()
+					pc := 4 * float64(E) * float64(s.Visible) / F
+					tx := o.Alpha.Seconds() + float64(s.Sent)/o.Bandwidth
+					pmin += min(pc, tx)
+					px += tx
+				}
+			}
+			n := float64(steps)
+			comps, idles, txs = append(comps, comp/n), append(idles, idle/n), append(txs, px/n)
+			preds, meas = append(preds, pmin/px), append(meas, min(1, max(0, 1-idle/px)))
 		}
-		n := float64(steps)
-		row.Compute = time.Duration(comp / n * 1e9)
-		row.Idle = time.Duration(idle / n * 1e9)
-		row.Transfer = time.Duration(px / n * 1e9)
-		row.Predicted = pmin / px
-		row.Measured = min(1, max(0, 1-idle/px))
+		row.Compute = time.Duration(median(comps) * 1e9)
+		row.Idle = time.Duration(median(idles) * 1e9)
+		row.Transfer = time.Duration(median(txs) * 1e9)
+		row.Predicted, row.Measured = median(preds), median(meas)
 		o.Rows = append(o.Rows, row)
 	}
 	return o, nil
+}
+
+// overlapReps is how many times the overlap sweep runs each block size.
+const overlapReps = 5
+
+func median(x []float64) float64 {
+	y := slices.Sorted(slices.Values(x))
+	return y[len(y)/2]
 }
 
 // tcpLinks joins P in-process hosts by TCP on loopback.
