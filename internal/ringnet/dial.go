@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 )
 
@@ -195,7 +196,7 @@ func greet(ctx context.Context, p *peer, c Config) error {
 	reason := make([]byte, binary.LittleEndian.Uint16(r[15:]))
 	io.ReadFull(p.c, reason)
 	if r[14] != 0 {
-		return &Error{Host: c.Rank, Cause: fmt.Sprintf("host %d at %s refused it: %s", p.rank, p.addr, reason)}
+		return &Error{Host: -1, Cause: fmt.Sprintf("%s (host %d at %s refused the connection)", reason, p.rank, p.addr)}
 	}
 	return nil
 }
@@ -233,7 +234,7 @@ func accept(ctx context.Context, ln net.Listener, c Config, rank int) (*peer, er
 		conn.SetDeadline(time.Time{})
 		if refusal != "" {
 			conn.Close()
-			return nil, &Error{Host: c.Rank, Cause: fmt.Sprintf("it refused host %d: %s", rank, refusal)}
+			return nil, &Error{Host: -1, Cause: refusal}
 		}
 		if werr != nil {
 			conn.Close()
@@ -271,13 +272,31 @@ func check(ctx context.Context, p *peer, c Config, want int) (refusal string, er
 	}
 	switch {
 	case ver != protoVersion:
-		return fmt.Sprintf("it speaks protocol version %d, this host %d", ver, protoVersion), nil
+		return fmt.Sprintf("host %d speaks protocol version %d, host %d version %d", rank, ver, c.Rank, protoVersion), nil
 	case size != len(c.Peers):
-		return fmt.Sprintf("it is in a ring of %d hosts, this host in one of %d", size, len(c.Peers)), nil
+		return fmt.Sprintf("host %d is in a ring of %d hosts, host %d in one of %d", rank, size, c.Rank, len(c.Peers)), nil
 	case rank != want:
-		return fmt.Sprintf("it is host %d, host %d was expected", rank, want), nil
+		return fmt.Sprintf("host %d connected to host %d, where host %d was expected", rank, c.Rank, want), nil
 	case !bytes.Equal(got, c.Hello):
-		return fmt.Sprintf("it runs a different problem (%.80q, this host %.80q)", got, c.Hello), nil
+		return fmt.Sprintf("host %d runs a different problem than host %d (%s)", rank, c.Rank, helloDiff(string(got), string(c.Hello))), nil
 	}
 	return "", nil
+}
+
+// helloDiff names the words in which two hellos differ ("N=1000 vs
+// N=999"), or quotes both (shortened) when they do not split alike.
+func helloDiff(a, b string) string {
+	wa, wb := strings.Fields(a), strings.Fields(b)
+	if len(wa) == len(wb) {
+		var d []string
+		for i := range wa {
+			if wa[i] != wb[i] {
+				d = append(d, wa[i]+" vs "+wb[i])
+			}
+		}
+		if len(d) > 0 {
+			return strings.Join(d, ", ")
+		}
+	}
+	return fmt.Sprintf("%.60q vs %.60q", a, b)
 }

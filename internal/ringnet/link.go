@@ -49,13 +49,13 @@ type Link interface {
 
 // Error is the failure of a ring: which host failed first and why.
 type Error struct {
-	Host  int    // the host that failed first (as far as this one knows); −1 unknown
+	Host  int    // the host that failed first (as far as this one knows); −1: none did, the ring could not form
 	Cause string // one clause, e.g. "its process died (connection reset)"
 }
 
 func (e *Error) Error() string {
 	if e.Host < 0 {
-		return "a host failed: " + e.Cause
+		return e.Cause
 	}
 	return fmt.Sprintf("host %d failed: %s", e.Host, e.Cause)
 }
