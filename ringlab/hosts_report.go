@@ -25,18 +25,56 @@ func layoutRuns(reports []HostReport, l ring.Layout) []LayoutRun {
 
 func secs(d time.Duration) float64 { return d.Seconds() }
 
-// hidden is 1 − Σ idle / Σ comm over the hosts' passes (1 with no
-// communication).
+// kvTransfers measures a pass's key/value transfers across its hosts
+// (st by host, on one clock: one machine, or synchronised ones). The block
+// host r receives in step t leaves host r−1 at that host's start of step t
+// (S) and arrives at R; host r finished computing at C. The transfer takes
+// R − S, and the part of it after C is exposed:
+//
+//	exposed = max(0, R − max(S, C))
+//
+// (waiting for a sender that started late is imbalance, not transfer).
+// It returns the summed transfer and exposed times and how many there were.
+func kvTransfers(st []ring.Stats) (transfer, exposed time.Duration, n int) {
+	P := len(st)
+	for r := range st {
+		up := st[(r+P-1)%P]
+		for t, s := range st[r].Steps {
+			if s.KVArrived == 0 || t >= len(up.Steps) {
+				continue
+			}
+			S := up.Origin.Add(up.Steps[t].Start)
+			R := st[r].Origin.Add(s.KVArrived)
+			C := st[r].Origin.Add(s.ComputeEnd)
+			if R.Before(S) {
+				continue // clocks apart (other machines)
+			}
+			transfer += R.Sub(S)
+			n++
+			if from := later(S, C); R.After(from) {
+				exposed += R.Sub(from)
+			}
+		}
+	}
+	return transfer, exposed, n
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// hidden is the share of the key/value transfer time hidden behind
+// computation, 1 − Σ exposed / Σ transfer (kvTransfers); NaN without
+// transfers.
 func hidden(st []ring.Stats) float64 {
-	var idle, comm time.Duration
-	for _, s := range st {
-		idle += s.Idle
-		comm += s.Comm
+	tr, ex, _ := kvTransfers(st)
+	if tr <= 0 {
+		return math.NaN()
 	}
-	if comm <= 0 {
-		return 1
-	}
-	return max(0, 1-float64(idle)/float64(comm))
+	return 1 - float64(ex)/float64(tr)
 }
 
 func wall(st []ring.Stats) float64 {
@@ -85,9 +123,11 @@ func (r *Result) hostsTables() (layouts, headline, hosts, memory *report.Table) 
 		report.Column{Name: "forward", Unit: "s", Format: "%.3f"}, report.Column{Name: "backward", Unit: "s", Format: "%.3f"},
 		report.Column{Name: "hidden_fwd", Format: "%.2f"}, report.Column{Name: "hidden_bwd", Format: "%.2f"},
 		report.Column{Name: "max_error", Format: "%.1e"}, report.Column{Name: "same_bits"})
-	layouts.Caption = "blocks/skipped: block pairs computed and skipped (all hosts); imbalance = busiest host / mean host in\n" +
-		"blocks, visible query-key pairs and measured forward compute time; hidden = 1 − Σ idle / Σ comm;\n" +
-		"max_error: checked rows vs the float64 reference; same_bits: equal to an in-process run (SHA-256)"
+	layouts.Caption = "blocks, skipped: block pairs computed and skipped (all hosts); imbalance = busiest host /\n" +
+		"mean host in blocks, visible query-key pairs and measured forward compute time; hidden: share\n" +
+		"of the key/value transfer time (the sender's start of the step to arrival) that ended before\n" +
+		"the receiver finished computing; max_error: sampled rows against the float64 reference;\n" +
+		"same_bits: equal to an in-process run (SHA-256 of every host's outputs and gradients)"
 	last := report.Column{Name: "max_err", Format: "%.1e"}
 	if r.Compared != nil {
 		last = report.Column{Name: "same_bits"}
@@ -96,8 +136,9 @@ func (r *Result) hostsTables() (layouts, headline, hosts, memory *report.Table) 
 		report.Column{Name: "layout"}, report.Column{Name: "imb_blk", Format: "%.3f"}, report.Column{Name: "imb_pair", Format: "%.3f"},
 		report.Column{Name: "imb_time", Format: "%.3f"}, report.Column{Name: "fwd", Unit: "s", Format: "%.3f"}, report.Column{Name: "bwd", Unit: "s", Format: "%.3f"},
 		report.Column{Name: "hid_fwd", Format: "%.2f"}, report.Column{Name: "hid_bwd", Format: "%.2f"}, last)
-	headline.Caption = "imbalance = busiest host / mean host: in blocks computed, in visible query-key pairs, in measured\n" +
-		"compute time; hid = share of communication time hidden behind computation (1 − Σ idle / Σ comm)"
+	headline.Caption = "imbalance = busiest host / mean host: in blocks computed, in visible query-key pairs,\n" +
+		"in measured compute time; hid = share of the key/value transfer time hidden behind the\n" +
+		"receiver's computation"
 	if r.Compared != nil {
 		headline.Caption += ";\nsame_bits: every host's out, lse, dq, dk, dv equal bit for bit to an in-process run"
 	} else {
@@ -112,8 +153,8 @@ func (r *Result) hostsTables() (layouts, headline, hosts, memory *report.Table) 
 		report.Column{Name: "bytes_sent", Format: "%d"}, report.Column{Name: "peak_bytes", Format: "%d"}, report.Column{Name: "rss_bytes", Format: "%d"},
 		report.Column{Name: "out_error", Format: "%.1e"}, report.Column{Name: "dq_error", Format: "%.1e"},
 	)
-	hosts.Caption = "peak_bytes: the host's own buffers at their largest (counted); rss_bytes: its process's peak resident memory\n" +
-		"(measured by the OS; in-process hosts share one process)"
+	hosts.Caption = "peak_bytes: the host's own buffers at their largest (counted); rss_bytes: its process's\n" +
+		"peak resident memory (measured by the OS; in-process hosts share one process)"
 	var same map[ring.Layout]bool
 	if r.Compared != nil {
 		same = SameBits(r.Reports, r.Compared)
@@ -158,9 +199,9 @@ func (r *Result) hostsTables() (layouts, headline, hosts, memory *report.Table) 
 		report.Column{Name: "processes", Format: "%d"},
 		report.Column{Name: "dense_over_host", Format: "%.0f"},
 	)
-	memory.Caption = "dense: the N×N float32 score matrix alone, which dense attention materialises; host: the busiest\n" +
-		"host's own buffers at their peak (counted); rss: the largest peak resident memory of a process (measured\n" +
-		"by the OS; in-process, one process holds every host)"
+	memory.Caption = "dense: the N×N float32 score matrix alone, which dense attention materialises; host:\n" +
+		"the busiest host's own buffers at their peak (counted); rss: the largest peak resident\n" +
+		"memory of a process (measured by the OS; in-process, one process holds every host)"
 	procs := 1
 	if r.Opt.Processes {
 		procs = c.P

@@ -104,16 +104,16 @@ func sameAll(a, b *ring.Result) bool {
 type OverlapRow struct {
 	Block, N int     // tokens per host, sequence length
 	F        float64 // measured FLOP/s of one host while all compute
-	// Per step (means over the hosts' steps that transfer, medians over
-	// overlapReps runs): the measured compute time, the transfer time
-	// α + bytes/B from the measured link, and the measured wait after the
-	// computation for the transfers to end (the communication left exposed).
-	Compute, Transfer, Idle time.Duration
+	// Per transferring step (means over the hosts' steps, medians over
+	// overlapReps runs): the measured compute time; the transfer time
+	// predicted from the measured link, α + bytes/B; the measured transfer
+	// time and the part of it left exposed (kvTransfers).
+	Compute, Predict, Transfer, Exposed time.Duration
 	// Hidden share of the transfer time: predicted from F, α and B,
 	//
-	//	hidden_pred = Σ min(T_c, T_x) / Σ T_x  with T_c = 4E·visible/F,
+	//	hidden_pred = Σ min(T_c, T_x) / Σ T_x  with T_c = 4E·visible/F, T_x = α + bytes/B,
 	//
-	// and measured, 1 − Σ idle / Σ T_x (clamped to [0, 1]).
+	// and measured, 1 − Σ exposed / Σ transfer.
 	Predicted, Measured float64
 }
 
@@ -151,7 +151,8 @@ func Overlap(ctx context.Context, P, E int, blocks []int, l ring.Layout, seed ui
 	}
 	o := &OverlapResult{Hosts: P, Layout: l, E: E}
 	var err error
-	if o.Alpha, o.Bandwidth, err = measureLink(ctx, P, 8*blocks[0]*E, 8*blocks[len(blocks)-1]*E); err != nil {
+	// The bandwidth needs a message long enough to dwarf the latency.
+	if o.Alpha, o.Bandwidth, err = measureLink(ctx, P, 8*blocks[0]*E, max(8*blocks[len(blocks)-1]*E, 4<<20)); err != nil {
 		return nil, err
 	}
 	for _, c := range blocks {
@@ -162,7 +163,7 @@ func Overlap(ctx context.Context, P, E int, blocks []int, l ring.Layout, seed ui
 		row := OverlapRow{Block: c, N: P * c, F: F}
 		// Each block size runs overlapReps times; a row holds the medians,
 		// so one scheduling hiccup on a shared machine does not decide it.
-		var comps, idles, meas, preds, txs []float64
+		var comps, preds, txs, trans, exps, hp, hm []float64
 		for range overlapReps {
 			cfg := Config{N: P * c, E: E, P: P, Layouts: []ring.Layout{l}, Seed: seed}
 			links, err := tcpLinks(ctx, P, cfg.Hello())
@@ -173,30 +174,31 @@ func Overlap(ctx context.Context, P, E int, blocks []int, l ring.Layout, seed ui
 			if err != nil {
 				return nil, err
 			}
-			var idle, comp, pmin, px float64
-			steps := 0
-			for _, h := range reports {
-				for _, s := range h.Layouts[0].Forward.Steps {
-					if s.Sent == 0 {
-						continue // the last step sends nothing
+			st := passes(layoutRuns(reports, l), false)
+			var comp, pmin, px float64
+			for _, h := range st {
+				for _, s := range h.Steps {
+					if s.KVArrived == 0 {
+						continue // the last step receives nothing
 					}
-					steps++
 					comp += (s.ComputeEnd - s.Start).Seconds()
-					idle += (s.End - s.ComputeEnd).Seconds()
-					pc := 4 * float64(E) * float64(s.Visible) / F
+					tc := 4 * float64(E) * float64(s.Visible) / F
 					tx := o.Alpha.Seconds() + float64(s.Sent)/o.Bandwidth
-					pmin += min(pc, tx)
+					pmin += min(tc, tx)
 					px += tx
 				}
 			}
-			n := float64(steps)
-			comps, idles, txs = append(comps, comp/n), append(idles, idle/n), append(txs, px/n)
-			preds, meas = append(preds, pmin/px), append(meas, min(1, max(0, 1-idle/px)))
+			tr, ex, n := kvTransfers(st)
+			k := float64(n)
+			comps, preds, txs = append(comps, comp/k), append(preds, px/k), append(txs, tr.Seconds()/k)
+			trans, exps = append(trans, tr.Seconds()), append(exps, ex.Seconds()/k)
+			hp, hm = append(hp, pmin/px), append(hm, 1-ex.Seconds()/tr.Seconds())
 		}
 		row.Compute = time.Duration(median(comps) * 1e9)
-		row.Idle = time.Duration(median(idles) * 1e9)
+		row.Predict = time.Duration(median(preds) * 1e9)
 		row.Transfer = time.Duration(median(txs) * 1e9)
-		row.Predicted, row.Measured = median(preds), median(meas)
+		row.Exposed = time.Duration(median(exps) * 1e9)
+		row.Predicted, row.Measured = median(hp), median(hm)
 		o.Rows = append(o.Rows, row)
 	}
 	return o, nil

@@ -205,7 +205,7 @@ func Forward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v []float
 			return nil, nil, err
 		}
 		h.step(Step{Step: t, Owner: s, Pass: ForwardPass, Start: start, ComputeEnd: computed, CommEnd: max(commEnd, start), Area: b.Area(),
-			Visible: b.Visible, Sent: sentBytes(send, cur.raw)})
+			Visible: b.Visible, Sent: sentBytes(send, cur.raw), KVArrived: arrived(recv)})
 		cur, next = next, cur
 	}
 	return out, lse, nil
@@ -294,7 +294,7 @@ func Backward(ctx context.Context, link ringnet.Link, pr Problem, q, k, v, out, 
 			return nil, nil, nil, err
 		}
 		h.step(Step{Step: t, Owner: s, Pass: BackwardPass, Start: start, ComputeEnd: computed, CommEnd: max(commEnd, start), Area: b.Area(),
-			Visible: b.Visible, Sent: sentBytes(send, cur.raw) + int64(len(acc.raw))})
+			Visible: b.Visible, Sent: sentBytes(send, cur.raw) + int64(len(acc.raw)), KVArrived: arrived(recv)})
 		cur, next = next, cur
 	}
 	// The last accumulator goes to its owner, the next host; ours arrives
@@ -315,6 +315,14 @@ func checkRows(n, E int, xs ...[]float32) error {
 		}
 	}
 	return nil
+}
+
+// arrived is when a receive ended (0 for none).
+func arrived(x *transfer) time.Duration {
+	if x == nil {
+		return 0
+	}
+	return x.end
 }
 
 func sentBytes(x *transfer, b []byte) int64 {

@@ -55,9 +55,13 @@ type Step struct {
 	// Start, the end of the computation, the end of the last transfer, and
 	// the end of the step (the later of the two), from the pass's start.
 	Start, ComputeEnd, CommEnd, End time.Duration
-	Area                            int64 // (query, key) pairs handed to the kernel
-	Visible                         int64 // of which the mask keeps
-	Sent                            int64 // bytes this step sent
+	// KVArrived is when the next key/value block had arrived (0 in the
+	// last step, which receives none). The previous host started sending
+	// it at its own Start of the same step.
+	KVArrived time.Duration
+	Area      int64 // (query, key) pairs handed to the kernel
+	Visible   int64 // of which the mask keeps
+	Sent      int64 // bytes this step sent
 }
 
 func (s *Stats) hold(n int64) {
