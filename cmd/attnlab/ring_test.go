@@ -27,7 +27,7 @@ func TestRingCommandWritesEverything(t *testing.T) {
 			t.Errorf("%s missing or empty", f)
 		}
 	}
-	for _, want := range []string{"contiguous", "zigzag", "stripe", "dense (GiB)", "hidden_pred"} {
+	for _, want := range []string{"contiguous", "zigzag", "stripe", "dense (GiB)", "hid_pred"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("terminal output lacks %q:\n%s", want, stdout)
 		}
