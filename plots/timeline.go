@@ -124,7 +124,8 @@ func (t Timeline) draw(dc draw.Canvas) error {
 	}
 	p.NominalY(labels...)
 	if len(t.VLines) > 0 {
-		p.Add(&refLines{v: t.VLines})
+		rl := &refLines{v: t.VLines}
+		p.Add(rl, &refLabels{r: rl})
 	}
 	for i, k := range t.Kinds {
 		p.Legend.Add(k, swatch(seriesColor(i)))
