@@ -114,7 +114,7 @@ func maxErr(runs []LayoutRun) float64 {
 // memory.
 func (r *Result) hostsTables() (layouts, headline, hosts, memory *report.Table) {
 	c := r.Opt.Config
-	title := fmt.Sprintf("Ring attention, N = %d, d_head %d, %d hosts (%s): balance and time per layout", c.N, c.E, c.P, r.Opt.Transport)
+	title := fmt.Sprintf("Ring attention per layout: N = %d, d_head %d, %d hosts (%s)", c.N, c.E, c.P, r.Opt.Transport)
 	layouts = report.NewTable("layouts", title,
 		report.Column{Name: "layout"}, report.Column{Name: "hosts", Format: "%d"}, report.Column{Name: "N", Format: "%d"},
 		report.Column{Name: "blocks", Format: "%d"}, report.Column{Name: "skipped", Format: "%d"},
