@@ -204,10 +204,13 @@ func (r *Result) errorSummary() *report.Table {
 	return t
 }
 
+var errYMin, errYMax = 3e-8, 1e-3
+
 func (r *Result) errorFigures() []report.Figure {
 	errs := plots.LineChart{Title: fmt.Sprintf("Ring attention error vs ring size, N = %d, d_head %d", r.Opt.ErrorN, r.Opt.E),
-		XLabel: "hosts in the ring (P)", YLabel: "max |ring − float64 reference| / max |reference|", LogY: true,
-		HLines: []plots.HLine{{Y: 1e-5, Label: "acceptance 1e-5"}, {Y: math.Pow(2, -24), Label: "float32 unit roundoff"}}, Legend: plots.LegendTopLeft}
+		XLabel: "hosts in the ring (P)", YLabel: "relative error vs float64", LogY: true,
+		HLines: []plots.HLine{{Y: 1e-5, Label: "acceptance 1e-5"}, {Y: math.Pow(2, -24), Label: "float32 unit roundoff"}}, Legend: plots.LegendTopLeft,
+		YMin: &errYMin, YMax: &errYMax} // room above the acceptance line for the legend
 	times := plots.LineChart{Title: fmt.Sprintf("Ring attention time vs ring size, N = %d (in-process hosts, 2 cores)", r.Opt.ErrorN),
 		XLabel: "hosts in the ring (P)", YLabel: "wall time of the slowest host (ms)", Legend: plots.LegendTopLeft}
 	for _, l := range r.Opt.Layouts {
