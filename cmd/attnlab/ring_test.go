@@ -155,6 +155,45 @@ func TestRingKillingAWorker(t *testing.T) {
 	}
 }
 
+// TestRingWorkersDieWithTheirLauncher kills the launcher itself: its
+// workers, left without it, must notice (their standard input closes) and
+// exit within seconds.
+func TestRingWorkersDieWithTheirLauncher(t *testing.T) {
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "ring", "--procs", "3", "--n", "65536", "--layout", "zigzag", "--no-sweeps", "--out", t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pids []string
+	for deadline := time.Now().Add(20 * time.Second); len(pids) < 3 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		out, _ := exec.Command("pgrep", "-P", strconv.Itoa(cmd.Process.Pid)).Output()
+		pids = strings.Fields(string(out))
+	}
+	if len(pids) < 3 {
+		cmd.Process.Kill()
+		t.Fatalf("only %d workers appeared", len(pids))
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Kill()
+	cmd.Wait()
+	killed := time.Now()
+	for _, p := range pids {
+		pid, _ := strconv.Atoi(p)
+		for syscall.Kill(pid, 0) == nil {
+			if st, _ := os.ReadFile("/proc/" + p + "/stat"); strings.Contains(string(st), ") Z ") {
+				break // exited, waiting for its new parent to reap it
+			}
+			if time.Since(killed) > 8*time.Second {
+				syscall.Kill(pid, syscall.SIGKILL)
+				t.Fatalf("worker %s outlived its launcher by %v", p, time.Since(killed))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	t.Logf("every worker gone %v after the launcher", time.Since(killed))
+}
+
 func TestRingBadInput(t *testing.T) {
 	for _, c := range []struct {
 		args string
