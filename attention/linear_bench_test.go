@@ -3,53 +3,44 @@ package attention
 import (
 	"math/rand/v2"
 	"testing"
-
-	"github.com/attnlab/attnlab/internal/gemm"
 )
 
 // benchE is the head dimension of the scaling benchmarks (d_head = d_v).
 const benchE = 64
 
-// benchForms are the ways to compute one head's causal attention output
-// z [N, E] that the scaling benchmarks compare: the engine's dense softmax
-// (pattern [N, N] then pattern·v), linear attention in the same quadratic
-// form, linear attention's O(N) recurrence, and its chunkwise-parallel form
-// (forward, and forward plus backward for training). They report tokens/s
-// and, for the chunked form, GFLOP/s of its matrix products.
+// benchAttention times one head's causal attention output z [N, E] in form:
+// the forms of HeadRun (attention.Forms: dense softmax, linear attention's
+// quadratic form, its O(N) recurrence and its chunkwise-parallel form, elu
+// feature map), as probes.Scaling times them, and "chunked-train", the
+// chunked form's forward plus backward. It reports tokens/s and, for the
+// chunked forms, GFLOP/s of their matrix products.
 func benchAttention(b *testing.B, form string, N int) {
 	r := rand.New(rand.NewPCG(1, 1))
 	q, k, v, z := make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE)
 	for i := range q {
 		q[i], k[i], v[i] = float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.NormFloat64())
 	}
-	lin, _ := NewLinear[float32]("elu")
-	chunked, _ := NewLinearChunked("elu")
-	var pattern []float32
-	if form == "softmax" || form == "quadratic" {
-		pattern = make([]float32, N*N) // [N, N]
-	}
-	x := QKV{Q: q, K: k, V: v, LQ: benchE, LK: benchE, LV: benchE, T: N, E: benchE}
-	dz, dq, dk, dv := make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE)
-	for i := range dz {
-		dz[i] = float32(r.NormFloat64())
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		switch form {
-		case "softmax":
-			Softmax[float32]{}.Forward(pattern, nil, q, k, benchE, N, benchE)
-			gemm.MatMul(false, false, N, benchE, N, pattern, N, v, benchE, z, benchE, false)
-		case "quadratic":
-			lin.Forward(pattern, nil, q, k, benchE, N, benchE)
-			gemm.MatMul(false, false, N, benchE, N, pattern, N, v, benchE, z, benchE, false)
-		case "recurrent":
-			lin.Recurrent(z, benchE, q, k, benchE, v, benchE, N, benchE, benchE)
-		case "chunked":
-			chunked.Forward(x, z, benchE)
-		case "chunked-train":
+	var run func()
+	if form == "chunked-train" {
+		chunked, _ := NewLinearChunked("elu")
+		x := QKV{Q: q, K: k, V: v, LQ: benchE, LK: benchE, LV: benchE, T: N, E: benchE}
+		dz, dq, dk, dv := make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE), make([]float32, N*benchE)
+		for i := range dz {
+			dz[i] = float32(r.NormFloat64())
+		}
+		run = func() {
 			chunked.Forward(x, z, benchE)
 			chunked.Backward(x, z, benchE, dz, benchE, Grads{dq, dk, dv, benchE, benchE, benchE})
 		}
+	} else {
+		var err error
+		if run, err = HeadRun(form, "elu", q, k, v, z, nil, N, benchE); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		run()
 	}
 	tokens := float64(N) * float64(b.N) / b.Elapsed().Seconds()
 	b.ReportMetric(tokens, "tokens/s")

@@ -2,7 +2,6 @@ package attention
 
 import (
 	"math"
-	"unsafe"
 
 	"github.com/attnlab/attnlab/internal/gemm"
 	"github.com/attnlab/attnlab/internal/vecmath"
@@ -56,26 +55,34 @@ func writeScores[F Float](scores, pattern []F, T int, scale float64) {
 func softmaxRows[F Float](pattern []F, T int, scale float64, sink func(i int) float64) {
 	for i := range T {
 		row := pattern[i*T : (i+1)*T]
-		mx, s := math.Inf(-1), math.Inf(-1)
+		s := math.Inf(-1)
 		if sink != nil {
 			s = sink(i)
-			mx = s
 		}
-		for j := 0; j <= i; j++ {
-			row[j] = F(float64(row[j]) * scale)
-			mx = max(mx, float64(row[j]))
-		}
-		sum := math.Exp(s - mx)
-		for j := 0; j <= i; j++ {
-			e := math.Exp(float64(row[j]) - mx)
-			row[j] = F(e)
-			sum += e
-		}
-		inv := 1 / sum
-		for j := 0; j <= i; j++ {
-			row[j] = F(float64(row[j]) * inv)
-		}
+		softmaxRow(row[:i+1], scale, s)
 		clear(row[i+1:])
+	}
+}
+
+// softmaxRow is one query's softmax over the raw products in row (its
+// visible keys; −Inf for a hidden one), scaled by scale, in place, with an
+// extra slot of score sink in the denominator (−Inf for none); statistics
+// in float64.
+func softmaxRow[F Float](row []F, scale, sink float64) {
+	mx := sink
+	for j := range row {
+		row[j] = F(float64(row[j]) * scale)
+		mx = max(mx, float64(row[j]))
+	}
+	sum := math.Exp(sink - mx)
+	for j := range row {
+		e := math.Exp(float64(row[j]) - mx)
+		row[j] = F(e)
+		sum += e
+	}
+	inv := 1 / sum
+	for j := range row {
+		row[j] = F(float64(row[j]) * inv)
 	}
 }
 
@@ -112,10 +119,6 @@ func softmaxBackRows[F Float](dpattern, pattern []F, T int, scale float64) {
 	}
 }
 
-// asF32 reinterprets s as []float32 when F's underlying type is float32.
-func asF32[F Float](s []F) ([]float32, bool) {
-	if unsafe.Sizeof(F(0)) != 4 {
-		return nil, false
-	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), true
-}
+// asF32 reinterprets s as []float32 when F's underlying type is float32
+// (vecmath.AsF32).
+func asF32[F Float](s []F) ([]float32, bool) { return vecmath.AsF32(s) }

@@ -92,9 +92,9 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 	case maxL < 3:
 		return nil, fmt.Errorf("induction: the model's context (n_ctx %d) is too short for [BOS, x×L, x×L] with L ≥ 3", c.NCtx)
 	case L < 3 || L > maxL:
-		return nil, fmt.Errorf("induction: --seq-len must be between 3 and %d for n_ctx %d, got %d", maxL, c.NCtx, L)
+		return nil, fmt.Errorf("induction: the repeat length L must be between 3 and %d for n_ctx %d, got %d", maxL, c.NCtx, L)
 	case B < 2:
-		return nil, fmt.Errorf("induction: --batch must be at least 2 to report a spread, got %d", B)
+		return nil, fmt.Errorf("induction: the batch must hold at least 2 sequences to report a spread, got %d", B)
 	case c.DVocab < L+2:
 		return nil, fmt.Errorf("induction: d_vocab %d is too small for repeats of %d random tokens", c.DVocab, L)
 	case opt.PatternSeq < 0 || opt.PatternSeq >= B:

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/attnlab/attnlab/model"
 )
 
 // Error measures of DetectorOptions.ErrorMeasure, as TransformerLens.
@@ -224,11 +226,8 @@ func DetectorCeiling(B, T int, detection func(b int) []float32, opt DetectorOpti
 }
 
 func checkPattern(pattern []float32, B, H, T int) error {
-	if B < 0 || H < 1 || T < 1 {
-		return fmt.Errorf("induction: need B ≥ 0, H ≥ 1, T ≥ 1, got B=%d, H=%d, T=%d", B, H, T)
-	}
-	if len(pattern) != B*H*T*T {
-		return fmt.Errorf("induction: pattern has %d values, [B=%d, H=%d, T=%d, T] wants %d", len(pattern), B, H, T, B*H*T*T)
+	if err := model.CheckPattern(pattern, B, H, T); err != nil {
+		return fmt.Errorf("induction: %w", err)
 	}
 	return nil
 }

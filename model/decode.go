@@ -7,7 +7,6 @@ import (
 
 	"github.com/attnlab/attnlab/attention"
 	"github.com/attnlab/attnlab/internal/gemm"
-	"github.com/attnlab/attnlab/internal/vecmath"
 )
 
 // PositionScheme says which rotary position a cached key and the current
@@ -53,50 +52,59 @@ type Decoder[F Float] struct {
 	Scheme PositionScheme
 	Cap    int
 
-	n    int   // slots in use
-	pos  []int // [S] text position of each slot
-	keys [][]F // [L][S, H, E] keys, rotated to their text position
-	vals [][]F // [L][S, H, E]
-	cos  []F   // [P, R/2] rotary tables, grown on demand
-	sin  []F   // [P, R/2]
-	x, h []F   // [D] residual stream and normalised input
-	qkv  []F   // [3HE]
-	qrot []F   // [E] one head's query, rotated
-	att  []F   // [S] one head's attention row
-	z    []F   // [HE]
-	tmp  []F   // [D]
-	mlp  []F   // [M]
-	mlp2 []F   // [M]
-	wqkv [][]F // [L][D, 3HE] packed W_Q|W_K|W_V
-	bqkv [][]F // [L][3HE]
-	st   []F   // [1] LayerNorm mean scratch
-	rs   []F   // [1] LayerNorm rstd scratch
+	n    int                      // slots in use
+	pos  []int                    // [S] text position of each slot
+	keys [][]F                    // [L][S, H, E] keys, rotated to their text position
+	vals [][]F                    // [L][S, H, E]
+	rot  *rotary[F]               // the model's rotary tables, a copy grown on demand (nil without rotary)
+	rows [][]attention.RowRule[F] // [L][H] each head's rule in its per-query form
+	x, h []F                      // [D] residual stream and normalised input
+	qkv  []F                      // [3HE]
+	qrot []F                      // [E] one head's query, rotated
+	qabs []F                      // [E] one head's query rotated to its own position (the learned sink's key has none)
+	att  []F                      // [S] one head's attention row
+	z    []F                      // [HE]
+	tmp  []F                      // [D]
+	mlp  []F                      // [M]
+	mlp2 []F                      // [M]
+	wqkv [][]F                    // [L][D, 3HE] packed W_Q|W_K|W_V
+	bqkv [][]F                    // [L][3HE]
+	st   []F                      // [1] LayerNorm mean scratch
+	rs   []F                      // [1] LayerNorm rstd scratch
 	// Logits holds the logits [V] of the last Step.
 	Logits []F
 }
 
 // NewDecoder returns an empty decoder with room for capacity tokens. It
-// supports the attention kinds with a per-query form: softmax, softmax1,
-// learned-sink, sigmoid, and the sparse kinds (a cached key the pattern
-// hides from the query, by their text positions, gets probability 0).
+// supports the attention kinds whose rule has a per-query form
+// (attention.RowRule): softmax, softmax1, learned-sink, sigmoid, and the
+// sparse kinds (a cached key the pattern hides from the query, by their
+// text positions, gets probability 0).
 func (m *Transformer[F]) NewDecoder(capacity int, scheme PositionScheme) (*Decoder[F], error) {
 	c := m.Config
 	if capacity <= 0 {
 		return nil, fmt.Errorf("model: decoder capacity must be positive, got %d", capacity)
 	}
-	for l := range c.NLayers {
-		switch k := c.AttentionKind(l); {
-		case k == "softmax", k == "softmax1", k == "learned-sink", k == "sigmoid", m.sparse(l, 0) != nil:
-		default:
-			return nil, fmt.Errorf("model: incremental decoding does not support attention kind %q (layer %d)", k, l)
-		}
-	}
 	D, H, E, M := c.DModel, c.NHeads, c.DHead, c.DMLP
 	HE := H * E
 	d := &Decoder[F]{m: m, Scheme: scheme, Cap: capacity, pos: make([]int, capacity),
-		x: make([]F, D), h: make([]F, D), qkv: make([]F, 3*HE), qrot: make([]F, E), att: make([]F, capacity),
+		x: make([]F, D), h: make([]F, D), qkv: make([]F, 3*HE), qrot: make([]F, E), qabs: make([]F, E), att: make([]F, capacity),
 		z: make([]F, HE), tmp: make([]F, D), mlp: make([]F, M), mlp2: make([]F, M), st: make([]F, 1), rs: make([]F, 1),
 		Logits: make([]F, c.DVocab)}
+	for l := range c.NLayers {
+		var rs []attention.RowRule[F]
+		for hd := range H {
+			r, ok := m.rule(l, hd).(attention.RowRule[F])
+			if !ok {
+				return nil, fmt.Errorf("model: incremental decoding does not support attention kind %q (layer %d)", c.AttentionKind(l), l)
+			}
+			rs = append(rs, r)
+		}
+		d.rows = append(d.rows, rs)
+	}
+	if m.rot != nil {
+		d.rot = m.rot.clone()
+	}
 	w := &Workspace[F]{m: m}
 	for l := range c.NLayers {
 		d.keys = append(d.keys, make([]F, capacity*HE))
@@ -160,7 +168,6 @@ func (d *Decoder[F]) Step(token int32, textPos int) error {
 			d.x[i] += p.WPos[qpos*D+i]
 		}
 	}
-	scale := 1 / math.Sqrt(float64(E))
 	for l := range c.NLayers {
 		bp := &p.Blocks[l]
 		h := d.normRow(d.x, bp.Ln1W, bp.Ln1B)
@@ -170,18 +177,12 @@ func (d *Decoder[F]) Step(token int32, textPos int) error {
 			d.rotate(d.keys[l][slot*HE+hd*E:][:E], d.qkv[HE+hd*E:][:E], textPos)
 		}
 		copy(d.vals[l][slot*HE:(slot+1)*HE], d.qkv[2*HE:])
-		kind := c.AttentionKind(l)
+		var params []F // [H, P] the rule's per-head parameters (the learned sink's key)
+		if n := len(bp.AttnP) / H; n > 0 {
+			params = bp.AttnP
+		}
 		for hd := range H {
 			q := d.qkv[hd*E : (hd+1)*E]
-			sink := math.Inf(-1)
-			switch kind {
-			case "softmax1":
-				sink = 0
-			case "learned-sink":
-				// The learned key has no position: it meets the query rotated to qpos.
-				d.rotate(d.qrot, q, qpos)
-				sink = scale * dot(d.qrot, bp.AttnP[hd*E:(hd+1)*E])
-			}
 			// scores = (R(qpos − δ) q)·(R(t) k), one query rotation per run
 			// of slots sharing δ, each run one product against the cached
 			// keys [S, H, E].
@@ -199,14 +200,15 @@ func (d *Decoder[F]) Step(token int32, textPos int) error {
 			if sp := d.m.sparse(l, hd); sp != nil {
 				d.maskRow(row, sp, textPos)
 			}
-			if r32, ok := any(row).([]float32); ok && kind == "softmax" {
-				vecmath.SoftmaxRow(r32, len(r32), float32(scale))
-			} else {
-				for s := range row {
-					row[s] *= F(scale)
-				}
-				attnRow(row, kind, sink)
+			var hp []F
+			if params != nil {
+				// The learned key has no position: it meets the query rotated to qpos.
+				n := len(params) / H
+				hp = params[hd*n : (hd+1)*n]
+				d.rotate(d.qabs, q, qpos)
+				q = d.qabs
 			}
+			d.rows[l][hd].Row(row, q, hp, E)
 			// z = pattern row · V, V [S, H, E]
 			gemm.MatMul(false, false, 1, E, d.n, row, d.n, d.vals[l][hd*E:], HE, d.z[hd*E:], E, false)
 		}
@@ -258,64 +260,12 @@ func (d *Decoder[F]) normRow(x, w, b []F) []F {
 	return d.h
 }
 
-// rotate writes x rotated to position p into out (rotate-half, as the
-// full forward), growing the tables as needed; a no-op copy without rotary.
+// rotate writes x rotated to position p into out with the model's rotary
+// tables (p < 0 rotates backwards); a copy without rotary.
 func (d *Decoder[F]) rotate(out, x []F, p int) {
-	c := d.m.Config
-	if !c.Rotary() {
+	if d.rot == nil {
 		copy(out, x)
 		return
 	}
-	R, h := c.RotaryDim, c.RotaryDim/2
-	ap := max(p, -p)
-	for len(d.cos) < (ap+1)*h {
-		q := len(d.cos) / h
-		for i := range h {
-			theta := float64(q) * math.Pow(c.RotaryBase, -float64(2*i)/float64(R))
-			d.cos, d.sin = append(d.cos, F(math.Cos(theta))), append(d.sin, F(math.Sin(theta)))
-		}
-	}
-	cs, sn := d.cos[ap*h:(ap+1)*h], d.sin[ap*h:(ap+1)*h]
-	sign := F(1)
-	if p < 0 {
-		sign = -1 // sin(−θ) = −sin θ
-	}
-	for i := range h {
-		x1, x2, si := x[i], x[i+h], sign*sn[i]
-		out[i], out[i+h] = x1*cs[i]-x2*si, x2*cs[i]+x1*si
-	}
-	copy(out[R:], x[R:])
-}
-
-// attnRow turns one query's scores into its attention weights in place,
-// the per-row form of the rule (see package attention); sink is the score
-// of the extra slot (−Inf for none).
-func attnRow[F Float](row []F, kind string, sink float64) {
-	if kind == "sigmoid" {
-		for j, s := range row {
-			row[j] = F(1 / (1 + math.Exp(-float64(s))))
-		}
-		return
-	}
-	mx := sink
-	for _, s := range row {
-		mx = max(mx, float64(s))
-	}
-	sum := math.Exp(sink - mx)
-	for j, s := range row {
-		e := math.Exp(float64(s) - mx)
-		row[j] = F(e)
-		sum += e
-	}
-	for j := range row {
-		row[j] = F(float64(row[j]) / sum)
-	}
-}
-
-func dot[F Float](a, b []F) float64 {
-	s := 0.0
-	for i := range a {
-		s += float64(a[i]) * float64(b[i])
-	}
-	return s
+	d.rot.rotateTo(out, x, p)
 }

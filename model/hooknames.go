@@ -113,3 +113,16 @@ func (c Config) Heads() []HeadID {
 	}
 	return hs
 }
+
+// CheckPattern checks that pattern holds one layer's attention pattern
+// [B, H, T, T] (hook_pattern, batch × head × query × key) with B, H, T ≥ 1.
+// The error is unprefixed, for the calling package to prefix with its name.
+func CheckPattern(pattern []float32, B, H, T int) error {
+	if B < 1 || H < 1 || T < 1 {
+		return fmt.Errorf("a pattern needs B, H, T ≥ 1, got B=%d, H=%d, T=%d", B, H, T)
+	}
+	if len(pattern) != B*H*T*T {
+		return fmt.Errorf("pattern has %d values, [B=%d, H=%d, T=%d, T] wants %d", len(pattern), B, H, T, B*H*T*T)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -67,6 +68,10 @@ func LoadAs[F Float](path, configPath string) (*Transformer[F], error) {
 	return m, nil
 }
 
+// ErrNoConfig is the error of loading a state dict whose file carries no
+// config: the TransformerLens config.json has to come from elsewhere.
+var ErrNoConfig = errors.New("model: the file has no TransformerLens config in its metadata; give the model's config.json")
+
 // FromSafetensors builds a model from a safetensors file, parsed whole or
 // opened header-first ([safetensors.Open], [safetensors.NewReader]); cfgJSON
 // overrides the config in the file's metadata when non-nil. It validates
@@ -76,7 +81,7 @@ func FromSafetensors[F Float](f *safetensors.File, cfgJSON []byte) (*Transformer
 	if cfgJSON == nil {
 		s, ok := f.Metadata[metaConfig]
 		if !ok {
-			return nil, fmt.Errorf("model: the file has no TransformerLens config in its metadata; pass the model's config.json with --config")
+			return nil, ErrNoConfig
 		}
 		cfgJSON = []byte(s)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -99,8 +100,8 @@ func TestLoadTransformerLensStateDict(t *testing.T) {
 		os.WriteFile(path, file, 0o644)
 		cfgPath := filepath.Join(dir, "config.json")
 		os.WriteFile(cfgPath, cfgJSON, 0o644)
-		if _, err := Load(path, ""); err == nil || !strings.Contains(err.Error(), "--config") {
-			t.Errorf("%s without a config: got %v, want an error pointing to --config", dtype, err)
+		if _, err := Load(path, ""); !errors.Is(err, ErrNoConfig) || !strings.Contains(err.Error(), "config.json") {
+			t.Errorf("%s without a config: got %v, want ErrNoConfig asking for config.json", dtype, err)
 		}
 		m, err := Load(path, cfgPath)
 		if err != nil {

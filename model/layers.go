@@ -2,7 +2,7 @@ package model
 
 import (
 	"math"
-	"unsafe"
+	"slices"
 
 	"github.com/attnlab/attnlab/internal/gemm"
 	"github.com/attnlab/attnlab/internal/vecmath"
@@ -247,20 +247,77 @@ func mustAct(act string) vecmath.Act {
 //	x'[i]     = x[i]·cos θ − x[i+R/2]·sin θ
 //	x'[i+R/2] = x[i+R/2]·cos θ + x[i]·sin θ
 type rotary[F Float] struct {
-	R        int // rotary_dim
-	cos, sin []F // [n_ctx, R/2]
+	R        int     // rotary_dim
+	base     float64 // rotary_base
+	cos, sin []F     // [P, R/2], P ≥ n_ctx positions
 }
 
 func newRotary[F Float](R, nctx int, base float64) *rotary[F] {
-	h := R / 2
-	r := &rotary[F]{R: R, cos: make([]F, nctx*h), sin: make([]F, nctx*h)}
-	for p := range nctx {
+	r := &rotary[F]{R: R, base: base}
+	r.grow(nctx)
+	return r
+}
+
+// grow extends the tables to n positions (no-op when they hold them).
+func (r *rotary[F]) grow(n int) {
+	h := r.R / 2
+	if h == 0 {
+		return
+	}
+	for p := len(r.cos) / h; p < n; p++ {
 		for i := range h {
-			theta := float64(p) * math.Pow(base, -float64(2*i)/float64(R))
-			r.cos[p*h+i], r.sin[p*h+i] = F(math.Cos(theta)), F(math.Sin(theta))
+			theta := float64(p) * math.Pow(r.base, -float64(2*i)/float64(r.R))
+			r.cos, r.sin = append(r.cos, F(math.Cos(theta))), append(r.sin, F(math.Sin(theta)))
 		}
 	}
-	return r
+}
+
+// clone returns a copy with tables of its own (a decoder grows its copy
+// past n_ctx; the model's tables are shared by concurrent forward passes).
+func (r *rotary[F]) clone() *rotary[F] {
+	return &rotary[F]{R: r.R, base: r.base, cos: slices.Clone(r.cos), sin: slices.Clone(r.sin)}
+}
+
+// rotateTo writes one head vector x [E] rotated to position p into out: by
+// R(p) as forward does, or for p < 0 by R(|p|)ᵀ as backward does (R(−θ) =
+// R(θ)ᵀ). The tables grow to |p| + 1 positions.
+func (r *rotary[F]) rotateTo(out, x []F, p int) {
+	h := r.R / 2
+	ap := max(p, -p)
+	r.grow(ap + 1)
+	c, s := r.cos[ap*h:(ap+1)*h], r.sin[ap*h:(ap+1)*h]
+	if p >= 0 {
+		rotateHead(out, x, c, s, r.R)
+	} else {
+		rotateHeadBack(out, x, c, s, r.R)
+	}
+}
+
+// rotateHead is R·x for one head vector at the position of c, s [R/2]:
+// out[i], out[i+R/2] = x[i]·c − x[i+R/2]·s, x[i+R/2]·c + x[i]·s, and the
+// dims past R copied. out may alias x.
+func rotateHead[F Float](out, x, c, s []F, R int) {
+	h := R / 2
+	for i := range h {
+		x1, x2 := x[i], x[i+h]
+		out[i], out[i+h] = x1*c[i]-x2*s[i], x2*c[i]+x1*s[i]
+	}
+	if &out[0] != &x[0] {
+		copy(out[R:], x[R:])
+	}
+}
+
+// rotateHeadBack is Rᵀ·d, the transposed rotation: out[i], out[i+R/2] =
+// d[i]·c + d[i+R/2]·s, d[i+R/2]·c − d[i]·s. out may alias d.
+func rotateHeadBack[F Float](out, d, c, s []F, R int) {
+	h := R / 2
+	for i := range h {
+		d1, d2 := d[i], d[i+h]
+		out[i], out[i+h] = d1*c[i]+d2*s[i], d2*c[i]-d1*s[i]
+	}
+	if &out[0] != &d[0] {
+		copy(out[R:], d[R:])
+	}
 }
 
 // forward rotates the first R dims of each head vector: out and x are
@@ -271,15 +328,7 @@ func (r *rotary[F]) forward(out []F, ldo int, x []F, ld, B, T, H, E int) {
 		for t := range T {
 			c, s := r.cos[t*h:(t+1)*h], r.sin[t*h:(t+1)*h]
 			for hd := range H {
-				xi := x[(b*T+t)*ld+hd*E:][:E]
-				oi := out[(b*T+t)*ldo+hd*E:][:E]
-				for i := range h {
-					x1, x2 := xi[i], xi[i+h]
-					oi[i], oi[i+h] = x1*c[i]-x2*s[i], x2*c[i]+x1*s[i]
-				}
-				if &oi[0] != &xi[0] {
-					copy(oi[r.R:], xi[r.R:])
-				}
+				rotateHead(out[(b*T+t)*ldo+hd*E:][:E], x[(b*T+t)*ld+hd*E:][:E], c, s, r.R)
 			}
 		}
 	}
@@ -403,14 +452,9 @@ func crossEntropyBackward[F Float](probs []F, targets []int32, mask []float32, N
 	}
 }
 
-// asF32 reinterprets s as []float32 when F's underlying type is float32 (the
-// engine's fast paths); float64 keeps the plain loops.
-func asF32[F Float](s []F) ([]float32, bool) {
-	if unsafe.Sizeof(F(0)) != 4 {
-		return nil, false
-	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), true
-}
+// asF32 reinterprets s as []float32 when F's underlying type is float32
+// (vecmath.AsF32).
+func asF32[F Float](s []F) ([]float32, bool) { return vecmath.AsF32(s) }
 
 // f32 is asF32 for a slice known to be float32.
 func f32[F Float](s []F) []float32 {

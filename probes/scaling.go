@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/attention"
-	"github.com/attnlab/attnlab/internal/gemm"
 	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
 )
@@ -23,10 +22,10 @@ import (
 //	chunked    linear attention's chunkwise-parallel form (LinearChunked, chunks of
 //	           attention.LinearChunk): the recurrence's O(N) on the matmul kernels
 //
-// The attention package's benchmarks (BenchmarkSoftmaxDenseN16384,
-// BenchmarkLinearRecurrentN16384, BenchmarkLinearChunkedN16384, …) time the
-// same calls.
-var ScalingForms = []string{"softmax", "quadratic", "recurrent", "chunked"}
+// They are attention.Forms, run by attention.HeadRun, which the attention
+// package's benchmarks (BenchmarkSoftmaxDenseN16384,
+// BenchmarkLinearRecurrentN16384, BenchmarkLinearChunkedN16384, …) time too.
+var ScalingForms = attention.Forms
 
 // ScalingPoint is one timing.
 type ScalingPoint struct {
@@ -41,11 +40,9 @@ type ScalingPoint struct {
 // 2 to 5 runs (more while within budget per point): the first run also
 // pays for touching the [N, N] pattern's fresh pages.
 func Scaling(ctx context.Context, ns []int, E int, fm string, budget time.Duration) ([]ScalingPoint, error) {
-	lin, err := attention.NewLinear[float32](fm)
-	if err != nil {
+	if err := CheckFeatureMap(fm); err != nil {
 		return nil, err
 	}
-	chunked := attention.LinearChunked{Map: lin.Map}
 	var pts []ScalingPoint
 	for _, N := range ns {
 		r := rand.New(rand.NewPCG(uint64(N), uint64(E)))
@@ -58,19 +55,9 @@ func Scaling(ctx context.Context, ns []int, E int, fm string, budget time.Durati
 			if (form == "softmax" || form == "quadratic") && pattern == nil {
 				pattern = make([]float32, N*N)
 			}
-			run := func() {
-				switch form {
-				case "softmax":
-					attention.Softmax[float32]{}.Forward(pattern, nil, q, k, E, N, E)
-					gemm.MatMul(false, false, N, E, N, pattern, N, v, E, z, E, false)
-				case "quadratic":
-					lin.Forward(pattern, nil, q, k, E, N, E)
-					gemm.MatMul(false, false, N, E, N, pattern, N, v, E, z, E, false)
-				case "recurrent":
-					lin.Recurrent(z, E, q, k, E, v, E, N, E, E)
-				case "chunked":
-					chunked.Forward(attention.QKV{Q: q, K: k, V: v, LQ: E, LK: E, LV: E, T: N, E: E}, z, E)
-				}
+			run, err := attention.HeadRun(form, fm, q, k, v, z, pattern, N, E)
+			if err != nil {
+				return nil, err
 			}
 			best, reps := math.Inf(1), 0
 			start := time.Now()

@@ -3,11 +3,13 @@ package sinks
 import (
 	"fmt"
 	"math"
+
+	"github.com/attnlab/attnlab/model"
 )
 
 func checkPattern(pattern []float32, B, H, T int) error {
-	if B <= 0 || H <= 0 || T <= 0 || len(pattern) != B*H*T*T {
-		return fmt.Errorf("sinks: pattern has %d entries, want B·H·T·T = %d·%d·%d·%d", len(pattern), B, H, T, T)
+	if err := model.CheckPattern(pattern, B, H, T); err != nil {
+		return fmt.Errorf("sinks: %w", err)
 	}
 	return nil
 }

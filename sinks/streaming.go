@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/attnlab/attnlab/internal/cputime"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 )
@@ -110,7 +111,7 @@ func Stream(m *model.Model, streams [][]int32, policies []Policy) ([]StreamResul
 			return nil, fmt.Errorf("sinks: policy %s needs 0 ≤ S < W ≤ n_ctx (%d), got S=%d W=%d", p.Name(), c.NCtx, p.Sinks, p.Window)
 		}
 		r := StreamResult{Policy: p, Loss: make([]float64, N-1)}
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), cputime.Process()
 		for _, s := range streams {
 			var (
 				loss  []float64
@@ -133,7 +134,7 @@ func Stream(m *model.Model, streams [][]int32, policies []Policy) ([]StreamResul
 		}
 		ntok := float64(len(streams) * (N - 1))
 		r.TokensPerSec = ntok / time.Since(start).Seconds()
-		r.TokensPerCPU = ntok / max((cpuTime()-cpu0).Seconds(), 1e-6)
+		r.TokensPerCPU = ntok / max((cputime.Process()-cpu0).Seconds(), 1e-6)
 		r.CacheBytes = r.Slots * c.NLayers * 2 * c.NHeads * c.DHead * 4
 		r.PPL, r.PPLLate = math.Exp(meanF(r.Loss)), math.Exp(meanF(r.Loss[min(c.NCtx, len(r.Loss)):]))
 		res = append(res, r)

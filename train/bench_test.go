@@ -4,10 +4,10 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/attnlab/attnlab/internal/cputime"
 	"github.com/attnlab/attnlab/internal/gemm"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/tasks"
@@ -44,7 +44,7 @@ func benchStep(b *testing.B, cfg model.Config, batch, units int) {
 	}
 	batchData := task.Sample(rand.New(rand.NewPCG(1, 2)), batch, cfg.NCtx)
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for range b.N {
 		if _, _, err := tr.step(batchData); err != nil {
 			b.Fatal(err)
@@ -52,7 +52,7 @@ func benchStep(b *testing.B, cfg model.Config, batch, units int) {
 	}
 	// CPU time per step (all threads): on a machine shared with other
 	// jobs it varies less than wall time, which includes waiting for a core.
-	b.ReportMetric((cpuTime()-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/op")
+	b.ReportMetric((cputime.Process()-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/op")
 	tokens := float64(batch*cfg.NCtx) * float64(b.N)
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(tokens/sec, "tokens/s")
@@ -74,15 +74,6 @@ var peakGFLOPS = sync.OnceValue(func() float64 { return gemm.PeakGFLOPS(300 * ti
 func BenchmarkTrainStepRef(b *testing.B)       { benchStep(b, refCfg, 32, 0) }
 func BenchmarkTrainStepRefUnits2(b *testing.B) { benchStep(b, refCfg, 32, 2) }
 func BenchmarkTrainStepRefUnits1(b *testing.B) { benchStep(b, refCfg, 32, 1) }
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // mlpCfg is a text-model shape: 4 layers, d_model 128, 4 heads, MLP 512
 // (gelu_new), rotary, byte vocabulary.

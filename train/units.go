@@ -115,10 +115,10 @@ func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
 		tr.bad[c] = offset(lo, optim.FirstNonFinite(g))
 	})
 	if i := firstBad(tr.bad); i >= 0 {
-		return 0, 0, fmt.Errorf("train: the gradient of %s is not finite at step %d; lower --lr", tr.Model.Params.NameOf(i), tr.Step+1)
+		return 0, 0, fmt.Errorf("train: the gradient of %s is not finite at step %d; lower the learning rate", tr.Model.Params.NameOf(i), tr.Step+1)
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return 0, 0, fmt.Errorf("train: the loss became %v at step %d; lower --lr or enable clipping", loss, tr.Step+1)
+		return 0, 0, fmt.Errorf("train: the loss became %v at step %d; lower the learning rate or enable clipping", loss, tr.Step+1)
 	}
 	// The norm sums squares in index order (one float64 chain, as
 	// optim.ClipGradNorm does); the clip scale is applied inside the update.
@@ -137,7 +137,7 @@ func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
 		tr.bad[c] = offset(lo, optim.FirstNonFinite(params[lo:hi]))
 	})
 	if i := firstBad(tr.bad); i >= 0 {
-		return 0, 0, fmt.Errorf("train: parameter %s became NaN or Inf at step %d; lower --lr", tr.Model.Params.NameOf(i), tr.Step+1)
+		return 0, 0, fmt.Errorf("train: parameter %s became NaN or Inf at step %d; lower the learning rate", tr.Model.Params.NameOf(i), tr.Step+1)
 	}
 	return loss, gnorm, nil
 }

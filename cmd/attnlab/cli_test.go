@@ -137,3 +137,20 @@ func TestBadCommandLines(t *testing.T) {
 		})
 	}
 }
+
+// runCLI runs one attnlab command line in process (the arguments after
+// "attnlab") and returns what it printed and its exit status: the one way
+// command tests run a command.
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return o.String(), e.String(), code
+}
+
+// runLine is runCLI on a command line split at spaces.
+func runLine(t *testing.T, line string) (code int, stdout, stderr string) {
+	t.Helper()
+	stdout, stderr, code = runCLI(t, strings.Fields(line)...)
+	return code, stdout, stderr
+}

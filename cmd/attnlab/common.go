@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -144,6 +145,9 @@ func (m *modelFlags) load(def string) (*model.Model, string, error) {
 		return mod, m.path, err
 	}
 	mod, err := model.Load(m.path, m.config)
+	if errors.Is(err, model.ErrNoConfig) {
+		err = fmt.Errorf("%w with --config", err)
+	}
 	return mod, m.path, err
 }
 

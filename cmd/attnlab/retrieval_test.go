@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,14 +8,6 @@ import (
 
 	"github.com/attnlab/attnlab/report"
 )
-
-// retrievalLine runs one attnlab command line and returns its exit code
-// and output.
-func retrievalLine(line string) (code int, stdout, stderr string) {
-	var o, e bytes.Buffer
-	code = run(strings.Fields(line), &o, &e)
-	return code, o.String(), e.String()
-}
 
 func readTable(t *testing.T, path string) *report.Table {
 	t.Helper()
@@ -49,7 +40,7 @@ func TestRetrievalBadInput(t *testing.T) {
 		{"merge", "attnlab: requires at least 1 arg(s), only received 0"},
 		{"merge /nonexistent/a.csv", "attnlab: shard file /nonexistent/a.csv does not exist\n"},
 	} {
-		code, _, errs := retrievalLine(c.line)
+		code, _, errs := runLine(t, c.line)
 		if code != exitUsage || !strings.HasPrefix(errs, c.want) {
 			t.Errorf("%s: exit %d, stderr %q; want exit 2 and %q", c.line, code, errs, c.want)
 		}
@@ -65,11 +56,11 @@ func TestRetrievalShardsMerge(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	for _, run := range []struct{ sub, extra string }{{"all", ""}, {"s0", " --shard 0/2"}, {"s1", " --shard 1/2"}} {
-		if code, _, errs := retrievalLine(tinyGrid + run.extra + " --out " + filepath.Join(dir, run.sub)); code != 0 {
+		if code, _, errs := runLine(t, tinyGrid + run.extra + " --out " + filepath.Join(dir, run.sub)); code != 0 {
 			t.Fatalf("%s: exit %d: %s", run.sub, code, errs)
 		}
 	}
-	code, out, errs := retrievalLine("merge " + filepath.Join(dir, "s1", "mqar.csv") + " " + filepath.Join(dir, "s0", "mqar.csv") +
+	code, out, errs := runLine(t, "merge " + filepath.Join(dir, "s1", "mqar.csv") + " " + filepath.Join(dir, "s0", "mqar.csv") +
 		" --out " + filepath.Join(dir, "merged.csv"))
 	if code != 0 {
 		t.Fatalf("merge: exit %d: %s", code, errs)
@@ -108,7 +99,7 @@ func TestRetrievalShardsMerge(t *testing.T) {
 	if err := report.WriteFileAtomic(badPath, bad.WriteCSV); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := retrievalLine("merge " + badPath + " " + filepath.Join(dir, "s0", "mqar.csv") + " --out " + filepath.Join(dir, "m2.csv")); code != exitUsage || !strings.Contains(errs, "appears twice with different results") {
+	if code, _, errs := runLine(t, "merge " + badPath + " " + filepath.Join(dir, "s0", "mqar.csv") + " --out " + filepath.Join(dir, "m2.csv")); code != exitUsage || !strings.Contains(errs, "appears twice with different results") {
 		t.Errorf("conflicting merge: exit %d, %s", code, errs)
 	}
 }
@@ -116,7 +107,7 @@ func TestRetrievalShardsMerge(t *testing.T) {
 func TestRetrievalAnalyticScalingEval(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	code, out, errs := retrievalLine("retrieval --parts analytic,scaling --dims 8 --maps elu,taylor --scaling-n 32,64 --out " + dir)
+	code, out, errs := runLine(t, "retrieval --parts analytic,scaling --dims 8 --maps elu,taylor --scaling-n 32,64 --out " + dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -137,10 +128,10 @@ func TestRetrievalAnalyticScalingEval(t *testing.T) {
 	// --eval-only on a model trained by attnlab train: the MQAR spec comes
 	// from the weights file's metadata.
 	mpath := filepath.Join(dir, "m", "m.safetensors")
-	if code, _, errs := retrievalLine("train --task mqar --kv-pairs 2 --vocab 64 --seq-len 16 --layers 1 --d-model 16 --heads 2 --steps 3 --batch 4 -q --out " + mpath); code != 0 {
+	if code, _, errs := runLine(t, "train --task mqar --kv-pairs 2 --vocab 64 --seq-len 16 --layers 1 --d-model 16 --heads 2 --steps 3 --batch 4 -q --out " + mpath); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
-	code, out, errs = retrievalLine("retrieval --eval-only --model " + mpath + " --eval-seqs 16 --out " + filepath.Join(dir, "ev"))
+	code, out, errs = runLine(t, "retrieval --eval-only --model " + mpath + " --eval-seqs 16 --out " + filepath.Join(dir, "ev"))
 	if code != 0 {
 		t.Fatalf("eval: exit %d: %s", code, errs)
 	}

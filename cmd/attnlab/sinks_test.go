@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,13 +11,6 @@ import (
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/tasks"
 )
-
-func runLine(t *testing.T, line string) (code int, stdout, stderr string) {
-	t.Helper()
-	var o, e bytes.Buffer
-	code = run(strings.Fields(line), &o, &e)
-	return code, o.String(), e.String()
-}
 
 func TestSinkAnalysisEmbedded(t *testing.T) {
 	dir := t.TempDir()

@@ -20,13 +20,6 @@ var tinyTrain = []string{"train", "--task", "induction", "--layers", "2", "--d-m
 	"--pos", "rotary", "--n-ctx", "32", "--seq-len", "32", "--max-rep", "8", "--max-gap", "4", "--batch", "8",
 	"--eval-every", "10", "--lr", "3e-3", "-q"}
 
-func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var o, e bytes.Buffer
-	code = run(args, &o, &e)
-	return o.String(), e.String(), code
-}
-
 // TestTrainDeterministic: the same command twice writes the same bytes.
 func TestTrainDeterministic(t *testing.T) {
 	dir := t.TempDir()

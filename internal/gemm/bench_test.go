@@ -1,9 +1,9 @@
 package gemm
 
 import (
+	"github.com/attnlab/attnlab/internal/cputime"
 	"math/rand/v2"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -27,7 +27,7 @@ func benchMul(b *testing.B, mul mulFunc32, transA, transB bool, m, n, k, ld int)
 	bb := randSlice(rng, max(n, k)*ldb)
 	c := make([]float32, m*n)
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		mul(transA, transB, m, n, k, a, lda, bb, ldb, c, n, false)
 	}
@@ -36,21 +36,12 @@ func benchMul(b *testing.B, mul mulFunc32, transA, transB bool, m, n, k, ld int)
 	b.ReportMetric(gflops, "GFLOP/s")
 	// Per CPU-second: on a machine shared with other jobs it varies less
 	// than wall time, which includes waiting for a core.
-	if cpu := (cpuTime() - cpu0).Seconds(); cpu > 0 {
+	if cpu := (cputime.Process() - cpu0).Seconds(); cpu > 0 {
 		b.ReportMetric(flops/cpu/1e9, "GFLOP/cpu-s")
 	}
 	if pk := peak(); pk > 0 {
 		b.ReportMetric(gflops/pk, "of_peak")
 	}
-}
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peak is one core's FMA peak (PeakGFLOPS), measured once per run.

@@ -33,3 +33,19 @@ func TestAdd(t *testing.T) {
 		}
 	}
 }
+
+func TestAsF32(t *testing.T) {
+	type myF32 float32
+	s := []myF32{1, 2, 3}
+	v, ok := AsF32(s)
+	if !ok || len(v) != 3 || v[2] != 3 {
+		t.Fatalf("AsF32(float32-based) = %v, %v", v, ok)
+	}
+	v[0] = 7 // a view, not a copy
+	if s[0] != 7 {
+		t.Error("AsF32 copied")
+	}
+	if v, ok := AsF32([]float64{1}); ok || v != nil {
+		t.Errorf("AsF32(float64) = %v, %v; want nil, false", v, ok)
+	}
+}

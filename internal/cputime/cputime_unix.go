@@ -1,16 +1,13 @@
 //go:build unix
 
-package sinks
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the process's user + system CPU time so far: streaming
-// throughput measured in CPU time does not depend on what else the machine
-// runs.
-func cpuTime() time.Duration {
+func process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
