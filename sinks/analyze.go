@@ -78,6 +78,8 @@ type Report struct {
 
 	ValueFirst, ValueRest [][]float64 // [L][H] ‖v₀‖ and mean ‖vᵢ‖, i ≥ 1
 	ResidFirst, ResidRest []float64   // [L+1] residual norm at position 0 and mean over i ≥ 1; index L is the final stream
+	MaxFirst, MaxRest     []float64   // [L+1] largest |activation| at position 0 and (mean) at i ≥ 1 (MassiveActivation)
+	MaxDim                []int       // [L+1] the dimension of position 0's largest activation
 	Loss                  float64     // mean next-token loss on the batch (nats)
 
 	Swaps []Swap // first-token replacement experiment
@@ -162,19 +164,15 @@ func Analyze(ctx context.Context, m *model.Model, tokens []int32, B, T int, opt 
 		if err != nil {
 			return nil, err
 		}
-		rf, rr, err := ResidNorms(out.Cache[model.HookResidPre(l)].Data, B, T, D)
-		if err != nil {
+		if err := r.addResid(out.Cache[model.HookResidPre(l)].Data, B, T, D); err != nil {
 			return nil, err
 		}
 		r.Alpha, r.ByPos, r.GuAlpha = append(r.Alpha, a), append(r.ByPos, bp), append(r.GuAlpha, g)
 		r.ValueFirst, r.ValueRest = append(r.ValueFirst, vf), append(r.ValueRest, vr)
-		r.ResidFirst, r.ResidRest = append(r.ResidFirst, rf), append(r.ResidRest, rr)
 	}
-	rf, rr, err := ResidNorms(out.Cache[names[len(names)-1]].Data, B, T, D)
-	if err != nil {
+	if err := r.addResid(out.Cache[names[len(names)-1]].Data, B, T, D); err != nil {
 		return nil, err
 	}
-	r.ResidFirst, r.ResidRest = append(r.ResidFirst, rf), append(r.ResidRest, rr)
 	r.SinkRate, r.SinkHeads = SinkRate(guSamples, opt.Eps), SinkHeads(r.GuAlpha, opt.Eps)
 	r.SinkK = opt.Metric.pick(r.SinkRate, r.SinkHeads)
 	if !opt.NoSwap {
@@ -183,6 +181,21 @@ func Analyze(ctx context.Context, m *model.Model, tokens []int32, B, T int, opt 
 		}
 	}
 	return r, nil
+}
+
+// addResid appends one residual stream's norms and largest activations.
+func (r *Report) addResid(resid []float32, B, T, D int) error {
+	rf, rr, err := ResidNorms(resid, B, T, D)
+	if err != nil {
+		return err
+	}
+	mf, mr, dim, err := MassiveActivation(resid, B, T, D)
+	if err != nil {
+		return err
+	}
+	r.ResidFirst, r.ResidRest = append(r.ResidFirst, rf), append(r.ResidRest, rr)
+	r.MaxFirst, r.MaxRest, r.MaxDim = append(r.MaxFirst, mf), append(r.MaxRest, mr), append(r.MaxDim, dim)
+	return nil
 }
 
 // swaps measures the sink each first token leaves: the windows as given,

@@ -30,9 +30,12 @@
 //
 //	α(l,h)     = mean over b and queries i ≥ 1 of pattern[b,h,i,0]
 //	α(l,h,i)   = mean over b of pattern[b,h,i,0]            (per query position)
-//	α_k(l,h)   = 1/(T−k+1) Σ_{i=k−1}^{T−1} pattern[i, k−1]  (Gu et al. 2024 §3, one-based k: the
-//	             mean attention token k receives from the queries that see it, on the first T tokens)
-//	Sink_k^ε   = 1/(L·H) Σ_l Σ_h 1[α_k(l,h) > ε]            (Gu et al. 2024 §3; ε = 0.3)
+//	α_k(b,l,h) = 1/(n−k+1) Σ_{i=k−1}^{n−1} pattern[b,h,i,k−1] (Gu et al. 2024 §3, one-based k: the
+//	             mean attention token k receives from the queries that see it, on the first n tokens)
+//	Sink_k^ε   = 1/(B·L·H) Σ_b Σ_l Σ_h 1[α_k(b,l,h) > ε]   (Gu et al.'s code, compute_attention_sink:
+//	             each window thresholded, then averaged; ε = 0.3, n = 64; SinkRate, the default)
+//	SinkHeads  = 1/(L·H) Σ_l Σ_h 1[mean_b α_k(b,l,h) > ε]  (each head's mean thresholded; Options.Metric HeadMean)
+//	massive    = max_d |resid[b,0,d]| against the other positions' (Sun et al. 2024)
 //
 // Heads are named L{layer}H{head}, zero-based, as in TransformerLens.
 package sinks

@@ -204,6 +204,43 @@ func ResidNorms(resid []float32, B, T, D int) (first, rest float64, err error) {
 	return first, rest, nil
 }
 
+// MassiveActivation returns, from resid [B, T, D], the largest activation
+// magnitude of the first token and of the others, and the dimension where
+// the first token's is (Sun et al. 2024, Massive Activations in Large
+// Language Models: a few dimensions of the first token's residual stream
+// reach many times the magnitude of any other):
+//
+//	first = 1/B Σ_b max_d |resid[b,0,d]|
+//	rest  = 1/(B(T−1)) Σ_b Σ_{i≥1} max_d |resid[b,i,d]|
+//
+// dim is the d of the largest |resid[b,0,d]| over every window (ties: the
+// lowest d).
+func MassiveActivation(resid []float32, B, T, D int) (first, rest float64, dim int, err error) {
+	if B <= 0 || T < 2 || D <= 0 || len(resid) != B*T*D {
+		return 0, 0, 0, fmt.Errorf("sinks: residual tensor has %d entries, want B·T·D = %d·%d·%d with T ≥ 2", len(resid), B, T, D)
+	}
+	best := -1.0
+	for b := range B {
+		for t := range T {
+			m, at := 0.0, 0
+			for d, v := range resid[(b*T+t)*D:][:D] {
+				if a := math.Abs(float64(v)); a > m {
+					m, at = a, d
+				}
+			}
+			if t == 0 {
+				first += m / float64(B)
+				if m > best {
+					best, dim = m, at
+				}
+			} else {
+				rest += m / float64(B*(T-1))
+			}
+		}
+	}
+	return first, rest, dim, nil
+}
+
 func norm(x []float32) float64 {
 	s := 0.0
 	for _, v := range x {

@@ -178,3 +178,20 @@ func TestRowSum(t *testing.T) {
 		t.Errorf("row sums %v, want [0.5 1]", rs)
 	}
 }
+
+func TestMassiveActivation(t *testing.T) {
+	t.Parallel()
+	// B=2, T=2, D=3: first tokens (1, −9, 2) and (0, 5, −1): max 9 in dim 1
+	// and 5; the others (3, 0, 1) and (−1, 1, 0.5): max 3 and 1.
+	resid := []float32{1, -9, 2, 3, 0, 1, 0, 5, -1, -1, 1, 0.5}
+	f, r, dim, err := MassiveActivation(resid, 2, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(f, 7) || !near(r, 2) || dim != 1 {
+		t.Errorf("MassiveActivation = %v, %v, dim %d; want 7, 2, dim 1", f, r, dim)
+	}
+	if _, _, _, err := MassiveActivation(resid[:5], 2, 2, 3); err == nil {
+		t.Error("wrong length accepted")
+	}
+}

@@ -86,20 +86,26 @@ func (r *Report) Tables() []*report.Table {
 			}
 		}
 	}
-	norms := report.NewTable("residual_norms", "Residual-stream norm: first token against the rest (massive activations)",
+	norms := report.NewTable("residual_norms", "Residual stream of the first token against the rest (massive activations)",
 		report.Column{Name: "stream"}, report.Column{Name: "norm_first", Format: "%.2f"},
-		report.Column{Name: "norm_rest", Format: "%.2f"}, report.Column{Name: "ratio", Format: "%.2f"})
-	norms.Caption = fmt.Sprintf("norm_first: ‖x₀‖ of %s; norm_rest: mean ‖xᵢ‖ over positions i ≥ 1; mean over windows", r.firstName())
+		report.Column{Name: "norm_rest", Format: "%.2f"}, report.Column{Name: "ratio", Format: "%.2f"},
+		report.Column{Name: "max_first", Format: "%.2f"}, report.Column{Name: "max_rest", Format: "%.2f"},
+		report.Column{Name: "max_ratio", Format: "%.1f"}, report.Column{Name: "max_dim", Detail: 1})
+	norms.Caption = fmt.Sprintf("norm_first: ‖x₀‖ of %s, norm_rest: mean ‖xᵢ‖ over positions i ≥ 1; max_first: its largest "+
+		"|activation| (in dimension max_dim), max_rest: the others' (mean over positions); mean over windows", r.firstName())
+	ratio := func(a, b float64) any {
+		if b > 0 {
+			return a / b
+		}
+		return nil
+	}
 	for l := range r.L + 1 {
 		name := model.HookResidPre(l)
 		if l == r.L {
 			name = model.HookResidPost(l - 1)
 		}
-		var ratio any
-		if r.ResidRest[l] > 0 {
-			ratio = r.ResidFirst[l] / r.ResidRest[l]
-		}
-		norms.Add(name, r.ResidFirst[l], r.ResidRest[l], ratio)
+		norms.Add(name, r.ResidFirst[l], r.ResidRest[l], ratio(r.ResidFirst[l], r.ResidRest[l]),
+			r.MaxFirst[l], r.MaxRest[l], ratio(r.MaxFirst[l], r.MaxRest[l]), r.MaxDim[l])
 	}
 	swap := report.NewTable("first_token", "Is it the position or the token? The first token replaced",
 		report.Column{Name: "first_token"}, report.Column{Name: "top_head"}, report.Column{Name: "max_alpha", Format: "%.3f"},
