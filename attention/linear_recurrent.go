@@ -28,9 +28,6 @@ func NewLinearState(fm FeatureMap, E, Ev int) *LinearState {
 		x: make([]float64, E), phi: make([]float64, M), num: make([]float64, Ev)}
 }
 
-// Reset empties the state.
-func (s *LinearState) Reset() { clear(s.S); clear(s.Z); s.N = 0 }
-
 // Step adds the pair (k, v) to the state, then writes out [Ev] = the
 // attention output for query q; k, q [E], v [Ev].
 func Step[F Float](s *LinearState, out, q, k, v []F) {

@@ -1,6 +1,7 @@
 package plots_test
 
 import (
+	"fmt"
 	"log"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"github.com/attnlab/attnlab/report"
 )
 
+// A layer × head heatmap, saved directly (the format from the extension)
+// and through a report.Output, which lists it for manifest.json.
 func ExampleHeatmap() {
 	lo, hi := 0.0, 1.0
 	fig := plots.Heatmap{
@@ -29,13 +32,20 @@ func ExampleHeatmap() {
 	}
 	defer os.RemoveAll(dir)
 
-	// Directly, format from the extension:
 	if err := fig.Save(filepath.Join(dir, "heads.svg")); err != nil {
 		log.Fatal(err)
 	}
-	// Or through a report.Output, which lists it in manifest.json:
 	out := report.NewOutput(dir)
-	if _, err := out.WriteFile("heads.png", plots.PNG(fig)); err != nil {
+	if err := out.WriteResults(report.Results{Figures: []report.Figure{{Name: "heads.png", Fig: fig}}}, ""); err != nil {
 		log.Fatal(err)
 	}
+	for _, name := range []string{"heads.svg", "heads.png"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		fmt.Println(name, err == nil && st.Size() > 1000)
+	}
+	fmt.Println(out.Files)
+	// Output:
+	// heads.svg true
+	// heads.png true
+	// [heads.png]
 }

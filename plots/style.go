@@ -145,10 +145,3 @@ type Figure interface {
 	Save(path string) error
 	Render(w io.Writer, format string) error
 }
-
-// PNG adapts a figure to report.Output.WriteFile:
-//
-//	out.WriteFile("heads.png", plots.PNG(fig))
-func PNG(f Figure) func(io.Writer) error {
-	return func(w io.Writer) error { return f.Render(w, "png") }
-}

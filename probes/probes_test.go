@@ -35,10 +35,6 @@ func TestAnalyticSeparation(t *testing.T) {
 	}
 }
 
-func itoa(n int) string {
-	return string(rune('0'+n/100%10)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10))
-}
-
 func TestSlope(t *testing.T) {
 	t.Parallel()
 	var pts []ScalingPoint

@@ -13,6 +13,9 @@ import (
 // that the OS saves the ZMM state).
 var haveAsm = cpu.X86.HasAVX512F
 
+// asmBuilt says this build carries the assembly kernels (amd64, no noasm tag).
+const asmBuilt = true
+
 // kern4 computes 4 rows of C over n columns:
 //
 //	C[r*ldc+j] (+)= Σ_p a[r*sai+p*sap] · b[p*ldb+j]   r < 4, j < n, p < k

@@ -5,6 +5,9 @@ package gemm
 // haveAsm is false: float32 takes the pure-Go path too.
 const haveAsm = false
 
+// asmBuilt says this build carries the assembly kernels: it does not.
+const asmBuilt = false
+
 func mulAsm(tri Tri, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool) {
 	panic("gemm: no assembly kernel in this build")
 }

@@ -8,6 +8,9 @@ import "golang.org/x/sys/cpu"
 // saves the ZMM state).
 var haveAsm = cpu.X86.HasAVX512F
 
+// asmBuilt says this build carries the assembly kernels (amd64, no noasm tag).
+const asmBuilt = true
+
 // expAsm sets dst[i] = exp(x[i]) for i < n; n > 0.
 //
 //go:noescape

@@ -5,6 +5,9 @@ package vecmath
 // haveAsm is false: every kernel takes its plain loop.
 const haveAsm = false
 
+// asmBuilt says this build carries the assembly kernels: it does not.
+const asmBuilt = false
+
 func expAsm(dst, x *float32, n int) { panic("vecmath: no assembly in this build") }
 func softmaxAsm(x *float32, n int, scale float32) (mx, sum float32) {
 	panic("vecmath: no assembly in this build")
