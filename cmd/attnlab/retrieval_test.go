@@ -56,12 +56,12 @@ func TestRetrievalShardsMerge(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	for _, run := range []struct{ sub, extra string }{{"all", ""}, {"s0", " --shard 0/2"}, {"s1", " --shard 1/2"}} {
-		if code, _, errs := runLine(t, tinyGrid + run.extra + " --out " + filepath.Join(dir, run.sub)); code != 0 {
+		if code, _, errs := runLine(t, tinyGrid+run.extra+" --out "+filepath.Join(dir, run.sub)); code != 0 {
 			t.Fatalf("%s: exit %d: %s", run.sub, code, errs)
 		}
 	}
-	code, out, errs := runLine(t, "merge " + filepath.Join(dir, "s1", "mqar.csv") + " " + filepath.Join(dir, "s0", "mqar.csv") +
-		" --out " + filepath.Join(dir, "merged.csv"))
+	code, out, errs := runLine(t, "merge "+filepath.Join(dir, "s1", "mqar.csv")+" "+filepath.Join(dir, "s0", "mqar.csv")+
+		" --out "+filepath.Join(dir, "merged.csv"))
 	if code != 0 {
 		t.Fatalf("merge: exit %d: %s", code, errs)
 	}
@@ -99,7 +99,7 @@ func TestRetrievalShardsMerge(t *testing.T) {
 	if err := report.WriteFileAtomic(badPath, bad.WriteCSV); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := runLine(t, "merge " + badPath + " " + filepath.Join(dir, "s0", "mqar.csv") + " --out " + filepath.Join(dir, "m2.csv")); code != exitUsage || !strings.Contains(errs, "appears twice with different results") {
+	if code, _, errs := runLine(t, "merge "+badPath+" "+filepath.Join(dir, "s0", "mqar.csv")+" --out "+filepath.Join(dir, "m2.csv")); code != exitUsage || !strings.Contains(errs, "appears twice with different results") {
 		t.Errorf("conflicting merge: exit %d, %s", code, errs)
 	}
 }
@@ -107,7 +107,7 @@ func TestRetrievalShardsMerge(t *testing.T) {
 func TestRetrievalAnalyticScalingEval(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	code, out, errs := runLine(t, "retrieval --parts analytic,scaling --dims 8 --maps elu,taylor --scaling-n 32,64 --out " + dir)
+	code, out, errs := runLine(t, "retrieval --parts analytic,scaling --dims 8 --maps elu,taylor --scaling-n 32,64 --out "+dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -128,10 +128,10 @@ func TestRetrievalAnalyticScalingEval(t *testing.T) {
 	// --eval-only on a model trained by attnlab train: the MQAR spec comes
 	// from the weights file's metadata.
 	mpath := filepath.Join(dir, "m", "m.safetensors")
-	if code, _, errs := runLine(t, "train --task mqar --kv-pairs 2 --vocab 64 --seq-len 16 --layers 1 --d-model 16 --heads 2 --steps 3 --batch 4 -q --out " + mpath); code != 0 {
+	if code, _, errs := runLine(t, "train --task mqar --kv-pairs 2 --vocab 64 --seq-len 16 --layers 1 --d-model 16 --heads 2 --steps 3 --batch 4 -q --out "+mpath); code != 0 {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
-	code, out, errs = runLine(t, "retrieval --eval-only --model " + mpath + " --eval-seqs 16 --out " + filepath.Join(dir, "ev"))
+	code, out, errs = runLine(t, "retrieval --eval-only --model "+mpath+" --eval-seqs 16 --out "+filepath.Join(dir, "ev"))
 	if code != 0 {
 		t.Fatalf("eval: exit %d: %s", code, errs)
 	}
