@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/attnlab/attnlab/circuits"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/tasks"
 )
@@ -106,6 +107,9 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 		}
 	}
 	T := 2*L + 1
+	if err := runBytes(m, B, T).Check(fmt.Sprintf("an induction batch of %d sequences × %d positions", B, T)); err != nil {
+		return nil, fmt.Errorf("induction: %w", err)
+	}
 	r := &Report{Model: c.Summary(), Opt: opt, L: L, T: T, Vocab: c.DVocab}
 	batch := tasks.Canonical(rand.New(rand.NewPCG(opt.Seed, 0x1dc)), B, L, c.DVocab)
 	r.Tokens = batch.Tokens
@@ -397,4 +401,20 @@ func secondRepeatPerSeq(loss []float32, B, T, L int) []float64 {
 		out[b] /= float64(L - 1)
 	}
 	return out
+}
+
+// runBytes estimates what Analyze allocates for a [B, T] batch: the tokens,
+// one forward's workspace (the clean run and each ablation run take one in
+// turn), the cached patterns, z and final LayerNorm scale the scores read,
+// and the per-head, per-sequence scores.
+func runBytes(m *model.Model, B, T int) *membudget.Estimate {
+	c := m.Config
+	var est membudget.Estimate
+	est.Add(4, B, T) // tokens
+	est.AddBytes(m.WorkspaceBytes(B, T))
+	est.Add(4, c.NLayers, B, c.NHeads, T, T)      // cached patterns
+	est.Add(4, c.NLayers, B, T, c.NHeads*c.DHead) // cached z
+	est.Add(4, B, T)                              // ln_final scale
+	est.Add(8*16, c.NLayers, c.NHeads, B)         // per-head, per-sequence scores
+	return &est
 }

@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/attnlab/attnlab/attention"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
 )
@@ -65,7 +67,11 @@ func (r AnalyticRow) Label() string {
 // them exactly, so a large β retrieves far past N = d; linear attention
 // keeps an M×d_v state, and the crosstalk Σ_{j≠i} φ(x_i)·φ(x_j)·v_j grows
 // with N until it drowns the signal.
-func Analytic(cfg AnalyticConfig) []AnalyticRow {
+//
+// The memory the cells need is checked against the budget before any is
+// run, and ctx is checked between cells: a cancelled run returns ctx's
+// error.
+func Analytic(ctx context.Context, cfg AnalyticConfig) ([]AnalyticRow, error) {
 	type cell struct {
 		d, n   int
 		method string
@@ -87,10 +93,14 @@ func Analytic(cfg AnalyticConfig) []AnalyticRow {
 			}
 		}
 	}
+	if err := CheckAnalytic(cfg); err != nil {
+		return nil, err
+	}
+	workers := runtime.GOMAXPROCS(0)
 	rows := make([]AnalyticRow, len(cells))
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -100,12 +110,19 @@ func Analytic(cfg AnalyticConfig) []AnalyticRow {
 			}
 		}()
 	}
+	var err error
 	for i := range cells {
+		if err = ctx.Err(); err != nil {
+			break
+		}
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return rows
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // analyticCell measures one (method, d, N); its random draws depend only on
@@ -349,4 +366,34 @@ func AnalyticResults(cfg AnalyticConfig, rows []AnalyticRow) report.Results {
 		r.Figures = append(r.Figures, report.Figure{Name: fmt.Sprintf("analytic_d%d.png", d), Fig: charts[d]})
 	}
 	return r
+}
+
+// CheckAnalytic checks the memory Analytic(cfg) needs against the budget:
+// each of GOMAXPROCS workers holds one cell's keys, values and outputs
+// [N, d] and, for a linear map, its state [M, d] and features [M].
+func CheckAnalytic(cfg AnalyticConfig) error {
+	var worst int64
+	for _, d := range cfg.Dims {
+		for _, ratio := range cfg.Ratios {
+			n := max(1, int(math.Min(math.Round(ratio*float64(d)), math.MaxInt32)))
+			var est membudget.Estimate
+			est.Add(8*3, n, d)
+			for _, m := range cfg.Maps {
+				fm, err := attention.NewFeatureMap(m)
+				if err != nil {
+					return fmt.Errorf("probes: %w", err)
+				}
+				est.Add(8, fm.Dim(d), d+2)
+			}
+			worst = max(worst, est.Bytes())
+		}
+	}
+	need := membudget.Bytes(int(min(worst, math.MaxInt64/1024)), runtime.GOMAXPROCS(0))
+	if worst >= math.MaxInt64/1024 {
+		need = math.MaxInt64
+	}
+	if err := membudget.Check(fmt.Sprintf("the analytic probe at d = %d", slices.Max(append([]int{0}, cfg.Dims...))), need); err != nil {
+		return fmt.Errorf("probes: %w", err)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"context"
 	"math"
 	"strconv"
 	"testing"
@@ -10,7 +11,10 @@ func TestAnalyticSeparation(t *testing.T) {
 	t.Parallel()
 	cfg := AnalyticConfig{Dims: []int{16}, Ratios: []float64{1.0 / 16, 0.5, 4, 16}, Betas: []float64{64},
 		Maps: []string{"elu", "taylor", "identity"}, Queries: 64, Seed: 1}
-	rows := Analytic(cfg)
+	rows, err := Analytic(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	acc := map[string]float64{}
 	for _, r := range rows {
 		acc[r.Label()+"@"+strconv.Itoa(r.N)] = r.Accuracy

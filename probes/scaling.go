@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/attention"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
 )
@@ -41,6 +42,9 @@ type ScalingPoint struct {
 // pays for touching the [N, N] pattern's fresh pages.
 func Scaling(ctx context.Context, ns []int, E int, fm string, budget time.Duration) ([]ScalingPoint, error) {
 	if err := CheckFeatureMap(fm); err != nil {
+		return nil, err
+	}
+	if err := CheckScaling(ns, E, fm); err != nil {
 		return nil, err
 	}
 	var pts []ScalingPoint
@@ -203,4 +207,26 @@ func crossoverText(pts []ScalingPoint) string {
 	default:
 		return fmt.Sprintf("the chunked form overtakes dense softmax at N ≈ %.0f", x)
 	}
+}
+
+// CheckScaling checks the memory Scaling(ns, E, fm) needs against the
+// budget: at the largest N, q, k, v, z [N, E], the dense pattern [N, N] and
+// the linear state.
+func CheckScaling(ns []int, E int, fm string) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	f, err := attention.NewFeatureMap(fm)
+	if err != nil {
+		return fmt.Errorf("probes: %w", err)
+	}
+	N := slices.Max(ns)
+	var est membudget.Estimate
+	est.Add(4*4, N, E)
+	est.Add(4, N, N)
+	est.Add(4, f.Dim(E)+1, E+1)
+	if err := est.Check(fmt.Sprintf("timing attention at N = %d", N)); err != nil {
+		return fmt.Errorf("probes: %w", err)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/model"
 )
 
@@ -121,6 +122,17 @@ func Analyze(ctx context.Context, m *model.Model, tokens []int32, B, T int, opt 
 		return nil, fmt.Errorf("sinks: unknown Sink_k^ε aggregation %v", opt.Metric)
 	}
 	L, H, E, D := c.NLayers, c.NHeads, c.DHead, c.DModel
+	// The forward's workspace and the activations cached for the metrics:
+	// patterns, values, residual streams (and the variant runs, one at a
+	// time, of the same size).
+	var est membudget.Estimate
+	est.AddBytes(m.WorkspaceBytes(B, T))
+	est.Add(4, L, B, H, T, T)
+	est.Add(4, L, B, T, H*E)
+	est.Add(4, L+1, B, T, D)
+	if err := est.Check(fmt.Sprintf("the sink analysis of %d windows × %d tokens", B, T)); err != nil {
+		return nil, fmt.Errorf("sinks: %w", err)
+	}
 	r := &Report{L: L, H: H, T: T, B: B, Eps: opt.Eps, K: opt.K, GuLen: opt.GuLen, Metric: opt.Metric, BOS: opt.BOS, Text: opt.Text}
 	var guSamples [][][]float64 // [L][B][H]
 	var names []string

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/tasks"
 )
 
@@ -42,6 +43,11 @@ func HeldOut(corpus *tasks.TextCorpus, B, T int, bos BOS, seed uint64) ([]int32,
 	if B < 1 || T < 2 {
 		return nil, fmt.Errorf("sinks: held-out windows need B ≥ 1 and T ≥ 2, got B = %d, T = %d", B, T)
 	}
+	var est membudget.Estimate
+	est.Add(4*4, B, T) // the validation batch (tokens, targets, mask) and the windows
+	if err := est.Check(fmt.Sprintf("a batch of %d held-out windows of %d tokens", B, T)); err != nil {
+		return nil, fmt.Errorf("sinks: %w", err)
+	}
 	if err := tasks.CheckShape(corpus, B, T-1); err != nil {
 		return nil, err
 	}
@@ -66,6 +72,9 @@ func HeldOut(corpus *tasks.TextCorpus, B, T int, bos BOS, seed uint64) ([]int32,
 func HeldOutStreams(corpus *tasks.TextCorpus, n, N int, bos BOS) ([][]int32, error) {
 	if n < 1 || N < 2 {
 		return nil, fmt.Errorf("sinks: streams need n ≥ 1 and N ≥ 2 tokens each, got n = %d, N = %d", n, N)
+	}
+	if avail := corpus.Len(tasks.Val); N > avail || n > avail/N {
+		return nil, fmt.Errorf("sinks: the held-out text has %d bytes, fewer than %d streams × %d tokens", avail, n, N)
 	}
 	text := corpus.Stream(tasks.Val, n*N)
 	if len(text) < n*N {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/safetensors"
@@ -76,16 +77,48 @@ func (tr *Trainer) SaveCheckpoint(path string) error {
 	return safetensors.WriteFile(path, ts, md)
 }
 
-// Resume loads a checkpoint written by SaveCheckpoint and returns a trainer
-// that continues it: the same batches, learning rates and updates as if the
-// run had never stopped. opt may change only Progress, OnEval, Quiet and
-// the checkpoint path; the recipe comes from the checkpoint.
-func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
-	f, err := safetensors.ReadFile(path)
+// CheckpointInfo is what a checkpoint says about its run, read from the
+// header alone.
+type CheckpointInfo struct {
+	Step     int               // steps taken
+	Options  Options           // the recipe (Options.Command: the command line that started it)
+	Task     string            // the task's name
+	TaskSpec map[string]any    // the task generator's spec
+	Meta     map[string]string // the model's attnlab metadata (task, trained_with, ...)
+}
+
+// ReadCheckpointInfo reads a checkpoint's state from its header, without
+// its tensors.
+func ReadCheckpointInfo(path string) (*CheckpointInfo, error) {
+	f, err := safetensors.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	js, ok := f.Metadata[metaCheckpoint]
+	defer f.Close()
+	st, err := readState(path, f.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	info := &CheckpointInfo{Step: st.Step, Options: st.Options, Task: st.Task, Meta: map[string]string{}}
+	if st.TaskSpec != "" {
+		if err := json.Unmarshal([]byte(st.TaskSpec), &info.TaskSpec); err != nil {
+			return nil, fmt.Errorf("train: %s: the task spec is not valid JSON: %v", path, err)
+		}
+	}
+	for k, v := range f.Metadata {
+		if name, ok := strings.CutPrefix(k, "attnlab."); ok && k != metaCheckpoint {
+			info.Meta[name] = v
+		}
+	}
+	return info, nil
+}
+
+// readState decodes and checks the checkpoint state in a file's metadata:
+// a state that could not have been written by SaveCheckpoint (a step
+// beyond the run, a log that does not have one entry per step) is refused
+// before anything is trained or written.
+func readState(path string, md map[string]string) (*checkpointState, error) {
+	js, ok := md[metaCheckpoint]
 	if !ok {
 		return nil, fmt.Errorf("train: %s is a model file, not a training checkpoint (no %q metadata)", path, metaCheckpoint)
 	}
@@ -93,11 +126,73 @@ func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 	if err := json.Unmarshal([]byte(js), &st); err != nil {
 		return nil, fmt.Errorf("train: %s: checkpoint state is not valid JSON: %v", path, err)
 	}
+	switch {
+	case st.Step < 0 || st.Options.Steps < 1 || st.Step > st.Options.Steps:
+		return nil, fmt.Errorf("train: %s: the checkpoint is at step %d of a %d-step run", path, st.Step, st.Options.Steps)
+	case len(st.Log) != st.Step:
+		return nil, fmt.Errorf("train: %s: the checkpoint is at step %d but its log has %d entries, want one per step", path, st.Step, len(st.Log))
+	case st.AdamStep < 0 || st.AdamStep > st.Step || st.Tokens < 0 || st.ParamsLen < 0:
+		return nil, fmt.Errorf("train: %s: the checkpoint's optimizer state (AdamW step %d, %d tokens) does not fit step %d", path, st.AdamStep, st.Tokens, st.Step)
+	}
+	for i, l := range st.Log {
+		if l.Step != i+1 {
+			return nil, fmt.Errorf("train: %s: log entry %d is for step %d, want %d", path, i, l.Step, i+1)
+		}
+	}
+	return &st, nil
+}
+
+// specDiff names the first setting in which two task specs differ.
+func specDiff(old, cur string) string {
+	var a, b map[string]any
+	if json.Unmarshal([]byte(old), &a) != nil || json.Unmarshal([]byte(cur), &b) != nil {
+		return "its spec"
+	}
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		x, _ := json.Marshal(a[k])
+		y, _ := json.Marshal(b[k])
+		if string(x) != string(y) {
+			return fmt.Sprintf("%s (%s in the checkpoint, %s now)", k, x, y)
+		}
+	}
+	return "its spec"
+}
+
+// Resume loads a checkpoint written by SaveCheckpoint and returns a trainer
+// that continues it: the same batches, learning rates and updates as if the
+// run had never stopped. opt may change only Progress, OnEval, Quiet and
+// the checkpoint path; the recipe comes from the checkpoint. opt.Steps, if
+// set, must equal the checkpoint's step count.
+func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
+	info, err := safetensors.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := readState(path, info.Metadata)
+	info.Close()
+	if err != nil {
+		return nil, err
+	}
 	if st.Task != task.Name() {
 		return nil, fmt.Errorf("train: %s was trained on task %q, not %q", path, st.Task, task.Name())
 	}
 	if spec := taskSpec(task); st.TaskSpec != "" && spec != st.TaskSpec {
-		return nil, fmt.Errorf("train: %s was trained on different task settings; resume with the same task flags (checkpoint: %s)", path, st.TaskSpec)
+		return nil, fmt.Errorf("train: %s was trained on other task settings: %s", path, specDiff(st.TaskSpec, spec))
+	}
+	if opt.Steps != 0 && opt.Steps != st.Options.Steps {
+		return nil, fmt.Errorf("train: the checkpoint's run has %d steps, not %d: the learning-rate schedule is fixed by the original step count", st.Options.Steps, opt.Steps)
+	}
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
 	m, err := model.FromSafetensors[float32](f, nil)
 	if err != nil {
@@ -107,9 +202,6 @@ func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 	ro.Progress, ro.OnEval, ro.Quiet = opt.Progress, opt.OnEval, opt.Quiet
 	if opt.CheckpointPath != "" {
 		ro.CheckpointPath = opt.CheckpointPath
-	}
-	if opt.Steps > ro.Steps {
-		return nil, fmt.Errorf("train: cannot extend a run from %d to %d steps: the learning-rate schedule is fixed by the original step count", ro.Steps, opt.Steps)
 	}
 	tr, err := New(m, task, ro)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/optim"
 	"github.com/attnlab/attnlab/tasks"
@@ -50,6 +51,11 @@ type Options struct {
 	// OnEval, when set, runs at every evaluation (after the step) with the
 	// current model, for tracking scores during training.
 	OnEval func(step int, m *model.Model) error `json:"-"`
+
+	// Command is the command line that started the run. Checkpoints
+	// record it so that a resume can rebuild every setting of the run
+	// (the task's included) from the checkpoint alone.
+	Command []string `json:"command,omitempty"`
 }
 
 // Defaults fills zero fields.
@@ -146,6 +152,20 @@ func New(m *model.Model, task tasks.Task, opt Options) (*Trainer, error) {
 		return nil, fmt.Errorf("train: %d work units for a batch of %d sequences; want 1 to %d", opt.Units, opt.Batch, opt.Batch)
 	case opt.Steps < 1:
 		return nil, fmt.Errorf("train: steps must be positive, got %d", opt.Steps)
+	}
+	if int64(opt.Steps) > math.MaxInt64/int64(opt.Batch)/int64(opt.SeqLen) {
+		return nil, fmt.Errorf("train: %d steps of %d×%d tokens overflow a 64-bit token count", opt.Steps, opt.Batch, opt.SeqLen)
+	}
+	// Everything the run allocates, checked before any of it is: the shards'
+	// workspaces, gradients and AdamW moments, the validation batches.
+	var est membudget.Estimate
+	for range opt.Shards {
+		est.AddBytes(m.WorkspaceBytes(opt.Batch/opt.Shards, opt.SeqLen))
+	}
+	est.Add(4*5, m.NumParams())                            // grads, decay mask, AdamW m and v, the shards' gradients (one more)
+	est.Add(4*3, opt.EvalBatches+1, opt.Batch, opt.SeqLen) // tokens, targets, mask of the validation batches and one training batch
+	if err := est.Check(fmt.Sprintf("training with batches of %d sequences × %d positions (%s)", opt.Batch, opt.SeqLen, c.Summary())); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	if err := tasks.CheckShape(task, opt.Batch, opt.SeqLen); err != nil {
 		return nil, err

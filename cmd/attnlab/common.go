@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -35,13 +36,34 @@ func (o *outFlags) add(c *cobra.Command, defaultOut string) {
 	c.PreRunE = func(*cobra.Command, []string) error { return o.check() }
 }
 
-// check validates the flags before a command does any work.
+// check validates the flags before a command does any work: the figure
+// format, and --out, which must name a folder that is absent or a folder.
 func (o *outFlags) check() error {
-	switch o.format {
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	return checkOutDir(o.out)
+}
+
+// checkFormat validates --format.
+func checkFormat(format string) error {
+	switch format {
 	case "", "png", "svg", "pdf":
 		return nil
 	}
-	return usagef("--format must be png, svg or pdf, got %q", o.format)
+	return usagef("--format must be png, svg or pdf, got %q", format)
+}
+
+// checkOutDir refuses an output folder path that is empty or names
+// something other than a folder.
+func checkOutDir(dir string) error {
+	if dir == "" {
+		return usagef("--out must name a folder, got an empty string")
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return usagef("--out %s exists and is not a folder", dir)
+	}
+	return nil
 }
 
 // finish writes every table and figure of r atomically into o.out, the
@@ -58,6 +80,9 @@ func (e *env) finish(o outFlags, r report.Results) error {
 	if format == "png" {
 		format = ""
 	}
+	if err := e.ctx.Err(); err != nil {
+		return err // interrupted: write nothing
+	}
 	if err := out.WriteResults(r, format); err != nil {
 		return err
 	}
@@ -67,6 +92,9 @@ func (e *env) finish(o outFlags, r report.Results) error {
 		if err := out.WriteHTMLReport(strings.Join(e.args, " "), r, m); err != nil {
 			return err
 		}
+	}
+	if err := e.ctx.Err(); err != nil {
+		return err // interrupted while writing: no manifest for a partial run
 	}
 	if err := out.WriteManifest(m); err != nil {
 		return err
@@ -141,6 +169,9 @@ func (m *modelFlags) load(def string) (*model.Model, string, error) {
 		return mod, "embedded:" + def, err
 	}
 	if strings.HasPrefix(m.path, "embedded:") {
+		if m.config != "" {
+			return nil, "", usagef("--config describes a weights file; %s carries its own config", m.path)
+		}
 		mod, err := fixtures.Model(strings.TrimPrefix(m.path, "embedded:"))
 		return mod, m.path, err
 	}

@@ -140,11 +140,30 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 	if err != nil {
 		return err
 	}
+	// Every part's sizes are checked before any part runs.
+	cfg := probes.DefaultAnalytic()
+	cfg.Dims, cfg.Maps, cfg.Seed = dims, maps, o.of.seed
+	const E = 64 // the scaling head's dimension
+	if slices.Contains(parts, "analytic") {
+		if err := probes.CheckAnalytic(cfg); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(parts, "scaling") {
+		if slices.Min(ns) == slices.Max(ns) {
+			return usagef("--scaling-n must list at least two different lengths to fit a slope, got %q", o.scalingN)
+		}
+		if err := probes.CheckScaling(ns, E, o.scalingFM); err != nil {
+			return err
+		}
+	}
 	r := report.Results{Model: "trained per cell", Extra: map[string]any{"parts": parts}}
 	if slices.Contains(parts, "analytic") {
-		cfg := probes.DefaultAnalytic()
-		cfg.Dims, cfg.Maps, cfg.Seed = dims, maps, o.of.seed
-		r.Append(probes.AnalyticResults(cfg, probes.Analytic(cfg)))
+		rows, err := probes.Analytic(e.ctx, cfg)
+		if err != nil {
+			return err
+		}
+		r.Append(probes.AnalyticResults(cfg, rows))
 		krows, err := probes.KernelFidelity(maps, dims, 4096, o.of.seed)
 		if err != nil {
 			return err
@@ -158,7 +177,6 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 		}
 	}
 	if slices.Contains(parts, "scaling") {
-		const E = 64
 		if !o.of.quiet {
 			fmt.Fprintf(e.stderr, "timing attention at N = %v (dense softmax at N = 16384 takes a few seconds)\n", ns)
 		}

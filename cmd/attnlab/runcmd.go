@@ -104,8 +104,18 @@ func runRun(e *env, o *runOpts) error {
 	if err != nil {
 		return err
 	}
-	if err := (&outFlags{format: o.format}).check(); err != nil {
+	if err := checkFormat(o.format); err != nil {
 		return err
+	}
+	if len(heads) > 0 {
+		if err := checkOutDir(o.out); err != nil {
+			return err
+		}
+	}
+	if o.saveCache != "" {
+		if err := report.CheckTarget(o.saveCache); err != nil {
+			return usagef("--save-cache: %v", strings.TrimPrefix(err.Error(), "report: "))
+		}
 	}
 	m, name, err := o.mf.load("induction-2l")
 	if err != nil {

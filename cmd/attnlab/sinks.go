@@ -125,9 +125,28 @@ func runSinks(e *env, o *sinkOpts) error {
 	if err != nil {
 		return err
 	}
+	var st streamPlan
+	if o.streaming {
+		if c.LearnedPos() {
+			return usagef("--streaming needs a model with rotary (or no) positions; %s has learned positions up to n_ctx %d", name, c.NCtx)
+		}
+		if st, err = o.streamPlan(c.NCtx); err != nil {
+			return err
+		}
+	}
+	if o.compare && o.compareDir != "" {
+		if err := report.CheckTarget(filepath.Join(o.compareDir, "softmax.safetensors")); err != nil {
+			return usageError{err}
+		}
+	}
 	corpus, err := tasks.DefaultCorpus()
 	if err != nil {
 		return err
+	}
+	if o.streaming {
+		if avail := corpus.Len(tasks.Val); st.N > avail || o.nStreams > avail/st.N {
+			return usagef("--streams %d × --stream-len %d need more held-out text than the corpus has (%d bytes)", o.nStreams, st.N, avail)
+		}
 	}
 	tokens, err := sinks.HeldOut(corpus, o.batch, T, bos, o.seed)
 	if err != nil {
@@ -145,7 +164,7 @@ func runSinks(e *env, o *sinkOpts) error {
 	}
 	res.Model, res.Extra = name, map[string]any{"bos": bos.String(), "seq_len": T, "batch": o.batch}
 	if o.streaming {
-		if err := streamingResults(e, o, m, corpus, bos, &res); err != nil {
+		if err := streamingResults(e, o, st, m, corpus, bos, &res); err != nil {
 			return err
 		}
 	}
@@ -168,34 +187,44 @@ func parseWindows(s string, nctx int) ([]int, error) {
 	var ws []int
 	for _, f := range strings.Split(s, ",") {
 		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || w < 2 || w > nctx {
-			return nil, usagef("--windows must list cache sizes between 2 and n_ctx (%d), got %q", nctx, f)
+		if err != nil || w < 5 || w > nctx {
+			return nil, usagef("--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (%d), got %q", nctx, f)
 		}
 		ws = append(ws, w)
 	}
 	return ws, nil
 }
 
-func streamingResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCorpus, bos sinks.BOS, res *report.Results) error {
-	c := m.Config
-	W := o.window
-	if W == 0 {
-		W = c.NCtx
+// streamPlan is the validated streaming settings.
+type streamPlan struct {
+	W, N int   // cache size, tokens per stream
+	ws   []int // the sweep's cache sizes
+}
+
+// streamPlan validates the streaming flags against the model's context.
+func (o *sinkOpts) streamPlan(nctx int) (streamPlan, error) {
+	p := streamPlan{W: o.window, N: o.streamLen}
+	if p.W == 0 {
+		p.W = nctx
 	}
-	if W < 5 || W > c.NCtx {
-		return usagef("--window must be between 5 and the model's n_ctx (%d), got %d", c.NCtx, W)
+	if p.W < 5 || p.W > nctx {
+		return p, usagef("--window must be between 5 and the model's n_ctx (%d), got %d", nctx, p.W)
 	}
-	ws, err := parseWindows(o.sweep, c.NCtx)
-	if err != nil {
-		return err
+	var err error
+	if p.ws, err = parseWindows(o.sweep, nctx); err != nil {
+		return p, err
 	}
-	N := o.streamLen
-	if N == 0 {
-		N = 8 * c.NCtx
+	if p.N == 0 {
+		p.N = 8 * nctx
 	}
-	if N < 2 {
-		return usagef("--stream-len must be at least 2, got %d", N)
+	if p.N < 2 {
+		return p, usagef("--stream-len must be at least 2, got %d", p.N)
 	}
+	return p, nil
+}
+
+func streamingResults(e *env, o *sinkOpts, p streamPlan, m *model.Model, corpus *tasks.TextCorpus, bos sinks.BOS, res *report.Results) error {
+	W, N, ws := p.W, p.N, p.ws
 	streams, err := sinks.HeldOutStreams(corpus, o.nStreams, N, bos)
 	if err != nil {
 		return err

@@ -13,11 +13,13 @@ import (
 
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
+	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/attnlab/attnlab/studies/phase"
 	"github.com/attnlab/attnlab/tasks"
 	"github.com/attnlab/attnlab/train"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 type trainOpts struct {
@@ -41,8 +43,11 @@ type trainOpts struct {
 	trackEvery                   int
 }
 
-func newTrainCmd(e *env) *cobra.Command {
-	o := &trainOpts{}
+func newTrainCmd(e *env) *cobra.Command { return newTrainCmdWith(e, &trainOpts{}) }
+
+// newTrainCmdWith is newTrainCmd filling o (a resume parses a checkpoint's
+// recorded command line with the same flags).
+func newTrainCmdWith(e *env, o *trainOpts) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "train",
 		Short: "Train a tiny transformer on a synthetic or text task",
@@ -124,8 +129,9 @@ var taskDefaults = map[string]map[string]string{
 		"batch": strconv.Itoa(mqar.Quick().Batch)},
 }
 
-func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
-	if o.task == "mqar" && o.resume == "" {
+// applyTaskDefaults sets the task's defaults for the flags not given.
+func applyTaskDefaults(o *trainOpts, cmd *cobra.Command) error {
+	if o.task == "mqar" {
 		g := mqar.Quick()
 		if o.seqLen == 0 {
 			o.seqLen = g.SeqLenFor(o.kvPairs) // room for the pairs and their queries, as in the grid
@@ -138,11 +144,27 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 		}
 	}
 	for name, v := range taskDefaults[o.task] {
-		if !cmd.Flags().Changed(name) && o.resume == "" {
+		if !cmd.Flags().Changed(name) {
 			if err := cmd.Flags().Set(name, v); err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
+	if o.resume != "" {
+		ro, err := resumeSettings(e, o, cmd)
+		if err != nil {
+			return err
+		}
+		o = ro
+	} else if err := applyTaskDefaults(o, cmd); err != nil {
+		return err
+	}
+	if err := o.validate(); err != nil {
+		return err
 	}
 	bos, hasBOS, err := parseBOS(o.bos, 256)
 	if err != nil {
@@ -168,30 +190,8 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	if o.seqLen == 0 {
 		o.seqLen = defSeq
 	}
-	for _, f := range []struct {
-		name string
-		v    int
-	}{{"--steps", o.steps}, {"--batch", o.batch}, {"--seq-len", o.seqLen}, {"--layers", o.layers}, {"--d-model", o.dModel}, {"--heads", o.heads}} {
-		if f.v <= 0 {
-			return usagef("%s must be a positive integer, got %d", f.name, f.v)
-		}
-	}
-	if o.lr <= 0 || math.IsNaN(o.lr) {
-		return usagef("--lr must be positive, got %v", o.lr)
-	}
-	for _, b := range []struct {
-		name string
-		v    float64
-	}{{"--beta1", o.beta1}, {"--beta2", o.beta2}} {
-		if !(b.v >= 0 && b.v < 1) {
-			return usagef("%s must be in [0, 1), got %v", b.name, b.v)
-		}
-	}
 	if set := cmd.Flags().Changed("units") || cmd.Flags().Changed("shards"); (set && o.units < 1) || o.units > o.batch {
 		return usagef("--units must be between 1 and --batch (%d), got %d", o.batch, o.units)
-	}
-	if o.checkpoint == "" {
-		o.checkpoint = strings.TrimSuffix(o.out, ".safetensors") + ".ckpt.safetensors"
 	}
 	for _, p := range []string{o.out, o.checkpoint} {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -202,7 +202,7 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	opt := train.Options{Steps: o.steps, Batch: o.batch, SeqLen: o.seqLen, LR: o.lr, MinLR: o.minLR, Warmup: o.warmup,
 		WeightDecay: o.wd, ClipNorm: o.clip, Seed: o.seed, Units: o.units, EvalEvery: o.evalEvery,
 		CheckpointPath: o.checkpoint, CheckpointEvery: o.ckptEvery, Progress: progress, Quiet: o.quiet,
-		NoWarmup: o.warmup == 0 && cmd.Flags().Changed("warmup"), Beta1: o.beta1, Beta2: o.beta2}
+		NoWarmup: o.warmup == 0 && cmd.Flags().Changed("warmup"), Beta1: o.beta1, Beta2: o.beta2, Command: e.args}
 	if o.clip == 0 {
 		opt.ClipNorm = -1
 	}
@@ -222,9 +222,6 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 
 	var tr *train.Trainer
 	if o.resume != "" {
-		if !cmd.Flags().Changed("steps") {
-			opt.Steps = 0 // the checkpoint's
-		}
 		if tr, err = train.Resume(o.resume, task, opt); err != nil {
 			return err
 		}
@@ -259,7 +256,8 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 		return runErr
 	}
 	if runErr != nil {
-		return fmt.Errorf("interrupted at step %d; the checkpoint %s holds the run: continue with --resume %s", tr.Step, o.checkpoint, o.checkpoint)
+		return fmt.Errorf("interrupted at step %d; the checkpoint %s holds the run: continue with attnlab train --resume %s --out %s",
+			tr.Step, o.checkpoint, o.checkpoint, o.out)
 	}
 	m.Meta[model.MetaSteps] = fmt.Sprint(tr.Step)
 	if err := m.Save(o.out); err != nil {
@@ -342,4 +340,112 @@ func withoutFlags(args []string, drop ...string) []string {
 		out = append(out, a)
 	}
 	return out
+}
+
+// validate checks every flag before any work: sizes, rates (finite, in
+// range), and the output paths (a file name that is absent or a regular
+// file, not a folder or a device).
+func (o *trainOpts) validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"--steps", o.steps}, {"--batch", o.batch}, {"--layers", o.layers}, {"--d-model", o.dModel},
+		{"--heads", o.heads}, {"--kv-pairs", o.kvPairs}} {
+		if f.v <= 0 {
+			return usagef("%s must be a positive integer, got %d", f.name, f.v)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"--seq-len", o.seqLen}, {"--vocab", o.vocab}, {"--n-ctx", o.nCtx}, {"--d-head", o.dHead}, {"--d-mlp", o.dMLP},
+		{"--warmup", o.warmup}, {"--eval-every", o.evalEvery}, {"--checkpoint-every", o.ckptEvery}, {"--min-rep", o.minRep},
+		{"--max-rep", o.maxRep}, {"--max-gap", o.maxGap}, {"--every", o.trackEvery}, {"--units", o.units}} {
+		if f.v < 0 {
+			return usagef("%s must be 0 (the default) or positive, got %d", f.name, f.v)
+		}
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case !finite(o.lr) || o.lr <= 0:
+		return usagef("--lr must be a positive number, got %v", o.lr)
+	case !finite(o.minLR) || o.minLR < 0 || o.minLR > o.lr:
+		return usagef("--min-lr must be a number between 0 and --lr (%v), got %v", o.lr, o.minLR)
+	case !finite(o.wd) || o.wd < 0:
+		return usagef("--wd must be a number ≥ 0, got %v", o.wd)
+	case !finite(o.clip) || o.clip < 0:
+		return usagef("--clip must be a number ≥ 0 (0 disables clipping), got %v", o.clip)
+	}
+	for _, b := range []struct {
+		name string
+		v    float64
+	}{{"--beta1", o.beta1}, {"--beta2", o.beta2}} {
+		if !(b.v >= 0 && b.v < 1) {
+			return usagef("%s must be in [0, 1), got %v", b.name, b.v)
+		}
+	}
+	if o.checkpoint == "" {
+		o.checkpoint = strings.TrimSuffix(o.out, ".safetensors") + ".ckpt.safetensors"
+	}
+	if err := report.CheckTarget(o.out); err != nil {
+		return usagef("--out: %v", strings.TrimPrefix(err.Error(), "report: "))
+	}
+	if err := report.CheckTarget(o.checkpoint); err != nil {
+		return usagef("--checkpoint: %v", strings.TrimPrefix(err.Error(), "report: "))
+	}
+	if o.checkpoint == o.out {
+		return usagef("--checkpoint and --out must be different files, both are %s", o.out)
+	}
+	return nil
+}
+
+// resumeFlags are the flags a resume may set freely: where and how it
+// writes, not what it computes.
+var resumeFlags = []string{"resume", "out", "checkpoint", "quiet", "json", "track", "every", "memory-limit"}
+
+// resumeSettings rebuilds the settings of the run a checkpoint continues.
+// A resume takes every setting from the checkpoint: the command line that
+// started the run (recorded in the checkpoint) is parsed with this
+// command's own flags, with the same task defaults, so the task, its
+// generator and the recipe are the run's. A flag given explicitly on the
+// resume command line must agree with the checkpoint; one that contradicts
+// it is named in the error, never silently ignored.
+func resumeSettings(e *env, o *trainOpts, cmd *cobra.Command) (*trainOpts, error) {
+	info, err := train.ReadCheckpointInfo(o.resume)
+	if err != nil {
+		return nil, err
+	}
+	args := info.Options.Command
+	if len(args) == 0 { // checkpoints written before the command was recorded
+		args = strings.Fields(info.Meta[model.MetaTrainedWith])
+	}
+	if len(args) < 2 || args[1] != "train" {
+		return nil, fmt.Errorf("%s does not record the command line that started its run, so its settings cannot be rebuilt", o.resume)
+	}
+	ro := &trainOpts{}
+	rc := newTrainCmdWith(e, ro)
+	if err := rc.ParseFlags(args[2:]); err != nil {
+		return nil, fmt.Errorf("%s records the command line %q, which does not parse: %v", o.resume, strings.Join(args, " "), err)
+	}
+	if err := applyTaskDefaults(ro, rc); err != nil {
+		return nil, err
+	}
+	var conflicts []string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if slices.Contains(resumeFlags, f.Name) {
+			return
+		}
+		if was := rc.Flags().Lookup(f.Name); was != nil && was.Value.String() != f.Value.String() {
+			conflicts = append(conflicts, fmt.Sprintf("--%s %s (the checkpoint's run has %s)", f.Name, f.Value, was.Value))
+		}
+	})
+	if len(conflicts) > 0 {
+		return nil, usagef("a resume takes every setting from the checkpoint, and %s contradicts it: drop it", strings.Join(conflicts, ", "))
+	}
+	ro.resume, ro.out, ro.checkpoint, ro.quiet, ro.jsonOut = o.resume, o.out, o.checkpoint, o.quiet, o.jsonOut
+	ro.track, ro.trackEvery = o.track, o.trackEvery
+	if ro.checkpoint == "" {
+		ro.checkpoint = o.resume // continue writing the checkpoint it resumes
+	}
+	return ro, nil
 }

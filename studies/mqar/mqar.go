@@ -3,6 +3,7 @@ package mqar
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -100,6 +101,13 @@ func (g Grid) Validate() error {
 	}
 	if g.Steps < 1 || g.Batch < 1 || g.EvalSeqs < 1 || g.Layers < 1 || g.Heads < 1 || !(g.LR > 0) {
 		return fmt.Errorf("mqar: steps, batch, eval sequences, layers, heads and learning rate must be positive")
+	}
+	// The grid's steps and tokens are counted in int64: a step count
+	// whose total would overflow is refused, not wrapped.
+	cells := int64(len(g.Kinds) * len(g.DModels) * len(g.KVPairs) * len(g.Seeds))
+	perStep := int64(g.Batch) * int64(g.SeqLenFor(slices.Max(g.KVPairs)))
+	if int64(g.Steps) > math.MaxInt64/cells/perStep {
+		return fmt.Errorf("mqar: %d steps per cell × %d cells × %d tokens per step overflow a 64-bit count", g.Steps, cells, perStep)
 	}
 	for _, kv := range g.KVPairs {
 		if _, err := g.Task(kv); err != nil {

@@ -1,0 +1,435 @@
+package main
+
+// Hostile inputs (issue 9): every row is a command line a user or a script
+// could run on bad input. Each must end with its exit status, exactly one
+// line on stderr (the one given), no Go panic or stack trace, in bounded
+// time and memory, and without leaving a file behind. The rows marked
+// readme are the "What it refuses" table of README.md, which
+// TestRefusalsTable checks (go test ./cmd/attnlab -run RefusalsTable
+// -update-readme rewrites it).
+//
+// Bounds: at most 5 s of CPU time (user + system) and 512 MiB of peak
+// resident memory per run, and a 60 s wall-clock limit that catches hangs
+// (a named pipe opened for reading blocks forever). CPU time rather than
+// wall time is the 5 s bound because CI machines are shared: wall time
+// measures the neighbours. The memory limit of the runs is fixed at 8 GiB
+// (ATTNLAB_MEMORY_LIMIT) so that the messages do not depend on the machine.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/safetensors"
+)
+
+var updateReadme = flag.Bool("update-readme", false, "rewrite README.md's \"What it refuses\" table from the hostile-input cases")
+
+// hostileCase is one row of the table.
+type hostileCase struct {
+	input  string   // what the user did, for the README ("" for a row not in it)
+	args   []string // the command line after "attnlab"; {dir} is the case's folder
+	setup  func(t *testing.T, dir string)
+	code   int
+	want   string // the stderr line after "attnlab: "; {dir}/ stands for the case's folder; a final … matches any rest
+	readme bool
+}
+
+// Files the cases use, created in the case's folder by setup.
+func writeGood(t *testing.T, dir string) string {
+	t.Helper()
+	m, err := fixtures.Model("induction-1l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "good.safetensors")
+	if err := m.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mkfifo(name string) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		if err := syscall.Mkfifo(filepath.Join(dir, name), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// rewriteModel saves induction-1l with edit applied to its tensors and
+// metadata, through the raw safetensors encoder (any dtype).
+func rewriteModel(name string, edit func(ts []safetensors.WriteTensor, md map[string]string) ([]byte, error)) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		m, err := fixtures.Model("induction-1l")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ts []safetensors.WriteTensor
+		for _, p := range m.Params.Tensors {
+			ts = append(ts, safetensors.WriteTensor{Name: p.Name, Shape: p.Shape, F32: p.Data})
+		}
+		b, err := edit(ts, m.Metadata())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func encode(ts []safetensors.WriteTensor, md map[string]string) ([]byte, error) {
+	var b bytes.Buffer
+	err := safetensors.Encode(&b, ts, md)
+	return b.Bytes(), err
+}
+
+// withHeader re-encodes a file with its header edited as JSON.
+func withHeader(data []byte, edit func(h map[string]any)) []byte {
+	n := binary.LittleEndian.Uint64(data)
+	var h map[string]any
+	json.Unmarshal(data[8:8+n], &h)
+	edit(h)
+	hj, _ := json.Marshal(h)
+	out := binary.LittleEndian.AppendUint64(nil, uint64(len(hj)))
+	return append(append(out, hj...), data[8+n:]...)
+}
+
+// sparseBig writes a 3 GB sparse weights file whose config asks for a
+// million layers (it costs no disk).
+func sparseBig(t *testing.T, dir string) {
+	cfg := `{"n_layers": 1000000, "d_model": 64, "n_heads": 4, "d_vocab": 64, "n_ctx": 128}`
+	const size = 3 << 30
+	hdr := func(n int64) []byte {
+		h, _ := json.Marshal(map[string]any{"__metadata__": map[string]string{"config": cfg},
+			"embed.W_E": map[string]any{"dtype": "U8", "shape": []int64{n}, "data_offsets": []int64{0, n}}})
+		return h
+	}
+	h := hdr(size)
+	h = hdr(size - 8 - int64(len(h)))
+	p := filepath.Join(dir, "big.safetensors")
+	os.WriteFile(p, append(binary.LittleEndian.AppendUint64(nil, uint64(len(h))), h...), 0o644)
+	if err := os.Truncate(p, size); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkpoint trains a 6-step run, keeps its checkpoint
+// {dir}/k.ckpt.safetensors (a run a resume would just finish) and applies
+// edit to its state.
+func checkpoint(edit func(st map[string]any)) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		out := filepath.Join(dir, "k.safetensors")
+		ck := filepath.Join(dir, "k.ckpt.safetensors")
+		args := append(append([]string{}, tinyTrain...), "--steps", "6", "--checkpoint-every", "4", "--out", out)
+		if _, stderr, code := runCLI(t, args...); code != 0 {
+			t.Fatalf("train: %s", stderr)
+		}
+		if edit != nil {
+			rewrite(t, ck, edit)
+		}
+		for _, f := range []string{out, "loss.csv", "loss.png", "manifest.json", "train_summary.csv", "report.html"} {
+			os.Remove(filepath.Join(dir, filepath.Base(f)))
+		}
+	}
+}
+
+// rewrite edits the checkpoint state of the file at path in place.
+func rewrite(t *testing.T, path string, edit func(st map[string]any)) {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal([]byte(f.Metadata["attnlab.checkpoint"]), &st); err != nil {
+		t.Fatal(err)
+	}
+	edit(st)
+	js, _ := json.Marshal(st)
+	f.Metadata["attnlab.checkpoint"] = string(js)
+	var ts []safetensors.WriteTensor
+	for _, tn := range f.Tensors {
+		v, _ := tn.Float32()
+		ts = append(ts, safetensors.WriteTensor{Name: tn.Name, Shape: tn.Shape, F32: v})
+	}
+	if err := safetensors.WriteFile(path, ts, f.Metadata); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var hostileCases = []hostileCase{
+	// 1. Special files and unbounded reads.
+	{input: "a device as the model", args: []string{"inspect", "/dev/zero"}, code: 1,
+		want: "safetensors: /dev/zero is a device, not a regular file", readme: true},
+	{input: "a named pipe as the model", args: []string{"induction", "--model", "{dir}/fifo", "--out", "{dir}/out"}, setup: mkfifo("fifo"), code: 1,
+		want: "safetensors: {dir}/fifo is a named pipe (FIFO), not a regular file", readme: true},
+	{input: "a device as the config", args: []string{"inspect", "{dir}/good.safetensors", "--config", "/dev/zero"},
+		setup: func(t *testing.T, d string) { writeGood(t, d) }, code: 1,
+		want: "model: reading config: /dev/zero is a device, not a regular file", readme: true},
+	{input: "a device as the tokens file", args: []string{"run", "--tokens-file", "/dev/zero"}, code: 1,
+		want: "/dev/zero is a device, not a regular file"},
+	{input: "a device as a shard", args: []string{"merge", "/dev/zero", "--out", "{dir}/m.csv"}, code: 1,
+		want: "/dev/zero is a device, not a regular file"},
+	{input: "a 3 GB weights file claiming 1,000,000 layers", args: []string{"inspect", "{dir}/big.safetensors"}, setup: sparseBig, code: 1,
+		want: "{dir}/big.safetensors: config: n_layers = 1000000 is more than attnlab supports (64)", readme: true},
+
+	// 3. Sizes bounded before allocating (the memory limit is 8 GiB here).
+	{input: "a batch of 10⁸ sequences", args: []string{"induction", "--batch", "100000000", "--out", "{dir}/out"}, code: 2,
+		want: "induction: an induction batch of 100000000 sequences × 101 positions needs an estimated 135.1 TiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)", readme: true},
+	{args: []string{"train", "--batch", "100000000", "--units", "1", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: "train: training with batches of 100000000 sequences × 128 positions (2 layers, d_model 64, 4 heads × 16, d_vocab 64, n_ctx 128, attention-only, LN, rotary positions) needs an estimated 138.2 TiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)"},
+	{input: "a context of 65,536 with a pattern kept per head", args: []string{"train", "--n-ctx", "65536", "--seq-len", "65536", "--batch", "2", "--attn", "learned-sink", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: "train: training with batches of 2 sequences × 65536 positions (2 layers, d_model 64, 4 heads × 16, d_vocab 64, n_ctx 65536, attention-only, LN, rotary positions) needs an estimated 289.0 GiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)"},
+	{input: "a model of 4·10¹⁰ parameters", args: []string{"train", "--task", "text", "--d-model", "65536", "--heads", "1", "--vocab", "65536", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: "model: a model of 42959044608 parameters (2 layers, d_model 65536, 1 heads × 65536, d_vocab 65536, n_ctx 128, attention-only, LN, standard positions) needs an estimated 160.0 GiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)", readme: true},
+	{args: []string{"sink-analysis", "--batch", "100000000", "--out", "{dir}/out"}, code: 2,
+		want: "sinks: a batch of 100000000 held-out windows of 128 tokens needs an estimated 190.7 GiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)"},
+	{args: []string{"retrieval", "--parts", "scaling", "--scaling-n", "256,100000000", "--out", "{dir}/out"}, code: 2,
+		want: "probes: timing attention at N = 100000000 needs an estimated 35.5 PiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)"},
+	{args: []string{"retrieval", "--parts", "analytic", "--dims", "100000", "--out", "{dir}/out"}, code: 2,
+		want: "probes: the analytic probe at d = 100000 needs an estimated …"},
+
+	// 5. Integer overflow.
+	{input: "4.6·10¹⁸ training steps", args: []string{"retrieval", "--parts", "mqar", "--kinds", "softmax", "--d-models", "32", "--kv-pairs", "4", "--seeds", "4", "--steps", "4611686018427387904", "--out", "{dir}/out"}, code: 2,
+		want: "mqar: 4611686018427387904 steps per cell × 4 cells × 2048 tokens per step overflow a 64-bit count", readme: true},
+	{args: []string{"sink-analysis", "--streaming", "--streams", "4611686018427387904", "--stream-len", "4", "--out", "{dir}/out"}, code: 2,
+		want: "--streams 4611686018427387904 × --stream-len 4 need more held-out text than the corpus has (…"},
+	{args: []string{"train", "--batch", "4611686018427387904", "--units", "1", "--steps", "1", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: "train: 1 steps of 4611686018427387904×128 tokens overflow a 64-bit token count"},
+
+	// 7-9. Weights files that are well-formed but wrong.
+	{input: "rotary_base ≤ 0 in the config", args: []string{"inspect", "{dir}/rb.safetensors"},
+		setup: rewriteModel("rb.safetensors", func(ts []safetensors.WriteTensor, md map[string]string) ([]byte, error) {
+			md["config"] = strings.Replace(md["config"], `"rotary_base":10000`, `"rotary_base":-1`, 1)
+			return encode(ts, md)
+		}), code: 1,
+		want: "{dir}/rb.safetensors: config: rotary_base must be a finite number greater than 1 (TransformerLens's default is 10000), got -1", readme: true},
+	{input: "integer weights (I32 W_Q)", args: []string{"inspect", "{dir}/i32.safetensors"},
+		setup: rewriteModel("i32.safetensors", func(ts []safetensors.WriteTensor, md map[string]string) ([]byte, error) {
+			b, err := encode(ts, md)
+			return withHeader(b, func(h map[string]any) { h["blocks.0.attn.W_Q"].(map[string]any)["dtype"] = "I32" }), err
+		}), code: 1,
+		want: `{dir}/i32.safetensors: model: tensor "blocks.0.attn.W_Q" has dtype I32; parameters must be F32, F16, BF16 or F64`, readme: true},
+	{input: "bytes after the last tensor", args: []string{"inspect", "{dir}/tail.safetensors"},
+		setup: rewriteModel("tail.safetensors", func(ts []safetensors.WriteTensor, md map[string]string) ([]byte, error) {
+			b, err := encode(ts, md)
+			return append(b, "PK\x03\x04 a polyglot"...), err
+		}), code: 1,
+		want: `safetensors: {dir}/tail.safetensors: bytes 100608 to 100623 of the data buffer, after the last tensor "unembed.b_U", belong to no tensor; the buffer must be fully indexed, without trailing bytes`, readme: true},
+
+	// 10. Validation before any work: each is refused before anything is
+	// trained, loaded or written.
+	{input: "an empty output path", args: []string{"train", "--out", ""}, code: 2,
+		want: `--out: "" is an empty path, not a file name`, readme: true},
+	{input: "an output path that is a folder", args: []string{"train", "--out", "{dir}"}, code: 2,
+		want: "--out: {dir} is a folder; only a regular file is ever replaced", readme: true},
+	{args: []string{"train", "--clip", "NaN", "--out", "{dir}/m.safetensors"}, code: 2, want: "--clip must be a number ≥ 0 (0 disables clipping), got NaN"},
+	{input: "a learning rate of Inf", args: []string{"train", "--lr", "Inf", "--out", "{dir}/m.safetensors"}, code: 2, want: "--lr must be a positive number, got +Inf", readme: true},
+	{args: []string{"train", "--wd", "NaN", "--out", "{dir}/m.safetensors"}, code: 2, want: "--wd must be a number ≥ 0, got NaN"},
+	{args: []string{"train", "--min-lr", "NaN", "--out", "{dir}/m.safetensors"}, code: 2, want: "--min-lr must be a number between 0 and --lr (0.003), got NaN"},
+	{args: []string{"train", "--vocab", "-5", "--out", "{dir}/m.safetensors"}, code: 2, want: "--vocab must be 0 (the default) or positive, got -5"},
+	{args: []string{"train", "--warmup", "-5", "--out", "{dir}/m.safetensors"}, code: 2, want: "--warmup must be 0 (the default) or positive, got -5"},
+	{args: []string{"train", "--checkpoint-every", "-3", "--out", "{dir}/m.safetensors"}, code: 2, want: "--checkpoint-every must be 0 (the default) or positive, got -3"},
+	{args: []string{"sink-analysis", "--streaming", "--windows", "2,3", "--out", "{dir}/out"}, code: 2,
+		want: `--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (128), got "2"`},
+	{input: "a slope from one length", args: []string{"retrieval", "--parts", "scaling", "--scaling-n", "8,8", "--out", "{dir}/out"}, code: 2,
+		want: `--scaling-n must list at least two different lengths to fit a slope, got "8,8"`},
+	{input: "a config for an embedded model", args: []string{"induction", "--model", "embedded:induction-2l", "--config", "{dir}/c.json", "--out", "{dir}/out"},
+		setup: func(t *testing.T, d string) { os.WriteFile(filepath.Join(d, "c.json"), []byte("{}"), 0o644) }, code: 2,
+		want: "--config describes a weights file; embedded:induction-2l carries its own config", readme: true},
+	{args: []string{"induction", "--out", ""}, code: 2, want: "--out must name a folder, got an empty string"},
+	{args: []string{"induction", "--out", "{dir}/f"}, setup: func(t *testing.T, d string) { os.WriteFile(filepath.Join(d, "f"), nil, 0o644) }, code: 2,
+		want: "--out {dir}/f exists and is not a folder"},
+
+	// 4-5. Resume: settings from the checkpoint; a state it could not
+	// have written is refused before anything is written.
+	{input: "a resume with a contradicting flag", args: []string{"train", "--resume", "{dir}/k.ckpt.safetensors", "--out", "{dir}/k.safetensors", "--max-gap", "10"},
+		setup: checkpoint(nil), code: 2,
+		want: "a resume takes every setting from the checkpoint, and --max-gap 10 (the checkpoint's run has 4) contradicts it: drop it", readme: true},
+	{args: []string{"train", "--resume", "{dir}/k.ckpt.safetensors", "--out", "{dir}/k.safetensors", "--steps", "3"},
+		setup: checkpoint(nil), code: 2,
+		want: "a resume takes every setting from the checkpoint, and --steps 3 (the checkpoint's run has 6) contradicts it: drop it"},
+	{input: "a checkpoint at step 6 with an empty log", args: []string{"train", "--resume", "{dir}/k.ckpt.safetensors", "--out", "{dir}/k.safetensors"},
+		setup: checkpoint(func(st map[string]any) { st["log"] = []any{} }), code: 1,
+		want: "train: {dir}/k.ckpt.safetensors: the checkpoint is at step 6 but its log has 0 entries, want one per step"},
+	{input: "a checkpoint asking for 10⁸ sequences", args: []string{"train", "--resume", "{dir}/k.ckpt.safetensors", "--out", "{dir}/k.safetensors"},
+		setup: checkpoint(func(st map[string]any) { st["options"].(map[string]any)["Batch"] = 100_000_000 }), code: 2,
+		want: "train: training with batches of 100000000 sequences × 32 positions …"},
+
+	// 11. Exit status from the error's type, not its text.
+	{input: "an empty file named like an error", args: []string{"inspect", "{dir}/invalid argument.safetensors"},
+		setup: func(t *testing.T, d string) {
+			os.WriteFile(filepath.Join(d, "invalid argument.safetensors"), nil, 0o644)
+		}, code: 1,
+		want: "safetensors: {dir}/invalid argument.safetensors: file is 0 bytes, shorter than the 8-byte header length that starts every file"},
+
+	// 13. Merge strictness.
+	{input: "a header-only shard", args: []string{"merge", "{dir}/h.csv", "--out", "{dir}/m.csv"},
+		setup: func(t *testing.T, d string) {
+			os.WriteFile(filepath.Join(d, "h.csv"), []byte("cell,attention,feature_map,d_model,kv_pairs,seed,layers,seq_len,accuracy,val_loss,steps,wall_time,eval_hash\n"), 0o644)
+		}, code: 2, want: "mqar: {dir}/h.csv holds no cells, only a header", readme: true},
+}
+
+// TestHostileInputs runs every case on the built binary.
+func TestHostileInputs(t *testing.T) {
+	bin := buildBinary(t)
+	for _, c := range hostileCases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if c.setup != nil {
+				c.setup(t, dir)
+			}
+			before := listTree(t, dir)
+			line, code, usage := runHostile(t, bin, dir, c.args)
+			if code != c.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, c.code, line)
+			}
+			if want := strings.ReplaceAll(c.want, "{dir}", dir); !matchLine(line, want) {
+				t.Errorf("stderr %q, want %q", line, "attnlab: "+want)
+			}
+			if cpu := usage.Utime.Nano() + usage.Stime.Nano(); time.Duration(cpu) > 5*time.Second {
+				t.Errorf("used %v of CPU time, want at most 5 s", time.Duration(cpu))
+			}
+			if rss := usage.Maxrss << 10; rss > 512<<20 {
+				t.Errorf("peak resident memory %d MiB, want at most 512 MiB", rss>>20)
+			}
+			if after := listTree(t, dir); !slices.Equal(before, after) {
+				t.Errorf("the folder held %v before and %v after: a refused command must leave no file", before, after)
+			}
+		})
+	}
+}
+
+// clipText shortens a stderr for a failure message.
+func clipText(s string) string {
+	if len(s) > 400 {
+		return s[:400] + "…"
+	}
+	return s
+}
+
+// runHostile runs the binary in dir and returns its stderr (which must be
+// one line), exit status and resource usage.
+func runHostile(t *testing.T, bin, dir string, args []string) (string, int, *syscall.Rusage) {
+	t.Helper()
+	var full []string
+	for _, a := range args {
+		full = append(full, strings.ReplaceAll(a, "{dir}", dir))
+	}
+	cmd := exec.Command(bin, full...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ATTNLAB_MEMORY_LIMIT=8GiB", "COLUMNS=100")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running after 60 s; stderr so far: %q", clipText(stderr.String()))
+	}
+	s := stderr.String()
+	for _, bad := range []string{"panic", "goroutine ", ".go:", "fatal error"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("stderr shows %q: %s", bad, clipText(s))
+			break
+		}
+	}
+	if strings.Count(s, "\n") != 1 || !strings.HasSuffix(s, "\n") {
+		t.Errorf("want exactly one line on stderr, got %q", clipText(s))
+	}
+	return strings.TrimSuffix(s, "\n"), cmd.ProcessState.ExitCode(), cmd.ProcessState.SysUsage().(*syscall.Rusage)
+}
+
+// matchLine compares a stderr line with "attnlab: "+want, where a final …
+// in want matches any rest.
+func matchLine(line, want string) bool {
+	if p, ok := strings.CutSuffix(want, "…"); ok {
+		return strings.HasPrefix(line, "attnlab: "+p)
+	}
+	return line == "attnlab: "+want
+}
+
+// listTree lists every path under dir, with its kind.
+func listTree(t *testing.T, dir string) []string {
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && p != dir {
+			out = append(out, fmt.Sprintf("%s %v", strings.TrimPrefix(p, dir+"/"), d.Type()))
+		}
+		return nil
+	})
+	return out
+}
+
+// refusalsTable renders the README rows.
+func refusalsTable() string {
+	var b strings.Builder
+	b.WriteString("| input | command | message (after `attnlab: `) | exit |\n| --- | --- | --- | --- |\n")
+	for _, c := range hostileCases {
+		if !c.readme {
+			continue
+		}
+		var words []string
+		for _, a := range c.args {
+			a = strings.ReplaceAll(strings.ReplaceAll(a, "{dir}/", ""), "{dir}", ".")
+			if a == "" || strings.ContainsAny(a, " '\"") {
+				a = "'" + a + "'"
+			}
+			words = append(words, a)
+		}
+		args := strings.Join(words, " ")
+		msg := strings.ReplaceAll(strings.ReplaceAll(strings.TrimSuffix(c.want, "…"), "{dir}/", ""), "{dir}", ".")
+		if strings.HasSuffix(c.want, "…") {
+			msg += " …"
+		}
+		fmt.Fprintf(&b, "| %s | `attnlab %s` | %s | %d |\n", c.input, args, strings.ReplaceAll(msg, "|", `\|`), c.code)
+	}
+	return b.String()
+}
+
+const refusalsBegin, refusalsEnd = "<!-- refusals: generated by go test ./cmd/attnlab -run RefusalsTable -update-readme -->\n", "<!-- refusals end -->\n"
+
+// TestRefusalsTable: README.md's "What it refuses" table is the readme
+// rows of hostileCases.
+func TestRefusalsTable(t *testing.T) {
+	path := "../../README.md"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i, j := strings.Index(s, refusalsBegin), strings.Index(s, refusalsEnd)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q ... %q section", refusalsBegin, refusalsEnd)
+	}
+	want := refusalsTable()
+	if got := s[i+len(refusalsBegin) : j]; got != want {
+		if *updateReadme {
+			if err := os.WriteFile(path, []byte(s[:i+len(refusalsBegin)]+want+s[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("README.md's refusals table is stale; run go test ./cmd/attnlab -run RefusalsTable -update-readme\ngot:\n%s\nwant:\n%s", got, want)
+	}
+}
