@@ -2,6 +2,7 @@ package induction
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -76,7 +77,10 @@ type Report struct {
 
 // Analyze scores every head of m on the canonical batch [BOS, x×L, x×L].
 // It does not change m.
-func Analyze(m *model.Model, opt Options) (*Report, error) {
+//
+// ctx is checked before every forward run (the clean run and each
+// ablation): a cancelled analysis returns ctx's error.
+func Analyze(ctx context.Context, m *model.Model, opt Options) (*Report, error) {
 	c := m.Config
 	if opt.Batch == 0 {
 		opt.Batch = 32
@@ -121,7 +125,10 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 	if c.HasNorm() {
 		names = append(names, model.HookFinalScale)
 	}
-	clean, err := m.Run(batch.Tokens, B, T, model.RunOptions{CacheNames: names})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	clean, err := m.Run(batch.Tokens, B, T, model.RunOptions{CacheNames: names, Context: ctx})
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +144,9 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 		return nil, err
 	}
 
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	ov, err := circuits.OVCopyingScores(m)
 	if err != nil {
 		return nil, err
@@ -157,6 +167,9 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 	}
 	seed := opt.Seed
 	for l := range c.NLayers {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		pat := clean.Cache[model.HookPattern(l)].Data
 		r.Patterns = append(r.Patterns, pat)
 		scores := map[string][][]float64{}
@@ -181,6 +194,9 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 	}
 
 	if c.NLayers > 1 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if r.Comp, err = circuits.Compositions(m); err != nil {
 			return nil, err
 		}
@@ -190,7 +206,7 @@ func Analyze(m *model.Model, opt Options) (*Report, error) {
 	}
 	r.pickCircuit()
 	if !opt.NoAblation {
-		if err := r.ablate(m, batch.Tokens, secondRepeatPerSeq(clean.Losses.Data, B, T, L)); err != nil {
+		if err := r.ablate(ctx, m, batch.Tokens, secondRepeatPerSeq(clean.Losses.Data, B, T, L)); err != nil {
 			return nil, err
 		}
 	}
@@ -318,10 +334,13 @@ func DirectCopyingScores(m *model.Model, cache model.Cache, tokens []int32, l, B
 // ablate measures the change in second-repeat loss when each head's z is
 // zero- or mean-ablated, and when the induction heads or their partners are
 // zero-ablated together.
-func (r *Report) ablate(m *model.Model, tokens []int32, cleanSecond []float64) error {
+func (r *Report) ablate(ctx context.Context, m *model.Model, tokens []int32, cleanSecond []float64) error {
 	B, T, L := r.Opt.Batch, r.T, r.L
 	delta := func(hooks []model.Hook) (Stat, error) {
-		out, err := m.Run(tokens, B, T, model.RunOptions{Hooks: hooks})
+		if err := ctx.Err(); err != nil {
+			return Stat{}, err // interrupted between runs
+		}
+		out, err := m.Run(tokens, B, T, model.RunOptions{Hooks: hooks, Context: ctx})
 		if err != nil {
 			return Stat{}, err
 		}

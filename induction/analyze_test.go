@@ -1,6 +1,7 @@
 package induction_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -21,7 +22,7 @@ func TestAnalyzeDoesNotChangeModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := slices.Clone(m.Params.Data)
-	r, err := induction.Analyze(m, induction.Options{Batch: 4})
+	r, err := induction.Analyze(context.Background(), m, induction.Options{Batch: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +40,7 @@ func TestAnalyzeDoesNotChangeModel(t *testing.T) {
 func TestAnalyzeRejectsBadOptions(t *testing.T) {
 	m, _ := model.NewInit[float32](model.Config{NLayers: 1, DModel: 8, NHeads: 2, DVocab: 30, NCtx: 9, AttnOnly: true})
 	for _, o := range []induction.Options{{SeqLen: 5}, {SeqLen: 2}, {Batch: 1}} {
-		if _, err := induction.Analyze(m, o); err == nil {
+		if _, err := induction.Analyze(context.Background(), m, o); err == nil {
 			t.Errorf("options %+v accepted", o)
 		}
 	}
@@ -53,7 +54,7 @@ func TestEmbeddedInductionModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := induction.Analyze(m, induction.Options{SeqLen: 50, Seed: 1})
+	r, err := induction.Analyze(context.Background(), m, induction.Options{SeqLen: 50, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestOneLayerHasNoPartners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := induction.Analyze(m, induction.Options{Batch: 4, Seed: 1})
+	r, err := induction.Analyze(context.Background(), m, induction.Options{Batch: 4, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestPatternHeads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := induction.Analyze(m, induction.Options{Batch: 4, SeqLen: 10, NoAblation: true,
+	r, err := induction.Analyze(context.Background(), m, induction.Options{Batch: 4, SeqLen: 10, NoAblation: true,
 		PatternHeads: []model.HeadID{{Layer: 0, Head: 0}, {Layer: 1, Head: 3}}, PatternSeq: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +173,7 @@ func TestPatternHeads(t *testing.T) {
 		{Batch: 4, SeqLen: 10, PatternHeads: []model.HeadID{{Layer: 0, Head: 4}}},
 		{Batch: 4, SeqLen: 10, PatternSeq: 4},
 	} {
-		if _, err := induction.Analyze(m, o); err == nil {
+		if _, err := induction.Analyze(context.Background(), m, o); err == nil {
 			t.Errorf("options %+v accepted", o)
 		}
 	}

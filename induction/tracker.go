@@ -1,6 +1,7 @@
 package induction
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/attnlab/attnlab/model"
@@ -39,7 +40,7 @@ func NewTracker(seed uint64) *Tracker { return &Tracker{Seed: seed, Batch: 16} }
 // Measure scores m at step (repeats of min(25, (n_ctx−1)/2) tokens, no
 // ablations) and records the point.
 func (t *Tracker) Measure(step int, m *model.Model) error {
-	r, err := Analyze(m, Options{Batch: t.Batch, SeqLen: min(25, (m.Config.NCtx-1)/2), Seed: t.Seed, NoAblation: true})
+	r, err := Analyze(context.Background(), m, Options{Batch: t.Batch, SeqLen: min(25, (m.Config.NCtx-1)/2), Seed: t.Seed, NoAblation: true})
 	if err != nil {
 		return err
 	}

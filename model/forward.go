@@ -94,6 +94,9 @@ func (w *Workspace[F]) forward(r *run[F]) {
 		encoderForward(w.resid[0], w.tokens, p.WE, p.WPos, B, T, D)
 	}
 	for l := range c.NLayers {
+		if r != nil && r.stopped() {
+			return // cancelled: Run returns the context's error
+		}
 		la, bp, nm := &w.layers[l], &p.Blocks[l], &names[l]
 		x := w.resid[l] // [B, T, D]
 		if r != nil {

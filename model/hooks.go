@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -41,6 +42,9 @@ type RunOptions struct {
 	// "*" stores every hook point. Nil stores nothing.
 	CacheNames []string
 	Hooks      []Hook
+	// Context, when set, is checked before each layer: a cancelled run
+	// stops there and Run returns the context's error.
+	Context context.Context
 }
 
 // Output is what Run returns.
@@ -85,7 +89,11 @@ func (m *Transformer[F]) Run(tokens []int32, B, T int, opt RunOptions) (*Output,
 	for _, h := range opt.Hooks {
 		r.hooks[h.Name] = append(r.hooks[h.Name], h)
 	}
+	r.ctx = opt.Context
 	w.forward(r)
+	if r.ctx != nil && r.ctx.Err() != nil {
+		return nil, r.ctx.Err()
+	}
 	V := m.Config.DVocab
 	out := &Output{Logits: NewTensor(B, T, V), Cache: r.cache}
 	for i, v := range w.logits {
@@ -161,7 +169,11 @@ type run[F Float] struct {
 	want  []string
 	all   bool
 	hooks map[string][]Hook
+	ctx   context.Context // nil: never cancelled
 }
+
+// stopped reports whether the run's context is cancelled.
+func (r *run[F]) stopped() bool { return r.ctx != nil && r.ctx.Err() != nil }
 
 func (r *run[F]) wants(name string) bool { return r.all || slices.Contains(r.want, name) }
 

@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -330,5 +331,21 @@ func TestWorkspaceBytesMatchesAllocation(t *testing.T) {
 	}
 	if _, err := m.NewWorkspace(100_000_000, 10); err == nil || !strings.Contains(err.Error(), "the activations of 100000000 sequences × 10 positions") {
 		t.Errorf("NewWorkspace(1e8, 10) = %v, want a memory refusal", err)
+	}
+}
+
+// TestRunStopsWhenCancelled: a cancelled context stops a forward pass
+// between layers and Run returns its error (commands stop promptly on
+// Ctrl-C even inside one large forward).
+func TestRunStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	m := testModel(t, tinyCfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := m.Run(randTokens(2, 5, 13, 1), 2, 5, RunOptions{Context: ctx}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled run: %v, want context.Canceled", err)
+	}
+	if _, err := m.Run(randTokens(2, 5, 13, 1), 2, 5, RunOptions{Context: context.Background()}); err != nil {
+		t.Errorf("live context: %v", err)
 	}
 }

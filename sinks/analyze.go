@@ -140,12 +140,18 @@ func Analyze(ctx context.Context, m *model.Model, tokens []int32, B, T int, opt 
 		names = append(names, model.HookPattern(l), model.HookV(l), model.HookResidPre(l))
 	}
 	names = append(names, model.HookResidPost(L-1))
-	out, err := m.Run(tokens, B, T, model.RunOptions{CacheNames: names})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out, err := m.Run(tokens, B, T, model.RunOptions{CacheNames: names, Context: ctx})
 	if err != nil {
 		return nil, err
 	}
 	r.Loss = mean(out.Losses.Data)
 	for l := range L {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		a, bp, err := FirstTokenMass(out.Cache[model.HookPattern(l)].Data, B, H, T)
 		if err != nil {
 			return nil, err
@@ -246,6 +252,9 @@ func swaps(ctx context.Context, m *model.Model, tokens []int32, B, T int, opt Op
 			for b := range B {
 				toks[b*T] = v.tok
 			}
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		s, err := quickMass(m, toks, B, t, opt)
 		if err != nil {

@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"time"
@@ -90,8 +91,9 @@ func SweepPolicies(ws []int) []Policy {
 
 // Stream evaluates each policy on each stream (equal lengths N ≥ 2), one
 // token at a time with a KV cache (model.Decoder), and returns one result
-// per policy in order.
-func Stream(m *model.Model, streams [][]int32, policies []Policy) ([]StreamResult, error) {
+// per policy in order. ctx is checked every 64 tokens: a cancelled run
+// returns ctx's error.
+func Stream(ctx context.Context, m *model.Model, streams [][]int32, policies []Policy) ([]StreamResult, error) {
 	if len(streams) == 0 || len(streams[0]) < 2 {
 		return nil, fmt.Errorf("sinks: need at least one stream of 2 or more tokens")
 	}
@@ -119,10 +121,10 @@ func Stream(m *model.Model, streams [][]int32, policies []Policy) ([]StreamResul
 				err   error
 			)
 			if p.Kind == Recompute {
-				loss, err = recompute(m, s, p.Window, p.Sinks)
+				loss, err = recompute(ctx, m, s, p.Window, p.Sinks)
 				slots = p.Window
 			} else {
-				loss, slots, err = decode(m, s, p)
+				loss, slots, err = decode(ctx, m, s, p)
 			}
 			if err != nil {
 				return nil, err
@@ -143,7 +145,7 @@ func Stream(m *model.Model, streams [][]int32, policies []Policy) ([]StreamResul
 }
 
 // decode runs one stream through a decoder under p's eviction rule.
-func decode(m *model.Model, s []int32, p Policy) ([]float64, int, error) {
+func decode(ctx context.Context, m *model.Model, s []int32, p Policy) ([]float64, int, error) {
 	capacity := p.Window
 	if p.Kind == Dense {
 		capacity = len(s)
@@ -155,6 +157,9 @@ func decode(m *model.Model, s []int32, p Policy) ([]float64, int, error) {
 	keep := make([]int, 0, capacity)
 	loss := make([]float64, len(s)-1)
 	for i := range len(s) - 1 {
+		if i%64 == 0 && ctx.Err() != nil {
+			return nil, 0, ctx.Err()
+		}
 		if d.Len() == capacity {
 			keep = keep[:0]
 			for slot := range capacity {
@@ -176,7 +181,7 @@ func decode(m *model.Model, s []int32, p Policy) ([]float64, int, error) {
 // with S > 0, on the first S tokens of the stream followed by the last W − S
 // (for a model trained with a sink token at the start of every window, the
 // windows it was trained on).
-func recompute(m *model.Model, s []int32, W, S int) ([]float64, error) {
+func recompute(ctx context.Context, m *model.Model, s []int32, W, S int) ([]float64, error) {
 	N := len(s)
 	loss := make([]float64, N-1)
 	first := min(W, N-1)
@@ -200,6 +205,9 @@ func recompute(m *model.Model, s []int32, W, S int) ([]float64, error) {
 	win := make([]int32, W)
 	copy(win, s[:S])
 	for i := W; i < N-1; i++ {
+		if i%64 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		targets[W-1] = s[i+1]
 		copy(win[S:], s[i-(W-S)+1:i+1])
 		if _, err := w.ForwardLoss(win, targets, nil); err != nil {

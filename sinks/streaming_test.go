@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -40,7 +41,7 @@ func TestStreamPoliciesAgree(t *testing.T) {
 	t.Parallel()
 	m := tinyModel(t, 2)
 	short := [][]int32{randStream(12, 1)}
-	rs, err := Stream(m, short, []Policy{{Kind: Dense}, {Kind: Recompute, Window: 16}, {Kind: Window, Window: 16}, {Kind: SinkCache, Window: 16, Sinks: 2}})
+	rs, err := Stream(context.Background(), m, short, []Policy{{Kind: Dense}, {Kind: Recompute, Window: 16}, {Kind: Window, Window: 16}, {Kind: SinkCache, Window: 16, Sinks: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func TestStreamPoliciesAgree(t *testing.T) {
 
 	one := tinyModel(t, 1)
 	long := [][]int32{randStream(40, 2), randStream(40, 3)}
-	rs, err = Stream(one, long, []Policy{{Kind: Window, Window: 6}, {Kind: Recompute, Window: 6}, {Kind: SinkCache, Window: 6, Sinks: 0},
+	rs, err = Stream(context.Background(), one, long, []Policy{{Kind: Window, Window: 6}, {Kind: Recompute, Window: 6}, {Kind: SinkCache, Window: 6, Sinks: 0},
 		{Kind: Window, Window: 6, Scheme: model.TextPositions}, {Kind: SinkCache, Window: 6, Sinks: 1}})
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +83,7 @@ func TestStreamPoliciesAgree(t *testing.T) {
 	}
 	// One layer, cache positions: keeping the first token in the cache is
 	// re-running it in front of the window.
-	rs, err = Stream(one, long, []Policy{{Kind: SinkCache, Window: 6, Sinks: 1}, {Kind: Recompute, Window: 6, Sinks: 1}})
+	rs, err = Stream(context.Background(), one, long, []Policy{{Kind: SinkCache, Window: 6, Sinks: 1}, {Kind: Recompute, Window: 6, Sinks: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestStreamPoliciesAgree(t *testing.T) {
 			t.Fatalf("sinks1+recompute differs from sinks1+window at %d: %v vs %v", i, rs[1].Loss[i], rs[0].Loss[i])
 		}
 	}
-	if _, err := Stream(one, long, []Policy{{Kind: SinkCache, Window: 4, Sinks: 4}}); err == nil {
+	if _, err := Stream(context.Background(), one, long, []Policy{{Kind: SinkCache, Window: 4, Sinks: 4}}); err == nil {
 		t.Error("S = W accepted")
 	}
 }

@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/attnlab/attnlab/model"
@@ -42,7 +43,7 @@ type StreamingReport struct {
 // that token in front of the window (the windows it was trained on): the
 // comparison gains sinks1+recompute and the sweep's recompute becomes
 // sinks1+recompute.
-func Streaming(m *model.Model, streams [][]int32, opt StreamingOptions) (*StreamingReport, error) {
+func Streaming(ctx context.Context, m *model.Model, streams [][]int32, opt StreamingOptions) (*StreamingReport, error) {
 	if len(streams) == 0 {
 		return nil, fmt.Errorf("sinks: no streams to evaluate")
 	}
@@ -55,11 +56,11 @@ func Streaming(m *model.Model, streams [][]int32, opt StreamingOptions) (*Stream
 			}
 		}
 	}
-	main, err := Stream(m, streams, policies)
+	main, err := Stream(ctx, m, streams, policies)
 	if err != nil {
 		return nil, err
 	}
-	sweep, err := Stream(m, streams, swept)
+	sweep, err := Stream(ctx, m, streams, swept)
 	if err != nil {
 		return nil, err
 	}

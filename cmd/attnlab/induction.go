@@ -78,7 +78,7 @@ func runInduction(e *env, o *inductionOpts) error {
 	if maxL := (m.Config.NCtx - 1) / 2; o.seqLen != 0 && (o.seqLen < 3 || o.seqLen > maxL) {
 		return usagef("--seq-len must be between 3 and %d for the model's n_ctx %d, got %d", maxL, m.Config.NCtx, o.seqLen)
 	}
-	r, err := induction.Analyze(m, induction.Options{SeqLen: o.seqLen, Batch: o.batch, Seed: o.seed, Threshold: o.threshold,
+	r, err := induction.Analyze(e.ctx, m, induction.Options{SeqLen: o.seqLen, Batch: o.batch, Seed: o.seed, Threshold: o.threshold,
 		Detector:   induction.DetectorOptions{ExcludeBOS: o.excludeBOS, ExcludeCurrentToken: o.excludeCurrent, ErrorMeasure: o.errorMeasure},
 		NoAblation: o.noAblation, PatternHeads: heads, PatternSeq: o.patternSeq})
 	if err != nil {

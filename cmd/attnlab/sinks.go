@@ -232,7 +232,7 @@ func streamingResults(e *env, o *sinkOpts, p streamPlan, m *model.Model, corpus 
 	if !o.quiet {
 		fmt.Fprintf(e.stderr, "streaming: %d streams of %d tokens, cache %d, sweep %v\n", o.nStreams, N, W, ws)
 	}
-	sr, err := sinks.Streaming(m, streams, sinks.StreamingOptions{Window: W, Sweep: ws, BOS: bos})
+	sr, err := sinks.Streaming(e.ctx, m, streams, sinks.StreamingOptions{Window: W, Sweep: ws, BOS: bos})
 	if err != nil {
 		return err
 	}
