@@ -156,13 +156,12 @@ func New(m *model.Model, task tasks.Task, opt Options) (*Trainer, error) {
 	if int64(opt.Steps) > math.MaxInt64/int64(opt.Batch)/int64(opt.SeqLen) {
 		return nil, fmt.Errorf("train: %d steps of %d×%d tokens overflow a 64-bit token count", opt.Steps, opt.Batch, opt.SeqLen)
 	}
-	// Everything the run allocates, checked before any of it is: the shards'
-	// workspaces, gradients and AdamW moments, the validation batches.
+	// Everything the run allocates, checked before any of it is: the work
+	// units' workspaces (each at most ⌈Batch/Units⌉ sequences), gradients
+	// and AdamW moments, the validation batches.
 	var est membudget.Estimate
-	for range opt.Shards {
-		est.AddBytes(m.WorkspaceBytes(opt.Batch/opt.Shards, opt.SeqLen))
-	}
-	est.Add(4*5, m.NumParams())                            // grads, decay mask, AdamW m and v, the shards' gradients (one more)
+	est.Add(int(min(m.WorkspaceBytes((opt.Batch+opt.Units-1)/opt.Units, opt.SeqLen), math.MaxInt64/2)), opt.Units)
+	est.Add(4*5, m.NumParams())                            // grads, decay mask, AdamW m and v, a unit's gradients (one more)
 	est.Add(4*3, opt.EvalBatches+1, opt.Batch, opt.SeqLen) // tokens, targets, mask of the validation batches and one training batch
 	if err := est.Check(fmt.Sprintf("training with batches of %d sequences × %d positions (%s)", opt.Batch, opt.SeqLen, c.Summary())); err != nil {
 		return nil, fmt.Errorf("train: %w", err)

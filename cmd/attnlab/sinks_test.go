@@ -98,7 +98,7 @@ func TestSinkAnalysisBadInput(t *testing.T) {
 		{"sink-analysis --epsilon 2", "attnlab: --epsilon must be between 0 and 1, got 2\n", 2},
 		{"sink-analysis --k 0", "attnlab: --k must be at least 1 (one-based), got 0\n", 2},
 		{"sink-analysis --seq-len 1000", "attnlab: --seq-len must be between 2 and the model's n_ctx (128), got 1000\n", 2},
-		{"sink-analysis --streaming --windows 8,x", "attnlab: --windows must list cache sizes between 2 and n_ctx (128), got \"x\"\n", 2},
+		{"sink-analysis --streaming --windows 8,x", "attnlab: --windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (128), got \"x\"\n", 2},
 		{"sink-analysis --model embedded:induction-2l", "attnlab: sink-analysis needs a byte-level text model (d_vocab ≥ 256); embedded:induction-2l has d_vocab ", 2},
 		{"sink-analysis --model /nonexistent.safetensors", "", 1},
 	} {
