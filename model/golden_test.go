@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -29,6 +30,27 @@ func TestGolden(t *testing.T) {
 		// precision, so float64 activations agree to float32 rounding (1e-6);
 		// float64 gradients stay float64 and agree to 1e-9.
 		t.Run(name+"/f64", func(t *testing.T) { t.Parallel(); checkGolden[float64](t, name, 1e-6, 1e-6, 1e-9) })
+	}
+}
+
+// sinkGoldenModels are the sink-rule models of model/testdata/make_golden.py
+// (softmax1, learned sink with learned and rotary positions, sigmoid),
+// checked like goldenModels once the script has written them.
+var sinkGoldenModels = []string{"softmax1_2l", "learned_sink_2l", "learned_sink_rotary_2l", "sigmoid_2l"}
+
+// TestSinkRuleGolden compares the sink rules' forward and backward with
+// PyTorch float64 references, as TestGolden does. The references come from
+// model/testdata/make_golden.py, which needs PyTorch; a model whose files
+// are not there yet is skipped with a message saying how to make them.
+func TestSinkRuleGolden(t *testing.T) {
+	for _, name := range sinkGoldenModels {
+		t.Run(name, func(t *testing.T) {
+			if _, err := os.Stat("testdata/golden/" + name + ".expected.safetensors"); err != nil {
+				t.Skipf("no PyTorch reference for %s yet: run python3 model/testdata/make_golden.py --only %s (needs torch and safetensors)", name, name)
+			}
+			t.Run("f32", func(t *testing.T) { t.Parallel(); checkGolden[float32](t, name, 1e-4, 1e-5, 1e-4) })
+			t.Run("f64", func(t *testing.T) { t.Parallel(); checkGolden[float64](t, name, 1e-6, 1e-6, 1e-9) })
+		})
 	}
 }
 
