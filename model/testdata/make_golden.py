@@ -50,6 +50,15 @@ and float64 engines, activations and every parameter gradient.
 Everything is seeded (torch.manual_seed per model), so a rerun writes the same
 numbers on the same PyTorch version; across versions the float64 references
 agree far below the tests' tolerances.
+
+Provenance: the sink-rule files (softmax1_2l, learned_sink_2l,
+learned_sink_rotary_2l, sigmoid_2l) were written by this script with Debian's
+python3-torch 1.13 (apt-get install python3-torch; no safetensors package, so
+the writer below). The four TransformerLens models' files predate it (an
+earlier script, other weights) and were kept. Regenerating them with this
+script gives references every engine tensor matches, except that the float32
+gradient of b_K, zero in theory (softmax ignores a shift shared by all keys),
+shows 1–3e-8 of rounding against TestGolden's 1e-8 floor with these weights.
 """
 
 import argparse
