@@ -162,7 +162,7 @@ type inputs struct {
 
 // Kernels lists the kernels Run knows, in the order they are reported.
 func Kernels() []string {
-	return []string{"dense-naive", "dense-blockwise", "window", "dilated", "block-sparse", "linear-recurrent", "ring"}
+	return []string{"dense-naive", "dense-blockwise", "window", "dilated", "block-sparse", "linear-recurrent", "linear-chunked", "ring"}
 }
 
 // causalFLOPs is dense causal attention's useful work: q·k and p·v, 2·E
@@ -210,6 +210,17 @@ func (o Options) kernel(name string) (kernel, error) {
 			flops: func(N, E int) float64 { return 4 * float64(N) * float64(E) * float64(E) },
 			need:  func(N, E int) int64 { return ioBytes(N, E) + int64(E*E+4*E)*8 },
 			run:   linearRecurrent}, nil
+	case "linear-chunked":
+		return kernel{name: name, what: fmt.Sprintf("linear attention, elu+1 map, chunkwise-parallel form (attention.LinearChunked, chunks of %d)", attention.LinearChunk),
+			flops: func(N, E int) float64 { return 4 * float64(N) * float64(E) * float64(E) },
+			need: func(N, E int) int64 {
+				return ioBytes(N, E) + int64(3*attention.LinearChunk*E+attention.LinearChunk*attention.LinearChunk+E*E)*4
+			},
+			run: func(ctx context.Context, x *inputs) error {
+				fm, _ := attention.NewFeatureMap("elu")
+				attention.LinearChunked{Map: fm}.Forward(attention.QKV{Q: x.q, K: x.k, V: x.v, LQ: x.E, LK: x.E, LV: x.E, T: x.N, E: x.E}, x.out, x.E)
+				return ctx.Err()
+			}}, nil
 	case "ring":
 		P := o.RingHosts
 		return kernel{name: name, what: fmt.Sprintf("Ring Attention, %d in-process hosts, zigzag layout (attention/ring)", P),

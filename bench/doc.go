@@ -2,8 +2,8 @@
 // at d_head E over sequence lengths N, for naive dense attention (the N×N
 // score matrix materialised), blockwise dense attention (online softmax),
 // the sparse kinds (sliding window, dilated window, BigBird block-sparse),
-// linear attention in its recurrent form and Ring Attention across
-// in-process hosts.
+// linear attention in its recurrent and chunkwise-parallel forms and Ring
+// Attention across in-process hosts.
 //
 // Each point is the median of several timed forward passes, its peak
 // memory measured (not estimated) around a first run that allocates its

@@ -23,8 +23,8 @@ func newBenchCmd(e *env) *cobra.Command {
 		Long: `Time one causal attention head (d_head 64) at N = 256, 512, … up to --max-n for
 naive dense attention (the N×N score matrix materialised), blockwise dense attention
 (FlashAttention's online softmax), a sliding window, a dilated window, BigBird
-block-sparse attention, linear attention (recurrent form) and Ring Attention on
-in-process hosts. Each point is the median of --repeats forward passes; its peak memory
+block-sparse attention, linear attention (recurrent and chunked forms) and Ring
+Attention on in-process hosts. Each point is the median of --repeats forward passes; its peak memory
 is measured around a first run; its useful GFLOP/s is set against the machine's matmul
 rate measured in the same run. Time and memory are fitted on log-log axes (slopes in
 the legends). Points that would need more than --max-mem are skipped, with the reason.`,
