@@ -20,6 +20,8 @@ type Rule[F Float] interface {
 	Forward(pattern, scores []F, q, k []F, ld, T, E int)
 	// Backward accumulates dq, dk [T, E] (row stride ldd) from dpattern
 	// [T, T], which it may overwrite; pattern, q and k are the forward's.
+	// Only the causal triangle of dpattern (j ≤ i) is defined: the engine
+	// computes no more.
 	Backward(dq, dk []F, ldd int, dpattern, pattern, q, k []F, ld, T, E int)
 }
 

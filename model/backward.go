@@ -95,11 +95,10 @@ func (w *Workspace[F]) Backward() {
 		if c.HasNorm() {
 			h = la.ln1.out
 		}
-		w.packQKV(w.wqkv, w.bqkv, bp)
 		clear(w.dwqkv)
 		clear(w.dbqkv)
 		clear(w.dln)
-		matmulBackward(w.dln, w.dwqkv, w.dbqkv, w.dqkv, h, w.wqkv, N, D, 3*HE)
+		matmulBackward(w.dln, w.dwqkv, w.dbqkv, w.dqkv, h, w.qkvPack().W[l], N, D, 3*HE)
 		w.unpackQKVGrad(gb)
 		w.normBackward(w.dresid, gb.Ln1W, gb.Ln1B, w.dln, x, &la.ln1, bp.Ln1W)
 		// w.dresid now holds d resid_pre[l] = d resid_post[l-1].
@@ -156,8 +155,9 @@ func (w *Workspace[F]) attnPatternBackward(l int, la *layerActs[F], q, k []F, ld
 		for hd := range H {
 			pat := la.pattern[(b*H+hd)*T*T:][:T*T]
 			zo, vo := b*T*HE+hd*E, b*T*3*HE+hd*E
-			// dpattern = dz·vᵀ, dv += patternᵀ·dz
-			gemm.MatMul(false, true, T, T, E, w.dz[zo:], HE, v[vo:], 3*HE, w.dpattern, T, false)
+			// dpattern = dz·vᵀ (the causal triangle j ≤ i: every rule's
+			// Backward reads only that), dv += patternᵀ·dz
+			gemm.MatMulTri(gemm.LowerC, false, true, T, T, E, w.dz[zo:], HE, v[vo:], 3*HE, w.dpattern, T, false)
 			gemm.MatMulTri(gemm.UpperA, true, false, T, E, T, pat, T, w.dz[zo:], HE, dv[vo:], 3*HE, true)
 			qo := b*T*ld + hd*E
 			w.attnBackward(l, hd, dq[vo:], dk[vo:], 3*HE, w.dpattern, pat, q[qo:], k[qo:], ld, T, E)

@@ -67,8 +67,7 @@ type Decoder[F Float] struct {
 	tmp  []F                      // [D]
 	mlp  []F                      // [M]
 	mlp2 []F                      // [M]
-	wqkv [][]F                    // [L][D, 3HE] packed W_Q|W_K|W_V
-	bqkv [][]F                    // [L][3HE]
+	pack *QKVPack[F]              // packed W_Q|W_K|W_V of every layer
 	st   []F                      // [1] LayerNorm mean scratch
 	rs   []F                      // [1] LayerNorm rstd scratch
 	// Logits holds the logits [V] of the last Step.
@@ -105,14 +104,11 @@ func (m *Transformer[F]) NewDecoder(capacity int, scheme PositionScheme) (*Decod
 	if m.rot != nil {
 		d.rot = m.rot.clone()
 	}
-	w := &Workspace[F]{m: m}
-	for l := range c.NLayers {
+	for range c.NLayers {
 		d.keys = append(d.keys, make([]F, capacity*HE))
 		d.vals = append(d.vals, make([]F, capacity*HE))
-		wq, bq := make([]F, D*3*HE), make([]F, 3*HE)
-		w.packQKV(wq, bq, &m.Params.Blocks[l])
-		d.wqkv, d.bqkv = append(d.wqkv, wq), append(d.bqkv, bq)
 	}
+	d.pack = m.NewQKVPack()
 	return d, nil
 }
 
@@ -171,7 +167,7 @@ func (d *Decoder[F]) Step(token int32, textPos int) error {
 	for l := range c.NLayers {
 		bp := &p.Blocks[l]
 		h := d.normRow(d.x, bp.Ln1W, bp.Ln1B)
-		matmulForward(d.qkv, h, d.wqkv[l], d.bqkv[l], 1, D, 3*HE)
+		matmulForward(d.qkv, h, d.pack.W[l], d.pack.B[l], 1, D, 3*HE)
 		for hd := range H {
 			// Cache the key rotated to its text position (see Decoder).
 			d.rotate(d.keys[l][slot*HE+hd*E:][:E], d.qkv[HE+hd*E:][:E], textPos)

@@ -63,10 +63,38 @@ func (w *Workspace[F]) norm(a *normActs[F], x, wt, b []F, r *run[F], scaleName, 
 	return a.out
 }
 
-// packQKV lays W_Q|W_K|W_V [3][H, D, E] out as one [D, 3HE] matrix (and the
-// biases as [3HE]), so one matmul computes q, k and v for every head.
-func (w *Workspace[F]) packQKV(dst, bdst []F, bp *Block[F]) {
-	c := w.m.Config
+// QKVPack is W_Q|W_K|W_V [3][H, D, E] of every layer laid out as one
+// [D, 3HE] matrix, and b_Q|b_K|b_V as [3HE], so that one matmul computes q,
+// k and v for every head. It is a copy: Pack it again after the
+// parameters change. A workspace packs its own at each forward pass unless
+// it is given one to share (Workspace.ShareQKV), as the units of a training
+// step share theirs.
+type QKVPack[F Float] struct {
+	W [][]F // [L][D, 3HE]
+	B [][]F // [L][3HE]
+}
+
+// NewQKVPack returns the model's weights packed.
+func (m *Transformer[F]) NewQKVPack() *QKVPack[F] {
+	c := m.Config
+	HE := c.NHeads * c.DHead
+	p := &QKVPack[F]{}
+	for range c.NLayers {
+		p.W, p.B = append(p.W, make([]F, c.DModel*3*HE)), append(p.B, make([]F, 3*HE))
+	}
+	p.Pack(m)
+	return p
+}
+
+// Pack copies m's current weights into p.
+func (p *QKVPack[F]) Pack(m *Transformer[F]) {
+	for l := range p.W {
+		packQKV(p.W[l], p.B[l], &m.Params.Blocks[l], m.Config)
+	}
+}
+
+// packQKV packs one block's weights into dst [D, 3HE] and bdst [3HE].
+func packQKV[F Float](dst, bdst []F, bp *Block[F], c Config) {
 	D, H, E := c.DModel, c.NHeads, c.DHead
 	HE := H * E
 	for s, W := range [3][]F{bp.WQ, bp.WK, bp.WV} {
@@ -81,6 +109,20 @@ func (w *Workspace[F]) packQKV(dst, bdst []F, bp *Block[F]) {
 	copy(bdst[2*HE:], bp.BV)
 }
 
+// ShareQKV makes the workspace use p (nil: its own, packed at each forward
+// pass). The caller packs p after every change of the parameters and
+// before the next forward pass.
+func (w *Workspace[F]) ShareQKV(p *QKVPack[F]) { w.shared = p }
+
+// qkvPack returns the packed weights the passes use: the shared ones, or
+// the workspace's own.
+func (w *Workspace[F]) qkvPack() *QKVPack[F] {
+	if w.shared != nil {
+		return w.shared
+	}
+	return w.pack
+}
+
 // forward runs the model on w.tokens, leaving logits in w.logits. r, when
 // non-nil, applies hooks and fills a cache (analysis); nil is the training path.
 func (w *Workspace[F]) forward(r *run[F]) {
@@ -88,6 +130,9 @@ func (w *Workspace[F]) forward(r *run[F]) {
 	B, T, D, H, E, M, V := w.B, w.T, c.DModel, c.NHeads, c.DHead, c.DMLP, c.DVocab
 	N, HE := B*T, H*E
 
+	if w.shared == nil {
+		w.pack.Pack(m)
+	}
 	if r != nil && (r.active(HookEmbed) || r.active(HookPosEmbed)) {
 		r.embed(w, w.resid[0])
 	} else {
@@ -105,8 +150,8 @@ func (w *Workspace[F]) forward(r *run[F]) {
 		h := w.norm(&la.ln1, x, bp.Ln1W, bp.Ln1B, r, nm.ln1Scale, nm.ln1Norm)
 
 		// q|k|v = h·W_QKV + b_QKV   [B, T, 3HE]
-		w.packQKV(w.wqkv, w.bqkv, bp)
-		matmulForward(la.qkv, h, w.wqkv, w.bqkv, N, D, 3*HE)
+		pk := w.qkvPack()
+		matmulForward(la.qkv, h, pk.W[l], pk.B[l], N, D, 3*HE)
 		if r != nil {
 			r.heads(nm.q, la.qkv, 3*HE, 0, B, T, H, E)
 			r.heads(nm.k, la.qkv, 3*HE, HE, B, T, H, E)

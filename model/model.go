@@ -83,10 +83,10 @@ type Workspace[F Float] struct {
 	mask    []float32 // [B, T] or nil
 	count   float64   // Σ mask of the last ForwardLoss
 
-	wqkv  []F // [D, 3HE] packed W_Q|W_K|W_V of the current layer
-	bqkv  []F // [3HE]
-	dwqkv []F // [D, 3HE]
-	dbqkv []F // [3HE]
+	pack   *QKVPack[F] // the workspace's own packed W_Q|W_K|W_V, packed at each forward pass
+	shared *QKVPack[F] // packed weights shared with other workspaces (ShareQKV), or nil
+	dwqkv  []F         // [D, 3HE]
+	dbqkv  []F         // [3HE]
 
 	resid  [][]F // [L+1][B, T, D]: resid[l] is blocks.l.hook_resid_pre, resid[L] the final stream
 	layers []layerActs[F]
@@ -135,7 +135,7 @@ func (m *Transformer[F]) WorkspaceBytes(B, T int) int64 {
 	f := int(unsafe.Sizeof(F(0)))
 	var e membudget.Estimate
 	e.Add(4*3, B, T)                         // tokens, targets (int32), Losses (float32)
-	e.Add(f*2, D*3*HE+3*HE)                  // wqkv+bqkv, dwqkv+dbqkv
+	e.Add(f, L+1, D*3*HE+3*HE)               // the packed W_QKV, b_QKV of every layer; dwqkv, dbqkv
 	e.Add(f, L+1, B, T, D)                   // resid
 	norm := func() { e.Add(f, B, T, D+2) }   // out, mean, rstd
 	probe := &Workspace[F]{m: m, B: B, T: T} // canFuse reads only m and T
@@ -189,7 +189,10 @@ func (m *Transformer[F]) NewWorkspace(B, T int) (*Workspace[F], error) {
 	w := &Workspace[F]{m: m, B: B, T: T}
 	w.tokens, w.targets = make([]int32, N), make([]int32, N)
 	w.Losses = make([]float32, N)
-	w.wqkv, w.bqkv = a.take(D*3*HE), a.take(3*HE)
+	w.pack = &QKVPack[F]{}
+	for range L {
+		w.pack.W, w.pack.B = append(w.pack.W, a.take(D*3*HE)), append(w.pack.B, a.take(3*HE))
+	}
 	w.dwqkv, w.dbqkv = a.take(D*3*HE), a.take(3*HE)
 	norm := func() normActs[F] { return normActs[F]{a.take(N * D), a.take(N), a.take(N)} }
 	for range L + 1 {

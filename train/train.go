@@ -119,8 +119,9 @@ type Trainer struct {
 	units  []*model.Workspace[float32] // one per work unit
 	bounds []int                       // [Units+1]: unit u holds sequences bounds[u] ≤ b < bounds[u+1]
 	pool   *pool
-	grads  []float32 // summed gradient
-	decay  []float32 // weight-decay mask
+	packed *model.QKVPack[float32] // the units' shared packed W_QKV
+	grads  []float32               // summed gradient
+	decay  []float32               // weight-decay mask
 	val    []tasks.Batch
 	tokens int64
 	sums   []float64 // per-unit Σ mask·loss of a step

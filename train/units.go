@@ -40,11 +40,13 @@ const reduceChunk = 1 << 13
 func (tr *Trainer) newUnits() error {
 	o, m := tr.Opt, tr.Model
 	tr.bounds = unitBounds(o.Batch, o.Units)
+	tr.packed = m.NewQKVPack()
 	for u := range o.Units {
 		w, err := m.NewWorkspace(tr.bounds[u+1]-tr.bounds[u], o.SeqLen)
 		if err != nil {
 			return err
 		}
+		w.ShareQKV(tr.packed) // packed once per pass, not once per unit
 		tr.units = append(tr.units, w)
 	}
 	U := o.Units
@@ -78,6 +80,7 @@ func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
 		}
 		return 0, 0, fmt.Errorf("train: step %d: the batch has no position to learn from (all masked)", tr.Step+1)
 	}
+	tr.packed.Pack(tr.Model)
 	tr.pool.run(U, func(u int) {
 		lo, hi := tr.unitSlice(u, b.T)
 		w := tr.units[u]
@@ -195,6 +198,7 @@ func lossCount(b tasks.Batch, bounds []int) float64 {
 // and its denominator Σ mask.
 func (tr *Trainer) forwardUnits(b tasks.Batch) (loss, count float64, err error) {
 	U := len(tr.units)
+	tr.packed.Pack(tr.Model)
 	tr.pool.run(U, func(u int) {
 		lo, hi := tr.unitSlice(u, b.T)
 		w := tr.units[u]
