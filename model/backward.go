@@ -36,13 +36,12 @@ func (w *Workspace[F]) Backward() {
 	dlogits := w.logits
 
 	// logits = lnf·W_U + b_U; lnf = LN(resid[L])
-	clear(w.dresid)
 	if c.HasNorm() {
-		clear(w.dln)
-		matmulBackward(w.dln, g.WU, g.BU, dlogits, w.lnf.out, p.WU, N, D, V)
+		clear(w.dresid)
+		matmulBackward(w.dln, g.WU, g.BU, dlogits, w.lnf.out, p.WU, N, D, V, setInp)
 		layerNormBackward(w.dresid, g.LnFW, g.LnFB, w.dln, w.resid[L], w.lnf.mean, w.lnf.rstd, p.LnFW, N, D)
 	} else {
-		matmulBackward(w.dresid, g.WU, g.BU, dlogits, w.resid[L], p.WU, N, D, V)
+		matmulBackward(w.dresid, g.WU, g.BU, dlogits, w.resid[L], p.WU, N, D, V, setInp)
 	}
 
 	for l := L - 1; l >= 0; l-- {
@@ -53,8 +52,7 @@ func (w *Workspace[F]) Backward() {
 		if c.HasMLP() {
 			mid = la.residMid
 			// resid_post = resid_mid + mlp_out; mlp_out = post·W_out + b_out
-			clear(w.dmlp)
-			matmulBackward(w.dmlp, gb.WOut, gb.BOut, w.dresid, la.mlpPost, bp.WOut, N, M, D)
+			matmulBackward(w.dmlp, gb.WOut, gb.BOut, w.dresid, la.mlpPost, bp.WOut, N, M, D, setInp)
 			// post = act(pre), pre = pre₀ + b_in: dpre and db_in in one pass
 			actBackward(c.ActFn, w.dmlp, gb.BIn, la.mlpPre, w.dmlp, N, M)
 			// pre₀ = ln2(resid_mid)·W_in
@@ -62,15 +60,13 @@ func (w *Workspace[F]) Backward() {
 			if c.HasNorm() {
 				h2 = la.ln2.out
 			}
-			clear(w.dln)
-			matmulBackward(w.dln, gb.WIn, nil, w.dmlp, h2, bp.WIn, N, D, M)
+			matmulBackward(w.dln, gb.WIn, nil, w.dmlp, h2, bp.WIn, N, D, M, setInp)
 			w.normBackward(w.dresid, gb.Ln2W, gb.Ln2B, w.dln, mid, &la.ln2, bp.Ln2W)
 		}
 		// w.dresid now holds d resid_mid[l]; resid_mid = resid_pre + attn_out.
 
 		// attn_out = z·W_O + b_O
-		clear(w.dz)
-		matmulBackward(w.dz, gb.WO, gb.BO, w.dresid, la.z, bp.WO, N, HE, D)
+		matmulBackward(w.dz, gb.WO, gb.BO, w.dresid, la.z, bp.WO, N, HE, D, setInp)
 
 		// z[b,:,h] = pattern[b,h]·v[b,:,h]; pattern = attention(q, k)
 		q, k, ld := la.qkv, la.qkv[HE:], 3*HE
@@ -95,10 +91,7 @@ func (w *Workspace[F]) Backward() {
 		if c.HasNorm() {
 			h = la.ln1.out
 		}
-		clear(w.dwqkv)
-		clear(w.dbqkv)
-		clear(w.dln)
-		matmulBackward(w.dln, w.dwqkv, w.dbqkv, w.dqkv, h, w.qkvPack().W[l], N, D, 3*HE)
+		matmulBackward(w.dln, w.dwqkv, w.dbqkv, w.dqkv, h, w.qkvPack().W[l], N, D, 3*HE, setAll)
 		w.unpackQKVGrad(gb)
 		w.normBackward(w.dresid, gb.Ln1W, gb.Ln1B, w.dln, x, &la.ln1, bp.Ln1W)
 		// w.dresid now holds d resid_pre[l] = d resid_post[l-1].

@@ -162,27 +162,46 @@ func addBias[F Float](out, bias []F, N, Dout int) {
 // matmulBackward differentiates out = inp·w + bias:
 //
 //	dinp += dout·wᵀ, dw += inpᵀ·dout, dbias += Σ_n dout[n]
-func matmulBackward[F Float](dinp, dw, dbias, dout, inp, w []F, N, Din, Dout int) {
+//
+// or, as mode says, sets dinp (and dw, dbias) instead of adding to them,
+// which saves clearing a scratch buffer first (same bits: the sums start
+// from 0 either way).
+func matmulBackward[F Float](dinp, dw, dbias, dout, inp, w []F, N, Din, Dout int, mode into) {
 	if dinp != nil {
-		gemm.MatMul(false, true, N, Din, Dout, dout, Dout, w, Dout, dinp, Din, true)
+		gemm.MatMul(false, true, N, Din, Dout, dout, Dout, w, Dout, dinp, Din, mode == addAll)
 	}
-	gemm.MatMul(true, false, Din, Dout, N, inp, Din, dout, Dout, dw, Dout, true)
-	if db32, ok := asF32(dbias); ok && dbias != nil {
+	gemm.MatMul(true, false, Din, Dout, N, inp, Din, dout, Dout, dw, Dout, mode != setAll)
+	if dbias == nil {
+		return
+	}
+	n0 := 0
+	if mode == setAll {
+		copy(dbias, dout[:Dout]) // = 0 + dout[0]
+		n0 = 1
+	}
+	if db32, ok := asF32(dbias); ok {
 		d32 := f32(dout)
-		for n := range N {
+		for n := n0; n < N; n++ {
 			vecmath.Add(db32, d32[n*Dout:(n+1)*Dout]) // the loop below, vectorised
 		}
 		return
 	}
-	if dbias != nil {
-		for n := range N {
-			d := dout[n*Dout : (n+1)*Dout]
-			for j := range d {
-				dbias[j] += d[j]
-			}
+	for n := n0; n < N; n++ {
+		d := dout[n*Dout : (n+1)*Dout]
+		for j := range d {
+			dbias[j] += d[j]
 		}
 	}
 }
+
+// into says which outputs matmulBackward adds to and which it sets.
+type into int
+
+const (
+	addAll into = iota // dinp, dw, dbias +=
+	setInp             // dinp =; dw, dbias += (the model's gradients accumulate)
+	setAll             // dinp, dw, dbias = (workspace scratch)
+)
 
 // actForward is the MLP's bias and activation, fused into one pass over
 // the [N, M] pre-activations (bias nil: the activation only):
