@@ -121,12 +121,8 @@ func (w *Workspace[F]) unpackQKVGrad(gb *Block[F]) {
 	HE := H * E
 	for s, G := range [3][]F{gb.WQ, gb.WK, gb.WV} {
 		for h := range H {
-			for d := range D {
-				dst, src := G[(h*D+d)*E:][:E], w.dwqkv[d*3*HE+s*HE+h*E:][:E]
-				for e := range dst {
-					dst[e] += src[e]
-				}
-			}
+			// G[h] [D, E] += the [D, E] block of dwqkv at column s·HE+h·E
+			addRows(G[h*D*E:], E, w.dwqkv[s*HE+h*E:], 3*HE, D, E)
 		}
 	}
 	for s, G := range [3][]F{gb.BQ, gb.BK, gb.BV} {

@@ -35,16 +35,28 @@ func encoderBackward[F Float](dwte, dwpe []F, dout []F, tokens []int32, B, T, D 
 	for b := range B {
 		for t := range T {
 			d := dout[(b*T+t)*D:][:D]
-			e := dwte[int(tokens[b*T+t])*D:][:D]
-			for i := range d {
-				e[i] += d[i]
-			}
+			addRows(dwte[int(tokens[b*T+t])*D:], D, d, D, 1, D)
 			if dwpe != nil {
-				p := dwpe[t*D:][:D]
-				for i := range d {
-					p[i] += d[i]
-				}
+				addRows(dwpe[t*D:], D, d, D, 1, D)
 			}
+		}
+	}
+}
+
+// addRows sets dst[r*ldd+c] += x[r*ldx+c] for r < rows, c < cols: one
+// rounded addition per element, vectorised in float32 (vecmath.Add).
+func addRows[F Float](dst []F, ldd int, x []F, ldx, rows, cols int) {
+	if d32, ok := asF32(dst); ok {
+		x32 := f32(x)
+		for r := range rows {
+			vecmath.Add(d32[r*ldd:r*ldd+cols], x32[r*ldx:r*ldx+cols])
+		}
+		return
+	}
+	for r := range rows {
+		d, s := dst[r*ldd:r*ldd+cols], x[r*ldx:r*ldx+cols]
+		for c := range d {
+			d[c] += s[c]
 		}
 	}
 }

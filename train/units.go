@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 
+	"github.com/attnlab/attnlab/internal/vecmath"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/optim"
 	"github.com/attnlab/attnlab/tasks"
@@ -113,7 +114,7 @@ func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
 		g := tr.grads[lo:hi]
 		copy(g, tr.units[0].Grads.Data[lo:hi])
 		for _, w := range tr.units[1:] {
-			addTo(g, w.Grads.Data[lo:hi])
+			vecmath.Add(g, w.Grads.Data[lo:hi])
 		}
 		tr.bad[c] = offset(lo, optim.FirstNonFinite(g))
 	})
@@ -143,13 +144,6 @@ func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
 		return 0, 0, fmt.Errorf("train: parameter %s became NaN or Inf at step %d; lower the learning rate", tr.Model.Params.NameOf(i), tr.Step+1)
 	}
 	return loss, gnorm, nil
-}
-
-// addTo sets dst[i] += x[i].
-func addTo(dst, x []float32) {
-	for i, v := range x {
-		dst[i] += v
-	}
 }
 
 // offset is lo+i, or −1 when i is −1.
