@@ -1,6 +1,7 @@
 package cputime
 
 import (
+	"runtime"
 	"testing"
 	"time"
 )
@@ -16,5 +17,24 @@ func TestProcessGrows(t *testing.T) {
 	b := Process()
 	if b <= a || x == 0 {
 		t.Errorf("CPU time went from %v to %v over 30 ms of spinning", a, b)
+	}
+}
+
+// TestThreadGrows: where there is a thread clock, spinning on a locked
+// thread adds to it.
+func TestThreadGrows(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	a, ok := Thread()
+	if !ok {
+		t.Skip("no per-thread CPU clock on this system")
+	}
+	x, end := 0.0, time.Now().Add(30*time.Millisecond)
+	for time.Now().Before(end) {
+		x += 1e-9
+	}
+	b, _ := Thread()
+	if b <= a || x == 0 {
+		t.Errorf("thread CPU time went from %v to %v over 30 ms of spinning", a, b)
 	}
 }

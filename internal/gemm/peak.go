@@ -3,6 +3,8 @@ package gemm
 import (
 	"runtime"
 	"time"
+
+	"github.com/attnlab/attnlab/internal/cputime"
 )
 
 // PeakGFLOPS measures one core's float32 multiply-add peak, in GFLOP/s
@@ -27,12 +29,12 @@ func PeakGFLOPS(d time.Duration) float64 {
 	const flopsPerIter = 12 * 16 * 2
 	const n = 1 << 20
 	fmaLoop(n) // warm up: clock, AVX-512 state
-	if t0, ok := threadCPU(); ok {
+	if t0, ok := cputime.Thread(); ok {
 		iters := 0
 		for start := time.Now(); time.Since(start) < d || iters == 0; iters++ {
 			fmaLoop(n)
 		}
-		t1, _ := threadCPU()
+		t1, _ := cputime.Thread()
 		return flopsPerIter * n * float64(iters) / (t1 - t0).Seconds() / 1e9
 	}
 	best := 0.0

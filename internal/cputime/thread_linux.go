@@ -1,4 +1,4 @@
-package gemm
+package cputime
 
 import (
 	"time"
@@ -6,8 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// threadCPU is the CPU time the calling thread has used.
-func threadCPU() (time.Duration, bool) {
+func thread() (time.Duration, bool) {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
 		return 0, false
