@@ -86,7 +86,7 @@ func (r *Result) Headline() []*report.Table {
 }
 
 func (r *Result) caption() string {
-	return fmt.Sprintf("matmul rate on %d cores: %.1f GFLOP/s before, %.1f after, %.1f GFLOP per CPU-second; GFLOP/s counts useful work (4·d_head per visible pair; the naive kernel computes the masked half too); of_matmul: against the wall-clock rate, of_mm_cpu: per CPU-second against the matmul's (robust on a shared machine); slopes: d log time / d log N for N ≥ 1024; peak memory measured (%s) with each run's own inputs and outputs",
+	return fmt.Sprintf("matmul rate on %d cores: %.1f GFLOP/s before, %.1f after, %.1f GFLOP per CPU-second; GFLOP/s counts useful work (4·d_head per visible pair, the naive kernel computing the masked half too; linear: 4·d_head² per token); of_matmul: against the wall-clock rate, of_mm_cpu: per CPU-second against the matmul's (robust on a shared machine); slopes: d log time / d log N for N ≥ 1024; peak memory measured (%s) with each run's own inputs and outputs",
 		r.Cores, r.Rate, r.RateAfter, r.CPURate, map[string]string{"rss": "peak RSS", "heap": "sampled Go heap"}[r.MemMethod])
 }
 
