@@ -192,9 +192,10 @@ func refError(m master, x *inputs, rows []int, vis func(i int, visit func(lo, hi
 // CostTable is SparseCost's table.
 func CostTable(rows []CostRow, N, E int) *report.Table {
 	col := func(name, unit string) report.Column { return report.Column{Name: name, Unit: unit} }
+	detail := func(c report.Column, d int) report.Column { c.Detail = d; return c }
 	t := report.NewTable("sparse_cost", fmt.Sprintf("Exactness and cost at N = %d, d_head %d, one causal head", N, E),
-		col("kind", ""), col("max_error", ""), col("lse_error", ""), col("flops_vs_dense", ""), col("time", "ms"), col("cpu_time", "ms"),
-		col("peak_memory", "MiB"), col("memory_vs_naive", ""), col("pairs", ""), col("skipped", ""))
+		col("kind", ""), col("max_error", ""), detail(col("lse_error", ""), 3), col("flops_vs_dense", ""), detail(col("time", "ms"), 2),
+		col("cpu_time", "ms"), detail(col("peak_memory", "MiB"), 1), col("memory_vs_naive", ""), detail(col("pairs", ""), 4), col("skipped", ""))
 	var naive int64
 	for _, r := range rows {
 		if r.Kind == "dense (naive, N×N)" && r.Skipped == "" {
