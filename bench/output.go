@@ -125,30 +125,28 @@ func (r *Result) Figures() []report.Figure {
 		mem = append(mem, plots.Series{Name: fmt.Sprintf("%s (slope %s)", k.name, slope(r.MemSlope[k.name])), X: xs, Y: ms})
 		rate = append(rate, plots.Series{Name: k.name, X: xs, Y: gs})
 	}
-	title := fmt.Sprintf("one causal head, d_head %d, %d cores", r.Opt.E, r.Cores)
+	title := fmt.Sprintf("d_head %d, %d cores", r.Opt.E, r.Cores)
+	var ticks []float64 // every other length: readable labels
+	for i, n := range r.Opt.Ns {
+		if (len(r.Opt.Ns)-1-i)%2 == 0 {
+			ticks = append(ticks, float64(n))
+		}
+	}
 	return []report.Figure{
-		{Name: "bench_time.png", Fig: plots.LineChart{Title: "Attention time vs sequence length (" + title + ")",
+		{Name: "bench_time.png", Fig: plots.LineChart{Title: "Wall time of one causal head vs N (" + title + ")",
 			XLabel: "sequence length N (tokens)", YLabel: "time per forward pass (ms)", Series: ts, LogX: true, LogY: true,
-			Markers: true, XTicks: ns(r.Opt.Ns), Legend: plots.LegendRight}},
-		{Name: "bench_cpu_time.png", Fig: plots.LineChart{Title: "Attention CPU time vs sequence length (" + title + ")",
+			Markers: true, XTicks: ticks, Width: 8.5, Height: 5, Legend: plots.LegendRight}},
+		{Name: "bench_cpu_time.png", Fig: plots.LineChart{Title: "CPU time of one causal head vs N (" + title + ")",
 			XLabel: "sequence length N (tokens)", YLabel: "CPU time per forward pass, all threads (ms)", Series: cs, LogX: true, LogY: true,
-			Markers: true, XTicks: ns(r.Opt.Ns), Legend: plots.LegendRight}},
-		{Name: "bench_memory.png", Fig: plots.LineChart{Title: "Peak memory vs sequence length (" + title + ")",
+			Markers: true, XTicks: ticks, Width: 8.5, Height: 5, Legend: plots.LegendRight}},
+		{Name: "bench_memory.png", Fig: plots.LineChart{Title: "Peak memory vs N (" + title + ")",
 			XLabel: "sequence length N (tokens)", YLabel: "peak memory (MiB)", Series: mem, LogX: true, LogY: true,
-			Markers: true, XTicks: ns(r.Opt.Ns), Legend: plots.LegendRight}},
-		{Name: "bench_gflops.png", Fig: plots.LineChart{Title: "Useful GFLOP/s vs sequence length (" + title + ")",
+			Markers: true, XTicks: ticks, Width: 8.5, Height: 5, Legend: plots.LegendRight}},
+		{Name: "bench_gflops.png", Fig: plots.LineChart{Title: "Useful GFLOP/s vs N (" + title + ")",
 			XLabel: "sequence length N (tokens)", YLabel: "GFLOP/s (4·d_head per visible pair)", Series: rate, LogX: true,
-			Markers: true, XTicks: ns(r.Opt.Ns), Legend: plots.LegendRight,
+			Markers: true, XTicks: ticks, Width: 8.5, Height: 5, Legend: plots.LegendRight,
 			HLines: []plots.HLine{{Y: r.Rate, Label: fmt.Sprintf("matmul rate %.0f GFLOP/s", r.Rate)}, {Y: r.Rate / 2, Label: "50% of it"}}}},
 	}
-}
-
-func ns(x []int) []float64 {
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v)
-	}
-	return out
 }
 
 func slope(s float64) string {

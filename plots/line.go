@@ -255,7 +255,11 @@ func (c LineChart) plot() (p *plot.Plot, segs []plotter.XYs, entries int, refs *
 		var ticks plot.ConstantTicks
 		for _, v := range c.XTicks {
 			if finite(v) && (!c.LogX || v > 0) {
-				ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 4, 64)})
+				label := strconv.FormatFloat(v, 'g', 4, 64)
+				if v == math.Trunc(v) && math.Abs(v) < 1e9 {
+					label = strconv.FormatFloat(v, 'f', 0, 64) // 16384, not 1.638e+04
+				}
+				ticks = append(ticks, plot.Tick{Value: v, Label: label})
 				p.X.Min, p.X.Max = min(p.X.Min, v), max(p.X.Max, v)
 			}
 		}

@@ -50,14 +50,14 @@ func Specs() []Spec {
 }
 
 // TrainArgs is the attnlab train command line (without "attnlab" and
-// --out) that trains the study's model of kind: the same architecture and
-// budget for every kind (the embedded induction model's, 3000 steps of
-// 32 × 128 tokens), repeats of 2–16 tokens with up to 64 tokens between
-// the copies, so that training copy distances run from 2 to 80 (probed up
-// to 119).
+// --out) that trains the study's model of kind: for every kind the
+// architecture and data of the embedded induction model (repeats of 2–40
+// tokens with up to 24 tokens between the copies, so training copy
+// distances run from 2 to 64; probed up to 119) and the same budget,
+// 3000 steps of 32 × 128 tokens.
 func TrainArgs(kind string) []string {
 	return strings.Fields("train --task induction --layers 2 --d-model 64 --heads 4 --pos rotary --n-ctx 128 --seq-len 128 " +
-		"--max-rep 16 --max-gap 64 --batch 32 --steps 3000 --lr 3e-3 --seed 1 --attn " + kind)
+		"--max-rep 40 --max-gap 24 --batch 32 --steps 3000 --lr 3e-3 --seed 1 --attn " + kind)
 }
 
 // Model is a trained model of the study.
