@@ -14,7 +14,9 @@ import (
 
 	"github.com/attnlab/attnlab/attention"
 	"github.com/attnlab/attnlab/attention/ring"
+	"github.com/attnlab/attnlab/internal/cputime"
 	"github.com/attnlab/attnlab/internal/gemm"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/internal/ringnet"
 	"github.com/attnlab/attnlab/internal/vecmath"
 )
@@ -28,7 +30,7 @@ type Options struct {
 	Kernels []string // names from Kernels(); nil: all
 	// MemBudget is the most bytes one run may need (its estimate, checked
 	// before anything is allocated); a point beyond it is reported as
-	// skipped. Default 4 GiB.
+	// skipped. Default 4 GiB, and never above membudget.Limit.
 	MemBudget int64
 	RingHosts int           // hosts of the in-process ring (default 4)
 	RateTime  time.Duration // how long to measure the matmul rate (default 1 s)
@@ -108,9 +110,9 @@ type Point struct {
 	N      int
 	Times  []time.Duration // each timed run (wall clock)
 	Median time.Duration
-	// CPU is the median CPU time of a run (user + system, all threads;
-	// 0 where the system does not say): unlike wall time it does not count
-	// the time other processes held the cores.
+	// CPU is the median CPU time of a run (user + system, all threads,
+	// cputime.Process; wall time where the system does not say): unlike
+	// wall time it does not count the time other processes held the cores.
 	CPU     time.Duration
 	Peak    int64   // bytes: the run's peak memory, inputs and outputs included
 	Need    int64   // bytes the run was estimated to need (budget check)
@@ -303,6 +305,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, err
 	}
 	opt = opt.withDefaults()
+	if lim, _ := membudget.Limit(); lim < opt.MemBudget {
+		opt.MemBudget = lim
+	}
 	res := &Result{Opt: opt, Cores: runtime.GOMAXPROCS(0), TimeSlope: map[string]float64{}, CPUSlope: map[string]float64{}, MemSlope: map[string]float64{}}
 	var ks []kernel
 	for _, name := range opt.Kernels {
@@ -380,19 +385,14 @@ func measure(ctx context.Context, meter *peakMeter, k kernel, m master, repeats 
 	var cpus []time.Duration
 	for range repeats {
 		st := time.Now()
-		c0, okCPU := cpuTime()
+		c0 := cputime.Process()
 		if err := k.run(ctx, x); err != nil {
 			return err
 		}
 		p.Times = append(p.Times, time.Since(st))
-		if c1, ok := cpuTime(); ok && okCPU {
-			cpus = append(cpus, c1-c0)
-		}
+		cpus = append(cpus, cputime.Process()-c0)
 	}
-	p.Median = median(p.Times)
-	if len(cpus) == len(p.Times) {
-		p.CPU = median(cpus)
-	}
+	p.Median, p.CPU = median(p.Times), median(cpus)
 	return nil
 }
 
@@ -408,12 +408,12 @@ func median(t []time.Duration) time.Duration {
 // matmulRate is gemm.Rate with the CPU time it took: GFLOP/s of wall time
 // and GFLOP per CPU-second (NaN where CPU time is unknown).
 func matmulRate(cores int, d time.Duration) (wall, perCPU float64) {
-	c0, ok0 := cpuTime()
+	c0 := cputime.Process()
 	st := time.Now()
 	wall = gemm.Rate(cores, d)
 	el := time.Since(st).Seconds()
-	c1, ok1 := cpuTime()
-	if !ok0 || !ok1 || c1 <= c0 {
+	c1 := cputime.Process()
+	if c1 <= c0 {
 		return wall, math.NaN()
 	}
 	return wall, wall * el / (c1 - c0).Seconds()
