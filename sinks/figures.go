@@ -68,21 +68,43 @@ func (r *Report) Figures(name string) []report.Figure {
 	}
 	slices.SortStableFunc(heads, func(a, b model.HeadID) int { return cmp.Compare(r.Alpha[b.Layer][b.Head], r.Alpha[a.Layer][a.Head]) })
 	heads = heads[:min(len(heads), TopHeads)]
-	lines := plots.LineChart{Title: fmt.Sprintf("First-token attention by query position (top %d heads by α)", len(heads)),
-		XLabel: "query position i (tokens)", YLabel: "attention to position 0 (fraction)", LogX: true}
-	for _, hd := range heads {
-		var xs, ys []float64
-		for i := 1; i < r.T; i++ {
-			xs, ys = append(xs, float64(i)), append(ys, r.ByPos[hd.Layer][hd.Head][i])
+	// Queries in bins that grow geometrically (1, 2, 3, 4, 5–6, 7–8, …):
+	// one point per bin, the mean over its queries, so that the late
+	// positions' noise averages out on the log axis.
+	bins := positionBins(r.T)
+	binned := func(y func(i int) float64) (xs, ys []float64) {
+		for _, b := range bins {
+			sx, sy := 0.0, 0.0
+			for i := b[0]; i < b[1]; i++ {
+				sx, sy = sx+float64(i), sy+y(i)
+			}
+			n := float64(b[1] - b[0])
+			xs, ys = append(xs, sx/n), append(ys, sy/n)
 		}
+		return xs, ys
+	}
+	lines := plots.LineChart{Title: fmt.Sprintf("First-token attention by query position (top %d heads by α)", len(heads)),
+		XLabel: "query position i (tokens; bins of geometric width)", YLabel: "attention on position 0 (fraction)", LogX: true,
+		Markers: true}
+	for _, hd := range heads {
+		xs, ys := binned(func(i int) float64 { return r.ByPos[hd.Layer][hd.Head][i] })
 		lines.Series = append(lines.Series, plots.Series{Name: hd.String(), X: xs, Y: ys})
 	}
-	var ux, uy []float64
-	for i := 1; i < r.T; i++ {
-		ux, uy = append(ux, float64(i)), append(uy, 1/float64(i+1))
-	}
-	lines.Series = append(lines.Series, plots.Series{Name: "uniform 1/(i+1)", X: ux, Y: uy, Dashed: true})
+	ux, uy := binned(func(i int) float64 { return 1 / float64(i+1) })
+	lines.Series = append(lines.Series, plots.Series{Name: "uniform 1/(i+1)", X: ux, Y: uy, Reference: true})
 	return []report.Figure{{Name: "sink_heatmap.png", Fig: heat}, {Name: "sink_by_position.png", Fig: lines}}
+}
+
+// positionBins cuts query positions 1 … T−1 into [lo, hi) bins whose width
+// grows by about a quarter each: single positions up to 4, then wider.
+func positionBins(T int) [][2]int {
+	var bins [][2]int
+	for lo := 1; lo < T; {
+		hi := min(T, max(lo+1, int(float64(lo)*1.25+0.5)))
+		bins = append(bins, [2]int{lo, hi})
+		lo = hi
+	}
+	return bins
 }
 
 // LossBlock is the number of positions each point of the streaming loss
