@@ -28,6 +28,11 @@ type Options struct {
 	// the canonical batch.
 	PatternHeads []model.HeadID
 	PatternSeq   int
+	// Weights is how the weights are prepared for the weight-only scores
+	// (OV copying, composition): circuits.FoldLN (the default: LayerNorm
+	// weights folded in, nothing centred) or circuits.TLDefault
+	// (TransformerLens's default processing, which also centres).
+	Weights circuits.Processing
 }
 
 // HeadScores are every score of one head. Detector scores use
@@ -59,7 +64,8 @@ type Report struct {
 	PerPositionStd            []float64 // its standard deviation over sequences, [T-1]
 	ICL                       Stat      // loss at token 2L−1 minus loss at token L/2 (Olsson et al.)
 
-	InductionHeads []model.HeadID // heads at or above the threshold (or the best one)
+	InductionHeads []model.HeadID // heads at or above the threshold, best first; none when no head reaches it
+	Best           model.HeadID   // the head with the highest induction score (drawn when no head reaches the threshold)
 	// PrevPartners are the previous-token partners used for the circuit
 	// (AblatePartners, the partner's pattern figure): for each induction
 	// head, the earlier-layer head with the largest K-composition into it.
@@ -147,7 +153,7 @@ func Analyze(ctx context.Context, m *model.Model, opt Options) (*Report, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ov, err := circuits.OVCopyingScores(m)
+	ov, err := circuits.OVCopyingScoresWith(m, opt.Weights)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +203,7 @@ func Analyze(ctx context.Context, m *model.Model, opt Options) (*Report, error) 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if r.Comp, err = circuits.Compositions(m); err != nil {
+		if r.Comp, err = circuits.CompositionsWith(m, opt.Weights); err != nil {
 			return nil, err
 		}
 		if r.Baseline, err = circuits.CompositionBaseline(c.DModel, c.DHead, opt.Seed); err != nil {
@@ -205,6 +211,14 @@ func Analyze(ctx context.Context, m *model.Model, opt Options) (*Report, error) 
 		}
 	}
 	r.pickCircuit()
+	// Not computed (no ablation run, or no induction head to ablate) is NaN:
+	// blank in the CSVs, "–" on the terminal, never a 0 that reads as a
+	// measurement.
+	nan := Stat{math.NaN(), math.NaN(), math.NaN(), math.NaN()}
+	r.AblateInduction, r.AblatePartners, r.AblateAblationPartners = nan, nan, nan
+	for i := range r.Heads {
+		r.Heads[i].ZeroAblation, r.Heads[i].MeanAblation = nan, nan
+	}
 	if !opt.NoAblation {
 		if err := r.ablate(ctx, m, batch.Tokens, secondRepeatPerSeq(clean.Losses.Data, B, T, L)); err != nil {
 			return nil, err
@@ -213,9 +227,9 @@ func Analyze(ctx context.Context, m *model.Model, opt Options) (*Report, error) 
 	return r, nil
 }
 
-// pickCircuit names the induction heads (TL induction score ≥ threshold,
-// else the single best head) and, for each, the earlier-layer head with the
-// largest K-composition into it: its previous-token partner.
+// pickCircuit names the induction heads (TL induction score ≥ threshold;
+// none when no head reaches it) and, for each, the earlier-layer head with
+// the largest K-composition into it: its previous-token partner.
 func (r *Report) pickCircuit() {
 	best := -1
 	for i, h := range r.Heads {
@@ -226,8 +240,8 @@ func (r *Report) pickCircuit() {
 			best = i
 		}
 	}
-	if len(r.InductionHeads) == 0 && best >= 0 {
-		r.InductionHeads = []model.HeadID{r.Heads[best].HeadID}
+	if best >= 0 {
+		r.Best = r.Heads[best].HeadID
 	}
 	score := map[model.HeadID]float64{}
 	for _, h := range r.Heads {
@@ -368,11 +382,11 @@ func (r *Report) ablate(ctx context.Context, m *model.Model, tokens []int32, cle
 		}
 		return hs
 	}
-	if r.AblateInduction, err = delta(hooksFor(r.InductionHeads)); err != nil {
-		return err
+	if len(r.InductionHeads) > 0 {
+		if r.AblateInduction, err = delta(hooksFor(r.InductionHeads)); err != nil {
+			return err
+		}
 	}
-	nan := Stat{math.NaN(), math.NaN(), math.NaN(), math.NaN()}
-	r.AblatePartners, r.AblateAblationPartners = nan, nan
 	if len(r.PrevPartners) > 0 {
 		if r.AblatePartners, err = delta(hooksFor(r.PrevPartners)); err != nil {
 			return err

@@ -47,7 +47,7 @@ func (r *Report) Tables() []*report.Table {
 			h.Induction.Mean, h.Induction.Std, h.InductionCeil, h.Induction.Mean/h.InductionCeil,
 			h.PrefixMatching.Mean, h.PrefixMatching.Std,
 			h.OVCopying, h.DirectCopying.Mean, h.DirectCopying.Std,
-			h.ZeroAblation.Mean, h.ZeroAblation.Std, h.MeanAblation.Mean, h.MeanAblation.Std,
+			orNA(h.ZeroAblation.Mean), orNA(h.ZeroAblation.Std), orNA(h.MeanAblation.Mean), orNA(h.MeanAblation.Std),
 			h.Induction.Mean >= r.Opt.Threshold)
 	}
 	comp := report.NewTable("composition", "Composition scores (writing head → reading head)",
@@ -179,13 +179,22 @@ func (r *Report) Figures() []report.Figure {
 		{Name: "previous_token_scores.png", Fig: grid("TL previous-token score", "score", func(h HeadScores) float64 { return h.PrevToken.Mean }, false, &zero, &one)},
 		{Name: "duplicate_token_scores.png", Fig: grid("TL duplicate-token score", "score", func(h HeadScores) float64 { return h.DupToken.Mean }, false, &zero, &one)},
 		{Name: "ov_copying.png", Fig: grid("OV copying score Σλ/Σ|λ| (Elhage et al.)", "score", func(h HeadScores) float64 { return h.OVCopying }, true, &mone, &one)},
-		{Name: "ablation_zero.png", Fig: grid("Zero ablation: Δ loss on the second repeat", "Δ loss (nats)", func(h HeadScores) float64 { return h.ZeroAblation.Mean }, true, nil, nil)},
-		{Name: "ablation_mean.png", Fig: grid("Mean ablation: Δ loss on the second repeat", "Δ loss (nats)", func(h HeadScores) float64 { return h.MeanAblation.Mean }, true, nil, nil)},
+	}
+	if !r.Opt.NoAblation { // no figure of numbers that were not computed
+		figs = append(figs,
+			report.Figure{Name: "ablation_zero.png", Fig: grid("Zero ablation: Δ loss on the second repeat", "Δ loss (nats)", func(h HeadScores) float64 { return h.ZeroAblation.Mean }, true, nil, nil)},
+			report.Figure{Name: "ablation_mean.png", Fig: grid("Mean ablation: Δ loss on the second repeat", "Δ loss (nats)", func(h HeadScores) float64 { return h.MeanAblation.Mean }, true, nil, nil)})
 	}
 	if len(r.Comp) > 0 {
 		figs = append(figs, r.compositionFigures()...)
 	}
-	heads := append(append([]model.HeadID{}, r.InductionHeads[:1]...), r.PrevPartners[:min(1, len(r.PrevPartners))]...)
+	// The top induction head and its partner; with none above the
+	// threshold, the best-scoring head, so the figure shows what it does.
+	top := append([]model.HeadID{}, r.InductionHeads[:min(1, len(r.InductionHeads))]...)
+	if len(top) == 0 {
+		top = []model.HeadID{r.Best}
+	}
+	heads := append(top, r.PrevPartners[:min(1, len(r.PrevPartners))]...)
 	for _, h := range r.Opt.PatternHeads {
 		if !slices.Contains(heads, h) {
 			heads = append(heads, h)

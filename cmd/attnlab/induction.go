@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/attnlab/attnlab/circuits"
 	"github.com/attnlab/attnlab/induction"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ type inductionOpts struct {
 	noAblation                 bool
 	pattern                    string
 	patternSeq                 int
+	weights                    string
 }
 
 func newInductionCmd(e *env) *cobra.Command {
@@ -45,13 +47,18 @@ two-layer attention-only model (embedded:induction-2l).`,
 	f.BoolVar(&o.excludeBOS, "exclude-bos", false, "head detector: ignore attention to position 0 (TL exclude_bos)")
 	f.BoolVar(&o.excludeCurrent, "exclude-current-token", false, "head detector: ignore attention to the query's own position (TL exclude_current_token)")
 	f.StringVar(&o.errorMeasure, "error-measure", "mul", "head detector error measure: mul or abs (TL error_measure)")
-	f.BoolVar(&o.noAblation, "no-ablation", false, "skip the ablation runs")
+	f.BoolVar(&o.noAblation, "no-ablation", false, "skip the ablation runs (their columns read \"not computed\": – on the terminal, blank in the CSVs)")
+	f.StringVar(&o.weights, "weights", "fold-ln", "weight processing for OV copying and composition: fold-ln (LayerNorm weights folded in, nothing centred) or tl-default (TransformerLens's default: fold_ln, center_writing_weights, center_unembed)")
 	f.StringVar(&o.pattern, "pattern", "", "also draw these heads' attention patterns, e.g. L1H3,L0H1 (pattern_L1H3.png, ...)")
 	f.IntVar(&o.patternSeq, "pattern-seq", 0, "the sequence of the canonical batch the patterns are drawn on (0-based)")
 	return c
 }
 
 func runInduction(e *env, o *inductionOpts) error {
+	weights, err := circuits.ParseProcessing(o.weights)
+	if err != nil {
+		return usagef("--weights must be fold-ln or tl-default, got %q", o.weights)
+	}
 	if o.errorMeasure != "mul" && o.errorMeasure != "abs" {
 		return usagef("--error-measure must be mul or abs, got %q", o.errorMeasure)
 	}
@@ -80,7 +87,7 @@ func runInduction(e *env, o *inductionOpts) error {
 	}
 	r, err := induction.Analyze(e.ctx, m, induction.Options{SeqLen: o.seqLen, Batch: o.batch, Seed: o.seed, Threshold: o.threshold,
 		Detector:   induction.DetectorOptions{ExcludeBOS: o.excludeBOS, ExcludeCurrentToken: o.excludeCurrent, ErrorMeasure: o.errorMeasure},
-		NoAblation: o.noAblation, PatternHeads: heads, PatternSeq: o.patternSeq})
+		NoAblation: o.noAblation, Weights: weights, PatternHeads: heads, PatternSeq: o.patternSeq})
 	if err != nil {
 		return usageError{err}
 	}

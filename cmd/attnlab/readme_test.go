@@ -127,6 +127,22 @@ var readmeClaims = []readmeClaim{
 	{"a perfect induction head scores 0.644 on the default batch",
 		"induction", func(r *cmdRun) []float64 { return []float64{r.csv("heads").num("L1H2", "induction_ceiling")} }},
 	{"L/(2L+1) = 0.495", "induction", func(r *cmdRun) []float64 { return []float64{50.0 / 101} }},
+	// Weight processing: fold-ln against TransformerLens's default.
+	{"the K-composition\nscores move by at most 0.002, the OV copying scores by up to 0.037 (L0H2:\n−0.509 with `fold-ln`, −0.546 with `tl-default`)",
+		"induction", func(r *cmdRun) []float64 {
+			tl := runReadmeCmd(r.t, "induction --weights tl-default --no-ablation")
+			var dk, dov float64
+			for _, row := range r.csv("composition").tab.Rows {
+				src, dst := fmt.Sprint(row[0]), fmt.Sprint(row[1])
+				a, b := r.csv("composition").num2(src, dst, "k_composition"), tl.csv("composition").num2(src, dst, "k_composition")
+				dk = math.Max(dk, math.Abs(a-b))
+			}
+			for _, row := range r.csv("heads").tab.Rows {
+				h := fmt.Sprint(row[0])
+				dov = math.Max(dov, math.Abs(r.csv("heads").num(h, "ov_copying")-tl.csv("heads").num(h, "ov_copying")))
+			}
+			return []float64{dk, dov, r.csv("heads").num("L0H2", "ov_copying"), tl.csv("heads").num("L0H2", "ov_copying")}
+		}},
 	// attnlab sink-analysis: the loss on its held-out windows.
 	{"`sink-analysis` measures 1.782 on its own 16 held-out windows",
 		"sink-analysis", func(r *cmdRun) []float64 { return []float64{r.csv("sink_summary").first("loss"), 16} }},
