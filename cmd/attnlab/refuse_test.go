@@ -61,6 +61,17 @@ func writeGood(t *testing.T, dir string) string {
 	return p
 }
 
+// mknodDev makes the device node {dir}/d (major 1, minor 7, /dev/full), as
+// the reproduction does; it needs root.
+func mknodDev(t *testing.T, dir string) {
+	if os.Geteuid() != 0 {
+		t.Skip("making a device node needs root")
+	}
+	if err := syscall.Mknod(filepath.Join(dir, "d"), syscall.S_IFCHR|0o666, 1<<8|7); err != nil {
+		t.Skipf("mknod: %v", err)
+	}
+}
+
 func mkfifo(name string) func(t *testing.T, dir string) {
 	return func(t *testing.T, dir string) {
 		if err := syscall.Mkfifo(filepath.Join(dir, name), 0o600); err != nil {
@@ -268,6 +279,29 @@ var hostileCases = []hostileCase{
 	{input: "a checkpoint asking for 10⁸ sequences", args: []string{"train", "--resume", "{dir}/k.ckpt.safetensors", "--out", "{dir}/k.safetensors"},
 		setup: checkpoint(func(st map[string]any) { st["options"].(map[string]any)["Batch"] = 100_000_000 }), code: 2,
 		want: "train: training with batches of 100000000 sequences × 32 positions …"},
+
+	// 6. Only a regular file is ever replaced: a device node (as root,
+	// mknod d c 1 7) given as an output survives.
+	{input: "a device node as the output", args: []string{"train", "--out", "{dir}/d"}, setup: mknodDev, code: 2,
+		want: "--out: {dir}/d is a device; only a regular file is ever replaced", readme: true},
+	{args: []string{"run", "--tokens", "1 2 3", "--save-cache", "{dir}/d"}, setup: mknodDev, code: 2,
+		want: "--save-cache: {dir}/d is a device; only a regular file is ever replaced"},
+	{args: []string{"induction", "--out", "{dir}/d"}, setup: mknodDev, code: 2, want: "--out {dir}/d exists and is not a folder"},
+	{args: []string{"run", "--tokens", "1 2 3", "--save-cache", "/dev/null"}, code: 2,
+		want: "--save-cache: /dev/null is a device; only a regular file is ever replaced"},
+
+	// 12. --compare-dir: a file's name does not make it a variant.
+	{input: "a sink-token model saved as the softmax variant", args: []string{"sink-analysis", "--compare", "--compare-dir", "{dir}/v", "--out", "{dir}/out"},
+		setup: func(t *testing.T, d string) {
+			m, err := fixtures.Model("text-sink")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Save(filepath.Join(d, "v", "softmax.safetensors")); err != nil {
+				t.Fatal(err)
+			}
+		}, code: 1,
+		want: "sinkvariants: {dir}/v/softmax.safetensors holds a model trained with a sink token; the softmax variant is a model trained without a sink token", readme: true},
 
 	// 11. Exit status from the error's type, not its text.
 	{input: "an empty file named like an error", args: []string{"inspect", "{dir}/invalid argument.safetensors"},

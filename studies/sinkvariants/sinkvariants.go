@@ -95,6 +95,11 @@ func Run(ctx context.Context, corpus *tasks.TextCorpus, vs []Variant, opt Option
 		)
 		if path != "" {
 			m, err = model.Load(path, "")
+			if err == nil {
+				if err := checkVariant(path, m, v, opt.Base); err != nil {
+					return nil, err
+				}
+			}
 			switch {
 			case err == nil && m.Meta["compare_steps"] == fmt.Sprint(opt.Train.Steps):
 				logf("loaded %s from %s", v.Name, path)
@@ -270,4 +275,26 @@ func Results(rs []Result) report.Results {
 	t := Table(rs)
 	return report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{t},
 		Figures: []report.Figure{{Name: "variants.png", Fig: Chart(rs)}}}
+}
+
+// checkVariant refuses a model file whose recorded attention kinds, first
+// token or architecture are not the variant's: the file name alone says
+// nothing (a softmax model copied to softmax1.safetensors is not softmax1).
+func checkVariant(path string, m *model.Model, v Variant, base model.Config) error {
+	c := m.Config
+	for l := range c.NLayers {
+		if k := c.AttentionKind(l); k != v.Attention {
+			return fmt.Errorf("sinkvariants: %s records attention %q in layer %d, not the %s variant's %q", path, k, l, v.Name, v.Attention)
+		}
+	}
+	if _, bos := m.SinkToken(); bos != v.SinkToken {
+		what := map[bool]string{true: "a model trained with a sink token", false: "a model trained without a sink token"}
+		return fmt.Errorf("sinkvariants: %s holds %s; the %s variant is %s", path, what[bos], v.Name, what[v.SinkToken])
+	}
+	b := base.WithDefaults()
+	if c.NLayers != b.NLayers || c.DModel != b.DModel || c.NHeads != b.NHeads || c.DHead != b.DHead || c.NCtx != b.NCtx ||
+		c.DVocab != b.DVocab || c.PositionalEmbeddingType != b.PositionalEmbeddingType || c.HasMLP() != b.HasMLP() {
+		return fmt.Errorf("sinkvariants: %s is a model of %s, not the compared architecture (%s)", path, c.Summary(), b.Summary())
+	}
+	return nil
 }

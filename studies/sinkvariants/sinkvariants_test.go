@@ -55,4 +55,23 @@ func TestRunAndReload(t *testing.T) {
 	if r := Results(rs); len(r.Tables) != 1 || len(r.Figures) != 1 {
 		t.Errorf("results: %d tables, %d figures", len(r.Tables), len(r.Figures))
 	}
+
+	// A file's name does not make it a variant (issue 9, item 12): the
+	// learned-sink model copied to softmax1.safetensors, or the sink-token
+	// one (softmax) to softmax.safetensors, is refused by what it records.
+	b, err := os.ReadFile(filepath.Join(opt.Dir, "learned-sink.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(opt.Dir, "softmax1.safetensors"), b, 0o644)
+	if _, err := Run(context.Background(), corpus, []Variant{Variants()[1]}, opt); err == nil ||
+		!strings.Contains(err.Error(), `softmax1.safetensors records attention "learned-sink" in layer 0, not the softmax1 variant's "softmax1"`) {
+		t.Errorf("a learned-sink model named softmax1: %v", err)
+	}
+	b, _ = os.ReadFile(filepath.Join(opt.Dir, "sink-token.safetensors"))
+	os.WriteFile(filepath.Join(opt.Dir, "softmax.safetensors"), b, 0o644)
+	if _, err := Run(context.Background(), corpus, []Variant{Variants()[0]}, opt); err == nil ||
+		!strings.Contains(err.Error(), "holds a model trained with a sink token; the softmax variant is a model trained without a sink token") {
+		t.Errorf("a sink-token model named softmax: %v", err)
+	}
 }
