@@ -167,7 +167,7 @@ func runRun(e *env, o *runOpts) error {
 			names = append(names, n)
 		}
 	}
-	out, err := m.Run(tokens, 1, T, model.RunOptions{CacheNames: names})
+	out, err := m.Run(tokens, 1, T, model.RunOptions{CacheNames: names, Context: e.ctx})
 	if err != nil {
 		return usageError{err}
 	}
