@@ -31,6 +31,12 @@ func TestTablesFitTheTerminal(t *testing.T) {
 		{"retrieval", "--eval-only", "--model", mqarModel, "--eval-seqs", "8"},
 		{"run", "--model", "embedded:text-sink", "--text", "func main() { return }"},
 		{"run", "--tokens", "0 5 9 13 5 9 13"},
+		{"run", "--tokens", "0 5 9 13 5 9 13", "--pattern", "L1H2"},
+		{"merge", filepath.Join(dir, "out", "", "f", "mqar.csv")}, // the retrieval --parts mqar run above
+		{"verify", "--model", "../../model/testdata/golden/rotary_mlp_relu_2l.model.safetensors",
+			"--reference", "../../model/testdata/golden/rotary_mlp_relu_2l.expected.safetensors"},
+		{"bench", "--min-n", "256", "--max-n", "512", "--repeats", "1"},
+		{"ring", "--n", "256", "--hosts", "2", "--no-sweeps"},
 	}
 	for _, name := range fixtures.Names() {
 		lines = append(lines, []string{"inspect", "embedded:" + name})
@@ -46,8 +52,11 @@ func TestTablesFitTheTerminal(t *testing.T) {
 				continue
 			}
 			args := append([]string{}, line...)
-			if slices.Contains([]string{"induction", "sink-analysis", "retrieval"}, args[0]) {
+			if slices.Contains([]string{"induction", "sink-analysis", "retrieval", "run", "verify", "bench", "ring"}, args[0]) {
 				args = append(args, "--out", filepath.Join(dir, "out", cols, string(rune('a'+i))))
+			}
+			if args[0] == "merge" {
+				args = append(args, "--out", filepath.Join(dir, "merged", cols, "mqar.csv"))
 			}
 			if args[0] == "train" && !slices.Contains(args, "--out") {
 				args = append(args, "--out", filepath.Join(dir, "train", cols, "m.safetensors"))
