@@ -157,10 +157,7 @@ func addBias[F Float](out, bias []F, N, Dout int) {
 		return
 	}
 	if o32, ok := asF32(out); ok {
-		b32 := f32(bias)
-		for n := range N {
-			vecmath.Add(o32[n*Dout:(n+1)*Dout], b32) // the loop below, vectorised
-		}
+		vecmath.AddBias(o32, f32(bias), N, Dout) // the loop below, vectorised
 		return
 	}
 	for n := range N {
@@ -192,10 +189,7 @@ func matmulBackward[F Float](dinp, dw, dbias, dout, inp, w []F, N, Din, Dout int
 		n0 = 1
 	}
 	if db32, ok := asF32(dbias); ok {
-		d32 := f32(dout)
-		for n := n0; n < N; n++ {
-			vecmath.Add(db32, d32[n*Dout:(n+1)*Dout]) // the loop below, vectorised
-		}
+		vecmath.SumRows(db32, f32(dout)[n0*Dout:], N-n0, Dout) // the loop below, vectorised
 		return
 	}
 	for n := n0; n < N; n++ {

@@ -20,3 +20,37 @@ func AddRef(dst, x []float32) {
 		dst[i] += v
 	}
 }
+
+// AddBias sets x[r*cols+c] += b[c] for r < rows, c < cols: a bias added to
+// every row of a [rows, cols] matrix, one rounded addition per element
+// (the bits of Add row by row, without a call per row).
+func AddBias(x, b []float32, rows, cols int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	_, _ = x[rows*cols-1], b[cols-1]
+	if haveAsm {
+		addBiasAsm(&x[0], &b[0], rows, cols)
+		return
+	}
+	for r := range rows {
+		AddRef(x[r*cols:(r+1)*cols], b[:cols])
+	}
+}
+
+// SumRows sets dst[c] += x[r*cols+c] for r = 0, 1, …, rows−1 in turn, c <
+// cols: a bias gradient. Each element adds the rows in order (the bits of
+// Add row by row), with the running sums kept in registers.
+func SumRows(dst, x []float32, rows, cols int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	_, _ = x[rows*cols-1], dst[cols-1]
+	if haveAsm {
+		sumRowsAsm(&dst[0], &x[0], rows, cols)
+		return
+	}
+	for r := range rows {
+		AddRef(dst[:cols], x[r*cols:(r+1)*cols])
+	}
+}

@@ -2,6 +2,7 @@ package vecmath
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -47,5 +48,41 @@ func TestAsF32(t *testing.T) {
 	}
 	if v, ok := AsF32([]float64{1}); ok || v != nil {
 		t.Errorf("AsF32(float64) = %v, %v; want nil, false", v, ok)
+	}
+}
+
+// TestAddBiasAndSumRows: both give the bits of Add row by row, for column
+// counts around every multiple of 16 and 64 and several row counts, and
+// write nothing else.
+func TestAddBiasAndSumRows(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, cols := range []int{1, 15, 16, 17, 47, 63, 64, 65, 130, 192, 200, 256, 300, 520} {
+		for _, rows := range []int{1, 2, 7, 130, 513} {
+			x := make([]float32, rows*cols+3)
+			b := make([]float32, cols+3)
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+			}
+			for i := range b {
+				b[i] = float32(r.NormFloat64())
+			}
+			got, want := slices.Clone(x), slices.Clone(x)
+			AddBias(got, b, rows, cols)
+			for i := range rows {
+				AddRef(want[i*cols:(i+1)*cols], b[:cols])
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("AddBias rows=%d cols=%d differs from Add row by row", rows, cols)
+			}
+			dst, wantDst := slices.Clone(b), slices.Clone(b)
+			SumRows(dst, x, rows, cols)
+			for i := range rows {
+				AddRef(wantDst[:cols], x[i*cols:(i+1)*cols])
+			}
+			if !slices.Equal(dst, wantDst) {
+				t.Fatalf("SumRows rows=%d cols=%d differs from Add row by row", rows, cols)
+			}
+		}
 	}
 }

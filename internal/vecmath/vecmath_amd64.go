@@ -96,3 +96,13 @@ func onlineTileAsm(x *float32, rows, w int, scale float32, m, sum *float32)
 //
 //go:noescape
 func elu1Asm(dst, x *float32, n int)
+
+// addBiasAsm is AddBias's arithmetic; rows, cols > 0.
+//
+//go:noescape
+func addBiasAsm(x, b *float32, rows, cols int)
+
+// sumRowsAsm is SumRows's arithmetic; rows, cols > 0.
+//
+//go:noescape
+func sumRowsAsm(dst, x *float32, rows, cols int)

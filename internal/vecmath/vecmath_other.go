@@ -57,3 +57,6 @@ func onlineTileAsm(x *float32, rows, w int, scale float32, m, sum *float32) {
 	panic("vecmath: no assembly in this build")
 }
 func elu1Asm(dst, x *float32, n int) { panic("vecmath: no assembly in this build") }
+
+func addBiasAsm(x, b *float32, rows, cols int)   { panic("vecmath: no assembly in this build") }
+func sumRowsAsm(dst, x *float32, rows, cols int) { panic("vecmath: no assembly in this build") }
