@@ -249,7 +249,14 @@ func TestProgressQuietAndBar(t *testing.T) {
 func TestCounterTenths(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	c := newCounter(&buf, "mqar grid", "steps", 100, false, false, func() time.Time { return time.Unix(0, 0) })
+	var mu sync.Mutex
+	clock := time.Unix(0, 0)
+	c := newCounter(&buf, "mqar grid", "steps", 100, false, false, func() time.Time {
+		mu.Lock() // called under the counter's lock; one second per call
+		defer mu.Unlock()
+		clock = clock.Add(time.Second)
+		return clock
+	})
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
@@ -263,7 +270,8 @@ func TestCounterTenths(t *testing.T) {
 	wg.Wait()
 	c.Finish()
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 10 || lines[9] != "mqar grid: 100/100 steps (100%), 0s" || lines[0] != "mqar grid: 10/100 steps (10%), 0s" {
+	// The clock moves a second per reading: the start, then each line.
+	if len(lines) != 10 || lines[9] != "mqar grid: 100/100 steps (100%), 10s, eta 0s" || lines[0] != "mqar grid: 10/100 steps (10%), 1s, eta 9s" {
 		t.Errorf("counter lines %q, want one per tenth", lines)
 	}
 	var quiet bytes.Buffer

@@ -23,9 +23,10 @@ import (
 //	step 100/2000  loss 2.3456  12345 tok/s  eta 1m2s
 //
 // A sweep of many runs (NewCounter, Add from any goroutine) shows units
-// done of the total, and writes a plain line at every tenth:
+// done of the total, the time so far and the time left (at the rate so
+// far), and writes a plain line at every tenth:
 //
-//	mqar grid: 4800/48000 steps (10%), 1m2s
+//	mqar grid: 4800/48000 steps (10%), 1m2s, eta 9m18s
 type Progress struct {
 	// Every is the number of steps between plain lines; NewProgress sets it
 	// to max(1, total/20). It does not affect the bar.
@@ -152,7 +153,9 @@ func (p *Progress) Add(n int) {
 	case p.bar != nil:
 		_ = p.bar.Set(p.count)
 	case p.count*10/p.total != before:
-		fmt.Fprintf(p.w, "%s: %d/%d %s (%d%%), %s\n", p.label, p.count, p.total, p.unit, 100*p.count/p.total, p.now().Sub(p.start).Round(time.Second))
+		el := p.now().Sub(p.start)
+		eta := time.Duration(float64(el) / float64(p.count) * float64(max(0, p.total-p.count)))
+		fmt.Fprintf(p.w, "%s: %d/%d %s (%d%%), %s, eta %s\n", p.label, p.count, p.total, p.unit, 100*p.count/p.total, el.Round(time.Second), eta.Round(time.Second))
 	}
 }
 

@@ -21,6 +21,7 @@ type retrievalOpts struct {
 	mf       modelFlags
 	parts    string
 	full     bool
+	train    bool
 	shard    string
 	evalOnly bool
 
@@ -60,10 +61,13 @@ taylor, identity) on exact key-value retrieval, in three parts:
             quadratic, O(N) recurrent and chunked forms, fitted log-log slopes, the N where the
             chunked form overtakes softmax: scaling.csv, scaling.png
 
-The default MQAR grid is quick (a few minutes on 2 cores); --full runs the paper-sized
-grid, which --shard i/n splits across machines (attnlab merge joins the CSVs).
+The default MQAR grid is quick: its 18 models are embedded (trained by the commands in
+fixtures/README.md), so it takes seconds; --train trains them here instead (a few minutes
+on 2 cores), as any other grid is. --full runs the paper-sized grid, which --shard i/n
+splits across machines (attnlab merge joins the CSVs).
 --eval-only --model M evaluates a trained model on MQAR without training.`,
 		Example: `  attnlab retrieval
+  attnlab retrieval --train --parts mqar
   attnlab retrieval --parts analytic,scaling
   attnlab retrieval --full --shard 0/4 --out shard0 && attnlab merge shard*/mqar.csv --out mqar.csv
   attnlab retrieval --eval-only --model m.safetensors --kv-pairs 4,8,16`,
@@ -74,6 +78,7 @@ grid, which --shard i/n splits across machines (attnlab merge joins the CSVs).
 	o.mf.add(c, "with --eval-only: the weights file to evaluate")
 	f := c.Flags()
 	f.StringVar(&o.parts, "parts", "analytic,mqar,scaling", "which parts to run: analytic, mqar, scaling (comma-separated)")
+	f.BoolVar(&o.train, "train", false, "mqar: train every cell here, also those of the quick grid, whose embedded models are used otherwise")
 	f.BoolVar(&o.full, "full", false, "run the paper-sized MQAR grid (hours on 2 cores) instead of the quick one")
 	f.StringVar(&o.shard, "shard", "", "run only MQAR cells i, i+n, i+2n, … of the grid: i/n (0 ≤ i < n), or auto (from a Slurm array or a Kubernetes Indexed Job; auto/n gives the count); implies --parts mqar")
 	f.BoolVar(&o.evalOnly, "eval-only", false, "evaluate --model on MQAR held-out sequences, no training")

@@ -7,7 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 
+	"github.com/attnlab/attnlab/fixtures"
 	"github.com/attnlab/attnlab/internal/shard"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/optim"
@@ -84,11 +88,26 @@ func (e *env) runGrid(o *retrievalOpts, g mqar.Grid, sh shard.Spec, r *report.Re
 	if len(cells) == 0 {
 		return usagef("shard %v holds no cell of this %d-cell grid", sh, len(g.Cells()))
 	}
-	if !o.of.quiet {
-		fmt.Fprintf(e.stderr, "training %d MQAR cells (shard %v, from %s), %d steps each, %d at a time\n", len(cells), sh, sh.Source, g.Steps, o.workers)
+	var pretrained mqar.Pretrained
+	toTrain := len(cells)
+	if !o.train {
+		pretrained = embeddedCell(g)
+		for _, c := range cells {
+			if m, _ := pretrained(c); m != nil {
+				toTrain--
+			}
+		}
 	}
-	tick := optim.NewCounter(e.stderr, "mqar grid", "steps", len(cells)*g.Steps, o.of.quiet)
-	res, err := mqar.Run(e.ctx, g, cells, o.workers, tick.Add)
+	if !o.of.quiet {
+		if n := len(cells) - toTrain; n > 0 {
+			fmt.Fprintf(e.stderr, "evaluating %d MQAR cells from their embedded models (--train trains them here)\n", n)
+		}
+		if toTrain > 0 {
+			fmt.Fprintf(e.stderr, "training %d MQAR cells (shard %v, from %s), %d steps each, %d at a time\n", toTrain, sh, sh.Source, g.Steps, o.workers)
+		}
+	}
+	tick := optim.NewCounter(e.stderr, "mqar grid", "steps", toTrain*g.Steps, o.of.quiet || toTrain == 0)
+	res, err := mqar.Run(e.ctx, g, cells, o.workers, tick.Add, pretrained)
 	tick.Finish()
 	if err != nil {
 		return err
@@ -139,4 +158,46 @@ func runMQAREval(e *env, o *retrievalOpts) error {
 	}
 	res.Extra["config"] = json.RawMessage(m.Config.JSON())
 	return e.finish(o.of, res)
+}
+
+// mqarFixture is the name of the embedded model of a quick-grid cell.
+func mqarFixture(c mqar.Cell) string {
+	return fmt.Sprintf("mqar-%s-d%d-kv%d", strings.ReplaceAll(c.Kind, ":", "-"), c.DModel, c.KVPairs)
+}
+
+// cellTrainArgs is the attnlab train command line that trains cell c of
+// grid g: the same model, bit for bit, as mqar.TrainCell (one work unit,
+// the grid's warmup of steps/10); every recipe setting is spelled out.
+func cellTrainArgs(g mqar.Grid, c mqar.Cell) []string {
+	kinds := make([]string, g.Layers)
+	for l := range kinds {
+		kinds[l] = c.Kind
+	}
+	if g.ShiftSoftmax && g.Layers > 1 {
+		kinds[0] = "softmax"
+	}
+	return []string{"attnlab", "train", "--task", "mqar", "--kv-pairs", strconv.Itoa(c.KVPairs),
+		"--vocab", strconv.Itoa(g.Vocab), "--seq-len", strconv.Itoa(g.SeqLenFor(c.KVPairs)), "--n-ctx", strconv.Itoa(g.SeqLenFor(slices.Max(g.KVPairs))),
+		"--layers", strconv.Itoa(g.Layers), "--d-model", strconv.Itoa(c.DModel), "--heads", strconv.Itoa(g.Heads),
+		"--attn", strings.Join(kinds, ","), "--steps", strconv.Itoa(g.Steps), "--batch", strconv.Itoa(g.Batch),
+		"--lr", strconv.FormatFloat(g.LR, 'g', -1, 64), "--warmup", strconv.Itoa(g.Steps / 10), "--units", "1",
+		"--seed", strconv.FormatUint(c.Seed, 10)}
+}
+
+// embeddedCell returns the embedded model of each cell of g that has one
+// trained with exactly the cell's recipe (its recorded command is
+// cellTrainArgs), so that evaluating it gives what training the cell here
+// would.
+func embeddedCell(g mqar.Grid) mqar.Pretrained {
+	return func(c mqar.Cell) (*model.Model, string) {
+		name := mqarFixture(c)
+		if !slices.Contains(fixtures.Names(), name) {
+			return nil, ""
+		}
+		m, err := fixtures.Model(name)
+		if err != nil || m.Meta["trained_with"] != strings.Join(cellTrainArgs(g, c), " ") {
+			return nil, ""
+		}
+		return m, "embedded:" + name
+	}
 }

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/studies/mqar"
 )
 
 func readTable(t *testing.T, path string) *report.Table {
@@ -138,5 +142,36 @@ func TestRetrievalAnalyticScalingEval(t *testing.T) {
 	ev := readTable(t, filepath.Join(dir, "ev", "mqar_eval.csv"))
 	if len(ev.Rows) != 1 || ev.Rows[0][ev.Column("kv_pairs")] != int64(2) || ev.Rows[0][ev.Column("queries")] != int64(32) {
 		t.Errorf("mqar_eval.csv rows %v, want kv 2 with 16×2 queries (stdout %s)", ev.Rows, out)
+	}
+}
+
+// TestCellTrainArgsTrainTheCell: the attnlab train command a grid cell
+// records (cellTrainArgs, what the embedded quick-grid models were trained
+// with) trains the same weights, bit for bit, as the study's TrainModel,
+// here for a softmax and a linear cell shortened to 30 steps.
+func TestCellTrainArgsTrainTheCell(t *testing.T) {
+	g := mqar.Quick()
+	g.Steps = 30
+	dir := t.TempDir()
+	for _, c := range []mqar.Cell{{Kind: "softmax", DModel: 32, KVPairs: 4, Seed: 1}, {Kind: "linear:elu", DModel: 32, KVPairs: 8, Seed: 2}} {
+		out := filepath.Join(dir, mqarFixture(c)+".safetensors")
+		args := append(cellTrainArgs(g, c)[1:], "-q", "--out", out)
+		if _, stderr, code := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		cmdModel, err := model.Load(out, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := cmdModel.Meta["trained_with"], strings.Join(cellTrainArgs(g, c), " "); got != want {
+			t.Errorf("recorded %q, want %q", got, want)
+		}
+		study, err := mqar.TrainModel(context.Background(), g, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(cmdModel.Params.Data, study.Params.Data) {
+			t.Errorf("%s: attnlab train and mqar.TrainModel give different weights", mqarFixture(c))
+		}
 	}
 }

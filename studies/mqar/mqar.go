@@ -148,8 +148,9 @@ type Result struct {
 	Accuracy   float64 // held-out: argmax next token = value at query positions
 	ValLoss    float64 // held-out cross-entropy at query positions (nats)
 	Steps      int
-	Seconds    float64 // wall time of training and evaluation
+	Seconds    float64 // wall time of training (when trained here) and evaluation
 	DataHash   string  // tasks.Hash of the held-out set
+	Model      string  // "trained" (here), or the name of the pretrained model evaluated
 }
 
 // FeatureMapOf returns the map of a linear kind ("elu" of "linear:elu"),
@@ -162,12 +163,17 @@ func FeatureMapOf(kind string) string {
 	return m
 }
 
+// Pretrained gives a cell's model trained elsewhere (an embedded model,
+// trained with the cell's own recipe) and its name, or nil to train it.
+type Pretrained func(Cell) (m *model.Model, name string)
+
 // Run trains and evaluates cells, workers at a time (each cell uses
 // one core: train.Options.Units = 1, so results do not depend on
-// workers). tick is called with the number of steps done, from any
+// workers); cells that pretrained (which may be nil) has a model for are
+// only evaluated. tick is called with the number of steps done, from any
 // goroutine, for a progress bar; it may be nil. Results come back in the
 // order of cells.
-func Run(ctx context.Context, g Grid, cells []Cell, workers int, tick func(steps int)) ([]Result, error) {
+func Run(ctx context.Context, g Grid, cells []Cell, workers int, tick func(steps int), pretrained Pretrained) ([]Result, error) {
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
@@ -183,6 +189,13 @@ func Run(ctx context.Context, g Grid, cells []Cell, workers int, tick func(steps
 				i := int(next.Add(1) - 1)
 				if i >= len(cells) || ctx.Err() != nil {
 					return
+				}
+				if pretrained != nil {
+					if m, name := pretrained(cells[i]); m != nil {
+						res[i], errs[i] = Evaluate(g, cells[i], m, time.Now())
+						res[i].Model = name
+						continue
+					}
 				}
 				res[i], errs[i] = TrainCell(ctx, g, cells[i], tick)
 			}
@@ -201,15 +214,28 @@ func Run(ctx context.Context, g Grid, cells []Cell, workers int, tick func(steps
 // TrainCell trains one cell's model and evaluates it.
 func TrainCell(ctx context.Context, g Grid, c Cell, tick func(int)) (Result, error) {
 	start := time.Now()
-	task, err := g.Task(c.KVPairs)
+	m, err := TrainModel(ctx, g, c, tick)
 	if err != nil {
 		return Result{}, err
+	}
+	r, err := Evaluate(g, c, m, start)
+	r.Model = "trained"
+	return r, err
+}
+
+// TrainModel trains cell c's model with the grid's recipe: one work unit,
+// warmup of a tenth of the steps. tick (may be nil) gets the steps done
+// every 25 steps.
+func TrainModel(ctx context.Context, g Grid, c Cell, tick func(int)) (*model.Model, error) {
+	task, err := g.Task(c.KVPairs)
+	if err != nil {
+		return nil, err
 	}
 	cfg := g.config(c.Kind, c.DModel)
 	cfg.Seed = c.Seed
 	m, err := model.NewInit[float32](cfg)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	const every = 25
 	last := 0
@@ -224,15 +250,29 @@ func TrainCell(ctx context.Context, g Grid, c Cell, tick func(int)) (Result, err
 		}}
 	tr, err := train.New(m, task, opt)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if err := tr.Run(ctx); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Evaluate measures cell c's model m on the cell's held-out sequences;
+// Seconds counts from start.
+func Evaluate(g Grid, c Cell, m *model.Model, start time.Time) (Result, error) {
+	task, err := g.Task(c.KVPairs)
+	if err != nil {
 		return Result{}, err
 	}
 	ev, err := probes.EvalMQAR(m, task, g.SeqLenFor(c.KVPairs), g.EvalSeqs, c.Seed)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Cell: c, FeatureMap: FeatureMapOf(c.Kind), Layers: strings.Join(cfg.Attention, ","), SeqLen: g.SeqLenFor(c.KVPairs),
-		Accuracy: ev.Accuracy, ValLoss: ev.Loss, Steps: tr.Step, Seconds: time.Since(start).Seconds(), DataHash: ev.Hash}, nil
+	var layers []string
+	for l := range m.Config.NLayers {
+		layers = append(layers, m.Config.AttentionKind(l))
+	}
+	return Result{Cell: c, FeatureMap: FeatureMapOf(c.Kind), Layers: strings.Join(layers, ","), SeqLen: g.SeqLenFor(c.KVPairs),
+		Accuracy: ev.Accuracy, ValLoss: ev.Loss, Steps: g.Steps, Seconds: time.Since(start).Seconds(), DataHash: ev.Hash}, nil
 }

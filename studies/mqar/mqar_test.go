@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/attnlab/attnlab/internal/shard"
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 )
 
@@ -92,11 +93,11 @@ func TestRunDeterministic(t *testing.T) {
 	t.Parallel()
 	g := Quick()
 	g.Kinds, g.DModels, g.KVPairs, g.Steps, g.Batch, g.EvalSeqs = []string{"softmax", "linear:favor"}, []int{16}, []int{2}, 3, 4, 8
-	a, err := Run(context.Background(), g, g.Cells(), 1, nil)
+	a, err := Run(context.Background(), g, g.Cells(), 1, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Run(context.Background(), g, g.Cells(), 2, nil)
+	b, err := Run(context.Background(), g, g.Cells(), 2, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +105,24 @@ func TestRunDeterministic(t *testing.T) {
 		if a[i].Accuracy != b[i].Accuracy || a[i].ValLoss != b[i].ValLoss || a[i].DataHash != b[i].DataHash {
 			t.Errorf("cell %d: 1 worker %+v, 2 workers %+v", i, a[i], b[i])
 		}
+	}
+	// A pretrained model (here: the model of cell 0, trained again) is
+	// evaluated, not trained, with the same result.
+	m, err := TrainModel(context.Background(), g, g.Cells()[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Run(context.Background(), g, g.Cells(), 2, nil, func(c Cell) (*model.Model, string) {
+		if c.Index == 0 {
+			return m, "given"
+		}
+		return nil, ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c[0].Model != "given" || c[1].Model != "trained" || c[0].Accuracy != a[0].Accuracy || c[0].ValLoss != a[0].ValLoss {
+		t.Errorf("with a pretrained cell 0: %+v; trained: %+v", c[0], a[0])
 	}
 }
 
@@ -115,7 +134,7 @@ func TestChart(t *testing.T) {
 	tab := report.NewTable("mqar", "", mqarColumns...)
 	i := 0
 	add := func(kind string, d, kv int, seed uint64, acc float64) {
-		tab.Add(i, kind, "", d, kv, int(seed), 2, 64, acc, 0.1, 10, 1.0, "h")
+		tab.Add(i, kind, "", d, kv, int(seed), 2, 64, acc, 0.1, 10, 1.0, "h", "trained")
 		i++
 	}
 	for _, d := range []int{64, 32} {

@@ -121,14 +121,14 @@ func Missing(t *report.Table, cells int) []int {
 var mqarColumns = []report.Column{
 	{Name: "cell"}, {Name: "attention"}, {Name: "feature_map"}, {Name: "d_model"}, {Name: "kv_pairs"},
 	{Name: "seed"}, {Name: "layers"}, {Name: "seq_len"}, {Name: "accuracy", Format: "%.3f"}, {Name: "val_loss", Unit: "nats", Format: "%.3f"},
-	{Name: "steps"}, {Name: "wall_time", Unit: "s", Format: "%.1f"}, {Name: "eval_hash"},
+	{Name: "steps"}, {Name: "wall_time", Unit: "s", Format: "%.1f"}, {Name: "eval_hash"}, {Name: "model"},
 }
 
 // Table is mqar.csv: one row per trained cell.
 func Table(res []Result) *report.Table {
 	t := report.NewTable("mqar", "Trained MQAR: held-out accuracy per cell", mqarColumns...)
 	for _, r := range res {
-		t.Add(r.Index, r.Kind, r.FeatureMap, r.DModel, r.KVPairs, int(r.Seed), r.Layers, r.SeqLen, r.Accuracy, r.ValLoss, r.Steps, r.Seconds, r.DataHash)
+		t.Add(r.Index, r.Kind, r.FeatureMap, r.DModel, r.KVPairs, int(r.Seed), r.Layers, r.SeqLen, r.Accuracy, r.ValLoss, r.Steps, r.Seconds, r.DataHash, r.Model)
 	}
 	return t
 }
