@@ -238,6 +238,7 @@ as CSV tables, PNG figures and a table on the terminal.`,
 	root.AddCommand(newRetrievalCmd(e), newMergeCmd(e), newVerifyCmd(e))
 	root.AddCommand(newBenchCmd(e))
 	root.AddCommand(newRingCmd(e))
+	root.AddCommand(newS2ACmd(e))
 	registerCompletions(root)
 	typeArgErrors(root)
 	return root

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/probes"
+	"github.com/attnlab/attnlab/studies/s2a"
+	"github.com/spf13/cobra"
+)
+
+type s2aOpts struct {
+	outFlags
+	answerer, instructed, regenerator string
+	train                             bool
+	rates                             string
+	facts, examples, workers          int
+	threshold                         float64
+}
+
+func newS2ACmd(e *env) *cobra.Command {
+	o := &s2aOpts{}
+	c := &cobra.Command{
+		Use:   "s2a",
+		Short: "System 2 Attention: regenerate a context without its distractors, then answer",
+		Long: `System 2 Attention (Weston and Sukhbaatar 2023) on distractor recall: contexts of
+facts "k v" hold opinion spans "[ k v' ]" that repeat the queried key with a wrong
+value, and irrelevant pairs of another topic, at a swept distractor rate. A tiny
+answerer trained on clean contexts answers "? k" under five conditions: baseline
+(the full context), oracle (the clean context), s2a (a regenerator rewrites the
+context without distractors, token by token with the KV-cache decoder, and the
+answerer sees only the rewrite), s2a-keeporig (the original and the rewrite), and
+instructed (an "ignore opinions" token, with a model trained to know it; its
+accuracy without the token is reported as instructed-notoken). It reports
+accuracy with 95% bootstrap intervals, the attention its retrieval heads put on
+distractor tokens (the mechanism), the regenerator's errors and what S2A costs.
+Without model flags it uses the embedded models; --train retrains them with the
+recipes their files record (minutes).`,
+		Example: `  attnlab s2a
+  attnlab s2a --rates 0,0.5 --examples 200 --json
+  attnlab s2a --train --out attnlab-out/s2a-retrained`,
+		Args: cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error { return runS2A(e, o) },
+	}
+	o.outFlags.add(c, "attnlab-out/s2a")
+	f := c.Flags()
+	f.StringVar(&o.answerer, "answerer", "", "answerer weights (default: embedded:s2a-answerer)")
+	f.StringVar(&o.instructed, "instructed", "", "model trained with the ignore token (default: embedded:s2a-instructed)")
+	f.StringVar(&o.regenerator, "regenerator", "", "regenerator weights (default: embedded:s2a-regenerator)")
+	f.BoolVar(&o.train, "train", false, "retrain the three models with the embedded models' recipes, save them in OUT/models, then evaluate")
+	f.StringVar(&o.rates, "rates", "0,0.25,0.4,0.5,0.6", "distractor rates (share of context items), each giving a whole number of distractors")
+	f.IntVar(&o.facts, "facts", 6, "facts per context")
+	f.IntVar(&o.examples, "examples", 1000, "contexts per rate")
+	f.Float64Var(&o.threshold, "threshold", 0.3, "retrieval score at or above which a head counts as a retrieval head")
+	f.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "goroutines (results do not depend on it)")
+	return c
+}
+
+func runS2A(e *env, o *s2aOpts) error {
+	setup := s2a.DefaultSetup()
+	setup.Facts, setup.Examples, setup.Seed = o.facts, o.examples, o.seed
+	switch {
+	case o.examples < 1 || o.examples > 1<<20:
+		return usagef("--examples must be between 1 and %d, got %d", 1<<20, o.examples)
+	case o.facts < 1 || o.facts > 40:
+		return usagef("--facts must be between 1 and 40 (the keys of a topic), got %d", o.facts)
+	case !(o.threshold > 0 && o.threshold <= 1):
+		return usagef("--threshold must be in (0, 1], got %v", o.threshold)
+	case o.workers < 1:
+		return usagef("--workers must be positive, got %d", o.workers)
+	case o.train && (o.answerer != "" || o.instructed != "" || o.regenerator != ""):
+		return usagef("--train trains its own models: drop --answerer, --instructed and --regenerator")
+	}
+	rates, err := rateList(o.rates)
+	if err != nil {
+		return err
+	}
+	setup.Rates = rates
+	if _, err := setup.Sets(); err != nil { // validate before loading or training anything
+		return usageError{err}
+	}
+	var models s2a.Models
+	names := map[string]string{}
+	if o.train {
+		var progress io.Writer = e.stderr
+		if o.quiet {
+			progress = nil
+		}
+		if models, err = s2a.TrainAll(e.ctx, s2a.Recipes(), progress); err != nil {
+			return err
+		}
+		for _, p := range []struct {
+			name string
+			m    *model.Model
+		}{{"s2a-answerer", models.Answerer}, {"s2a-instructed", models.Instructed}, {"s2a-regenerator", models.Regenerator}} {
+			path := filepath.Join(o.out, "models", p.name+".safetensors")
+			if err := p.m.Save(path); err != nil {
+				return err
+			}
+			names[p.name] = path
+		}
+	} else {
+		for _, p := range []struct {
+			flag, path, def string
+			dst             **model.Model
+		}{{"--answerer", o.answerer, "s2a-answerer", &models.Answerer}, {"--instructed", o.instructed, "s2a-instructed", &models.Instructed},
+			{"--regenerator", o.regenerator, "s2a-regenerator", &models.Regenerator}} {
+			m, name, err := loadModel(p.path, p.def)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.flag, err)
+			}
+			*p.dst, names[p.def] = m, name
+		}
+	}
+	r, err := s2a.Run(e.ctx, models, setup, probes.S2AOptions{HeadThreshold: o.threshold, Workers: o.workers})
+	if err != nil {
+		return usageError{err}
+	}
+	res := r.Results()
+	res.Model = names["s2a-answerer"]
+	res.Extra["models"], res.Extra["facts"], res.Extra["rates"], res.Extra["examples"] = names, setup.Facts, setup.Rates, setup.Examples
+	return e.finish(o.outFlags, res)
+}
+
+// loadModel loads a weights file or embedded:NAME, or the embedded def.
+func loadModel(path, def string) (*model.Model, string, error) {
+	mf := modelFlags{path: path}
+	if path == "" {
+		m, err := fixtures.Model(def)
+		return m, "embedded:" + def, err
+	}
+	return mf.load(def)
+}
+
+// rateList parses "0,0.25,0.5".
+func rateList(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || math.IsNaN(v) || v < 0 || v >= 1 {
+			return nil, usagef("--rates must be a comma-separated list of numbers in [0, 1), got %q", s)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
