@@ -105,7 +105,7 @@ func (r *S2AResult) Figures() []report.Figure {
 	zero, top := 0.0, 1.05
 	chart := plots.LineChart{Title: "System 2 Attention on distractor recall (bands: 95% bootstrap intervals)",
 		XLabel: "distractor rate (share of context items that are distractors)", YLabel: "accuracy (fraction of questions)",
-		YMin: &zero, YMax: &top, Markers: true, Legend: plots.LegendBottomLeft}
+		YMin: &zero, YMax: &top, Markers: true}
 	for ci, c := range r.Conditions {
 		s := plots.Series{Name: conditionLabel(c), Dashed: c == S2AOracle || c == S2AInstructedNoToken}
 		for _, set := range r.Sets {
@@ -114,8 +114,11 @@ func (r *S2AResult) Figures() []report.Figure {
 		}
 		chart.Series = append(chart.Series, s)
 	}
+	for _, set := range r.Sets {
+		chart.XTicks = append(chart.XTicks, set.Rate)
+	}
 	last := r.Sets[len(r.Sets)-1]
-	bars := plots.BarChart{Title: fmt.Sprintf("Where the retrieval heads look at distractor rate %.2f", last.Rate),
+	bars := plots.BarChart{Title: fmt.Sprintf("Where the retrieval heads (%s) look, distractor rate %.2f", headList(r.Answerer.Chosen), last.Rate),
 		XLabel: "condition", YLabel: "attention from the queried key (fraction)"}
 	var dis, ans plots.BarGroup
 	dis.Name, ans.Name = "on distractor tokens", "on the queried fact (key and value)"

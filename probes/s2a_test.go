@@ -214,3 +214,42 @@ func TestS2AErrors(t *testing.T) {
 		t.Error("a cancelled context should stop the evaluation")
 	}
 }
+
+// TestS2AInstructedModel: with an instructed model of its own, it answers
+// the instructed condition, and its answers without the token are reported
+// as instructed-notoken. Here it is a second hand-built answerer that
+// cannot write B's answer: on B the two instructed conditions are wrong
+// where the answerer's baseline is right.
+func TestS2AInstructedModel(t *testing.T) {
+	t.Parallel()
+	ans, ins := handAnswerer(t), handAnswerer(t)
+	ins.Params.Blocks[1].WO[int(exB.Answer)*ins.Config.DModel+int(exB.Answer)] = 0 // it can no longer write B's answer
+	res, err := EvaluateS2A(context.Background(), S2AModels{Answerer: ans, Instructed: ins, Regenerator: handBigram(t, regenChain)},
+		[]S2ASet{{Rate: 0.4, Examples: []tasks.DistractorExample{exA}}, {Rate: 0.5, Examples: []tasks.DistractorExample{exB}}}, S2AOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Conditions, append(slices.Clone(S2AConditions), S2AInstructedNoToken)) || res.Instructed.Model != "instructed" {
+		t.Fatalf("conditions %v, instructed heads of %q", res.Conditions, res.Instructed.Model)
+	}
+	get := func(set int, c S2ACondition) S2ACondResult {
+		return res.Sets[set].Conditions[slices.Index(res.Conditions, c)]
+	}
+	// On A both models follow the opinion (93) on the full context.
+	for _, tc := range []struct {
+		set  int
+		c    S2ACondition
+		want float64
+	}{{0, S2AInstructed, 0}, {0, S2AInstructedNoToken, 0}, {1, S2AInstructed, 0}, {1, S2AInstructedNoToken, 0}, {1, S2ABaseline, 1}, {1, S2AOracle, 1}} {
+		if got := get(tc.set, tc.c).Accuracy.Mean; got != tc.want {
+			t.Errorf("set %d %v: accuracy %v, want %v", tc.set, tc.c, got, tc.want)
+		}
+	}
+	// The instructed model's retrieval head is found on its own runs.
+	if !slices.Equal(res.Instructed.Chosen, []HeadID{{Layer: 1, Head: 0}}) {
+		t.Errorf("instructed retrieval heads %v", res.Instructed.Chosen)
+	}
+	if tabs := res.Tables(); len(tabs[0].Rows) != 12 {
+		t.Errorf("s2a table has %d rows, want 2 rates × 6 conditions", len(tabs[0].Rows))
+	}
+}

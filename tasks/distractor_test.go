@@ -188,8 +188,13 @@ func TestDistractorParse(t *testing.T) {
 // TestDistractorSample checks the layouts, targets and masks of each mode.
 func TestDistractorSample(t *testing.T) {
 	t.Parallel()
-	for _, mode := range []DistractorMode{ModeAnswer, ModeInstructed, ModeRegenerate} {
-		d := mustDistractor(t, DistractorTraining(mode))
+	for _, mode := range []DistractorMode{ModeAnswer, ModeInstructed, ModeRegenerate, ModeAnswer + 10, ModeInstructed + 10} {
+		cfg := DistractorTraining(mode % 10)
+		if mode >= 10 { // the same with a shift of up to 2 pad tokens after BOS
+			mode -= 10
+			cfg.MaxShift = 2
+		}
+		d := mustDistractor(t, cfg)
 		if n, ok := ParseDistractorMode(d.Name()); !ok || n != mode {
 			t.Errorf("%v: name %q does not parse back", mode, d.Name())
 		}
@@ -202,14 +207,20 @@ func TestDistractorSample(t *testing.T) {
 			t.Errorf("%v: sampling is not a function of the seed", mode)
 		}
 		instructed, longest := 0, 0
+		shifts := map[int]int{}
 		for row := range bt.B {
 			tok, tgt, mask := bt.Row(row)
 			if tok[0] != DistractorBOS {
 				t.Fatalf("%v row %d does not start with BOS", mode, row)
 			}
-			end := slices.Index(tok, DistractorPad)
-			if end < 0 {
-				end = T
+			shift := 0
+			for tok[1+shift] == DistractorPad {
+				shift++
+			}
+			shifts[shift]++
+			end := T
+			for tok[end-1] == DistractorPad {
+				end--
 			}
 			longest = max(longest, end)
 			masked := 0
@@ -224,14 +235,14 @@ func TestDistractorSample(t *testing.T) {
 			switch mode {
 			case ModeAnswer, ModeInstructed:
 				first := slices.Index(tok, DistractorQuery)
-				facts := (first - 1) / 2 // of a clean row: every item is a fact
+				facts := (first - 1 - shift) / 2 // of a clean row: every item is a fact
 				if masked < 1 || mask[end-1] == 0 || mask[first+1] == 0 || masked != (end-first)/2 {
 					t.Fatalf("%v row %d: %d targets; want one at each queried key after the context", mode, row, masked)
 				}
-				if tok[1] != DistractorIgnore && masked != facts {
+				if tok[1+shift] != DistractorIgnore && masked != facts {
 					t.Fatalf("%v row %d: %d questions about %d facts; want every fact asked", mode, row, masked, facts)
 				}
-				if tok[1] == DistractorIgnore {
+				if tok[1+shift] == DistractorIgnore {
 					instructed++
 				} else if slices.Contains(tok[:end], DistractorOpen) {
 					t.Fatalf("%v row %d: an opinion without the ignore token", mode, row)
@@ -263,6 +274,9 @@ func TestDistractorSample(t *testing.T) {
 					t.Fatalf("%v row %d: targets should run from the cue to EOS", mode, row)
 				}
 			}
+		}
+		if len(shifts) != cfg.MaxShift+1 {
+			t.Errorf("%v: shifts %v, want each of 0..%d", mode, shifts, cfg.MaxShift)
 		}
 		if mode == ModeInstructed && (instructed < 100 || instructed > 156) {
 			t.Errorf("instructed rows: %d of 256, want about half", instructed)

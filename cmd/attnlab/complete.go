@@ -52,10 +52,12 @@ func registerCompletions(root *cobra.Command) {
 				})
 			}
 		}
-		if c.Flags().Lookup("model") != nil {
-			_ = c.RegisterFlagCompletionFunc("model", func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-				return completeModel(toComplete)
-			})
+		for _, name := range []string{"model", "answerer", "instructed", "regenerator"} {
+			if c.Flags().Lookup(name) != nil {
+				_ = c.RegisterFlagCompletionFunc(name, func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+					return completeModel(toComplete)
+				})
+			}
 		}
 		if c.Flags().Lookup("hooks") != nil {
 			_ = c.RegisterFlagCompletionFunc("hooks", func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {

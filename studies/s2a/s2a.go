@@ -33,12 +33,12 @@ type Recipe struct {
 // instructed answerer, regenerator.
 func Recipes() []Recipe {
 	return []Recipe{
-		{Name: "s2a-answerer", Mode: tasks.ModeAnswer, Layers: 2, DModel: 64, Heads: 4, NCtx: 64, Pos: "rotary",
-			Steps: 3000, Batch: 64, LR: 3e-3, WeightDecay: 0.01, Seed: 1},
-		{Name: "s2a-instructed", Mode: tasks.ModeInstructed, Layers: 2, DModel: 64, Heads: 4, NCtx: 64, Pos: "rotary",
-			Steps: 3000, Batch: 64, LR: 3e-3, WeightDecay: 0.01, Seed: 1},
+		{Name: "s2a-answerer", Mode: tasks.ModeAnswer, Layers: 2, DModel: 64, Heads: 2, NCtx: 64, Pos: "standard",
+			Steps: 2400, Batch: 32, LR: 3e-3, WeightDecay: 0.01, Seed: 1},
+		{Name: "s2a-instructed", Mode: tasks.ModeInstructed, Layers: 2, DModel: 64, Heads: 2, NCtx: 96, Pos: "standard",
+			Steps: 3000, Batch: 32, LR: 3e-3, WeightDecay: 0.01, Seed: 1},
 		{Name: "s2a-regenerator", Mode: tasks.ModeRegenerate, Layers: 3, DModel: 96, Heads: 4, DMLP: 192, NCtx: 80, Pos: "rotary",
-			Steps: 4000, Batch: 32, LR: 3e-3, WeightDecay: 0.01, Seed: 1},
+			Steps: 2500, Batch: 32, LR: 3e-3, WeightDecay: 0.01, Seed: 1},
 	}
 }
 
