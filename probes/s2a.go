@@ -62,12 +62,6 @@ func (c S2ACondition) String() string {
 	return fmt.Sprintf("S2ACondition(%d)", uint8(c))
 }
 
-// HeadID names a head, printed as TransformerLens does: "L1H3".
-// (Temporary: model.HeadID replaces it once it lands.)
-type HeadID struct{ Layer, Head int }
-
-func (h HeadID) String() string { return fmt.Sprintf("L%dH%d", h.Layer, h.Head) }
-
 // instructedModel reports whether the condition runs the instructed model.
 func (c S2ACondition) instructedModel() bool { return c == S2AInstructed || c == S2AInstructedNoToken }
 
@@ -124,7 +118,7 @@ type S2AResult struct {
 type S2AHeads struct {
 	Model  string      // "answerer" or "instructed"
 	Scores [][]float64 // [layer][head]
-	Chosen []HeadID
+	Chosen []model.HeadID
 }
 
 // S2ASetResult is one distractor rate.
@@ -366,7 +360,7 @@ func answerAll(ctx context.Context, mod *model.Model, runs []s2aRun, opt S2AOpti
 	c := mod.Config
 	names := make([]string, c.NLayers)
 	for l := range names {
-		names[l] = fmt.Sprintf("blocks.%d.attn.hook_pattern", l)
+		names[l] = model.HookPattern(l)
 	}
 	chunks := (len(runs) + opt.Chunk - 1) / opt.Chunk
 	return parallel(ctx, chunks, opt.Workers, func(k int) error {
@@ -460,26 +454,26 @@ func retrievalHeads(name string, c model.Config, sets []S2ASet, runs [][][]s2aRu
 			n++
 		}
 	}
-	best, bestScore := HeadID{}, math.Inf(-1)
+	best, bestScore := model.HeadID{}, math.Inf(-1)
 	for l := range L {
 		for hd := range H {
 			h.Scores[l][hd] /= float64(max(n, 1))
 			if s := h.Scores[l][hd]; s >= threshold {
-				h.Chosen = append(h.Chosen, HeadID{Layer: l, Head: hd})
+				h.Chosen = append(h.Chosen, model.HeadID{Layer: l, Head: hd})
 			}
 			if h.Scores[l][hd] > bestScore {
-				best, bestScore = HeadID{Layer: l, Head: hd}, h.Scores[l][hd]
+				best, bestScore = model.HeadID{Layer: l, Head: hd}, h.Scores[l][hd]
 			}
 		}
 	}
 	if len(h.Chosen) == 0 {
-		h.Chosen = []HeadID{best}
+		h.Chosen = []model.HeadID{best}
 	}
 	return h
 }
 
 // massS2A summarises the attention mass of the chosen heads per role.
-func massS2A(runs []s2aRun, H int, heads []HeadID, seed uint64) S2AMass {
+func massS2A(runs []s2aRun, H int, heads []model.HeadID, seed uint64) S2AMass {
 	var dis, op, ir, ans []float64
 	for _, r := range runs {
 		T := len(r.input)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
 )
@@ -52,7 +53,7 @@ func (r *S2AResult) Tables() []*report.Table {
 	for _, h := range models {
 		for l, row := range h.Scores {
 			for hd, v := range row {
-				id := HeadID{Layer: l, Head: hd}
+				id := model.HeadID{Layer: l, Head: hd}
 				chosen := false
 				for _, c := range h.Chosen {
 					chosen = chosen || c == id
@@ -157,7 +158,7 @@ func conditionLabel(c S2ACondition) string {
 	return c.String()
 }
 
-func headList(hs []HeadID) string {
+func headList(hs []model.HeadID) string {
 	s := make([]string, len(hs))
 	for i, h := range hs {
 		s[i] = h.String()

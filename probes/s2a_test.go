@@ -125,7 +125,7 @@ func TestS2AConditionsHandBuilt(t *testing.T) {
 		}
 	}
 	// The retrieval head is L1H0: it reads the answer on the clean context.
-	if !slices.Equal(res.Answerer.Chosen, []HeadID{{Layer: 1, Head: 0}}) || res.Answerer.Scores[1][0] < 0.99 || res.Answerer.Scores[0][0] > 0.01 {
+	if !slices.Equal(res.Answerer.Chosen, []model.HeadID{{Layer: 1, Head: 0}}) || res.Answerer.Scores[1][0] < 0.99 || res.Answerer.Scores[0][0] > 0.01 {
 		t.Errorf("retrieval heads %v, scores %v; want L1H0 only, scoring ≈ 1", res.Answerer.Chosen, res.Answerer.Scores)
 	}
 	// Tokens: A's context has 12 tokens, the regenerator's prompt 16, it
@@ -246,7 +246,7 @@ func TestS2AInstructedModel(t *testing.T) {
 		}
 	}
 	// The instructed model's retrieval head is found on its own runs.
-	if !slices.Equal(res.Instructed.Chosen, []HeadID{{Layer: 1, Head: 0}}) {
+	if !slices.Equal(res.Instructed.Chosen, []model.HeadID{{Layer: 1, Head: 0}}) {
 		t.Errorf("instructed retrieval heads %v", res.Instructed.Chosen)
 	}
 	if tabs := res.Tables(); len(tabs[0].Rows) != 12 {
