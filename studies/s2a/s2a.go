@@ -73,7 +73,7 @@ func (r Recipe) Options() (train.Options, error) {
 		return train.Options{}, err
 	}
 	return train.Options{Steps: r.Steps, Batch: r.Batch, SeqLen: t.MaxLen(), LR: r.LR, WeightDecay: r.WeightDecay,
-		ClipNorm: 1, Seed: r.Seed, Shards: 2, EvalEvery: 100}, nil
+		ClipNorm: 1, Seed: r.Seed, EvalEvery: 100}, nil
 }
 
 // Command is the attnlab train command line that trains this recipe's model
