@@ -1,6 +1,6 @@
 // Package probes measures what attention can retrieve: softmax against
 // linear attention (Katharopoulos et al. 2020; Choromanski et al. 2020;
-// Arora et al. 2023, 2024).
+// Arora et al. 2023, 2024), and what distractors in a context do to it.
 //
 //   - Analytic: no training. N random key→value associations are written
 //     into softmax attention (all keys kept) and into each linear feature
@@ -10,6 +10,13 @@
 //   - EvalMQAR: held-out accuracy and loss of a model on Zoology's
 //     multi-query associative recall (tasks.MQAR) at the query positions.
 //     The trained grid that uses it is the study in studies/mqar.
+//   - S2A (EvaluateS2A): System 2 Attention (Weston and Sukhbaatar 2023)
+//     on distractor recall (tasks.Distractor): an answerer, an instructed
+//     answerer and a regenerator answer each context under baseline,
+//     oracle, s2a, s2a-keeporig and instructed conditions; accuracy with
+//     bootstrap intervals, the attention mass of the retrieval heads on
+//     distractor tokens, the regenerator's errors and the compute. The
+//     training is the study in studies/s2a.
 //   - Scaling: wall time of one head's causal attention against sequence
 //     length N, for dense softmax (the engine's pattern then pattern·v),
 //     linear attention in the same quadratic form, and its O(N) recurrent

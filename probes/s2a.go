@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/induction"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/tasks"
 )
@@ -197,9 +198,6 @@ func (o S2AOptions) withDefaults() S2AOptions {
 	return o
 }
 
-// maxS2ABytes bounds the attention rows EvaluateS2A keeps.
-const maxS2ABytes = 4 << 30
-
 // EvaluateS2A answers every example of every set under each condition and
 // measures accuracy (with 95% bootstrap intervals, induction.Summarize),
 // the attention mass the retrieval heads put on distractors, the
@@ -288,7 +286,7 @@ func checkS2A(m S2AModels, sets []S2ASet) error {
 		// bookkeeping simple by requiring the same shape.
 		return fmt.Errorf("probes: the instructed model (%d layers × %d heads) must have the answerer's shape (%d × %d)", ins.NLayers, ins.NHeads, a.NLayers, a.NHeads)
 	}
-	var bytes float64
+	examples := 0
 	for _, s := range sets {
 		if len(s.Examples) == 0 {
 			return fmt.Errorf("probes: the set at rate %v has no examples", s.Rate)
@@ -312,13 +310,15 @@ func checkS2A(m S2AModels, sets []S2ASet) error {
 			case 1+n+clean+2 > a.NCtx:
 				return fmt.Errorf("probes: the answerer's n_ctx %d cannot hold a context of %d tokens, its %d-token rewrite and the question (s2a-keeporig)", a.NCtx, n, clean)
 			}
-			bytes += float64((len(S2AConditions)+1)*a.NLayers*a.NHeads*a.NCtx) * 4
 		}
+		examples += len(s.Examples)
 	}
-	if bytes > maxS2ABytes {
-		return fmt.Errorf("probes: s2a would keep %.1f GiB of attention rows (at most %d GiB): use fewer examples", bytes/(1<<30), maxS2ABytes>>30)
-	}
-	return nil
+	// The last-position attention rows kept per condition and example, and
+	// the rewrites and inputs (int32) beside them.
+	var est membudget.Estimate
+	est.Add(4, examples, len(S2AConditions)+1, a.NLayers, a.NHeads, a.NCtx)
+	est.Add(4, examples, len(S2AConditions)+2, a.NCtx)
+	return est.Check(fmt.Sprintf("an s2a evaluation of %d contexts", examples))
 }
 
 // s2aInput builds the answerer's input of one condition and labels its

@@ -253,3 +253,22 @@ func TestS2AInstructedModel(t *testing.T) {
 		t.Errorf("s2a table has %d rows, want 2 rates × 6 conditions", len(tabs[0].Rows))
 	}
 }
+
+// TestRegenerate: the bigram regenerator writes exA's clean context and
+// stops at EOS; with room for 3 tokens it stops there, without EOS.
+func TestRegenerate(t *testing.T) {
+	t.Parallel()
+	g := handBigram(t, regenChain)
+	dec, err := g.NewDecoder(g.Config.NCtx, model.TextPositions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, eos, err := Regenerate(dec, exA, 40)
+	if err != nil || !eos || !slices.Equal(out, exA.Clean()) {
+		t.Errorf("Regenerate = %v, EOS %v, %v; want %v and EOS", out, eos, err, exA.Clean())
+	}
+	out, eos, _ = Regenerate(dec, exA, 3)
+	if eos || !slices.Equal(out, exA.Clean()[:3]) {
+		t.Errorf("Regenerate with room for 3 = %v, EOS %v", out, eos)
+	}
+}

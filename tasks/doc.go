@@ -1,6 +1,8 @@
 // Package tasks generates the training and evaluation data of attnlab:
 // repeated random tokens for induction heads, multi-query associative recall
-// (MQAR, Zoology) and byte-level text corpora.
+// (MQAR, Zoology), byte-level text corpora, and distractor recall for System
+// 2 Attention (Distractor: facts, opinions that contradict the queried
+// fact, irrelevant pairs, at an exact distractor rate).
 //
 // Shapes: B batch, T positions. A Batch holds row-major [B, T] slices:
 // Tokens are the inputs, Targets[b, t] is the token the model should predict

@@ -64,6 +64,8 @@ func TestS2ABadInput(t *testing.T) {
 		{[]string{"--rates", ""}, 2, "--rates"},
 		{[]string{"--examples", "0"}, 2, "--examples"},
 		{[]string{"--examples", "100000000"}, 2, "--examples"},
+		{[]string{"--examples", "60000", "--rates", "0,0,0,0,0,0,0,0"}, 2, "contexts"},
+		{[]string{"--rates", strings.Repeat("0,", 100) + "0"}, 2, "at most 64"},
 		{[]string{"--facts", "0"}, 2, "--facts"},
 		{[]string{"--facts", "30"}, 2, "distinct values"},
 		{[]string{"--facts", "30", "--rates", "0"}, 2, "n_ctx"},
@@ -122,6 +124,27 @@ func TestS2ARecipesAreTheTrainCommand(t *testing.T) {
 		b, _ := os.ReadFile(path)
 		if len(a) == 0 || !bytes.Equal(a, b) {
 			t.Errorf("%s: the study's training and `%s` differ", r.Name, short.Command())
+		}
+	}
+}
+
+// TestS2AFixturesRegenerate runs each recipe's full command, with
+// ATTNLAB_REGEN_FIXTURES=1, and compares the result with the embedded file
+// byte for byte (minutes).
+func TestS2AFixturesRegenerate(t *testing.T) {
+	if os.Getenv("ATTNLAB_REGEN_FIXTURES") == "" {
+		t.Skip("set ATTNLAB_REGEN_FIXTURES=1 to retrain the s2a models in full and compare bytes")
+	}
+	dir := t.TempDir()
+	for _, r := range s2a.Recipes() {
+		out := filepath.Join(dir, r.Name+".safetensors")
+		if _, stderr, code := runCLI(t, append(strings.Fields(r.Command())[1:], "-q", "--out", out)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", r.Name, code, stderr)
+		}
+		regen, _ := os.ReadFile(out)
+		embedded, _ := os.ReadFile(filepath.Join("../../fixtures", r.Name+".safetensors"))
+		if !bytes.Equal(regen, embedded) {
+			t.Errorf("%s: the recorded command did not regenerate fixtures/%s.safetensors byte for byte", r.Name, r.Name)
 		}
 	}
 }

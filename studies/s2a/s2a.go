@@ -160,18 +160,25 @@ func DefaultSetup() Setup {
 	return Setup{Facts: 6, Rates: []float64{0, 0.25, 0.4, 0.5, 0.6}, Examples: 1000, Seed: 1}
 }
 
-// maxExamples bounds the contexts per rate.
-const maxExamples = 1 << 20
+// Bounds on the evaluation (memory and time): contexts per rate, rates,
+// contexts in all.
+const (
+	MaxExamples = 1 << 16
+	MaxRates    = 64
+	maxTotal    = 1 << 18
+)
 
 // Sets draws the evaluation sets: for rate i, Examples contexts from the
 // generator tasks.DefaultDistractorConfig with Facts facts, WithRate(rate),
 // drawn from rand.NewPCG(Seed, i).
 func (s Setup) Sets() ([]probes.S2ASet, error) {
-	if s.Examples < 1 || s.Examples > maxExamples {
-		return nil, fmt.Errorf("s2a: examples per rate must be in [1, %d], got %d", maxExamples, s.Examples)
-	}
-	if len(s.Rates) == 0 {
-		return nil, fmt.Errorf("s2a: no distractor rates")
+	switch {
+	case s.Examples < 1 || s.Examples > MaxExamples:
+		return nil, fmt.Errorf("s2a: examples per rate must be in [1, %d], got %d", MaxExamples, s.Examples)
+	case len(s.Rates) == 0 || len(s.Rates) > MaxRates:
+		return nil, fmt.Errorf("s2a: 1 to %d distractor rates, got %d", MaxRates, len(s.Rates))
+	case s.Examples*len(s.Rates) > maxTotal:
+		return nil, fmt.Errorf("s2a: %d rates × %d examples is more than %d contexts", len(s.Rates), s.Examples, maxTotal)
 	}
 	base := tasks.DefaultDistractorConfig()
 	base.MinFacts, base.MaxFacts = s.Facts, s.Facts
