@@ -12,13 +12,19 @@ var Names = []string{"induction", "mqar", "text", "s2a-answer", "s2a-instructed"
 // Options name a task and the settings a user may change; zero fields take
 // the task's defaults.
 type Options struct {
-	Task     string // one of Names
-	Vocab    int    // induction, mqar: d_vocab
-	SeqLen   int    // mqar: sequence length (the generator needs it)
-	MinRep   int    // induction: shortest repeated string
-	MaxRep   int    // induction: longest repeated string [min(40, vocab−1)]
-	MaxGap   int    // induction: longest filler between a string and its repeat
-	KVPairs  int    // mqar: key-value pairs per sequence [4]
+	Task    string // one of Names
+	Vocab   int    // induction, mqar: d_vocab
+	SeqLen  int    // mqar: sequence length (the generator needs it)
+	MinRep  int    // induction: shortest repeated string
+	MaxRep  int    // induction: longest repeated string [min(40, vocab−1)]
+	MaxGap  int    // induction: longest filler between a string and its repeat
+	KVPairs int    // mqar: key-value pairs per sequence [4]
+	// MinFacts, MaxFacts: s2a tasks, facts per row [DistractorTraining's];
+	// the answerers ask every fact.
+	MinFacts, MaxFacts int
+	// MaxShift: s2a-answer and s2a-instructed, the most pad tokens after
+	// BOS [nil: DistractorTraining's, 1].
+	MaxShift *int
 	Data     string // text: a UTF-8 file or folder ["": the Go standard library sources]
 	BOS      bool   // text: start every window with BOSToken, a fixed first token (SinkToken)
 	BOSToken int32  // with BOS: the token (SinkTokenID, byte 0, never occurs in text)
@@ -77,7 +83,20 @@ func Build(o Options) (Task, int, error) {
 		return st, 128, err
 	}
 	if mode, ok := ParseDistractorMode(o.Task); ok {
-		t, err := NewDistractor(DistractorTraining(mode))
+		cfg := DistractorTraining(mode)
+		if o.MinFacts > 0 {
+			cfg.MinFacts = o.MinFacts
+		}
+		if o.MaxFacts > 0 {
+			cfg.MaxFacts = o.MaxFacts
+		}
+		if mode != ModeRegenerate {
+			cfg.Queries = cfg.MaxFacts
+			if o.MaxShift != nil {
+				cfg.MaxShift = *o.MaxShift
+			}
+		}
+		t, err := NewDistractor(cfg)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -325,3 +325,30 @@ func TestHashDistractorExamples(t *testing.T) {
 		t.Error("changing a value left the hash unchanged")
 	}
 }
+
+// TestBuildDistractor: Build makes the s2a tasks with their training
+// settings, and the options override facts and shift.
+func TestBuildDistractor(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"s2a-answer", "s2a-instructed", "s2a-regen"} {
+		task, T, err := Build(Options{Task: name})
+		d, ok := task.(*Distractor)
+		if err != nil || !ok || d.Name() != name || T != d.MaxLen() {
+			t.Fatalf("%s: %v, %T, T=%d", name, err, task, T)
+		}
+		if mode, _ := ParseDistractorMode(name); d.Config() != DistractorTraining(mode) {
+			t.Errorf("%s: config %+v, want DistractorTraining's", name, d.Config())
+		}
+	}
+	zero := 0
+	task, _, err := Build(Options{Task: "s2a-answer", MinFacts: 3, MaxFacts: 5, MaxShift: &zero})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := task.(*Distractor).Config(); c.MinFacts != 3 || c.MaxFacts != 5 || c.Queries != 5 || c.MaxShift != 0 {
+		t.Errorf("overridden config %+v", c)
+	}
+	if _, _, err := Build(Options{Task: "s2a-regen", MinFacts: 9}); err == nil {
+		t.Error("MinFacts 9 > MaxFacts 8 accepted")
+	}
+}

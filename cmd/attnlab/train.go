@@ -31,6 +31,7 @@ type trainOpts struct {
 	units, evalEvery, ckptEvery  int
 	lr, minLR, wd, clip          float64
 	minRep, maxRep, maxGap       int
+	minFacts, maxFacts, maxShift int
 	kvPairs                      int
 	data                         string
 	sinkToken                    bool
@@ -98,6 +99,9 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	f.IntVar(&o.minRep, "min-rep", 2, "induction: shortest repeated segment")
 	f.IntVar(&o.maxRep, "max-rep", 0, "induction: longest repeated segment (default min(40, vocab-1))")
 	f.IntVar(&o.maxGap, "max-gap", 0, "induction: longest run of filler between a segment and its repeat (default 24)")
+	f.IntVar(&o.minFacts, "min-facts", 0, "s2a tasks: fewest facts per row (default the task's: 6 for the answerers, 1 for the regenerator)")
+	f.IntVar(&o.maxFacts, "max-facts", 0, "s2a tasks: most facts per row (default 14 for the answerers, 8 for the regenerator); the answerers ask every fact")
+	f.IntVar(&o.maxShift, "max-shift", 1, "s2a-answer, s2a-instructed: most pad tokens after BOS, drawn per row")
 	f.IntVar(&o.kvPairs, "kv-pairs", 8, "mqar: key-value pairs per sequence; the held-out recall accuracy is reported with the loss")
 	f.StringVar(&o.data, "data", "", "text: a UTF-8 file or folder; default the Go standard library sources")
 	f.StringVar(&o.bos, "bos", "", "text: start every training window with this token (a fixed BOS; byte 0 never occurs in text), recorded in the model for the analyses")
@@ -182,8 +186,13 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	if !slices.Contains(tasks.Names, o.task) {
 		return usagef("--task must be one of %s, got %q", strings.Join(tasks.Names, ", "), o.task)
 	}
+	var maxShift *int
+	if cmd.Flags().Changed("max-shift") {
+		maxShift = &o.maxShift
+	}
 	task, defSeq, err := tasks.Build(tasks.Options{Task: o.task, Vocab: o.vocab, SeqLen: o.seqLen, MinRep: o.minRep, MaxRep: o.maxRep,
-		MaxGap: o.maxGap, KVPairs: o.kvPairs, Data: o.data, BOS: hasBOS, BOSToken: bos})
+		MaxGap: o.maxGap, KVPairs: o.kvPairs, Data: o.data, BOS: hasBOS, BOSToken: bos,
+		MinFacts: o.minFacts, MaxFacts: o.maxFacts, MaxShift: maxShift})
 	if err != nil {
 		return usageError{err}
 	}
