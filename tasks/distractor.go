@@ -85,9 +85,10 @@ type DistractorConfig struct {
 	// MaxShift: each training row of ModeAnswer and ModeInstructed puts
 	// 0..MaxShift pad tokens (uniform) after BOS, so that a token's
 	// absolute position, and so its parity, says nothing about whether it
-	// is a key or a value (facts are 2 tokens, opinions 4: without the
-	// shift every clean value sits at an even position and a model with
-	// learned positions can ignore opinions by parity alone). Default 0.
+	// is a key or a value. Facts are 2 tokens and opinions 4: without the
+	// shift every clean value sits at an even position, every opinion's
+	// value at an odd one, and a model with learned positions can ignore
+	// opinions by parity alone. Default 0.
 	MaxShift int
 	// Queries is the number of questions per training row of ModeAnswer
 	// and ModeInstructed, "? k" each, about distinct facts (at most the
@@ -112,13 +113,10 @@ func DefaultDistractorConfig() DistractorConfig {
 //	s2a-regen       1–8 facts, 0–6 opinions, 0–6 irrelevant pairs
 //
 // The answerers' rows ask every fact once (the first question about the
-// key the opinions repeat) and start with 0 or 1 pad tokens (MaxShift 1).
-// Their rows run to 58 and 95 tokens, as long as the longest evaluation
-// input (55: 6 facts and 9 distractors, then the rewritten context). Rows
-// of fewer than 6 facts are left out on purpose: with them the answerer
-// settles on copying any value of the context (a guess that is good on
-// short contexts) and had not found the lookup after 5,000 steps, where
-// 6–14 facts find it within about 1,000.
+// key the opinions repeat) and start with 0 or 1 pad tokens (MaxShift 1),
+// so that a value's position says nothing about it being a value. Their
+// rows run to 58 and 95 tokens, as long as the longest evaluation input
+// (55: 6 facts and 9 distractors, then the rewritten context).
 func DistractorTraining(m DistractorMode) DistractorConfig {
 	c := DefaultDistractorConfig()
 	c.Mode = m
