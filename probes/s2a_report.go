@@ -119,8 +119,12 @@ func (r *S2AResult) Figures() []report.Figure {
 		chart.XTicks = append(chart.XTicks, set.Rate)
 	}
 	last := r.Sets[len(r.Sets)-1]
-	bars := plots.BarChart{Title: fmt.Sprintf("Where the retrieval heads (%s) look, distractor rate %.2f", headList(r.Answerer.Chosen), last.Rate),
-		XLabel: "condition", YLabel: "attention from the queried key (fraction)"}
+	xl := fmt.Sprintf("condition (retrieval heads: %s)", headList(r.Answerer.Chosen))
+	if r.Instructed.Model != r.Answerer.Model {
+		xl = fmt.Sprintf("condition (retrieval heads: answerer %s, instructed model %s)", headList(r.Answerer.Chosen), headList(r.Instructed.Chosen))
+	}
+	bars := plots.BarChart{Title: fmt.Sprintf("Where the retrieval heads look, distractor rate %.2f", last.Rate),
+		XLabel: xl, YLabel: "attention from the queried key (fraction)"}
 	var dis, ans plots.BarGroup
 	dis.Name, ans.Name = "on distractor tokens", "on the queried fact (key and value)"
 	for _, c := range last.Conditions {
