@@ -75,8 +75,9 @@ func TestS2ABadInput(t *testing.T) {
 		{[]string{"--answerer", filepath.Join(dir, "missing.safetensors")}, 1, "--answerer"},
 		{[]string{"--regenerator", "/dev/zero"}, 1, "--regenerator"},
 		{[]string{"--regenerator", dir}, 1, "--regenerator"},
-		{[]string{"--answerer", "embedded:induction-2l"}, 2, "d_vocab"},
-		{[]string{"--out", "/dev/null", "--examples", "2"}, 1, "/dev/null"},
+		{[]string{"--answerer", "embedded:induction-2l"}, 2, "shape"},
+		{[]string{"--answerer", "embedded:induction-2l", "--instructed", "embedded:induction-2l"}, 2, "d_vocab"},
+		{[]string{"--out", "/dev/null", "--examples", "2"}, 2, "/dev/null"},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			_, stderr, code := runCLI(t, append([]string{"s2a", "--out", filepath.Join(dir, "out")}, c.args...)...)
