@@ -105,3 +105,21 @@ func TestSinkHTMLReport(t *testing.T) {
 		t.Errorf("console errors: %v", errs)
 	}
 }
+
+// TestS2AHTMLReport: s2a's report shows each retrieval head of the answerer
+// on the full context and on the clean one, the last token the queried key.
+func TestS2AHTMLReport(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := runCLI(t, "s2a", "--examples", "40", "--rates", "0.6", "--out", dir, "-q"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	p := browsertest.Open(t, filepath.Join(dir, "report.html"))
+	var heads []string
+	p.Eval(t, `Array.from(document.querySelectorAll("#heads button")).map(b => b.textContent)`, &heads)
+	if len(heads) < 2 || len(heads)%2 != 0 || !strings.HasSuffix(heads[0], " baseline") || !strings.HasSuffix(heads[len(heads)-1], " oracle") {
+		t.Fatalf("pattern view heads %v; want each retrieval head on the baseline, then on the oracle input", heads)
+	}
+	if errs := p.Errors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}

@@ -127,6 +127,9 @@ func runS2A(e *env, o *s2aOpts) error {
 		return usageError{err}
 	}
 	res := r.Results()
+	if res.Patterns, err = s2a.PatternViews(e.ctx, models, setup, r.Answerer.Chosen); err != nil {
+		return err
+	}
 	res.Model = names["s2a-answerer"]
 	res.Extra["models"], res.Extra["facts"], res.Extra["rates"], res.Extra["examples"] = names, setup.Facts, setup.Rates, setup.Examples
 	return e.finish(o.outFlags, res)

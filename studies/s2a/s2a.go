@@ -11,6 +11,7 @@ import (
 
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
+	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/tasks"
 	"github.com/attnlab/attnlab/train"
 )
@@ -209,4 +210,15 @@ func Run(ctx context.Context, models Models, setup Setup, opt probes.S2AOptions)
 	}
 	opt.Seed = setup.Seed
 	return probes.EvaluateS2A(ctx, models, sets, opt)
+}
+
+// PatternViews returns the HTML report's attention views of the answerer's
+// retrieval heads on the first example at the highest distractor rate of
+// setup, on the full and on the clean context (probes.S2APatternViews).
+func PatternViews(ctx context.Context, models Models, setup Setup, heads []model.HeadID) ([]report.PatternView, error) {
+	sets, err := setup.Sets()
+	if err != nil {
+		return nil, err
+	}
+	return probes.S2APatternViews(ctx, models, sets[len(sets)-1], heads)
 }
