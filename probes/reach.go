@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -75,7 +76,10 @@ func (b ReachBin) Best() (layer, head int, score float64) {
 // copy, and every head's prefix-matching score at that distance. A model
 // whose attention cannot see d tokens back (a sliding window of W < d)
 // cannot copy there, whatever it learned.
-func Reach(m *model.Model, opt ReachOptions) ([]ReachBin, error) {
+//
+// It stops between bins (and the model between layers) when ctx is
+// cancelled.
+func Reach(ctx context.Context, m *model.Model, opt ReachOptions) ([]ReachBin, error) {
 	c := m.Config
 	T, V := c.NCtx, c.DVocab
 	if opt.Batch == 0 {
@@ -109,6 +113,9 @@ func Reach(m *model.Model, opt ReachOptions) ([]ReachBin, error) {
 	}
 	var out []ReachBin
 	for bi := 0; bi+1 < len(opt.Bins); bi++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		lo, hi := opt.Bins[bi], opt.Bins[bi+1]
 		r := rand.New(rand.NewPCG(opt.Seed, uint64(bi)))
 		seqs := make([]reachSeq, opt.Batch)
@@ -116,7 +123,7 @@ func Reach(m *model.Model, opt ReachOptions) ([]ReachBin, error) {
 		for b := range seqs {
 			seqs[b] = newReachSeq(r, tokens[b*T:(b+1)*T], lo+r.IntN(hi-lo), opt.RepLen, V)
 		}
-		res, err := m.Run(tokens, opt.Batch, T, model.RunOptions{CacheNames: hooks})
+		res, err := m.Run(tokens, opt.Batch, T, model.RunOptions{CacheNames: hooks, Context: ctx})
 		if err != nil {
 			return nil, err
 		}

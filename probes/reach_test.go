@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -54,7 +55,7 @@ func TestReachWindowHidesFarCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 	opt := ReachOptions{Bins: []int{4, 12, 24, 48, 100}, Batch: 8, Seed: 3}
-	dense, err := Reach(m, opt)
+	dense, err := Reach(context.Background(), m, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestReachWindowHidesFarCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 	copy(w.Params.Data, m.Params.Data)
-	win, err := Reach(w, opt)
+	win, err := Reach(context.Background(), w, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

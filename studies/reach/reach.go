@@ -86,7 +86,7 @@ func Run(ctx context.Context, ms []Model, opt probes.ReachOptions) (*Result, err
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		bins, err := probes.Reach(m.Model, opt)
+		bins, err := probes.Reach(ctx, m.Model, opt)
 		if err != nil {
 			return nil, fmt.Errorf("reach: %s: %w", m.Name, err)
 		}
