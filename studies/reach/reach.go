@@ -57,7 +57,7 @@ func Specs() []Spec {
 // 3000 steps of 32 × 128 tokens.
 func TrainArgs(kind string) []string {
 	return strings.Fields("train --task induction --layers 2 --d-model 64 --heads 4 --pos rotary --n-ctx 128 --seq-len 128 " +
-		"--max-rep 40 --max-gap 24 --batch 32 --steps 3000 --lr 3e-3 --seed 1 --attn " + kind)
+		"--max-rep 40 --max-gap 24 --batch 32 --steps 3000 --lr 3e-3 --seed 1 --units 2 --attn " + kind)
 }
 
 // Model is a trained model of the study.
