@@ -236,7 +236,7 @@ as CSV tables, PNG figures and a table on the terminal.`,
 	root.AddCommand(newInductionCmd(e), newTrainCmd(e), newInspectCmd(e), newRunCmd(e))
 	root.AddCommand(newSinkCmd(e))
 	root.AddCommand(newRetrievalCmd(e), newMergeCmd(e), newVerifyCmd(e))
-	root.AddCommand(newBenchCmd(e))
+	root.AddCommand(newBenchCmd(e), newSparseCmd(e))
 	root.AddCommand(newRingCmd(e))
 	root.AddCommand(newS2ACmd(e))
 	registerCompletions(root)

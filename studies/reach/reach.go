@@ -60,6 +60,10 @@ func TrainArgs(kind string) []string {
 		"--max-rep 40 --max-gap 24 --batch 32 --steps 3000 --lr 3e-3 --seed 1 --units 2 --attn " + kind)
 }
 
+// TrainMaxDistance is the longest copy distance in TrainArgs' data
+// (--max-rep + --max-gap).
+const TrainMaxDistance = 40 + 24
+
 // Model is a trained model of the study.
 type Model struct {
 	Spec
@@ -193,15 +197,15 @@ func (r *Result) Figures() []report.Figure {
 		best = append(best, plots.Series{Name: s.Kind, X: x, Y: bp})
 	}
 	zero, one := 0.0, 1.0
-	vl := []plots.VLine{{X: Window, Label: fmt.Sprintf("W = %d", Window)}, {X: float64((Window-1)*8 + 1), Label: "dilation 8 reach"}}
+	vl := []plots.VLine{{X: Window, Label: fmt.Sprintf("W = %d", Window)}, {X: TrainMaxDistance, Label: "longest copy in training"}}
 	return []report.Figure{
-		{Name: "reach_loss.png", Fig: plots.LineChart{Title: "Induction loss vs copy distance (2-layer attention-only models, same budget)",
+		{Name: "reach_loss.png", Fig: plots.LineChart{Title: "Second-repeat loss vs copy distance (same budget)", Width: 8.5, Height: 5,
 			XLabel: "copy distance (tokens, bin centre)", YLabel: "second-repeat loss (nats)", Series: loss, LogX: true, Markers: true,
 			VLines: vl, HLines: []plots.HLine{{Y: math.Log(float64(r.Vocab)), Label: "chance ln(d_vocab)"}}, Legend: plots.LegendRight}},
-		{Name: "reach_prefix_matching.png", Fig: plots.LineChart{Title: "Prefix matching of the induction heads vs copy distance",
+		{Name: "reach_prefix_matching.png", Fig: plots.LineChart{Title: "Induction heads' prefix matching vs copy distance", Width: 8.5, Height: 5,
 			XLabel: "copy distance (tokens, bin centre)", YLabel: "attention to the token after the earlier copy", Series: pm,
 			LogX: true, Markers: true, VLines: vl, YMin: &zero, YMax: &one, Legend: plots.LegendRight}},
-		{Name: "reach_best_head.png", Fig: plots.LineChart{Title: "Best head's prefix matching vs copy distance (any head, per bin)",
+		{Name: "reach_best_head.png", Fig: plots.LineChart{Title: "Best head's prefix matching vs copy distance", Width: 8.5, Height: 5,
 			XLabel: "copy distance (tokens, bin centre)", YLabel: "attention to the token after the earlier copy", Series: best,
 			LogX: true, Markers: true, VLines: vl, YMin: &zero, YMax: &one, Legend: plots.LegendRight}},
 	}

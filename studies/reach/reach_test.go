@@ -2,6 +2,7 @@ package reach
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,8 +52,23 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// TestTrainArgs: every spec's command names a valid kind and the shared recipe.
+// TestTrainArgs: every spec's command names a valid kind and the shared
+// recipe, whose longest copy is TrainMaxDistance.
 func TestTrainArgs(t *testing.T) {
+	a := TrainArgs("softmax")
+	flag := func(name string) int {
+		for i := range a[:len(a)-1] {
+			if a[i] == name {
+				v, _ := strconv.Atoi(a[i+1])
+				return v
+			}
+		}
+		t.Fatalf("no %s in %v", name, a)
+		return 0
+	}
+	if d := flag("--max-rep") + flag("--max-gap"); d != TrainMaxDistance {
+		t.Errorf("longest training copy %d, TrainMaxDistance %d", d, TrainMaxDistance)
+	}
 	for _, s := range Specs() {
 		a := TrainArgs(s.Kind)
 		if a[0] != "train" || a[len(a)-1] != s.Kind {
