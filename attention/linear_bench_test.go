@@ -3,6 +3,8 @@ package attention
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/attnlab/attnlab/internal/cputime"
 )
 
 // benchE is the head dimension of the scaling benchmarks (d_head = d_v).
@@ -39,13 +41,19 @@ func benchAttention(b *testing.B, form string, N int) {
 		}
 	}
 	b.ResetTimer()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		run()
 	}
+	cpu := (cputime.Process() - cpu0).Seconds()
 	tokens := float64(N) * float64(b.N) / b.Elapsed().Seconds()
 	b.ReportMetric(tokens, "tokens/s")
+	// Per CPU-second (all threads): what the code does when it has a core,
+	// whatever else the machine runs.
+	b.ReportMetric(float64(N)*float64(b.N)/cpu, "tokens/cpu-s")
 	if fl := chunkedFlops(form, N, LinearChunk, benchE, benchE); fl > 0 {
 		b.ReportMetric(tokens*fl/1e9, "GFLOP/s")
+		b.ReportMetric(float64(N)*float64(b.N)*fl/cpu/1e9, "GFLOP/cpu-s")
 	}
 }
 
