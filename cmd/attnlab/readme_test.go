@@ -82,6 +82,12 @@ var readmeClaims = []readmeClaim{
 			med := kernelCol(r, "linear:elu", "median_abs_rel_err")
 			return []float64{med[0], med[2]}
 		}},
+	// The quick MQAR grid, evaluated from its embedded models.
+	{"| linear:elu | 32 | 0.27 | 0.14 | 0.10 |", "retrieval --parts mqar", func(r *cmdRun) []float64 { return mqarRow(r, "linear:elu", 32) }},
+	{"| linear:relu | 32 | 0.26 | 0.14 | 0.11 |", "retrieval --parts mqar", func(r *cmdRun) []float64 { return mqarRow(r, "linear:relu", 32) }},
+	{"| linear:elu | 64 | 1.00 | 0.99 | 0.11 |", "retrieval --parts mqar", func(r *cmdRun) []float64 { return mqarRow(r, "linear:elu", 64) }},
+	{"| linear:relu | 64 | 1.00 | 1.00 | 0.11 |", "retrieval --parts mqar", func(r *cmdRun) []float64 { return mqarRow(r, "linear:relu", 64) }},
+	{"| softmax | 64 | 1.00 | 1.00 | 1.00 |", "retrieval --parts mqar", func(r *cmdRun) []float64 { return mqarRow(r, "softmax", 64) }},
 	// attnlab induction: the head table on the embedded two-layer model.
 	{"│ L1H2 │    0.017 │     0.625 │ 0.023 │       0.97 │        0.923 │    0.80 │           2.24 │",
 		"induction", func(r *cmdRun) []float64 { return r.headRow("L1H2") }},
@@ -375,6 +381,8 @@ func toFloat(v any) float64 {
 		return v
 	case int:
 		return float64(v)
+	case int64:
+		return float64(v)
 	case string:
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
 			return f
@@ -407,6 +415,26 @@ func TestReadmeNumbersParse(t *testing.T) {
 }
 
 // kernelCol returns column col of kernel.csv for map m at d = 16, 32, 64.
+// mqarRow returns a README row of the quick MQAR grid: d_model, then the
+// held-out accuracy at kv = 4, 8, 16 (mqar.csv, seed 1).
+func mqarRow(r *cmdRun, kind string, d int) []float64 {
+	t := r.csv("mqar")
+	out := []float64{float64(d)}
+	for _, kv := range []int{4, 8, 16} {
+		found := false
+		for _, row := range t.tab.Rows {
+			if fmt.Sprint(row[t.tab.Column("attention")]) == kind && toFloat(row[t.tab.Column("d_model")]) == float64(d) &&
+				toFloat(row[t.tab.Column("kv_pairs")]) == float64(kv) {
+				out, found = append(out, toFloat(row[t.tab.Column("accuracy")])), true
+			}
+		}
+		if !found {
+			r.t.Fatalf("mqar.csv has no %s d_model=%d kv=%d cell", kind, d, kv)
+		}
+	}
+	return out
+}
+
 func kernelCol(r *cmdRun, m, col string) []float64 {
 	k := r.csv("kernel")
 	var out []float64

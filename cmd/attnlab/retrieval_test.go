@@ -175,3 +175,26 @@ func TestCellTrainArgsTrainTheCell(t *testing.T) {
 		}
 	}
 }
+
+// TestQuickGridFixtures: every cell of the quick grid has an embedded model
+// that records the cell's train command (so `attnlab retrieval` evaluates
+// it instead of training), and a grid with another recipe uses none.
+func TestQuickGridFixtures(t *testing.T) {
+	g := mqar.Quick()
+	pre := embeddedCell(g)
+	for _, c := range g.Cells() {
+		m, name := pre(c)
+		if m == nil {
+			t.Errorf("no embedded model for cell %s (want %s, trained with %q)", mqarFixture(c), mqarFixture(c), strings.Join(cellTrainArgs(g, c), " "))
+			continue
+		}
+		if name != "embedded:"+mqarFixture(c) {
+			t.Errorf("cell %d: model %q", c.Index, name)
+		}
+	}
+	other := g
+	other.Steps = 100
+	if m, _ := embeddedCell(other)(other.Cells()[0]); m != nil {
+		t.Error("a grid of 100 steps used the embedded 2400-step model")
+	}
+}
