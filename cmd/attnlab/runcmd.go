@@ -2,14 +2,10 @@ package main
 
 import (
 	"fmt"
-	"math"
-	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/attnlab/attnlab/inspect"
 	"github.com/attnlab/attnlab/internal/userfile"
-	"github.com/attnlab/attnlab/model"
-	"github.com/attnlab/attnlab/plots"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
@@ -57,19 +53,6 @@ into --out, beside tokens.csv and manifest.json.`,
 	return c
 }
 
-func parseTokens(s string) ([]int32, error) {
-	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' || r == '\r' })
-	out := make([]int32, 0, len(f))
-	for _, w := range f {
-		v, err := strconv.ParseInt(w, 10, 32)
-		if err != nil || v < 0 {
-			return nil, fmt.Errorf("token %q is not a non-negative integer", w)
-		}
-		out = append(out, int32(v))
-	}
-	return out, nil
-}
-
 func runRun(e *env, o *runOpts) error {
 	n := 0
 	for _, s := range []string{o.tokens, o.tokensFile, o.text} {
@@ -84,7 +67,7 @@ func runRun(e *env, o *runOpts) error {
 	var err error
 	switch {
 	case o.tokens != "":
-		if tokens, err = parseTokens(o.tokens); err != nil {
+		if tokens, err = inspect.ParseTokens(o.tokens); err != nil {
 			return usagef("--tokens: %v", err)
 		}
 	case o.tokensFile != "":
@@ -92,13 +75,11 @@ func runRun(e *env, o *runOpts) error {
 		if rerr != nil {
 			return rerr
 		}
-		if tokens, err = parseTokens(string(b)); err != nil {
+		if tokens, err = inspect.ParseTokens(string(b)); err != nil {
 			return fmt.Errorf("%s: %v", o.tokensFile, err)
 		}
 	default:
-		for _, c := range []byte(o.text) {
-			tokens = append(tokens, int32(c))
-		}
+		tokens = inspect.Bytes(o.text)
 	}
 	heads, err := parseHeads("--pattern", o.pattern)
 	if err != nil {
@@ -143,99 +124,33 @@ func runRun(e *env, o *runOpts) error {
 			fmt.Fprintf(e.stderr, "first token: %s\n", bosSource(m, o.bos, bos))
 		}
 	}
-	T := len(tokens)
-	if T == 0 {
-		return usagef("no tokens given")
-	}
-	if T > m.Config.NCtx {
-		return usagef("%d tokens do not fit the model's context of %d", T, m.Config.NCtx)
-	}
-	for i, t := range tokens {
-		if int(t) >= m.Config.DVocab {
-			return usagef("token %d at position %d is outside the vocabulary (d_vocab %d)", t, i, m.Config.DVocab)
-		}
-	}
-	var names []string
+	var hooks []string
 	if o.hooks != "" {
-		names = strings.Split(o.hooks, ",")
-		for i := range names {
-			names[i] = strings.TrimSpace(names[i])
+		for _, h := range strings.Split(o.hooks, ",") {
+			hooks = append(hooks, strings.TrimSpace(h))
 		}
 	}
-	for _, h := range heads {
-		if n := model.HookPattern(h.Layer); !slices.Contains(names, n) && !slices.Contains(names, "*") {
-			names = append(names, n)
-		}
-	}
-	out, err := m.Run(tokens, 1, T, model.RunOptions{CacheNames: names, Context: e.ctx})
+	p, err := inspect.Predict(e.ctx, m, tokens, hooks, heads)
 	if err != nil {
 		return usageError{err}
 	}
 	if o.saveCache != "" {
-		if err := m.SaveCache(o.saveCache, tokens, out); err != nil {
+		if err := m.SaveCache(o.saveCache, tokens, p.Out); err != nil {
 			return err
-		}
-	}
-	V := m.Config.DVocab
-	tab := report.NewTable("tokens", "Next-token predictions", report.Column{Name: "pos"}, report.Column{Name: "token"},
-		report.Column{Name: "predicted"}, report.Column{Name: "p_predicted", Format: "%.3f"}, report.Column{Name: "next"},
-		report.Column{Name: "loss", Unit: "nats", Format: "%.3f"})
-	// Byte-level models show characters rather than ids.
-	for t := range T {
-		best, p := model.Argmax(out.Logits.Data[t*V : (t+1)*V])
-		next, loss := "", any(nil) // no next token: not applicable
-		if t+1 < T {
-			next, loss = fmt.Sprint(tokens[t+1]), float64(out.Losses.Data[t])
-		}
-		tab.Add(t, int(tokens[t]), best, p, next, loss)
-		if m.ByteLevel() {
-			row := tab.Rows[len(tab.Rows)-1]
-			row[1], row[2] = showByte(tokens[t]), showByte(int32(best))
-			if next != "" {
-				row[4] = showByte(tokens[t+1])
-			}
 		}
 	}
 	if len(heads) > 0 {
 		return e.finish(outFlags{out: o.out, json: o.jsonOut, format: o.format},
-			report.Results{Tables: []*report.Table{tab}, Headline: []*report.Table{tab}, Figures: patternFigures(m, out, tokens, heads), Model: name})
+			report.Results{Tables: []*report.Table{p.Table}, Headline: []*report.Table{p.Table}, Figures: p.Figures, Model: name})
 	}
 	if o.jsonOut {
-		return report.WriteJSON(e.stdout, tab)
+		return report.WriteJSON(e.stdout, p.Table)
 	}
-	if err := e.render(false, "", tab); err != nil {
+	if err := e.render(false, "", p.Table); err != nil {
 		return err
 	}
 	if o.saveCache != "" {
-		fmt.Fprintf(e.stdout, "saved logits, loss_per_token and %d activations to %s\n", len(out.Cache), o.saveCache)
+		fmt.Fprintf(e.stdout, "saved logits, loss_per_token and %d activations to %s\n", len(p.Out.Cache), o.saveCache)
 	}
 	return nil
 }
-
-// patternFigures draws each head's attention pattern on the run's tokens
-// (characters for a byte-level model).
-func patternFigures(m *model.Model, out *model.Output, tokens []int32, heads []model.HeadID) []report.Figure {
-	T := len(tokens)
-	labels := make([]string, T)
-	for i, t := range tokens {
-		labels[i] = fmt.Sprint(t)
-		if m.ByteLevel() {
-			labels[i] = showByte(t)
-		}
-	}
-	var figs []report.Figure
-	for _, h := range heads {
-		p := out.Cache[model.HookPattern(h.Layer)].Data[h.Head*T*T:][:T*T] // [1, H, T, T]
-		fig, err := plots.Pattern(fmt.Sprintf("%s attention on %d tokens", h, T), p, T, labels)
-		if err != nil {
-			panic(err) // the run's own shapes: an internal invariant
-		}
-		figs = append(figs, report.Figure{Name: "pattern_" + h.String() + ".png", Fig: fig})
-	}
-	return figs
-}
-
-func sqrtf(n int) float64 { return math.Sqrt(float64(max(n, 1))) }
-
-// showByte renders a byte token as a quoted character, e.g. 'a' or '\n'.
-func showByte(t int32) string { return strconv.QuoteRune(rune(t)) }

@@ -17,7 +17,7 @@ const module = "github.com/attnlab/attnlab/"
 var (
 	engine   = []string{"internal/...", "attention/...", "model", "tasks", "safetensors", "optim", "fixtures"}
 	output   = []string{"report", "plots"}
-	analyses = []string{"circuits", "induction", "sinks", "probes", "parity"}
+	analyses = []string{"circuits", "induction", "sinks", "probes", "parity", "inspect"}
 	studies  = []string{"studies/..."}
 	labs     = []string{"bench", "ringlab"}
 	cli      = []string{"cmd/..."}
