@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -10,9 +8,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/attention/ring"
-	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/internal/ringnet"
-	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/ringlab"
 	"github.com/spf13/cobra"
 )
@@ -33,11 +29,6 @@ type ringOpts struct {
 	port                        int
 	connectTimeout, idleTimeout time.Duration
 }
-
-var (
-	errInterrupted  = errors.New("interrupted")
-	errLauncherGone = errors.New("the process that started it went away")
-)
 
 func newRingCmd(e *env) *cobra.Command {
 	o := &ringOpts{}
@@ -177,16 +168,11 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 	r, err := ringlab.Run(e.ctx, opt)
 	if err != nil {
 		if e.ctx.Err() != nil {
-			return errInterrupted // every worker was stopped before Run returned
+			return ringlab.ErrInterrupted // every worker was stopped before Run returned
 		}
 		return err
 	}
-	return e.finish(o.outFlags, ringResults(r))
-}
-
-func ringResults(r *ringlab.Result) report.Results {
-	return report.Results{Tables: r.Tables(), Headline: r.Headline(), Figures: r.Figures(),
-		Extra: map[string]any{"n": r.Opt.N, "hosts": r.Opt.P, "d_head": r.Opt.E, "transport": r.Opt.Transport, "hosts_run_seconds": r.Hosts.Seconds()}}
+	return e.finish(o.outFlags, r.Results())
 }
 
 // workerArgs is the command line of a worker started by --procs.
@@ -220,48 +206,15 @@ func runRingWorker(e *env, o *ringOpts, cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if err := membudget.Check(fmt.Sprintf("host %d of a ring of %d over %d positions", rank, len(peers), o.n), cfg.HostBytes()); err != nil {
-		return usageError{err}
-	}
-	ctx, cancel := context.WithCancelCause(e.ctx)
-	defer cancel(nil)
-	nc := ringnet.Config{Rank: rank, Peers: peers, Hello: cfg.Hello(), ConnectTimeout: o.connectTimeout, IdleTimeout: o.idleTimeout}
-	if o.launched {
-		ringnet.WatchParent(func() { cancel(errLauncherGone) }) // never outlive the launcher
-		if nc.Listener, err = ringnet.InheritedListener(); err != nil {
-			return err
-		}
-	}
-	fail := func(err error) error {
-		// This host's own interruption reads "host r failed: interrupted"
-		// from the ring; say what interrupted it.
-		var re *ringnet.Error
-		if errors.Is(err, context.Canceled) || errors.As(err, &re) && re.Host == rank && re.Cause == "interrupted" {
-			err = errInterrupted
-			if errors.Is(context.Cause(ctx), errLauncherGone) {
-				err = errLauncherGone
-			}
-		}
-		return fmt.Errorf("host %d of %d stopped: %w", rank, len(peers), err)
-	}
-	link, err := ringnet.Dial(ctx, nc)
-	if err != nil {
-		return fail(err)
-	}
-	t0 := time.Now()
-	var reports []ringlab.HostReport
-	if err := ringlab.Host(ctx, link, cfg, func(all []ringlab.HostReport) { reports = all }); err != nil {
-		return fail(err)
-	}
-	if reports == nil {
-		return nil // not host 0: host 0 reports
+	r, err := ringlab.Worker(e.ctx, ringlab.WorkerOptions{Config: cfg, Rank: rank, Peers: peers,
+		ConnectTimeout: o.connectTimeout, IdleTimeout: o.idleTimeout, Launched: o.launched})
+	if err != nil || r == nil {
+		return err // r is nil but on host 0, which reports
 	}
 	if o.launched {
-		return ringlab.WriteReports(e.stdout, reports)
+		return ringlab.WriteReports(e.stdout, r.Reports)
 	}
-	r := &ringlab.Result{Opt: ringlab.Options{Config: cfg, Transport: fmt.Sprintf("%d processes, TCP", len(peers)), Processes: true},
-		Reports: reports, Hosts: time.Since(t0)}
-	return e.finish(o.outFlags, ringResults(r))
+	return e.finish(o.outFlags, r.Results())
 }
 
 func parseInts(s string) ([]int, error) {
