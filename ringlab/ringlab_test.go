@@ -3,6 +3,7 @@ package ringlab
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -205,5 +206,27 @@ func TestRunWritesEveryTable(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), Options{Config: Config{N: 3, E: 8, P: 4, Layouts: ring.Layouts()}}); err == nil {
 		t.Error("3 positions on 4 hosts accepted")
+	}
+}
+
+// TestFitLink: the link fit on given step times (no clock involved): α and
+// B recovered exactly from a line, α clamped at 0, and a large step no
+// slower than the small one refused by name.
+func TestFitLink(t *testing.T) {
+	t.Parallel()
+	// α = 30 µs, B = 2 GB/s: 4 KiB in 32.048 µs, 4 MiB in 2127.152 µs.
+	small, large := 4096, 4<<20
+	t1, t2 := 30e-6+float64(small)/2e9, 30e-6+float64(large)/2e9
+	alpha, B, err := fitLink(small, large, t1, t2)
+	if err != nil || math.Abs(B-2e9) > 1e-3 || math.Abs(alpha.Seconds()-30e-6) > 1e-9 {
+		t.Errorf("fitLink = %v, %g, %v; want 30µs, 2e9", alpha, B, err)
+	}
+	if alpha, _, err := fitLink(small, large, 0.5e-6, 1e-3); err != nil || alpha != 0 {
+		t.Errorf("a line through negative latency: α = %v, %v; want 0", alpha, err)
+	}
+	for _, tt := range [][2]float64{{1e-3, 1e-3}, {2e-3, 1e-3}, {math.NaN(), 1e-3}} {
+		if _, _, err := fitLink(small, large, tt[0], tt[1]); !errors.Is(err, errNoSlope) || !strings.Contains(err.Error(), "was not slower than a 4096-byte one") {
+			t.Errorf("t1 %g, t2 %g: %v, want a refusal", tt[0], tt[1], err)
+		}
 	}
 }

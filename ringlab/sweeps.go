@@ -2,6 +2,7 @@ package ringlab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -151,8 +152,16 @@ func Overlap(ctx context.Context, P, E int, blocks []int, l ring.Layout, seed ui
 	}
 	o := &OverlapResult{Hosts: P, Layout: l, E: E}
 	var err error
-	// The bandwidth needs a message long enough to dwarf the latency.
-	if o.Alpha, o.Bandwidth, err = measureLink(ctx, P, 8*blocks[0]*E, max(8*blocks[len(blocks)-1]*E, 4<<20)); err != nil {
+	// The bandwidth needs a message long enough to dwarf the latency. On a
+	// busy machine a measurement can still fail to resolve it (the large
+	// step no slower than the small one): measure again, a few times.
+	for try := range linkTries {
+		o.Alpha, o.Bandwidth, err = measureLink(ctx, P, 8*blocks[0]*E, max(8*blocks[len(blocks)-1]*E, 4<<20))
+		if !errors.Is(err, errNoSlope) || try == linkTries-1 {
+			break
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	for _, c := range blocks {
@@ -248,9 +257,19 @@ func tcpLinks(ctx context.Context, P int, hello []byte) ([]ringnet.Link, error) 
 	return links, nil
 }
 
+// linkTries is how many times Overlap measures the link before it gives
+// up on fitting it.
+const linkTries = 3
+
+// errNoSlope is fitLink's refusal: the large step was no slower.
+var errNoSlope = errors.New("cannot fit the link")
+
 // measureLink times ring steps that only transfer (every host sends a
 // message to the next and receives one, as a ring step does) for a small
-// and a large message, and fits time = α + bytes/B through the medians.
+// and a large message, and fits time = α + bytes/B through the fastest
+// step of each size (fitLink): a step's own cost is its fastest run, and
+// what other processes take from the machine only adds to it, so the
+// fastest runs are the ones a busy machine disturbs least.
 func measureLink(ctx context.Context, P, small, large int) (alpha time.Duration, B float64, err error) {
 	links, err := tcpLinks(ctx, P, []byte("attnlab ring link timing"))
 	if err != nil {
@@ -294,17 +313,23 @@ func measureLink(ctx context.Context, P, small, large int) (alpha time.Duration,
 			return 0, 0, err
 		}
 	}
-	med := func(si int) float64 {
-		var all []float64
+	fastest := func(si int) float64 {
+		best := math.Inf(1)
 		for p := range P {
-			all = append(all, times[p][si][2:]...) // the first two warm up
+			best = min(best, slices.Min(times[p][si][2:])) // the first two warm up
 		}
-		slices.Sort(all)
-		return all[len(all)/2]
+		return best
 	}
-	t1, t2 := med(0), med(1)
-	if t2 <= t1 {
-		return 0, 0, fmt.Errorf("ringlab: a %d-byte step (%.3g s) was not slower than a %d-byte one (%.3g s): cannot fit the link", large, t2, small, t1)
+	return fitLink(small, large, fastest(0), fastest(1))
+}
+
+// fitLink fits time = α + bytes/B through a small and a large message's
+// step times t1 and t2 (seconds): B = (large − small)/(t2 − t1), α = t1 −
+// small/B, at least 0. A large step no slower than the small one has no
+// bandwidth to fit (errNoSlope).
+func fitLink(small, large int, t1, t2 float64) (alpha time.Duration, B float64, err error) {
+	if !(t2 > t1) || large <= small {
+		return 0, 0, fmt.Errorf("ringlab: a %d-byte step (%.3g s) was not slower than a %d-byte one (%.3g s): %w", large, t2, small, t1, errNoSlope)
 	}
 	B = float64(large-small) / (t2 - t1)
 	return time.Duration(max(0, t1-float64(small)/B) * 1e9), B, nil
