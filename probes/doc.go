@@ -9,7 +9,9 @@
 //     linear attention degrades as N approaches its feature dimension.
 //   - EvalMQAR: held-out accuracy and loss of a model on Zoology's
 //     multi-query associative recall (tasks.MQAR) at the query positions.
-//     The trained grid that uses it is the study in studies/mqar.
+//     The trained grid that uses it is the study in studies/mqar;
+//     EvalMQARModel evaluates a trained model on the task it was trained
+//     on (or on MQAR in its vocabulary) at chosen key-value pair counts.
 //   - S2A (EvaluateS2A): System 2 Attention (Weston and Sukhbaatar 2023)
 //     on distractor recall (tasks.Distractor): an answerer, an instructed
 //     answerer and a regenerator answer each context under baseline,

@@ -1,11 +1,13 @@
 package probes
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/tasks"
@@ -101,4 +103,43 @@ func EvalMQARPairs(m *model.Model, name string, cfg tasks.MQARConfig, kvs []int,
 	}
 	return report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{t}, Model: name,
 		Extra: map[string]any{"mqar_tasks": specs}}, nil
+}
+
+// EvalMQARModel evaluates a trained model m (called name) on n held-out
+// sequences (256 when n ≤ 0) of MQAR for each key-value pair count in kvs,
+// with EvalMQARPairs. The task is the one m was trained on (its recorded
+// spec) when m is an MQAR model, else MQAR in m's vocabulary at the longest
+// even length that fits n_ctx. kvs nil means the trained pair count (4, 8
+// and 16 for a model of another task). A pair count the task cannot hold is
+// a *badinput.Error, found before anything runs; Extra also records m's
+// config.
+func EvalMQARModel(m *model.Model, name string, kvs []int, n int, seed uint64) (report.Results, error) {
+	cfg := tasks.DefaultMQARConfig()
+	cfg.Vocab, cfg.SeqLen = m.Config.DVocab, m.Config.NCtx-m.Config.NCtx%2
+	trained := []int{4, 8, 16}
+	if m.Task() == "mqar" {
+		var err error
+		if cfg, err = tasks.ParseMQARSpec(m.TaskSpec()); err != nil {
+			return report.Results{}, fmt.Errorf("model %s: %w", name, err)
+		}
+		trained = []int{cfg.NumKVPairs}
+	}
+	if kvs == nil {
+		kvs = trained
+	}
+	if n <= 0 {
+		n = 256
+	}
+	for _, kv := range kvs {
+		c := cfg
+		c.NumKVPairs = kv
+		if err := c.Validate(); err != nil {
+			return report.Results{}, badinput.Errorf("model %s cannot be evaluated with %d key-value pairs: %v", name, kv, err)
+		}
+	}
+	res, err := EvalMQARPairs(m, name, cfg, kvs, n, seed)
+	if err == nil {
+		res.Extra["config"] = json.RawMessage(m.Config.JSON())
+	}
+	return res, err
 }

@@ -3,8 +3,10 @@ package probes
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/tasks"
 )
@@ -111,5 +113,28 @@ func TestEvalMQAROracle(t *testing.T) {
 	}
 	if hits == 0 || hits > queries/4 {
 		t.Errorf("token %d answers %d of %d queries: not a chance level worth testing", c, hits, queries)
+	}
+}
+
+// TestEvalMQARModel: a model of another task is evaluated on MQAR in its
+// own vocabulary at n_ctx; the oracle built for 4 pairs answers 4 pairs
+// perfectly; without pair counts the defaults 4, 8, 16 are tried, and 16
+// pairs (64 positions) do not fit n_ctx 32: bad input, found before any
+// evaluation.
+func TestEvalMQARModel(t *testing.T) {
+	t.Parallel()
+	m := mqarOracle(t, 64, 32, 4)
+	res, err := EvalMQARModel(m, "oracle", []int{4}, 16, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := res.Tables[0]
+	if len(tab.Rows) != 1 || tab.Rows[0][tab.Column("accuracy")] != 1.0 || tab.Rows[0][tab.Column("seq_len")] != 32 ||
+		tab.Rows[0][tab.Column("queries")] != 64 || res.Extra["config"] == nil {
+		t.Errorf("oracle at 4 pairs: rows %v, extra %v", tab.Rows, res.Extra)
+	}
+	_, err = EvalMQARModel(m, "oracle", nil, 16, 1)
+	if !badinput.Is(err) || !strings.Contains(err.Error(), "model oracle cannot be evaluated with 16 key-value pairs") {
+		t.Errorf("default pairs on n_ctx 32: error %v, want bad input naming 16 pairs", err)
 	}
 }

@@ -10,7 +10,16 @@
 //     text;
 //   - studies/phase: trackers that measure a model while it trains
 //     (train.Options.OnEval): the induction phase change (package induction)
-//     and sink emergence (package sinks).
+//     and sink emergence (package sinks);
+//   - studies/retrieval: attnlab retrieval's parts in one call: the analytic
+//     recall probe, the MQAR grid (or a shard of it) and attention's time
+//     against N;
+//   - studies/reach: how far the induction circuit copies under sparse
+//     attention, on models trained with each sparse kind;
+//   - studies/s2a: System 2 Attention's three models, trained and measured
+//     on distractor recall;
+//   - studies/trainrun: one attnlab train run (task, model, tracker,
+//     provenance, loss curve).
 //
 // The layering: a study uses package train (the loop) and the analyses
 // (induction, circuits, sinks, probes) and returns report.Results — tables,

@@ -2,17 +2,18 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/attnlab/attnlab/internal/shard"
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
-	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
+	"github.com/attnlab/attnlab/studies/retrieval"
 	"github.com/spf13/cobra"
 )
 
@@ -101,97 +102,135 @@ splits across machines (attnlab merge joins the CSVs).
 
 func runRetrieval(e *env, o *retrievalOpts) error {
 	if o.evalOnly {
-		return runMQAREval(e, o)
+		if o.mf.path == "" {
+			return usagef("--eval-only needs --model: the weights file to evaluate")
+		}
+		m, name, err := o.mf.load("")
+		if err != nil {
+			return err
+		}
+		var kvs []int
+		if o.kvPairs != "" {
+			if kvs, err = intList("--kv-pairs", o.kvPairs); err != nil {
+				return err
+			}
+		}
+		res, err := probes.EvalMQARModel(m, name, kvs, o.evalN, o.of.seed)
+		if err != nil {
+			return err
+		}
+		return e.finish(o.of, res)
 	}
 	if o.mf.path != "" {
 		return usagef("--model needs --eval-only: the grid trains its own models")
 	}
-	parts := strings.Split(o.parts, ",")
-	for _, p := range parts {
-		if !slices.Contains([]string{"analytic", "mqar", "scaling"}, p) {
+	opt := retrieval.Options{Parts: strings.Split(o.parts, ","), Shard: mqar.ShardOptions{Shard: shard.Spec{Index: 0, Count: 1}, Workers: o.workers, Train: o.train},
+		Analytic: probes.DefaultAnalytic(), ScalingMap: o.scalingFM}
+	for _, p := range opt.Parts {
+		if !slices.Contains(retrieval.Parts, p) {
 			return usagef("--parts must list analytic, mqar or scaling, got %q", p)
 		}
 	}
-	grid := mqar.Quick()
-	if o.full {
-		grid = mqar.Full()
-	}
-	sh := shard.Spec{Index: 0, Count: 1}
+	var err error
 	if o.shard != "" {
-		var err error
-		if sh, err = shard.Parse(o.shard, os.Getenv); err != nil {
+		if opt.Shard.Shard, err = shard.Parse(o.shard, os.Getenv); err != nil {
 			return usagef("--shard %s", strings.TrimPrefix(err.Error(), "shard: "))
 		}
-		parts = []string{"mqar"}
+		opt.Parts = []string{"mqar"}
 	}
-	if err := o.applyGrid(&grid); err != nil {
+	if opt.Grid, err = o.grid(); err != nil {
 		return err
 	}
-	var maps []string
 	for _, m := range strings.Split(o.maps, ",") {
 		if err := probes.CheckFeatureMap(m); err != nil {
 			return usagef("--maps: unknown feature map %q (known: elu, relu, favor, favor:M, taylor, identity)", m)
 		}
-		maps = append(maps, m)
 	}
+	opt.Analytic.Maps = strings.Split(o.maps, ",")
 	if err := probes.CheckFeatureMap(o.scalingFM); err != nil {
 		return usagef("--scaling-map: unknown feature map %q (known: elu, relu, favor, favor:M, taylor, identity)", o.scalingFM)
 	}
-	dims, err := intList("--dims", o.dims)
-	if err != nil {
+	if opt.Analytic.Dims, err = intList("--dims", o.dims); err != nil {
 		return err
 	}
-	ns, err := intList("--scaling-n", o.scalingN)
-	if err != nil {
+	if opt.ScalingN, err = intList("--scaling-n", o.scalingN); err != nil {
 		return err
 	}
-	// Every part's sizes are checked before any part runs.
-	cfg := probes.DefaultAnalytic()
-	cfg.Dims, cfg.Maps, cfg.Seed = dims, maps, o.of.seed
-	const E = 64 // the scaling head's dimension
-	if slices.Contains(parts, "analytic") {
-		if err := probes.CheckAnalytic(cfg); err != nil {
-			return err
-		}
+	opt.Analytic.Seed = o.of.seed
+	if opt.Has("scaling") && slices.Min(opt.ScalingN) == slices.Max(opt.ScalingN) {
+		return usagef("--scaling-n must list at least two different lengths to fit a slope, got %q", o.scalingN)
 	}
-	if slices.Contains(parts, "scaling") {
-		if slices.Min(ns) == slices.Max(ns) {
-			return usagef("--scaling-n must list at least two different lengths to fit a slope, got %q", o.scalingN)
-		}
-		if err := probes.CheckScaling(ns, E, o.scalingFM); err != nil {
-			return err
-		}
+	if !o.of.quiet {
+		opt.Log = e.stderr
 	}
-	r := report.Results{Model: "trained per cell", Extra: map[string]any{"parts": parts}}
-	if slices.Contains(parts, "analytic") {
-		rows, err := probes.Analytic(e.ctx, cfg)
-		if err != nil {
-			return err
-		}
-		r.Append(probes.AnalyticResults(cfg, rows))
-		krows, err := probes.KernelFidelity(maps, dims, 4096, o.of.seed)
-		if err != nil {
-			return err
-		}
-		r.Tables = append(r.Tables, probes.KernelTable(krows))
-		r.Extra["analytic"] = cfg
-	}
-	if slices.Contains(parts, "mqar") {
-		if err := e.runGrid(o, grid, sh, &r); err != nil {
-			return err
-		}
-	}
-	if slices.Contains(parts, "scaling") {
-		if !o.of.quiet {
-			fmt.Fprintf(e.stderr, "timing attention at N = %v (dense softmax at N = 16384 takes a few seconds)\n", ns)
-		}
-		pts, err := probes.Scaling(e.ctx, ns, E, o.scalingFM, 500*time.Millisecond)
-		if err != nil {
-			return err
-		}
-		r.Append(probes.ScalingResults(pts, E, o.scalingFM))
+	r, err := retrieval.Run(e.ctx, opt)
+	if err != nil {
+		return err
 	}
 	return e.finish(o.of, r)
+}
+
+// grid is the MQAR grid: the quick or full one, with the flags the user set.
+func (o *retrievalOpts) grid() (mqar.Grid, error) {
+	g := mqar.Quick()
+	if o.full {
+		g = mqar.Full()
+	}
+	var err error
+	if o.kinds != "" {
+		if g.Kinds, err = model.AttentionList(o.kinds); err != nil {
+			return g, usagef("--kinds: %v", err)
+		}
+	}
+	if o.dModels != "" {
+		if g.DModels, err = intList("--d-models", o.dModels); err != nil {
+			return g, err
+		}
+	}
+	if o.kvPairs != "" {
+		if g.KVPairs, err = intList("--kv-pairs", o.kvPairs); err != nil {
+			return g, err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+		dst  *int
+	}{{"--steps", o.steps, &g.Steps}, {"--batch", o.batch, &g.Batch}, {"--eval-seqs", o.evalN, &g.EvalSeqs}} {
+		if f.v < 0 {
+			return g, usagef("%s must be positive, got %d", f.name, f.v)
+		}
+		if f.v > 0 {
+			*f.dst = f.v
+		}
+	}
+	if o.seeds < 0 {
+		return g, usagef("--seeds must be positive, got %d", o.seeds)
+	}
+	if o.seeds > 0 {
+		g.Seeds = g.Seeds[:0]
+		for s := range o.seeds {
+			g.Seeds = append(g.Seeds, o.of.seed+uint64(s))
+		}
+	} else if o.of.seed != 1 {
+		for i := range g.Seeds {
+			g.Seeds[i] += o.of.seed - 1
+		}
+	}
+	if o.lr < 0 || math.IsNaN(o.lr) {
+		return g, usagef("--lr must be positive, got %v", o.lr)
+	}
+	if o.lr > 0 {
+		g.LR = o.lr
+	}
+	g.ShiftSoftmax = g.ShiftSoftmax && !o.pure
+	if o.workers < 1 {
+		return g, usagef("--workers must be positive, got %d", o.workers)
+	}
+	if err := g.Validate(); err != nil {
+		return g, usageError{err}
+	}
+	return g, nil
 }
 
 // gridDefault states a grid setting's default in the quick and the full

@@ -146,7 +146,7 @@ func TestRetrievalAnalyticScalingEval(t *testing.T) {
 }
 
 // TestCellTrainArgsTrainTheCell: the attnlab train command a grid cell
-// records (cellTrainArgs, what the embedded quick-grid models were trained
+// records (mqar.TrainArgs, what the embedded quick-grid models were trained
 // with) trains the same weights, bit for bit, as the study's TrainModel,
 // here for a softmax and a linear cell shortened to 30 steps.
 func TestCellTrainArgsTrainTheCell(t *testing.T) {
@@ -154,8 +154,8 @@ func TestCellTrainArgsTrainTheCell(t *testing.T) {
 	g.Steps = 30
 	dir := t.TempDir()
 	for _, c := range []mqar.Cell{{Kind: "softmax", DModel: 32, KVPairs: 4, Seed: 1}, {Kind: "linear:elu", DModel: 32, KVPairs: 8, Seed: 2}} {
-		out := filepath.Join(dir, mqarFixture(c)+".safetensors")
-		args := append(cellTrainArgs(g, c)[1:], "-q", "--out", out)
+		out := filepath.Join(dir, mqar.FixtureName(c)+".safetensors")
+		args := append(mqar.TrainArgs(g, c)[1:], "-q", "--out", out)
 		if _, stderr, code := runCLI(t, args...); code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
@@ -163,7 +163,7 @@ func TestCellTrainArgsTrainTheCell(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := cmdModel.Meta["trained_with"], strings.Join(cellTrainArgs(g, c), " "); got != want {
+		if got, want := cmdModel.Meta["trained_with"], strings.Join(mqar.TrainArgs(g, c), " "); got != want {
 			t.Errorf("recorded %q, want %q", got, want)
 		}
 		study, err := mqar.TrainModel(context.Background(), g, c, nil)
@@ -171,30 +171,7 @@ func TestCellTrainArgsTrainTheCell(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !slices.Equal(cmdModel.Params.Data, study.Params.Data) {
-			t.Errorf("%s: attnlab train and mqar.TrainModel give different weights", mqarFixture(c))
+			t.Errorf("%s: attnlab train and mqar.TrainModel give different weights", mqar.FixtureName(c))
 		}
-	}
-}
-
-// TestQuickGridFixtures: every cell of the quick grid has an embedded model
-// that records the cell's train command (so `attnlab retrieval` evaluates
-// it instead of training), and a grid with another recipe uses none.
-func TestQuickGridFixtures(t *testing.T) {
-	g := mqar.Quick()
-	pre := embeddedCell(g)
-	for _, c := range g.Cells() {
-		m, name := pre(c)
-		if m == nil {
-			t.Errorf("no embedded model for cell %s (want %s, trained with %q)", mqarFixture(c), mqarFixture(c), strings.Join(cellTrainArgs(g, c), " "))
-			continue
-		}
-		if name != "embedded:"+mqarFixture(c) {
-			t.Errorf("cell %d: model %q", c.Index, name)
-		}
-	}
-	other := g
-	other.Steps = 100
-	if m, _ := embeddedCell(other)(other.Cells()[0]); m != nil {
-		t.Error("a grid of 100 steps used the embedded 2400-step model")
 	}
 }

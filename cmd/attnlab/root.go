@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
@@ -99,8 +100,8 @@ func signalContext() (context.Context, func()) {
 
 // run executes the command line and returns the exit status. It is the only
 // place that prints an error. The status comes from the error's type:
-// usageError and *membudget.Error (a size the command line asked for) are
-// 2, an interruption by a signal 128+signal (130 for SIGINT, 143 for
+// usageError, *badinput.Error and *membudget.Error (a size the command
+// line asked for) are 2, an interruption by a signal 128+signal (130 for SIGINT, 143 for
 // SIGTERM), anything else 1.
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	ctx, stop := signalContext()
@@ -135,7 +136,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 func exitCode(err error) int {
 	var ue usageError
 	var me *membudget.Error
-	if errors.As(err, &ue) || errors.As(err, &me) {
+	if errors.As(err, &ue) || errors.As(err, &me) || badinput.Is(err) {
 		return exitUsage
 	}
 	return exitRuntime

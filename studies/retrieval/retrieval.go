@@ -1,0 +1,107 @@
+// Package retrieval is the exact-recall comparison of softmax and linear
+// attention that attnlab retrieval runs, in up to three parts:
+//
+//   - analytic: probes.Analytic and probes.KernelFidelity, no training;
+//   - mqar: the trained multi-query associative recall grid, or one shard
+//     of it (studies/mqar: embedded models where a cell has one);
+//   - scaling: probes.Scaling, one head's attention time against N.
+//
+// Check validates every part's sizes before Run runs any part, so a bad
+// setting never costs a part's run. Messages and the progress bar go to
+// Options.Log.
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/attnlab/attnlab/probes"
+	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/studies/mqar"
+)
+
+// Parts are the parts Run knows, in the order it runs them.
+var Parts = []string{"analytic", "mqar", "scaling"}
+
+// ScalingE is d_head of the scaling part's head.
+const ScalingE = 64
+
+// ScalingBudget is the time the scaling part spends per form and length.
+const ScalingBudget = 500 * time.Millisecond
+
+// Options are one retrieval run.
+type Options struct {
+	Parts      []string              // which of Parts to run
+	Analytic   probes.AnalyticConfig // the analytic part
+	Grid       mqar.Grid             // the mqar part's grid
+	Shard      mqar.ShardOptions     // which shard of it, how (its Log is set from Log)
+	ScalingN   []int                 // the scaling part's sequence lengths
+	ScalingMap string                // the scaling part's feature map
+	Log        io.Writer             // messages and progress; nil for none
+}
+
+// Has reports whether part is one of o.Parts.
+func (o Options) Has(part string) bool { return slices.Contains(o.Parts, part) }
+
+// Check validates the sizes of every part o runs.
+func (o Options) Check() error {
+	for _, p := range o.Parts {
+		if !slices.Contains(Parts, p) {
+			return fmt.Errorf("retrieval: unknown part %q", p)
+		}
+	}
+	if o.Has("analytic") {
+		if err := probes.CheckAnalytic(o.Analytic); err != nil {
+			return err
+		}
+	}
+	if o.Has("scaling") {
+		return probes.CheckScaling(o.ScalingN, ScalingE, o.ScalingMap)
+	}
+	return nil
+}
+
+// Run runs o's parts and returns their tables and figures, with what they
+// ran on in Extra (parts, analytic, the mqar shard).
+func Run(ctx context.Context, o Options) (report.Results, error) {
+	r := report.Results{Model: "trained per cell", Extra: map[string]any{"parts": o.Parts}}
+	if err := o.Check(); err != nil {
+		return r, err
+	}
+	if o.Has("analytic") {
+		rows, err := probes.Analytic(ctx, o.Analytic)
+		if err != nil {
+			return r, err
+		}
+		r.Append(probes.AnalyticResults(o.Analytic, rows))
+		krows, err := probes.KernelFidelity(o.Analytic.Maps, o.Analytic.Dims, 4096, o.Analytic.Seed)
+		if err != nil {
+			return r, err
+		}
+		r.Tables = append(r.Tables, probes.KernelTable(krows))
+		r.Extra["analytic"] = o.Analytic
+	}
+	if o.Has("mqar") {
+		so := o.Shard
+		so.Log = o.Log
+		g, err := mqar.RunShard(ctx, o.Grid, so)
+		if err != nil {
+			return r, err
+		}
+		r.Append(g)
+	}
+	if o.Has("scaling") {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "timing attention at N = %v (dense softmax at N = 16384 takes a few seconds)\n", o.ScalingN)
+		}
+		pts, err := probes.Scaling(ctx, o.ScalingN, ScalingE, o.ScalingMap, ScalingBudget)
+		if err != nil {
+			return r, err
+		}
+		r.Append(probes.ScalingResults(pts, ScalingE, o.ScalingMap))
+	}
+	return r, nil
+}
