@@ -88,6 +88,26 @@ var readmeClaims = []readmeClaim{
 	{"| linear:elu | 64 | 1.00 | 0.99 | 0.11 |", "retrieval --parts mqar", func(r *cmdRun) []float64 { return mqarRow(r, "linear:elu", 64) }},
 	{"| linear:relu | 64 | 1.00 | 1.00 | 0.11 |", "retrieval --parts mqar", func(r *cmdRun) []float64 { return mqarRow(r, "linear:relu", 64) }},
 	{"| softmax | 64 | 1.00 | 1.00 | 1.00 |", "retrieval --parts mqar", func(r *cmdRun) []float64 { return mqarRow(r, "softmax", 64) }},
+	// Linear attention's own map against softmax's (kernel_map.csv).
+	{"fewest pairs (`linear:elu`, d_model 64, 4 pairs, accuracy 1.00), every",
+		"retrieval --parts mqar", func(r *cmdRun) []float64 {
+			k := r.csv("kernel_map")
+			return []float64{k.num("L1H0", "d_model"), k.num("L1H0", "kv_pairs"), mqarRow(r, "linear:elu", 64)[1]}
+		}},
+	{"softmax: they put 0.76 (L1H0) and 0.91 (L1H1) of a query's weight on the\nvalue it asks for, softmax on the same q, k puts less than 0.001 there, and\nthe two maps agree on the most-attended key at 0 of the 4 query positions\n(mean |Δ| 0.060 over all causal entries, both heads)",
+		"retrieval --parts mqar", func(r *cmdRun) []float64 {
+			k := r.csv("kernel_map")
+			soft := math.NaN()
+			if max(k.num("L1H0", "softmax_on_answer"), k.num("L1H1", "softmax_on_answer")) < 0.001 {
+				soft = 0.001 // "less than 0.001"
+			}
+			same := max(k.num("L1H0", "same_top_key_at_queries"), k.num("L1H1", "same_top_key_at_queries"))
+			d0, d1 := k.num("L1H0", "mean_abs_diff"), k.num("L1H1", "mean_abs_diff")
+			if math.Abs(d0-d1) > 0.0005 {
+				d1 = math.NaN() // "both heads": the two must print the same
+			}
+			return []float64{k.num("L1H0", "linear_on_answer"), k.num("L1H1", "linear_on_answer"), soft, 4 * same, 4, (d0 + d1) / 2}
+		}},
 	// attnlab induction: the head table on the embedded two-layer model.
 	{"│ L1H2 │    0.017 │     0.625 │ 0.023 │       0.97 │        0.923 │    0.80 │           2.24 │",
 		"induction", func(r *cmdRun) []float64 { return r.headRow("L1H2") }},

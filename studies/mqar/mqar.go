@@ -12,6 +12,7 @@ import (
 
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
+	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/tasks"
 	"github.com/attnlab/attnlab/train"
 )
@@ -151,6 +152,11 @@ type Result struct {
 	Seconds    float64 // wall time of training (when trained here) and evaluation
 	DataHash   string  // tasks.Hash of the held-out set
 	Model      string  // "trained" (here), or the name of the pretrained model evaluated
+
+	// The kernel-map comparison of this cell's model, for the cell
+	// KernelMapCell picks only (Run computes it while it has the model).
+	kernelMap  *report.Table
+	kernelFigs []report.Figure
 }
 
 // FeatureMapOf returns the map of a linear kind ("elu" of "linear:elu"),
@@ -190,14 +196,7 @@ func Run(ctx context.Context, g Grid, cells []Cell, workers int, tick func(steps
 				if i >= len(cells) || ctx.Err() != nil {
 					return
 				}
-				if pretrained != nil {
-					if m, name := pretrained(cells[i]); m != nil {
-						res[i], errs[i] = Evaluate(g, cells[i], m, time.Now())
-						res[i].Model = name
-						continue
-					}
-				}
-				res[i], errs[i] = TrainCell(ctx, g, cells[i], tick)
+				res[i], errs[i] = runCell(ctx, g, cells[i], tick, pretrained)
 			}
 		}()
 	}
@@ -209,6 +208,32 @@ func Run(ctx context.Context, g Grid, cells []Cell, workers int, tick func(steps
 		}
 	}
 	return res, ctx.Err()
+}
+
+// runCell evaluates cell c's pretrained model, or trains it and evaluates
+// it; for the cell KernelMapCell picks it also compares the model's linear
+// maps with softmax (KernelMaps).
+func runCell(ctx context.Context, g Grid, c Cell, tick func(int), pretrained Pretrained) (Result, error) {
+	var m *model.Model
+	name := "trained"
+	if pretrained != nil {
+		if pm, pname := pretrained(c); pm != nil {
+			m, name = pm, pname
+		}
+	}
+	start := time.Now()
+	if m == nil {
+		var err error
+		if m, err = TrainModel(ctx, g, c, tick); err != nil {
+			return Result{}, err
+		}
+	}
+	r, err := Evaluate(g, c, m, start)
+	r.Model = name
+	if km, ok := g.KernelMapCell(); err == nil && ok && km == c {
+		r.kernelMap, r.kernelFigs, err = g.KernelMaps(c, m)
+	}
+	return r, err
 }
 
 // TrainCell trains one cell's model and evaluates it.

@@ -339,6 +339,12 @@ func (g Grid) Results(res []Result) report.Results {
 	t := Table(res)
 	r := report.Results{Tables: []*report.Table{t}, Headline: []*report.Table{Summary(t)}, Extra: map[string]any{},
 		Figures: []report.Figure{{Name: "mqar.png", Fig: Chart(t)}}}
+	for _, x := range res {
+		if x.kernelMap != nil {
+			r.Tables = append(r.Tables, x.kernelMap)
+			r.Figures = append(r.Figures, x.kernelFigs...)
+		}
+	}
 	specs := map[string]any{}
 	for _, kv := range g.KVPairs {
 		task, _ := g.Task(kv)
