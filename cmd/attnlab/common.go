@@ -6,9 +6,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/internal/buildinfo"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
@@ -66,84 +66,15 @@ func checkOutDir(dir string) error {
 	return nil
 }
 
-// finish writes every table and figure of r atomically into o.out, the
-// manifest beside them (removing the previous run's files, which it says
-// on stderr), and prints the headline tables fitted to the terminal (with
-// --wide every column of their full versions; with --json all tables as
-// JSON).
+// finish hands r to report.Publish: every table and figure written into
+// --out with the manifest, the headline tables printed.
 func (e *env) finish(o outFlags, r report.Results) error {
 	if err := o.check(); err != nil {
 		return err
 	}
-	out := report.NewOutput(o.out)
-	format := o.format
-	if format == "png" {
-		format = ""
-	}
-	if err := e.ctx.Err(); err != nil {
-		return err // interrupted: write nothing
-	}
-	if err := out.WriteResults(r, format); err != nil {
-		return err
-	}
-	m := report.Manifest{Command: e.args, Version: version(), Model: r.Model, Seed: o.seed, Extra: r.Extra,
-		Created: time.Now().UTC().Format(time.RFC3339)}
-	if o.html {
-		if err := out.WriteHTMLReport(strings.Join(e.args, " "), r, m); err != nil {
-			return err
-		}
-	}
-	if err := e.ctx.Err(); err != nil {
-		return err // interrupted while writing: no manifest for a partial run
-	}
-	if err := out.WriteManifest(m); err != nil {
-		return err
-	}
-	if len(out.Removed) > 0 && !o.quiet {
-		fmt.Fprintln(e.stderr, removedLine(o.out, out.Removed, e.width))
-	}
-	if o.json {
-		return report.WriteJSON(e.stdout, r.Tables...)
-	}
-	if o.quiet {
-		return nil
-	}
-	show := r.Headline
-	if o.wide {
-		// The full version of each headline table: the table of the same
-		// name among those written.
-		show = make([]*report.Table, len(r.Headline))
-		for i, h := range r.Headline {
-			show[i] = h
-			for _, t := range r.Tables {
-				if t.Name == h.Name {
-					show[i] = t
-				}
-			}
-		}
-	}
-	if err := e.render(o.wide, "--wide shows every column, the CSV files hold them all", show...); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "wrote %d files to %s\n", len(out.Files)+1, o.out)
-	return nil
-}
-
-// removedLine says, in one line of at most width columns, which of the
-// previous run's files were removed from dir.
-func removedLine(dir string, names []string, width int) string {
-	line := fmt.Sprintf("%s: removed the previous run's %d files:", dir, len(names))
-	for i, n := range names {
-		if len(line)+len(n)+4 > width && i > 0 {
-			return line + " …"
-		}
-		sep := " "
-		if i > 0 {
-			line += ","
-		}
-		line += sep + n
-	}
-	return line
+	return report.Publish{Dir: o.out, Format: o.format, HTML: o.html, JSON: o.json, Quiet: o.quiet, Wide: o.wide, Width: e.width,
+		Note: "--wide shows every column, the CSV files hold them all", Stdout: e.stdout, Stderr: e.stderr,
+		Manifest: report.Manifest{Command: e.args, Version: buildinfo.Version(), Seed: o.seed}}.Write(e.ctx, r)
 }
 
 // modelFlags select a model: a weights file (with an optional config.json
@@ -161,25 +92,20 @@ func (m *modelFlags) add(c *cobra.Command, what string) {
 // load returns the chosen model and a name for manifests; def names the
 // embedded fixture used when --model is not given.
 func (m *modelFlags) load(def string) (*model.Model, string, error) {
-	if m.path == "" {
-		if m.config != "" {
-			return nil, "", usagef("--config needs --model: it describes a weights file")
-		}
-		mod, err := fixtures.Model(def)
-		return mod, "embedded:" + def, err
+	path := m.path
+	switch {
+	case path == "" && m.config != "":
+		return nil, "", usagef("--config needs --model: it describes a weights file")
+	case path == "":
+		path = "embedded:" + def
+	case strings.HasPrefix(path, "embedded:") && m.config != "":
+		return nil, "", usagef("--config describes a weights file; %s carries its own config", m.path)
 	}
-	if strings.HasPrefix(m.path, "embedded:") {
-		if m.config != "" {
-			return nil, "", usagef("--config describes a weights file; %s carries its own config", m.path)
-		}
-		mod, err := fixtures.Model(strings.TrimPrefix(m.path, "embedded:"))
-		return mod, m.path, err
-	}
-	mod, err := model.Load(m.path, m.config)
+	mod, name, err := fixtures.Open(path, m.config)
 	if errors.Is(err, model.ErrNoConfig) {
 		err = fmt.Errorf("%w with --config", err)
 	}
-	return mod, m.path, err
+	return mod, name, err
 }
 
 // intList parses "4,8,16" for flag name.

@@ -26,7 +26,7 @@ func newInspectCmd(e *env) *cobra.Command {
 			if jsonOut {
 				return report.WriteJSON(e.stdout, tables...)
 			}
-			return e.render(false, "", tables...)
+			return e.render(tables...)
 		},
 	}
 	c.Flags().StringVar(&cfgPath, "config", "", "TransformerLens config.json for a state dict saved without attnlab metadata")

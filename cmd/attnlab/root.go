@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"runtime/debug"
 	"strings"
-	"syscall"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/internal/buildinfo"
 	"github.com/attnlab/attnlab/internal/membudget"
+	"github.com/attnlab/attnlab/internal/sigctx"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
@@ -40,62 +38,9 @@ type env struct {
 	width          int // terminal columns tables are fitted to
 }
 
-// render prints tables fitted to the terminal (all columns with wide).
-func (e *env) render(wide bool, note string, tables ...*report.Table) error {
-	for _, t := range tables {
-		if err := t.RenderWith(e.stdout, report.RenderOptions{Width: e.width, Wide: wide, Note: note}); err != nil {
-			return err
-		}
-		fmt.Fprintln(e.stdout)
-	}
-	return nil
-}
-
-// interrupted is the cause of the command context's cancellation when a
-// signal arrives.
-type interrupted struct{ sig os.Signal }
-
-func (i *interrupted) Error() string { return "interrupted by " + sigName(i.sig) }
-
-// exitCode is the shell's status for a process ended by the signal: 128+n.
-func (i *interrupted) exitCode() int {
-	if s, ok := i.sig.(syscall.Signal); ok {
-		return 128 + int(s)
-	}
-	return exitRuntime
-}
-
-func sigName(s os.Signal) string {
-	switch s {
-	case os.Interrupt:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
-	}
-	return s.String()
-}
-
-// signalContext returns a context cancelled, with an *interrupted cause,
-// by the first SIGINT or SIGTERM. After the first signal the handlers are
-// removed, so a second Ctrl-C ends the process at once.
-func signalContext() (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case s := <-sigs:
-			signal.Stop(sigs)
-			cancel(&interrupted{s})
-		case <-done:
-		}
-	}()
-	return ctx, func() {
-		signal.Stop(sigs)
-		close(done)
-		cancel(nil)
-	}
+// render prints tables fitted to the terminal.
+func (e *env) render(tables ...*report.Table) error {
+	return report.Print(e.stdout, report.RenderOptions{Width: e.width}, tables...)
 }
 
 // run executes the command line and returns the exit status. It is the only
@@ -104,7 +49,7 @@ func signalContext() (context.Context, func()) {
 // line asked for) are 2, an interruption by a signal 128+signal (130 for SIGINT, 143 for
 // SIGTERM), anything else 1.
 func run(args []string, stdout, stderr io.Writer) (code int) {
-	ctx, stop := signalContext()
+	ctx, stop := sigctx.Context()
 	defer stop()
 	e := &env{stdout: stdout, stderr: stderr, args: append([]string{"attnlab"}, args...), ctx: ctx, width: report.TerminalWidth(stdout)}
 	root := newRootCmd(e)
@@ -121,8 +66,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return exitOK
 	}
 	code = exitCode(err)
-	if intr, ok := context.Cause(ctx).(*interrupted); ok {
-		code = intr.exitCode()
+	if intr, ok := context.Cause(ctx).(*sigctx.Interrupted); ok {
+		code = intr.ExitCode()
 		if errors.Is(err, context.Canceled) {
 			err = intr // the command stopped because of the signal: say so
 		}
@@ -163,27 +108,6 @@ func typeArgErrors(c *cobra.Command) {
 	}
 }
 
-func version() string {
-	v, rev := "(devel)", ""
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				rev = s.Value[:12]
-			}
-			if s.Key == "vcs.modified" && s.Value == "true" {
-				rev += "+dirty"
-			}
-		}
-	}
-	if rev != "" {
-		return v + " " + rev
-	}
-	return v
-}
-
 func newRootCmd(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "attnlab",
@@ -196,7 +120,7 @@ as CSV tables, PNG figures and a table on the terminal.`,
 		Example: `  attnlab induction                      # induction heads of the embedded model
   attnlab train --task induction --out m.safetensors
   attnlab inspect m.safetensors`,
-		Version:       version(),
+		Version:       buildinfo.Version(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}

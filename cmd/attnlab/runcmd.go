@@ -146,7 +146,7 @@ func runRun(e *env, o *runOpts) error {
 	if o.jsonOut {
 		return report.WriteJSON(e.stdout, p.Table)
 	}
-	if err := e.render(false, "", p.Table); err != nil {
+	if err := e.render(p.Table); err != nil {
 		return err
 	}
 	if o.saveCache != "" {
