@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Tolerance is an elementwise closeness test: |got − ref| ≤ ATol + RTol·|ref|.
@@ -158,6 +159,26 @@ func Failures(rs []Result) int {
 		}
 	}
 	return n
+}
+
+// Failure is nil when no result failed, else an error that counts the
+// failures and names the first four with their status:
+// "1 of 31 tensors fail: blocks.1.attn.hook_z (FAIL)".
+func Failure(rs []Result) error {
+	n := Failures(rs)
+	if n == 0 {
+		return nil
+	}
+	var bad []string
+	for _, r := range rs {
+		if r.Status.Failed() {
+			bad = append(bad, r.Name+" ("+r.Status.String()+")")
+		}
+	}
+	if len(bad) > 4 {
+		bad = append(bad[:4], "…")
+	}
+	return fmt.Errorf("%d of %d tensors fail: %s", n, len(rs), strings.Join(bad, ", "))
 }
 
 // shapeString renders a shape as [1 4 8 8].

@@ -3,6 +3,7 @@ package parity
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -255,5 +256,22 @@ func TestGoldenParity(t *testing.T) {
 				t.Fatalf("only %d results, %d gradients", len(rs), grads)
 			}
 		})
+	}
+}
+
+// TestFailure: no failure is no error; six failures (FAIL, shape, missing)
+// among passes and "not computed" are counted and the first four named.
+func TestFailure(t *testing.T) {
+	t.Parallel()
+	rs := []Result{{Name: "ok", Status: Pass}, {Name: "nc", Status: NotComputed}}
+	if err := Failure(rs); err != nil {
+		t.Errorf("passing results: %v", err)
+	}
+	for _, s := range []Status{Fail, ShapeMismatch, Missing, Fail, Fail, Fail} {
+		rs = append(rs, Result{Name: fmt.Sprint("t", len(rs)), Status: s})
+	}
+	want := fmt.Sprintf("6 of 8 tensors fail: t2 (%s), t3 (%s), t4 (%s), t5 (%s), …", Fail, ShapeMismatch, Missing, Fail)
+	if err := Failure(rs); err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
 	}
 }

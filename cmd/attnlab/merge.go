@@ -1,15 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/attnlab/attnlab/internal/userfile"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/spf13/cobra"
@@ -46,37 +43,9 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 	if !strings.HasSuffix(o.out, ".csv") {
 		return usagef("--out must name a .csv file, got %q", o.out)
 	}
-	var ts []*report.Table
-	var runs []mqar.ShardRun
-	for _, p := range paths {
-		f, _, err := userfile.Open(p, userfile.TableLimit)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return usagef("shard file %s does not exist", p)
-			}
-			return err
-		}
-		t, err := report.ReadCSV(io.LimitReader(f, userfile.TableLimit))
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		if t.Column("cell") < 0 || t.Column("accuracy") < 0 {
-			return usagef("%s is not an mqar.csv written by attnlab retrieval (no cell or accuracy column)", p)
-		}
-		t.Name = "mqar"
-		ts = append(ts, t)
-		// The manifest beside a shard's CSV says which shard of how large
-		// a grid it is.
-		if m, err := report.ReadManifest(filepath.Dir(p)); err == nil {
-			if run, ok := mqar.ShardRunOf(m.Extra); ok {
-				runs = append(runs, run)
-			}
-		}
-	}
-	merged, err := mqar.Merge(ts, paths...)
+	merged, runs, err := mqar.ReadShards(paths)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	if gap := mqar.Completeness(merged, runs); gap != "" {
 		if !o.partial {
@@ -102,7 +71,7 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 	if o.quiet {
 		return nil
 	}
-	if err := e.render(false, "", mqar.Summary(merged)); err != nil {
+	if err := e.render(mqar.Summary(merged)); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "merged %d cells from %d files into %s\n", len(merged.Rows), len(paths), o.out)

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/attnlab/attnlab/fixtures"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/studies/s2a"
@@ -99,15 +98,8 @@ func runS2A(e *env, o *s2aOpts) error {
 		if models, err = s2a.TrainAll(e.ctx, s2a.Recipes(), progress); err != nil {
 			return err
 		}
-		for _, p := range []struct {
-			name string
-			m    *model.Model
-		}{{"s2a-answerer", models.Answerer}, {"s2a-instructed", models.Instructed}, {"s2a-regenerator", models.Regenerator}} {
-			path := filepath.Join(o.out, "models", p.name+".safetensors")
-			if err := p.m.Save(path); err != nil {
-				return err
-			}
-			names[p.name] = path
+		if names, err = s2a.Save(models, filepath.Join(o.out, "models")); err != nil {
+			return err
 		}
 	} else {
 		for _, p := range []struct {
@@ -115,34 +107,19 @@ func runS2A(e *env, o *s2aOpts) error {
 			dst             **model.Model
 		}{{"--answerer", o.answerer, "s2a-answerer", &models.Answerer}, {"--instructed", o.instructed, "s2a-instructed", &models.Instructed},
 			{"--regenerator", o.regenerator, "s2a-regenerator", &models.Regenerator}} {
-			m, name, err := loadModel(p.path, p.def)
+			m, name, err := (&modelFlags{path: p.path}).load(p.def)
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.flag, err)
 			}
 			*p.dst, names[p.def] = m, name
 		}
 	}
-	r, err := s2a.Run(e.ctx, models, setup, probes.S2AOptions{HeadThreshold: o.threshold, Workers: o.workers})
+	res, err := s2a.Results(e.ctx, models, setup, probes.S2AOptions{HeadThreshold: o.threshold, Workers: o.workers})
 	if err != nil {
-		return usageError{err}
-	}
-	res := r.Results()
-	if res.Patterns, err = s2a.PatternViews(e.ctx, models, setup, r.Answerer.Chosen); err != nil {
 		return err
 	}
-	res.Model = names["s2a-answerer"]
-	res.Extra["models"], res.Extra["facts"], res.Extra["rates"], res.Extra["examples"] = names, setup.Facts, setup.Rates, setup.Examples
+	res.Model, res.Extra["models"] = names["s2a-answerer"], names
 	return e.finish(o.outFlags, res)
-}
-
-// loadModel loads a weights file or embedded:NAME, or the embedded def.
-func loadModel(path, def string) (*model.Model, string, error) {
-	mf := modelFlags{path: path}
-	if path == "" {
-		m, err := fixtures.Model(def)
-		return m, "embedded:" + def, err
-	}
-	return mf.load(def)
 }
 
 // rateList parses "0,0.25,0.5".

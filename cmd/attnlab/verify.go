@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/attnlab/attnlab/parity"
 	"github.com/attnlab/attnlab/report"
@@ -98,17 +97,8 @@ func runVerify(e *env, o *verifyOpts, args []string) error {
 	if err = e.finish(o.outFlags, res); err != nil {
 		return err
 	}
-	if n := parity.Failures(rs); n > 0 {
-		var bad []string
-		for _, r := range rs {
-			if r.Status.Failed() {
-				bad = append(bad, r.Name+" ("+r.Status.String()+")")
-			}
-		}
-		if len(bad) > 4 {
-			bad = append(bad[:4], "…")
-		}
-		return fmt.Errorf("verify: %d of %d tensors fail: %s", n, len(rs), strings.Join(bad, ", "))
+	if err := parity.Failure(rs); err != nil {
+		return fmt.Errorf("verify: %w", err)
 	}
 	return nil
 }
