@@ -11,6 +11,8 @@
 //   - studies/phase: trackers that measure a model while it trains
 //     (train.Options.OnEval): the induction phase change (package induction)
 //     and sink emergence (package sinks);
+//   - studies/sinkanalysis: attnlab sink-analysis's analysis, streaming
+//     policies and variant comparison in one call, on one held-out text;
 //   - studies/retrieval: attnlab retrieval's parts in one call: the analytic
 //     recall probe, the MQAR grid (or a shard of it) and attention's time
 //     against N;

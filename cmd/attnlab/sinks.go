@@ -10,9 +10,8 @@ import (
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/sinks"
-	"github.com/attnlab/attnlab/studies/sinkvariants"
+	"github.com/attnlab/attnlab/studies/sinkanalysis"
 	"github.com/attnlab/attnlab/tasks"
-	"github.com/attnlab/attnlab/train"
 	"github.com/spf13/cobra"
 )
 
@@ -125,53 +124,38 @@ func runSinks(e *env, o *sinkOpts) error {
 	if err != nil {
 		return err
 	}
-	var st streamPlan
+	opt := sinkanalysis.Options{Batch: o.batch, SeqLen: T, Seed: o.seed,
+		Sinks: sinks.Options{Eps: o.eps, K: o.k, GuLen: min(o.guLen, T), Metric: metric, BOS: bos}}
 	if o.streaming {
 		if c.LearnedPos() {
 			return usagef("--streaming needs a model with rotary (or no) positions; %s has learned positions up to n_ctx %d", name, c.NCtx)
 		}
-		if st, err = o.streamPlan(c.NCtx); err != nil {
-			return err
-		}
-	}
-	if o.compare && o.compareDir != "" {
-		if err := report.CheckTarget(filepath.Join(o.compareDir, "softmax.safetensors")); err != nil {
-			return usageError{err}
-		}
-	}
-	corpus, err := tasks.DefaultCorpus()
-	if err != nil {
-		return err
-	}
-	if o.streaming {
-		if avail := corpus.Len(tasks.Val); st.N > avail || o.nStreams > avail/st.N {
-			return usagef("--streams %d × --stream-len %d need more held-out text than the corpus has (%d bytes)", o.nStreams, st.N, avail)
-		}
-	}
-	tokens, err := sinks.HeldOut(corpus, o.batch, T, bos, o.seed)
-	if err != nil {
-		return err
-	}
-	text := fmt.Sprintf("%d held-out windows of %d tokens (Go standard library validation files)", o.batch, T)
-	rep, err := sinks.Analyze(e.ctx, m, tokens, o.batch, T, sinks.Options{Eps: o.eps, K: o.k, GuLen: min(o.guLen, T),
-		Metric: metric, BOS: bos, Text: text})
-	if err != nil {
-		return err
-	}
-	res := rep.Results(name)
-	if res.Patterns, err = rep.PatternViews(e.ctx, m, tokens, 4); err != nil {
-		return err
-	}
-	res.Model, res.Extra = name, map[string]any{"bos": bos.String(), "seq_len": T, "batch": o.batch}
-	if o.streaming {
-		if err := streamingResults(e, o, st, m, corpus, bos, &res); err != nil {
+		if opt.Streaming, err = o.streamPlan(c.NCtx); err != nil {
 			return err
 		}
 	}
 	if o.compare {
-		if err := compareResults(e, o, m, corpus, &res); err != nil {
-			return err
+		if o.compareDir != "" {
+			if err := report.CheckTarget(filepath.Join(o.compareDir, "softmax.safetensors")); err != nil {
+				return usageError{err}
+			}
 		}
+		opt.Compare = &sinkanalysis.Compare{Steps: o.steps, GuLen: o.guLen, Dir: o.compareDir}
+	}
+	if opt.Corpus, err = tasks.DefaultCorpus(); err != nil {
+		return err
+	}
+	if st := opt.Streaming; st != nil {
+		if avail := opt.Corpus.Len(tasks.Val); st.Len > avail || st.Streams > avail/st.Len {
+			return usagef("--streams %d × --stream-len %d need more held-out text than the corpus has (%d bytes)", st.Streams, st.Len, avail)
+		}
+	}
+	if !o.quiet {
+		opt.Log = e.stderr
+	}
+	res, err := sinkanalysis.Run(e.ctx, m, name, opt)
+	if err != nil {
+		return err
 	}
 	if !o.quiet {
 		fmt.Fprintf(e.stderr, "first token: %s\n", bosSource(m, o.bos, bos))
@@ -179,84 +163,32 @@ func runSinks(e *env, o *sinkOpts) error {
 	return e.finish(o.outFlags, res)
 }
 
-// parseWindows reads --windows, or the default sweep.
-func parseWindows(s string, nctx int) ([]int, error) {
-	if s == "" {
-		return sinks.DefaultSweep(nctx), nil
-	}
-	var ws []int
-	for _, f := range strings.Split(s, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || w < 5 || w > nctx {
-			return nil, usagef("--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (%d), got %q", nctx, f)
-		}
-		ws = append(ws, w)
-	}
-	return ws, nil
-}
-
-// streamPlan is the validated streaming settings.
-type streamPlan struct {
-	W, N int   // cache size, tokens per stream
-	ws   []int // the sweep's cache sizes
-}
-
 // streamPlan validates the streaming flags against the model's context.
-func (o *sinkOpts) streamPlan(nctx int) (streamPlan, error) {
-	p := streamPlan{W: o.window, N: o.streamLen}
-	if p.W == 0 {
-		p.W = nctx
+func (o *sinkOpts) streamPlan(nctx int) (*sinkanalysis.Streaming, error) {
+	p := &sinkanalysis.Streaming{Streams: o.nStreams, Window: o.window, Len: o.streamLen, Sweep: sinks.DefaultSweep(nctx)}
+	if p.Window == 0 {
+		p.Window = nctx
 	}
-	if p.W < 5 || p.W > nctx {
-		return p, usagef("--window must be between 5 and the model's n_ctx (%d), got %d", nctx, p.W)
+	if p.Window < 5 || p.Window > nctx {
+		return p, usagef("--window must be between 5 and the model's n_ctx (%d), got %d", nctx, p.Window)
 	}
-	var err error
-	if p.ws, err = parseWindows(o.sweep, nctx); err != nil {
-		return p, err
+	if o.sweep != "" {
+		p.Sweep = nil
+		for _, f := range strings.Split(o.sweep, ",") {
+			w, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || w < 5 || w > nctx {
+				return p, usagef("--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (%d), got %q", nctx, f)
+			}
+			p.Sweep = append(p.Sweep, w)
+		}
 	}
-	if p.N == 0 {
-		p.N = 8 * nctx
+	if p.Len == 0 {
+		p.Len = 8 * nctx
 	}
-	if p.N < 2 {
-		return p, usagef("--stream-len must be at least 2, got %d", p.N)
+	if p.Len < 2 {
+		return p, usagef("--stream-len must be at least 2, got %d", p.Len)
 	}
 	return p, nil
-}
-
-func streamingResults(e *env, o *sinkOpts, p streamPlan, m *model.Model, corpus *tasks.TextCorpus, bos sinks.BOS, res *report.Results) error {
-	W, N, ws := p.W, p.N, p.ws
-	streams, err := sinks.HeldOutStreams(corpus, o.nStreams, N, bos)
-	if err != nil {
-		return err
-	}
-	if !o.quiet {
-		fmt.Fprintf(e.stderr, "streaming: %d streams of %d tokens, cache %d, sweep %v\n", o.nStreams, N, W, ws)
-	}
-	sr, err := sinks.Streaming(e.ctx, m, streams, sinks.StreamingOptions{Window: W, Sweep: ws, BOS: bos})
-	if err != nil {
-		return err
-	}
-	res.Append(sr.Results())
-	return nil
-}
-
-func compareResults(e *env, o *sinkOpts, m *model.Model, corpus *tasks.TextCorpus, res *report.Results) error {
-	base := m.Config
-	base.Attention = nil
-	base.Seed = o.seed
-	opt := sinkvariants.Options{Base: base, Sinks: sinks.Options{Eps: o.eps, K: o.k, GuLen: min(o.guLen, base.NCtx)},
-		Train: train.Options{Steps: o.steps, Batch: 16, LR: 3e-3, WeightDecay: 0.1, Seed: o.seed, EvalEvery: 0},
-		Dir:   o.compareDir, Batch: o.batch}
-	if !o.quiet {
-		opt.Log = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
-	}
-	rs, err := sinkvariants.Run(e.ctx, corpus, sinkvariants.Variants(), opt)
-	if err != nil {
-		return err
-	}
-	res.Append(sinkvariants.Results(rs))
-	res.Extra["compare_dir"] = filepath.Clean(o.compareDir)
-	return nil
 }
 
 // bosFor is the first token of every window and stream: --bos when given
