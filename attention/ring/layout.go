@@ -54,6 +54,23 @@ func ParseLayout(s string) (Layout, error) {
 	return 0, fmt.Errorf("ring: unknown layout %q (known: %s)", s, strings.Join(names, ", "))
 }
 
+// ParseLayouts reads "all" (every layout) or a comma-separated list of
+// layout names.
+func ParseLayouts(s string) ([]Layout, error) {
+	if s == "all" {
+		return Layouts(), nil
+	}
+	var ls []Layout
+	for _, f := range strings.Split(s, ",") {
+		l, err := ParseLayout(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+	}
+	return ls, nil
+}
+
 // CheckShape reports whether N positions can be dealt to P hosts: every
 // host needs at least one position.
 func CheckShape(N, P int) error {

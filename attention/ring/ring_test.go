@@ -318,3 +318,16 @@ func TestInputsAreNotChanged(t *testing.T) {
 		t.Error("3 positions on 4 hosts accepted")
 	}
 }
+
+func TestParseLayouts(t *testing.T) {
+	t.Parallel()
+	if ls, err := ParseLayouts("all"); err != nil || !slices.Equal(ls, Layouts()) {
+		t.Errorf("all: %v, %v", ls, err)
+	}
+	if ls, err := ParseLayouts("zigzag, stripe"); err != nil || !slices.Equal(ls, []Layout{Zigzag, Stripe}) {
+		t.Errorf("zigzag, stripe: %v, %v", ls, err)
+	}
+	if _, err := ParseLayouts("zigzag,diagonal"); err == nil || !strings.Contains(err.Error(), `unknown layout "diagonal"`) {
+		t.Errorf("diagonal: %v", err)
+	}
+}

@@ -89,17 +89,9 @@ other within --idle-timeout (at once if its process dies) or --connect-timeout.`
 }
 
 func (o *ringOpts) config(hosts int) (ringlab.Config, error) {
-	var ls []ring.Layout
-	if o.layouts == "all" {
-		ls = ring.Layouts()
-	} else {
-		for _, s := range strings.Split(o.layouts, ",") {
-			l, err := ring.ParseLayout(strings.TrimSpace(s))
-			if err != nil {
-				return ringlab.Config{}, usagef("--layout: %v", strings.TrimPrefix(err.Error(), "ring: "))
-			}
-			ls = append(ls, l)
-		}
+	ls, err := ring.ParseLayouts(o.layouts)
+	if err != nil {
+		return ringlab.Config{}, usagef("--layout: %v", strings.TrimPrefix(err.Error(), "ring: "))
 	}
 	c := ringlab.Config{N: o.n, E: o.dHead, P: hosts, Layouts: ls, Backward: !o.noBackward, Seed: o.seed, Check: o.check}
 	switch {
