@@ -1,14 +1,13 @@
 package main
 
 import (
-	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/attnlab/attnlab/attention"
 	"github.com/attnlab/attnlab/bench"
-	"github.com/attnlab/attnlab/fixtures"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
@@ -111,7 +110,15 @@ func runSparse(e *env, o *sparseOpts) error {
 		r.Tables, r.Headline = append(r.Tables, t), append(r.Headline, t)
 	}
 	if !o.noReach {
-		ms, err := e.reachModels(o)
+		var trainer reach.Trainer
+		var log io.Writer
+		if o.train {
+			trainer = e.trainRecorded
+		}
+		if !o.quiet {
+			log = e.stderr
+		}
+		ms, err := reach.Models(trainer, o.trainDir, log)
 		if err != nil {
 			return err
 		}
@@ -126,38 +133,6 @@ func runSparse(e *env, o *sparseOpts) error {
 		r.Model = o.trainDir
 	}
 	return e.finish(o.outFlags, r)
-}
-
-// reachModels returns the study's five models: the embedded ones, or with
-// --train each retrained by the train command recorded in it (the study's
-// recipe when no model is embedded).
-func (e *env) reachModels(o *sparseOpts) ([]reach.Model, error) {
-	var ms []reach.Model
-	for _, s := range reach.Specs() {
-		emb, embErr := fixtures.Model(s.Fixture())
-		if !o.train {
-			if embErr != nil {
-				return nil, embErr
-			}
-			ms = append(ms, reach.Model{Spec: s, Model: emb})
-			continue
-		}
-		args := reach.TrainArgs(s.Kind)
-		if embErr == nil && emb.Meta[model.MetaTrainedWith] != "" {
-			args = strings.Fields(strings.TrimPrefix(emb.Meta[model.MetaTrainedWith], "attnlab "))
-		}
-		// One folder per model: a training run's folder holds that run.
-		out := filepath.Join(o.trainDir, s.Fixture(), s.Fixture()+".safetensors")
-		if !o.quiet {
-			fmt.Fprintf(e.stderr, "training %s: attnlab %s\n", s.Fixture(), strings.Join(args, " "))
-		}
-		m, err := e.trainRecorded(args, out)
-		if err != nil {
-			return nil, fmt.Errorf("training %s: %w", s.Fixture(), err)
-		}
-		ms = append(ms, reach.Model{Spec: s, Model: m})
-	}
-	return ms, nil
 }
 
 // trainRecorded runs a recorded attnlab train command line (args without

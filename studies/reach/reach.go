@@ -9,7 +9,8 @@
 // induction heads per distance bin.
 //
 // The models are embedded (fixtures: reach-dense, reach-window, …), each
-// recording the attnlab train command that regenerates it.
+// recording the attnlab train command that regenerates it; Models returns
+// them, or retrains each with that command through the caller's Trainer.
 package reach
 
 import (
