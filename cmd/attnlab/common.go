@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/buildinfo"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
@@ -106,6 +107,21 @@ func (m *modelFlags) load(def string) (*model.Model, string, error) {
 		err = fmt.Errorf("%w with --config", err)
 	}
 	return mod, name, err
+}
+
+// flagError makes a library's *badinput.Setting a usage error naming the
+// flags: setting s is the flag renamed[s], else --s with - for _.
+func flagError(err error, renamed map[string]string) error {
+	var s *badinput.Setting
+	if !errors.As(err, &s) {
+		return err
+	}
+	return usageError{errors.New(s.Rename(func(n string) string {
+		if f, ok := renamed[n]; ok {
+			return f
+		}
+		return "--" + strings.ReplaceAll(n, "_", "-")
+	}))}
 }
 
 // intList parses "4,8,16" for flag name.

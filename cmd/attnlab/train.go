@@ -3,13 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/attnlab/attnlab/model"
-	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/attnlab/attnlab/studies/phase"
 	"github.com/attnlab/attnlab/studies/trainrun"
@@ -99,6 +97,10 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	return c
 }
 
+// trainFlags are the flags of trainrun's settings not named --setting
+// (with - for _).
+var trainFlags = map[string]string{"n_layers": "--layers", "n_heads": "--heads", "track_every": "--every", "weight_decay": "--wd", "clip_norm": "--clip"}
+
 // applyTaskDefaults sets the task's defaults for the flags of cmd not given.
 func applyTaskDefaults(o *trainOpts, cmd *cobra.Command) error {
 	if cmd.Flags().Changed("max-shift") {
@@ -127,8 +129,8 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 		return err
 	}
 	r, t := &o.r, &o.r.Train
-	if err := o.validate(); err != nil {
-		return err
+	if err := o.r.Validate(); err != nil {
+		return flagError(err, trainFlags)
 	}
 	bos, hasBOS, err := parseBOS(o.bos, 256)
 	if err != nil {
@@ -215,60 +217,6 @@ func withoutFlags(args []string, drop ...string) []string {
 		out = append(out, a)
 	}
 	return out
-}
-
-// validate checks every flag before any work: sizes, rates (finite, in
-// range), and the output paths (a file name that is absent or a regular
-// file, not a folder or a device).
-func (o *trainOpts) validate() error {
-	m, t, k := &o.r.Model, &o.r.Train, &o.r.Task
-	for _, f := range []struct {
-		name string
-		v    int
-	}{{"--steps", t.Steps}, {"--batch", t.Batch}, {"--layers", m.NLayers}, {"--d-model", m.DModel},
-		{"--heads", m.NHeads}, {"--kv-pairs", k.KVPairs}} {
-		if f.v <= 0 {
-			return usagef("%s must be a positive integer, got %d", f.name, f.v)
-		}
-	}
-	for _, f := range []struct {
-		name string
-		v    int
-	}{{"--seq-len", k.SeqLen}, {"--vocab", k.Vocab}, {"--n-ctx", m.NCtx}, {"--d-head", m.DHead}, {"--d-mlp", m.DMLP},
-		{"--warmup", t.Warmup}, {"--eval-every", t.EvalEvery}, {"--checkpoint-every", t.CheckpointEvery}, {"--min-rep", k.MinRep},
-		{"--max-rep", k.MaxRep}, {"--max-gap", k.MaxGap}, {"--every", o.r.TrackEvery}, {"--units", t.Units}} {
-		if f.v < 0 {
-			return usagef("%s must be 0 (the default) or positive, got %d", f.name, f.v)
-		}
-	}
-	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	switch {
-	case !finite(t.LR) || t.LR <= 0:
-		return usagef("--lr must be a positive number, got %v", t.LR)
-	case !finite(t.MinLR) || t.MinLR < 0 || t.MinLR > t.LR:
-		return usagef("--min-lr must be a number between 0 and --lr (%v), got %v", t.LR, t.MinLR)
-	case !finite(t.WeightDecay) || t.WeightDecay < 0:
-		return usagef("--wd must be a number ≥ 0, got %v", t.WeightDecay)
-	case !finite(t.ClipNorm) || t.ClipNorm < 0:
-		return usagef("--clip must be a number ≥ 0 (0 disables clipping), got %v", t.ClipNorm)
-	case !(t.Beta1 >= 0 && t.Beta1 < 1):
-		return usagef("--beta1 must be in [0, 1), got %v", t.Beta1)
-	case !(t.Beta2 >= 0 && t.Beta2 < 1):
-		return usagef("--beta2 must be in [0, 1), got %v", t.Beta2)
-	}
-	if t.CheckpointPath == "" {
-		t.CheckpointPath = strings.TrimSuffix(o.r.Out, ".safetensors") + ".ckpt.safetensors"
-	}
-	if err := report.CheckTarget(o.r.Out); err != nil {
-		return usagef("--out: %v", strings.TrimPrefix(err.Error(), "report: "))
-	}
-	if err := report.CheckTarget(t.CheckpointPath); err != nil {
-		return usagef("--checkpoint: %v", strings.TrimPrefix(err.Error(), "report: "))
-	}
-	if t.CheckpointPath == o.r.Out {
-		return usagef("--checkpoint and --out must be different files, both are %s", o.r.Out)
-	}
-	return nil
 }
 
 // resumeFlags are the flags a resume may set freely: where and how it

@@ -10,6 +10,8 @@ package badinput
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 )
 
 // Error is bad input: Err says what was wrong.
@@ -29,8 +31,35 @@ func Wrap(err error) error {
 	return &Error{err}
 }
 
-// Is reports whether err, or an error it wraps, is an *Error.
+// Is reports whether err, or an error it wraps, is an *Error or a
+// *Setting.
 func Is(err error) bool {
 	var e *Error
-	return errors.As(err, &e)
+	var s *Setting
+	return errors.As(err, &e) || errors.As(err, &s)
+}
+
+// Setting is bad input in named settings. Its format names each setting
+// as {name} (snake case, "{min_lr} must be between 0 and {lr} (%v)"):
+// Error writes the names as they are, Rename as a caller calls them (a
+// command, by its flags), so a library's message never names a flag.
+type Setting struct {
+	format string
+	args   []any
+}
+
+var settingName = regexp.MustCompile(`\{([a-z][a-z0-9_]*)\}`)
+
+// Settingf returns a *Setting error; format is fmt.Sprintf's with
+// settings named {name}.
+func Settingf(format string, args ...any) error { return &Setting{format, args} }
+
+func (e *Setting) Error() string { return e.Rename(func(n string) string { return n }) }
+
+// Rename formats the message with every {name} written as name(name).
+func (e *Setting) Rename(name func(string) string) string {
+	f := settingName.ReplaceAllStringFunc(e.format, func(m string) string {
+		return strings.ReplaceAll(name(m[1:len(m)-1]), "%", "%%")
+	})
+	return fmt.Sprintf(f, e.args...)
 }

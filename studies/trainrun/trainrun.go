@@ -5,9 +5,10 @@
 // It returns the loss curve, the summary and the tracker's and the
 // evaluation's tables and figures as report.Results for a command to write.
 //
-// Errors name values, never flags: an *InputError is a recipe that cannot
-// be built (a bad setting), an *Interrupted a run stopped by its context
-// (the checkpoint holds it); anything else is a runtime failure.
+// Errors name values, never flags: Validate's are *badinput.Setting (a
+// setting out of range, named in snake case), an *InputError is a recipe
+// that cannot be built, an *Interrupted a run stopped by its context (the
+// checkpoint holds it); anything else is a runtime failure.
 package trainrun
 
 import (

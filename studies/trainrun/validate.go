@@ -1,0 +1,66 @@
+package trainrun
+
+import (
+	"math"
+	"strings"
+
+	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/report"
+)
+
+// Validate checks the settings of o before any work: the sizes (positive,
+// or 0 for a default), the optimiser's rates (finite, in range) and the
+// output files (each absent or a regular file, not a folder or a device,
+// and different from each other). An empty checkpoint path becomes Out
+// with .ckpt.safetensors. Errors are *badinput.Setting, naming the
+// settings in snake case (n_layers, min_lr, checkpoint).
+func (o *Options) Validate() error {
+	m, t, k := &o.Model, &o.Train, &o.Task
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"steps", t.Steps}, {"batch", t.Batch}, {"n_layers", m.NLayers}, {"d_model", m.DModel},
+		{"n_heads", m.NHeads}, {"kv_pairs", k.KVPairs}} {
+		if f.v <= 0 {
+			return badinput.Settingf("{"+f.name+"} must be a positive integer, got %d", f.v)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"seq_len", k.SeqLen}, {"vocab", k.Vocab}, {"n_ctx", m.NCtx}, {"d_head", m.DHead}, {"d_mlp", m.DMLP},
+		{"warmup", t.Warmup}, {"eval_every", t.EvalEvery}, {"checkpoint_every", t.CheckpointEvery}, {"min_rep", k.MinRep},
+		{"max_rep", k.MaxRep}, {"max_gap", k.MaxGap}, {"track_every", o.TrackEvery}, {"units", t.Units}} {
+		if f.v < 0 {
+			return badinput.Settingf("{"+f.name+"} must be 0 (the default) or positive, got %d", f.v)
+		}
+	}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case !finite(t.LR) || t.LR <= 0:
+		return badinput.Settingf("{lr} must be a positive number, got %v", t.LR)
+	case !finite(t.MinLR) || t.MinLR < 0 || t.MinLR > t.LR:
+		return badinput.Settingf("{min_lr} must be a number between 0 and {lr} (%v), got %v", t.LR, t.MinLR)
+	case !finite(t.WeightDecay) || t.WeightDecay < 0:
+		return badinput.Settingf("{weight_decay} must be a number ≥ 0, got %v", t.WeightDecay)
+	case !finite(t.ClipNorm) || t.ClipNorm < 0:
+		return badinput.Settingf("{clip_norm} must be a number ≥ 0 (0 disables clipping), got %v", t.ClipNorm)
+	case !(t.Beta1 >= 0 && t.Beta1 < 1):
+		return badinput.Settingf("{beta1} must be in [0, 1), got %v", t.Beta1)
+	case !(t.Beta2 >= 0 && t.Beta2 < 1):
+		return badinput.Settingf("{beta2} must be in [0, 1), got %v", t.Beta2)
+	}
+	if t.CheckpointPath == "" {
+		t.CheckpointPath = strings.TrimSuffix(o.Out, ".safetensors") + ".ckpt.safetensors"
+	}
+	if err := report.CheckTarget(o.Out); err != nil {
+		return badinput.Settingf("{out}: %v", strings.TrimPrefix(err.Error(), "report: "))
+	}
+	if err := report.CheckTarget(t.CheckpointPath); err != nil {
+		return badinput.Settingf("{checkpoint}: %v", strings.TrimPrefix(err.Error(), "report: "))
+	}
+	if t.CheckpointPath == o.Out {
+		return badinput.Settingf("{checkpoint} and {out} must be different files, both are %s", o.Out)
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+package trainrun
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/attnlab/attnlab/internal/badinput"
+)
+
+// TestValidate: each bad setting is a *badinput.Setting naming it; a good
+// recipe passes and gets its default checkpoint path beside Out.
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		edit func(o *Options)
+		want string
+	}{
+		{func(o *Options) { o.Train.Steps = 0 }, "steps must be a positive integer, got 0"},
+		{func(o *Options) { o.Model.NHeads = -1 }, "n_heads must be a positive integer, got -1"},
+		{func(o *Options) { o.TrackEvery = -2 }, "track_every must be 0 (the default) or positive, got -2"},
+		{func(o *Options) { o.Train.LR = math.Inf(1) }, "lr must be a positive number, got +Inf"},
+		{func(o *Options) { o.Train.MinLR = 1 }, "min_lr must be a number between 0 and lr (0.001), got 1"},
+		{func(o *Options) { o.Train.ClipNorm = math.NaN() }, "clip_norm must be a number ≥ 0 (0 disables clipping), got NaN"},
+		{func(o *Options) { o.Train.Beta2 = 1 }, "beta2 must be in [0, 1), got 1"},
+		{func(o *Options) { o.Out = t.TempDir() }, "out: "},
+		{func(o *Options) { o.Train.CheckpointPath = o.Out }, "checkpoint and out must be different files, both are "},
+	} {
+		o := tiny(t, "induction")
+		c.edit(&o)
+		err := o.Validate()
+		if !badinput.Is(err) || len(err.Error()) < len(c.want) || err.Error()[:len(c.want)] != c.want {
+			t.Errorf("got %v, want bad input %q…", err, c.want)
+		}
+	}
+	o := tiny(t, "induction")
+	o.Train.CheckpointPath = ""
+	if err := o.Validate(); err != nil || o.Train.CheckpointPath != filepath.Join(filepath.Dir(o.Out), "m.ckpt.safetensors") {
+		t.Errorf("good recipe: %v, checkpoint %q", err, o.Train.CheckpointPath)
+	}
+}
