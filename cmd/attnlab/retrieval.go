@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -176,61 +175,28 @@ func (o *retrievalOpts) grid() (mqar.Grid, error) {
 	if o.full {
 		g = mqar.Full()
 	}
+	s := mqar.Settings{Seeds: o.seeds, Seed: o.of.seed, Steps: o.steps, Batch: o.batch, EvalSeqs: o.evalN, LR: o.lr, Pure: o.pure}
 	var err error
 	if o.kinds != "" {
-		if g.Kinds, err = model.AttentionList(o.kinds); err != nil {
+		if s.Kinds, err = model.AttentionList(o.kinds); err != nil {
 			return g, usagef("--kinds: %v", err)
 		}
 	}
 	if o.dModels != "" {
-		if g.DModels, err = intList("--d-models", o.dModels); err != nil {
+		if s.DModels, err = intList("--d-models", o.dModels); err != nil {
 			return g, err
 		}
 	}
 	if o.kvPairs != "" {
-		if g.KVPairs, err = intList("--kv-pairs", o.kvPairs); err != nil {
+		if s.KVPairs, err = intList("--kv-pairs", o.kvPairs); err != nil {
 			return g, err
 		}
 	}
-	for _, f := range []struct {
-		name string
-		v    int
-		dst  *int
-	}{{"--steps", o.steps, &g.Steps}, {"--batch", o.batch, &g.Batch}, {"--eval-seqs", o.evalN, &g.EvalSeqs}} {
-		if f.v < 0 {
-			return g, usagef("%s must be positive, got %d", f.name, f.v)
-		}
-		if f.v > 0 {
-			*f.dst = f.v
-		}
-	}
-	if o.seeds < 0 {
-		return g, usagef("--seeds must be positive, got %d", o.seeds)
-	}
-	if o.seeds > 0 {
-		g.Seeds = g.Seeds[:0]
-		for s := range o.seeds {
-			g.Seeds = append(g.Seeds, o.of.seed+uint64(s))
-		}
-	} else if o.of.seed != 1 {
-		for i := range g.Seeds {
-			g.Seeds[i] += o.of.seed - 1
-		}
-	}
-	if o.lr < 0 || math.IsNaN(o.lr) {
-		return g, usagef("--lr must be positive, got %v", o.lr)
-	}
-	if o.lr > 0 {
-		g.LR = o.lr
-	}
-	g.ShiftSoftmax = g.ShiftSoftmax && !o.pure
 	if o.workers < 1 {
 		return g, usagef("--workers must be positive, got %d", o.workers)
 	}
-	if err := g.Validate(); err != nil {
-		return g, usageError{err}
-	}
-	return g, nil
+	g, err = g.With(s)
+	return g, flagError(err, nil)
 }
 
 // gridDefault states a grid setting's default in the quick and the full

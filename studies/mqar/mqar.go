@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
@@ -300,4 +301,66 @@ func Evaluate(g Grid, c Cell, m *model.Model, start time.Time) (Result, error) {
 	}
 	return Result{Cell: c, FeatureMap: FeatureMapOf(c.Kind), Layers: strings.Join(layers, ","), SeqLen: g.SeqLenFor(c.KVPairs),
 		Accuracy: ev.Accuracy, ValLoss: ev.Loss, Steps: g.Steps, Seconds: time.Since(start).Seconds(), DataHash: ev.Hash}, nil
+}
+
+// Settings change a grid's recipe; zero values keep the grid's, except
+// Seed, which must be set.
+type Settings struct {
+	Kinds            []string // attention kinds
+	DModels, KVPairs []int
+	// Seeds is the number of seeds per cell, counted from Seed; 0 keeps the
+	// grid's seeds, shifted by Seed − 1 (Seed 1 keeps them as they are).
+	Seeds                  int
+	Seed                   uint64
+	Steps, Batch, EvalSeqs int
+	LR                     float64
+	Pure                   bool // every layer uses the kind under test (ShiftSoftmax off)
+}
+
+// With returns g changed by s and validated. A negative or NaN setting is
+// a *badinput.Setting; a grid that Validate refuses, a *badinput.Error.
+func (g Grid) With(s Settings) (Grid, error) {
+	if s.Kinds != nil {
+		g.Kinds = s.Kinds
+	}
+	if s.DModels != nil {
+		g.DModels = s.DModels
+	}
+	if s.KVPairs != nil {
+		g.KVPairs = s.KVPairs
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+		dst  *int
+	}{{"steps", s.Steps, &g.Steps}, {"batch", s.Batch, &g.Batch}, {"eval_seqs", s.EvalSeqs, &g.EvalSeqs}} {
+		if f.v < 0 {
+			return g, badinput.Settingf("{"+f.name+"} must be positive, got %d", f.v)
+		}
+		if f.v > 0 {
+			*f.dst = f.v
+		}
+	}
+	if s.Seeds < 0 {
+		return g, badinput.Settingf("{seeds} must be positive, got %d", s.Seeds)
+	}
+	if s.Seeds > 0 {
+		g.Seeds = make([]uint64, s.Seeds)
+		for i := range g.Seeds {
+			g.Seeds[i] = s.Seed + uint64(i)
+		}
+	} else if s.Seed != 1 {
+		g.Seeds = slices.Clone(g.Seeds)
+		for i := range g.Seeds {
+			g.Seeds[i] += s.Seed - 1
+		}
+	}
+	if s.LR < 0 || math.IsNaN(s.LR) {
+		return g, badinput.Settingf("{lr} must be positive, got %v", s.LR)
+	}
+	if s.LR > 0 {
+		g.LR = s.LR
+	}
+	g.ShiftSoftmax = g.ShiftSoftmax && !s.Pure
+	return g, badinput.Wrap(g.Validate())
 }

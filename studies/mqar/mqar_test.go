@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/shard"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
@@ -205,5 +206,36 @@ func TestCompleteness(t *testing.T) {
 	}
 	if _, ok := ShardRunOf(map[string]any{"mqar_shard": "3/8"}); ok {
 		t.Error("ShardRunOf without a cell count")
+	}
+}
+
+// TestGridWith: settings replace the grid's, seeds count from Seed or
+// shift the grid's, zero values keep them; negative values name the
+// setting, and a grid Validate refuses is bad input.
+func TestGridWith(t *testing.T) {
+	t.Parallel()
+	q := Quick()
+	g, err := q.With(Settings{Seed: 1})
+	if err != nil || !slices.Equal(g.Seeds, q.Seeds) || g.Steps != q.Steps || !g.ShiftSoftmax {
+		t.Errorf("no settings: %+v, %v", g, err)
+	}
+	g, err = q.With(Settings{Kinds: []string{"softmax"}, DModels: []int{16}, Seeds: 3, Seed: 5, Steps: 7, LR: 1e-2, Pure: true})
+	if err != nil || !slices.Equal(g.Seeds, []uint64{5, 6, 7}) || g.Steps != 7 || g.LR != 1e-2 || g.ShiftSoftmax || g.DModels[0] != 16 {
+		t.Errorf("settings: %+v, %v", g, err)
+	}
+	if g, _ := q.With(Settings{Seed: 4}); !slices.Equal(g.Seeds, []uint64{4}) || q.Seeds[0] != 1 {
+		t.Errorf("seed 4: seeds %v (quick grid's now %v)", g.Seeds, q.Seeds)
+	}
+	for _, c := range []struct {
+		s    Settings
+		want string
+	}{
+		{Settings{Seed: 1, EvalSeqs: -1}, "eval_seqs must be positive, got -1"},
+		{Settings{Seed: 1, LR: math.NaN()}, "lr must be positive, got NaN"},
+		{Settings{Seed: 1, DModels: []int{15}}, "mqar: d_model 15 is not a multiple of 2 heads"},
+	} {
+		if _, err := q.With(c.s); !badinput.Is(err) || err.Error() != c.want {
+			t.Errorf("%+v: %v, want bad input %q", c.s, err, c.want)
+		}
 	}
 }
