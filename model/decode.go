@@ -115,6 +115,9 @@ func (m *Transformer[F]) NewDecoder(capacity int, scheme PositionScheme) (*Decod
 // Len is the number of cached tokens.
 func (d *Decoder[F]) Len() int { return d.n }
 
+// Config is the decoded model's configuration.
+func (d *Decoder[F]) Config() Config { return d.m.Config }
+
 // Positions returns the text positions of the cached tokens, oldest first.
 func (d *Decoder[F]) Positions() []int { return d.pos[:d.n:d.n] }
 

@@ -145,9 +145,13 @@ type S2ACondResult struct {
 	// the answerer's input, plus for s2a and s2a-keeporig the regenerator's
 	// prompt and every token it writes.
 	Tokens float64
-	// Seconds is the compute time per example on one core (regeneration
-	// included where there is one).
+	// Seconds is the wall time per example (regeneration included where
+	// there is one): it depends on the machine and its load.
 	Seconds float64
+	// FLOPs is the matrix-product work per example, counted
+	// (model.Config.ForwardFLOPs of every model run, the regenerator's
+	// prompt and rewrite included): the same on every machine.
+	FLOPs float64
 }
 
 // S2AMass is the attention mass of the retrieval heads from the last
@@ -183,6 +187,7 @@ type s2aRun struct {
 	answer  int32
 	last    []float32 // [L, H, T] attention of the last position
 	seconds float64
+	flops   float64 // model.Config.ForwardFLOPs of the input
 }
 
 func (o S2AOptions) withDefaults() S2AOptions {
@@ -355,7 +360,7 @@ func s2aInput(c S2ACondition, e tasks.DistractorExample, regen []int32) s2aRun {
 
 // answerAll runs mod on every input in chunks of opt.Chunk sequences (padded
 // with tasks.DistractorPad after their end, which a causal model never sees
-// from the last real position) and fills answer, last and seconds.
+// from the last real position) and fills answer, last, seconds and flops.
 func answerAll(ctx context.Context, mod *model.Model, runs []s2aRun, opt S2AOptions) error {
 	c := mod.Config
 	names := make([]string, c.NLayers)
@@ -384,6 +389,9 @@ func answerAll(ctx context.Context, mod *model.Model, runs []s2aRun, opt S2AOpti
 			return err
 		}
 		secs := time.Since(start).Seconds() / float64(B)
+		for b := range part {
+			part[b].flops = c.ForwardFLOPs(len(part[b].input))
+		}
 		V, L, H := c.DVocab, c.NLayers, c.NHeads
 		for b := range part {
 			r := &part[b]
@@ -497,7 +505,7 @@ func massS2A(runs []s2aRun, H int, heads []model.HeadID, seed uint64) S2AMass {
 func summarizeS2A(c S2ACondition, exs []tasks.DistractorExample, runs []s2aRun, regen []regenOut, seed uint64) S2ACondResult {
 	res := S2ACondResult{Condition: c}
 	acc, follows := make([]float64, len(runs)), make([]float64, len(runs))
-	var tokens, secs float64
+	var tokens, secs, flops float64
 	for i, r := range runs {
 		e := exs[i]
 		if r.answer == e.Answer {
@@ -510,14 +518,16 @@ func summarizeS2A(c S2ACondition, exs []tasks.DistractorExample, runs []s2aRun, 
 		}
 		tokens += float64(len(r.input))
 		secs += r.seconds
+		flops += r.flops
 		if c == S2ARegen || c == S2AKeepOrig {
 			tokens += float64(regen[i].processed)
 			secs += regen[i].seconds
+			flops += regen[i].flops
 		}
 	}
 	n := float64(len(runs))
 	res.Accuracy, res.FollowsOpinion = induction.Summarize(acc, seed), induction.Summarize(follows, seed)
-	res.Tokens, res.Seconds = tokens/n, secs/n
+	res.Tokens, res.Seconds, res.FLOPs = tokens/n, secs/n, flops/n
 	return res
 }
 

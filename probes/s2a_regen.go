@@ -16,6 +16,7 @@ type regenOut struct {
 	eos       bool    // it ended with EOS (not at the length limit)
 	processed int     // tokens run through the decoder: prompt and written
 	seconds   float64
+	flops     float64 // model.Config.ForwardFLOPs(processed): the KV-cache decoder's work
 }
 
 // Regenerate writes the regenerator's rewrite of e's context: greedy
@@ -54,6 +55,7 @@ func regenerate(dec *model.Decoder[float32], e tasks.DistractorExample, maxOut i
 		r.processed++
 	}
 	r.seconds = time.Since(start).Seconds()
+	r.flops = dec.Config().ForwardFLOPs(r.processed)
 	return r, nil
 }
 

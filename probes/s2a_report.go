@@ -2,6 +2,7 @@ package probes
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/attnlab/attnlab/model"
@@ -16,8 +17,10 @@ func (r *S2AResult) Tables() []*report.Table {
 	acc := report.NewTable("s2a", "Accuracy per distractor rate and condition (95% bootstrap intervals)",
 		num("rate", ""), report.Column{Name: "condition"}, num("accuracy", ""), num("ci_lo", ""), num("ci_hi", ""),
 		num("follows_opinion", ""), report.Column{Name: "examples"}, report.Column{Name: "tokens", Unit: "per example", Format: "%.1f"},
-		report.Column{Name: "compute", Unit: "core-ms per example", Format: "%.3f"},
-		report.Column{Name: "tokens_vs_baseline", Format: "%.2f"}, report.Column{Name: "compute_vs_baseline", Format: "%.2f"})
+		report.Column{Name: "flops", Unit: "per example", Format: "%.4g"},
+		report.Column{Name: "wall_time", Unit: "ms per example", Format: "%.3f"},
+		report.Column{Name: "tokens_vs_baseline", Format: "%.2f"}, report.Column{Name: "flops_vs_baseline", Format: "%.2f"},
+		report.Column{Name: "wall_time_vs_baseline", Format: "%.2f"})
 	mass := report.NewTable("attention_mass", "Attention of the retrieval heads from the queried key, by what it lands on",
 		num("rate", ""), report.Column{Name: "condition"}, report.Column{Name: "model"}, report.Column{Name: "heads"},
 		num("distractor", ""), num("distractor_lo", ""), num("distractor_hi", ""),
@@ -31,7 +34,7 @@ func (r *S2AResult) Tables() []*report.Table {
 		base := s.Conditions[0]
 		for _, c := range s.Conditions {
 			acc.Add(s.Rate, c.Condition.String(), c.Accuracy.Mean, c.Accuracy.Lo, c.Accuracy.Hi, c.FollowsOpinion.Mean, s.N,
-				c.Tokens, c.Seconds*1e3, c.Tokens/base.Tokens, c.Seconds/base.Seconds)
+				c.Tokens, c.FLOPs, c.Seconds*1e3, c.Tokens/base.Tokens, c.FLOPs/base.FLOPs, c.Seconds/base.Seconds)
 			h := r.Answerer
 			if c.Condition.instructedModel() {
 				h = r.Instructed
@@ -41,7 +44,7 @@ func (r *S2AResult) Tables() []*report.Table {
 				m.Opinion.Mean, m.Irrelevant.Mean, m.Answer.Mean, m.Answer.Lo, m.Answer.Hi)
 		}
 		g := s.Regen
-		regen.Add(s.Rate, g.Exact, g.FactsDropped, g.AnswerDropped, g.OpinionsKept, g.IrrelevantKept, g.Invented, g.Malformed, g.NoEOS, g.Written)
+		regen.Add(s.Rate, g.Exact, g.FactsDropped, g.AnswerDropped, orNA(g.OpinionsKept), orNA(g.IrrelevantKept), g.Invented, g.Malformed, g.NoEOS, g.Written)
 	}
 	heads := report.NewTable("retrieval_heads", fmt.Sprintf("Retrieval score: attention from the queried key to its value on the clean context; chosen at ≥ %.2f", r.Opt.HeadThreshold),
 		report.Column{Name: "model"}, report.Column{Name: "head"}, report.Column{Name: "layer"}, report.Column{Name: "head_index"},
@@ -84,7 +87,7 @@ func (r *S2AResult) Headline() []*report.Table {
 		report.Column{Name: "rate", Format: "%.2f"}, report.Column{Name: "exact", Format: "%.3f"},
 		report.Column{Name: "facts dropped", Format: "%.3f"}, report.Column{Name: "opinions kept", Format: "%.3f"},
 		report.Column{Name: "irrelevant kept", Format: "%.3f"}, report.Column{Name: "tokens", Unit: "×", Format: "%.2f"},
-		report.Column{Name: "compute", Unit: "×", Format: "%.1f"})
+		report.Column{Name: "FLOPs", Unit: "×", Format: "%.1f"})
 	for _, s := range r.Sets {
 		row := []any{s.Rate}
 		mrow := []any{s.Rate}
@@ -96,7 +99,7 @@ func (r *S2AResult) Headline() []*report.Table {
 		mass.Add(mrow...)
 		base, s2a := s.Conditions[0], s.Conditions[2]
 		g := s.Regen
-		cost.Add(s.Rate, g.Exact, g.FactsDropped, g.OpinionsKept, g.IrrelevantKept, s2a.Tokens/base.Tokens, s2a.Seconds/base.Seconds)
+		cost.Add(s.Rate, g.Exact, g.FactsDropped, orNA(g.OpinionsKept), orNA(g.IrrelevantKept), s2a.Tokens/base.Tokens, s2a.FLOPs/base.FLOPs)
 	}
 	return []*report.Table{acc, mass, cost}
 }
@@ -168,4 +171,13 @@ func headList(hs []model.HeadID) string {
 		s[i] = h.String()
 	}
 	return strings.Join(s, " ")
+}
+
+// orNA is v, or nil (shown "–", an empty CSV cell) when v is NaN: a rate
+// of something the set does not hold (opinions kept when there are none).
+func orNA(v float64) any {
+	if math.IsNaN(v) {
+		return nil
+	}
+	return v
 }

@@ -139,6 +139,17 @@ func TestS2AConditionsHandBuilt(t *testing.T) {
 			t.Errorf("%v: %v tokens per example, want %v", tc.c, got, tc.want)
 		}
 	}
+	// FLOPs: the answerer on its input, plus the regenerator on its prompt
+	// and the 6 tokens it wrote (no instructed model: the answerer answers).
+	af, rf := ans.Config.ForwardFLOPs, regen.Config.ForwardFLOPs
+	for _, tc := range []struct {
+		c    S2ACondition
+		want float64
+	}{{S2ABaseline, af(15)}, {S2AOracle, af(9)}, {S2ARegen, rf(16+6) + af(9)}, {S2AKeepOrig, rf(16+6) + af(21)}} {
+		if got := a[slices.Index(S2AConditions, tc.c)].FLOPs; got != tc.want || got <= 0 {
+			t.Errorf("%v: %v FLOPs per example, want %v", tc.c, got, tc.want)
+		}
+	}
 	// Attention mass: on A's full context the retrieval head splits between
 	// the fact's value (position 4) and the opinion's (position 7), by
 	// recency: e^{0.2·7} / (e^{0.2·4} + e^{0.2·7}).

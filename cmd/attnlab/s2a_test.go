@@ -46,7 +46,7 @@ func TestS2ACommandWritesEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 2 rates × 6 conditions (the instructed model is a model of its own).
-	if len(tab.Rows) != 12 || tab.Column("ci_lo") < 0 || tab.Column("compute_vs_baseline") < 0 {
+	if len(tab.Rows) != 12 || tab.Column("ci_lo") < 0 || tab.Column("flops_vs_baseline") < 0 {
 		t.Errorf("s2a.csv: %d rows, columns %v", len(tab.Rows), tab.Columns)
 	}
 }
