@@ -363,21 +363,28 @@ func (b *block) set(k, v []float32, n, E int) {
 }
 
 // recvBlock receives the next block, n rows, into b.
-func (h *host) recvBlock(ctx context.Context, b *block, n int) error {
-	raw, err := h.link.Recv(ctx, ringnet.TagKV, b.raw[:0])
+func (h *host) recvBlock(ctx context.Context, b *block, n int) (err error) {
+	b.raw, err = h.recvPair(ctx, ringnet.TagKV, "key/value", b.k, b.v, b.raw[:0], n)
+	return err
+}
+
+// recvPair receives a message of two [n, E] float32 matrices (keys and
+// values, or their gradients) into buf and decodes it into a and b; a
+// message of another size aborts the ring.
+func (h *host) recvPair(ctx context.Context, tag ringnet.Tag, what string, a, b []float32, buf []byte, n int) ([]byte, error) {
+	raw, err := h.link.Recv(ctx, tag, buf)
 	if err != nil {
-		return err
+		return buf, err
 	}
 	E := h.pr.E
 	if len(raw) != 2*n*E*4 {
-		err := fmt.Errorf("ring: host %d got a %d-byte key/value block, want %d rows of %d", h.r, len(raw), n, E)
+		err := fmt.Errorf("ring: host %d got a %d-byte %s block, want %d rows of %d", h.r, len(raw), what, n, E)
 		h.link.Abort(err)
-		return err
+		return buf, err
 	}
-	b.raw = raw
-	getF32(b.k[:n*E], raw)
-	getF32(b.v[:n*E], raw[n*E*4:])
-	return nil
+	getF32(a[:n*E], raw)
+	getF32(b[:n*E], raw[n*E*4:])
+	return raw, nil
 }
 
 // grad is a dK/dV accumulator, decoded and as it travels.
@@ -412,21 +419,9 @@ func (g *grad) encode(n, E int) {
 	putF32(g.raw[n*E*4:], g.dv[:n*E])
 }
 
-func (h *host) recvGrad(ctx context.Context, g *grad, n int) error {
-	raw, err := h.link.Recv(ctx, ringnet.TagDKV, g.raw[:0])
-	if err != nil {
-		return err
-	}
-	E := h.pr.E
-	if len(raw) != 2*n*E*4 {
-		err := fmt.Errorf("ring: host %d got a %d-byte gradient block, want %d rows of %d", h.r, len(raw), n, E)
-		h.link.Abort(err)
-		return err
-	}
-	g.raw = raw
-	getF32(g.dk[:n*E], raw)
-	getF32(g.dv[:n*E], raw[n*E*4:])
-	return nil
+func (h *host) recvGrad(ctx context.Context, g *grad, n int) (err error) {
+	g.raw, err = h.recvPair(ctx, ringnet.TagDKV, "gradient", g.dk, g.dv, g.raw[:0], n)
+	return err
 }
 
 func putF32(b []byte, x []float32) {
