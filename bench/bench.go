@@ -32,9 +32,13 @@ type Options struct {
 	// before anything is allocated); a point beyond it is reported as
 	// skipped. Default 4 GiB, and never above membudget.Limit.
 	MemBudget int64
-	RingHosts int           // hosts of the in-process ring (default 4)
-	RateTime  time.Duration // how long to measure the matmul rate (default 1 s)
-	Seed      uint64
+	RingHosts int // hosts of the in-process ring (default 4)
+	// MaxTime bounds a point's time: a point whose runs (the first and
+	// Repeats timed ones) would take longer than this even at the machine's
+	// matmul rate, measured first, is skipped, with the reason. Default 5 min.
+	MaxTime  time.Duration
+	RateTime time.Duration // how long to measure the matmul rate (default 1 s)
+	Seed     uint64
 	// Progress, when set, is called after each (kernel, N) point.
 	Progress func(done, total int)
 }
@@ -62,6 +66,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RateTime == 0 {
 		o.RateTime = time.Second
+	}
+	if o.MaxTime == 0 {
+		o.MaxTime = 5 * time.Minute
 	}
 	if len(o.Kernels) == 0 {
 		o.Kernels = Kernels()
@@ -95,6 +102,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("bench: ring hosts %d outside [1, 64]", o.RingHosts)
 	case o.MemBudget < 1<<20:
 		return fmt.Errorf("bench: memory budget %d bytes is below 1 MiB", o.MemBudget)
+	case o.MaxTime < time.Millisecond || o.MaxTime > 24*time.Hour:
+		return fmt.Errorf("bench: time limit %v outside [1ms, 24h]", o.MaxTime)
 	}
 	for _, k := range o.Kernels {
 		if _, err := o.kernel(k); err != nil {
@@ -294,12 +303,13 @@ func linearRecurrent(ctx context.Context, x *inputs) error {
 }
 
 // ErrNothingRun is returned when every point was skipped.
-var ErrNothingRun = errors.New("bench: every point exceeds the memory budget")
+var ErrNothingRun = errors.New("bench: every point exceeds the memory budget or the time limit")
 
 // Run measures the machine's matmul rate, then times every kernel at every
 // N (the median of opt.Repeats runs, after the first run, which also gives
 // the peak memory), then measures the matmul rate again. Points whose
-// estimated memory exceeds opt.MemBudget are skipped, with the reason.
+// estimated memory exceeds opt.MemBudget, or whose runs would take longer
+// than opt.MaxTime even at the matmul rate, are skipped, with the reason.
 func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
@@ -315,24 +325,52 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		ks = append(ks, k)
 	}
 	res.kernelDefinitions = ks
+	fits := false // some point within the memory budget: else stop before measuring anything
+	for _, N := range opt.Ns {
+		for _, k := range ks {
+			fits = fits || k.need(N, opt.E)+int64(3*N)*int64(opt.E)*4 <= opt.MemBudget
+		}
+	}
+	if !fits {
+		return res, ErrNothingRun
+	}
 	var cpu1 float64
 	res.Rate, cpu1 = matmulRate(res.Cores, opt.RateTime)
 	meter := newPeakMeter()
 	res.MemMethod = meter.method
 	total, done := len(ks)*len(opt.Ns), 0
 	for _, N := range opt.Ns {
-		master := newMaster(N, opt.E, opt.Seed)
-		for _, k := range ks {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			p := Point{Kernel: k.name, N: N, FLOPs: k.flops(N, opt.E), Need: k.need(N, opt.E)}
+		// Decide every kernel's fate at this N before allocating its
+		// inputs: the master copy counts against each point's budget, and
+		// is not allocated when every point is skipped.
+		masterBytes := int64(3*N) * int64(opt.E) * 4
+		ps := make([]Point, len(ks))
+		anyRun := false
+		for i, k := range ks {
+			p := Point{Kernel: k.name, N: N, FLOPs: k.flops(N, opt.E), Need: k.need(N, opt.E) + masterBytes}
+			least := time.Duration(p.FLOPs * float64(opt.Repeats+1) / (res.Rate * 1e9) * float64(time.Second))
 			switch {
 			case p.Need > opt.MemBudget:
 				p.Skipped = fmt.Sprintf("needs %s, over the %s budget", bytesString(p.Need), bytesString(opt.MemBudget))
+			case !(least <= opt.MaxTime):
+				p.Skipped = fmt.Sprintf("needs at least %s at the matmul rate, over the %v limit", least.Round(time.Second), opt.MaxTime)
 			case k.name == "ring" && ring.CheckShape(N, opt.RingHosts) != nil:
 				p.Skipped = ring.CheckShape(N, opt.RingHosts).Error()
 			default:
+				anyRun = true
+			}
+			ps[i] = p
+		}
+		var master master
+		if anyRun {
+			master = newMaster(N, opt.E, opt.Seed)
+		}
+		for i, k := range ks {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			p := ps[i]
+			if p.Skipped == "" {
 				if err := measure(ctx, meter, k, master, opt.Repeats, &p); err != nil {
 					return nil, err
 				}
@@ -344,14 +382,14 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			}
 		}
 	}
+	if !slices.ContainsFunc(res.Points, func(p Point) bool { return p.Skipped == "" }) {
+		return res, ErrNothingRun
+	}
 	var cpu2 float64
 	res.RateAfter, cpu2 = matmulRate(res.Cores, opt.RateTime)
 	res.CPURate = math.Max(cpu1, cpu2)
 	for _, k := range ks {
 		res.TimeSlope[k.name], res.CPUSlope[k.name], res.MemSlope[k.name] = res.slopes(k.name)
-	}
-	if !slices.ContainsFunc(res.Points, func(p Point) bool { return p.Skipped == "" }) {
-		return res, ErrNothingRun
 	}
 	return res, nil
 }

@@ -133,3 +133,27 @@ func TestSparseCost(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeLimitSkips: a point whose runs would take longer than MaxTime at
+// the matmul rate is skipped, with the reason, without being run; a run
+// whose every point is skipped returns ErrNothingRun, before measuring
+// anything when none fits the memory budget.
+func TestTimeLimitSkips(t *testing.T) {
+	opt := Options{Ns: []int{64, 8192}, E: 16, Repeats: 1, Kernels: []string{"dense-blockwise"}, MaxTime: time.Millisecond, RateTime: 10 * time.Millisecond}
+	r, err := Run(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Points[0].Skipped != "" || !strings.Contains(r.Points[1].Skipped, "at the matmul rate, over the 1ms limit") {
+		t.Fatalf("skips: %q, %q", r.Points[0].Skipped, r.Points[1].Skipped)
+	}
+	opt.Ns = []int{8192}
+	if _, err := Run(context.Background(), opt); err != ErrNothingRun {
+		t.Fatalf("every point over the time limit: %v, want ErrNothingRun", err)
+	}
+	st := time.Now()
+	opt = Options{Ns: []int{1 << 22}, Kernels: []string{"window", "dense-naive"}}
+	if _, err := Run(context.Background(), opt); err != ErrNothingRun || time.Since(st) > 500*time.Millisecond {
+		t.Fatalf("every point over the memory budget: %v after %v, want ErrNothingRun at once", err, time.Since(st))
+	}
+}

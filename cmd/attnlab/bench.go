@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/attnlab/attnlab/bench"
 	"github.com/attnlab/attnlab/optim"
@@ -12,6 +15,7 @@ type benchOpts struct {
 	outFlags
 	minN, maxN, dHead, window, repeats, ringHosts int
 	maxMem                                        float64
+	maxTime                                       time.Duration
 	kernels                                       string
 }
 
@@ -27,7 +31,8 @@ block-sparse attention, linear attention (recurrent and chunked forms) and Ring
 Attention on in-process hosts. Each point is the median of --repeats forward passes; its peak memory
 is measured around a first run; its useful GFLOP/s is set against the machine's matmul
 rate measured in the same run. Time and memory are fitted on log-log axes (slopes in
-the legends). Points that would need more than --max-mem are skipped, with the reason.`,
+the legends). Points that would need more than --max-mem, or take longer than --max-time
+even at the matmul rate, are skipped, with the reason.`,
 		Example: `  attnlab bench
   attnlab bench --max-n 8192 --repeats 5
   attnlab bench --kernels dense-naive,dense-blockwise,window --max-n 16384`,
@@ -43,7 +48,8 @@ the legends). Points that would need more than --max-mem are skipped, with the r
 	f.IntVar(&o.repeats, "repeats", 3, "timed runs per point (the median is reported)")
 	f.IntVar(&o.ringHosts, "ring-hosts", 4, "hosts of the in-process ring")
 	f.Float64Var(&o.maxMem, "max-mem", 4, "memory budget of one point, GiB (larger points are skipped)")
-	f.StringVar(&o.kernels, "kernels", "", "comma-separated kernels (default all: "+strings.Join(bench.Kernels(), ", ")+")")
+	f.DurationVar(&o.maxTime, "max-time", 5*time.Minute, "time limit of one point (all its runs); points that would take longer even at the matmul rate are skipped")
+	f.StringVar(&o.kernels, "kernels", strings.Join(bench.Kernels(), ","), "comma-separated kernels")
 	return c
 }
 
@@ -57,23 +63,34 @@ func runBench(e *env, o *benchOpts) error {
 	if !(o.maxMem >= 0.001 && o.maxMem <= 1<<20) {
 		return usagef("--max-mem must be between 0.001 and %d GiB, got %v", 1<<20, o.maxMem)
 	}
+	if o.maxTime <= 0 {
+		return usagef("--max-time must be positive, got %v", o.maxTime)
+	}
 	opt := bench.Options{E: o.dHead, Window: o.window, Repeats: o.repeats, RingHosts: o.ringHosts,
-		MemBudget: int64(o.maxMem * (1 << 30)), Seed: o.seed}
+		MemBudget: int64(o.maxMem * (1 << 30)), MaxTime: o.maxTime, Seed: o.seed}
 	for n := o.minN; n <= o.maxN; n *= 2 {
 		opt.Ns = append(opt.Ns, n)
 	}
-	if o.kernels != "" {
-		for _, k := range strings.Split(o.kernels, ",") {
-			opt.Kernels = append(opt.Kernels, strings.TrimSpace(k))
+	if strings.TrimSpace(o.kernels) == "" {
+		return usagef("--kernels is empty: name at least one of %s", strings.Join(bench.Kernels(), ", "))
+	}
+	for _, k := range strings.Split(o.kernels, ",") {
+		k = strings.TrimSpace(k)
+		if slices.Contains(opt.Kernels, k) {
+			return usagef("--kernels names %s twice", k)
 		}
+		opt.Kernels = append(opt.Kernels, k)
 	}
 	if err := opt.Validate(); err != nil {
 		return usagef("%v", flagNames(err.Error()))
 	}
-	tick := optim.NewCounter(e.stderr, "bench", "points", len(opt.Ns)*max(len(opt.Kernels), len(bench.Kernels())), o.quiet)
+	tick := optim.NewCounter(e.stderr, "bench", "points", len(opt.Ns)*len(opt.Kernels), o.quiet)
 	opt.Progress = func(done, total int) { tick.Add(1) }
 	r, err := bench.Run(e.ctx, opt)
 	tick.Finish()
+	if errors.Is(err, bench.ErrNothingRun) {
+		return usagef("every point needs more memory than --max-mem %g GiB or more time than --max-time %v: lower --max-n or raise the limits", o.maxMem, o.maxTime)
+	}
 	if err != nil {
 		return err
 	}
@@ -84,5 +101,5 @@ func runBench(e *env, o *benchOpts) error {
 func flagNames(msg string) string {
 	return strings.NewReplacer("bench: d_head", "--d-head", "bench: window", "--window", "bench: repeats", "--repeats",
 		"bench: ring hosts", "--ring-hosts", "bench: unknown kernel", "--kernels: unknown kernel",
-		"bench: sequence length", "--max-n: sequence length").Replace(msg)
+		"bench: sequence length", "--max-n: sequence length", "bench: time limit", "--max-time").Replace(msg)
 }

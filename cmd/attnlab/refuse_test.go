@@ -265,6 +265,24 @@ var hostileCases = []hostileCase{
 	{args: []string{"induction", "--out", "{dir}/f"}, setup: func(t *testing.T, d string) { os.WriteFile(filepath.Join(d, "f"), nil, 0o644) }, code: 2,
 		want: "--out {dir}/f exists and is not a folder"},
 
+	// attnlab sparse and attnlab bench (issue 11): sizes, kinds and kernels.
+	{args: []string{"sparse", "--n", "131073", "--out", "{dir}/out"}, code: 2,
+		want: "--n must be between 1 and 131072 (the dense rows' time grows as N²), got 131073"},
+	{args: []string{"sparse", "--n", "0", "--out", "{dir}/out"}, code: 2, want: "--n must be between 1 and 131072 (the dense rows' time grows as N²), got 0"},
+	{args: []string{"sparse", "--kinds", "garbage", "--out", "{dir}/out"}, code: 2,
+		want: `--kinds: attention: kind "garbage": not a sparse kind (window:… or block-sparse:…)`},
+	{args: []string{"sparse", "--kinds", "", "--out", "{dir}/out"}, code: 2, want: `--kinds: attention: kind "": not a sparse kind (window:… or block-sparse:…)`},
+	{args: []string{"sparse", "--out", "/dev/null"}, code: 2, want: "--out /dev/null exists and is not a folder"},
+	{args: []string{"bench", "--kernels", "", "--out", "{dir}/out"}, code: 2,
+		want: "--kernels is empty: name at least one of dense-naive, dense-blockwise, window, dilated, block-sparse, linear-recurrent, linear-chunked, ring"},
+	{args: []string{"bench", "--kernels", "window,window", "--out", "{dir}/out"}, code: 2, want: "--kernels names window twice"},
+	{args: []string{"bench", "--max-time", "0s", "--out", "{dir}/out"}, code: 2, want: "--max-time must be positive, got 0s"},
+	{args: []string{"bench", "--max-mem", "NaN", "--out", "{dir}/out"}, code: 2, want: "--max-mem must be between 0.001 and 1048576 GiB, got NaN"},
+	{input: "a benchmark at 4·10⁶ tokens", args: []string{"bench", "--min-n", "4194304", "--max-n", "4194304", "--kernels", "window,dense-naive", "--out", "{dir}/out"}, code: 2,
+		want: "every point needs more memory than --max-mem 4 GiB or more time than --max-time 5m0s: lower --max-n or raise the limits"},
+	{args: []string{"bench", "--max-n", "100000000", "--out", "{dir}/out"}, code: 2,
+		want: "--min-n and --max-n must satisfy 1 ≤ min ≤ max ≤ 4194304, got 256 and 100000000"},
+
 	// 4-5. Resume: settings from the checkpoint; a state it could not
 	// have written is refused before anything is written.
 	{input: "a resume with a contradicting flag", args: []string{"train", "--resume", "{dir}/k.ckpt.safetensors", "--out", "{dir}/k.safetensors", "--max-gap", "10"},
