@@ -182,3 +182,48 @@ func TestStreamingIsWindowWithGlobals(t *testing.T) {
 		t.Errorf("decoding the %s model differs from its forward by %.2e", kinds, worst)
 	}
 }
+
+// TestCoveringWindowIsDense: a window (and a window with global tokens)
+// at least as long as the sequence hides nothing, so a model with it gives
+// the same loss and the same gradients as the same weights with dense
+// softmax, on the training workspace: what the sparse kinds train is the
+// dense model's function restricted to the keys they see, nothing else.
+func TestCoveringWindowIsDense(t *testing.T) {
+	t.Parallel()
+	const T, B = 24, 2
+	r := rand.New(rand.NewPCG(5, 5))
+	tokens, targets := make([]int32, B*T), make([]int32, B*T)
+	for i := range tokens {
+		tokens[i], targets[i] = int32(r.IntN(13)), int32(r.IntN(13))
+	}
+	lossGrads := func(kinds ...string) (float64, []float32) {
+		m := sparseModel[float32](t, T, kinds...)
+		w, err := m.NewWorkspace(B, T)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := w.ForwardLoss(tokens, targets, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ZeroGrad()
+		w.Backward()
+		var g []float32
+		for _, gt := range w.Grads.Tensors {
+			g = append(g, gt.Data...)
+		}
+		return l, g
+	}
+	l0, g0 := lossGrads("softmax", "softmax")
+	for _, kinds := range [][]string{{"window:24", "window:30"}, {"window:24:g3", "block-sparse:8:l2"}} {
+		l, g := lossGrads(kinds...)
+		if l != l0 {
+			t.Errorf("%v: loss %v, dense %v", kinds, l, l0)
+		}
+		for i := range g {
+			if math.Abs(float64(g[i]-g0[i])) > 1e-6*(1+math.Abs(float64(g0[i]))) {
+				t.Fatalf("%v: gradient %d is %g, dense %g", kinds, i, g[i], g0[i])
+			}
+		}
+	}
+}
