@@ -27,7 +27,57 @@ func (w *Workspace[F]) Backward() {
 	if w.Grads == nil {
 		w.ZeroGrad()
 	}
+	w.backward(setInp)
+}
+
+// BackwardSet sets w.Grads to the gradient of the mean loss of the last
+// ForwardLoss, whatever it held: ZeroGrad then Backward, without the
+// clearing pass over the weight matrices, whose gradients it writes
+// instead of adding to (the same bits, but for the sign of a gradient
+// element that is exactly zero: every sum starts from +0 either way). The
+// gradients that are sums of scattered contributions (embeddings,
+// LayerNorm, biases outside the matmuls, head parameters) are cleared
+// first, as ZeroGrad would.
+func (w *Workspace[F]) BackwardSet() {
+	if w.Grads == nil {
+		w.ZeroGrad()
+	}
+	w.backward(setAll)
+}
+
+// clearedBySet lists the gradients BackwardSet clears: all but those that
+// backward(setAll) writes whole without reading them (the matmuls' weights
+// and biases). The list is kept until w.Grads changes.
+func (w *Workspace[F]) clearedBySet() [][]F {
+	g := w.Grads
+	if w.clearedFor == g {
+		return w.cleared
+	}
+	set := [][]F{g.WU, g.BU}
+	for l := range g.Blocks {
+		b := &g.Blocks[l]
+		set = append(set, b.WO, b.BO, b.WQ, b.WK, b.WV, b.BQ, b.BK, b.BV, b.WIn, b.WOut, b.BOut)
+	}
+	w.cleared = w.cleared[:0]
+	for _, t := range g.Tensors {
+		if !containsView(set, t.Data) {
+			w.cleared = append(w.cleared, t.Data)
+		}
+	}
+	w.clearedFor = g
+	return w.cleared
+}
+
+// backward is Backward (wmode setInp: the parameter gradients accumulate)
+// or BackwardSet (wmode setAll: the matmuls' gradients are set, the others
+// cleared first and accumulated).
+func (w *Workspace[F]) backward(wmode into) {
 	m, c, p, g := w.m, w.m.Config, w.m.Params, w.Grads
+	if wmode == setAll {
+		for _, t := range w.clearedBySet() {
+			clear(t)
+		}
+	}
 	B, T, D, H, E, M, V := w.B, w.T, c.DModel, c.NHeads, c.DHead, c.DMLP, c.DVocab
 	N, HE, L := B*T, H*E, c.NLayers
 
@@ -38,10 +88,10 @@ func (w *Workspace[F]) Backward() {
 	// logits = lnf·W_U + b_U; lnf = LN(resid[L])
 	if c.HasNorm() {
 		clear(w.dresid)
-		matmulBackward(w.dln, g.WU, g.BU, dlogits, w.lnf.out, p.WU, N, D, V, setInp)
+		matmulBackward(w.dln, g.WU, g.BU, dlogits, w.lnf.out, p.WU, N, D, V, wmode)
 		layerNormBackward(w.dresid, g.LnFW, g.LnFB, w.dln, w.resid[L], w.lnf.mean, w.lnf.rstd, p.LnFW, N, D)
 	} else {
-		matmulBackward(w.dresid, g.WU, g.BU, dlogits, w.resid[L], p.WU, N, D, V, setInp)
+		matmulBackward(w.dresid, g.WU, g.BU, dlogits, w.resid[L], p.WU, N, D, V, wmode)
 	}
 
 	for l := L - 1; l >= 0; l-- {
@@ -52,7 +102,7 @@ func (w *Workspace[F]) Backward() {
 		if c.HasMLP() {
 			mid = la.residMid
 			// resid_post = resid_mid + mlp_out; mlp_out = post·W_out + b_out
-			matmulBackward(w.dmlp, gb.WOut, gb.BOut, w.dresid, la.mlpPost, bp.WOut, N, M, D, setInp)
+			matmulBackward(w.dmlp, gb.WOut, gb.BOut, w.dresid, la.mlpPost, bp.WOut, N, M, D, wmode)
 			// post = act(pre), pre = pre₀ + b_in: dpre and db_in in one pass
 			actBackward(c.ActFn, w.dmlp, gb.BIn, la.mlpPre, w.dmlp, N, M)
 			// pre₀ = ln2(resid_mid)·W_in
@@ -60,13 +110,13 @@ func (w *Workspace[F]) Backward() {
 			if c.HasNorm() {
 				h2 = la.ln2.out
 			}
-			matmulBackward(w.dln, gb.WIn, nil, w.dmlp, h2, bp.WIn, N, D, M, setInp)
+			matmulBackward(w.dln, gb.WIn, nil, w.dmlp, h2, bp.WIn, N, D, M, wmode)
 			w.normBackward(w.dresid, gb.Ln2W, gb.Ln2B, w.dln, mid, &la.ln2, bp.Ln2W)
 		}
 		// w.dresid now holds d resid_mid[l]; resid_mid = resid_pre + attn_out.
 
 		// attn_out = z·W_O + b_O
-		matmulBackward(w.dz, gb.WO, gb.BO, w.dresid, la.z, bp.WO, N, HE, D, setInp)
+		matmulBackward(w.dz, gb.WO, gb.BO, w.dresid, la.z, bp.WO, N, HE, D, wmode)
 
 		// z[b,:,h] = pattern[b,h]·v[b,:,h]; pattern = attention(q, k)
 		q, k, ld := la.qkv, la.qkv[HE:], 3*HE
@@ -91,8 +141,7 @@ func (w *Workspace[F]) Backward() {
 		if c.HasNorm() {
 			h = la.ln1.out
 		}
-		matmulBackward(w.dln, w.dwqkv, w.dbqkv, w.dqkv, h, w.qkvPack().W[l], N, D, 3*HE, setAll)
-		w.unpackQKVGrad(gb)
+		w.qkvBackward(gb, h, w.qkvPack().W[l], wmode == setAll)
 		w.normBackward(w.dresid, gb.Ln1W, gb.Ln1B, w.dln, x, &la.ln1, bp.Ln1W)
 		// w.dresid now holds d resid_pre[l] = d resid_post[l-1].
 	}
@@ -113,23 +162,58 @@ func (w *Workspace[F]) normBackward(dx, dw, db, dout, x []F, a *normActs[F], wt 
 	layerNormBackward(dx, dw, db, dout, x, a.mean, a.rstd, wt, w.B*w.T, c.DModel)
 }
 
-// unpackQKVGrad adds the packed [D, 3HE] weight gradient back into the
-// gradients of W_Q, W_K, W_V [H, D, E] and b_Q, b_K, b_V [H, E].
-func (w *Workspace[F]) unpackQKVGrad(gb *Block[F]) {
+// qkvBackward differentiates q|k|v = h·W_QKV + b_QKV (W_QKV the packed
+// [D, 3HE] weights wqkv): w.dln = w.dqkv·W_QKVᵀ, and the gradients of W_Q,
+// W_K, W_V [H, D, E] and b_Q, b_K, b_V [H, E] from hᵀ·w.dqkv and the
+// column sums of w.dqkv, added to them or (set) set. Adding goes through
+// the packed scratch w.dwqkv, then one addition per element; setting writes
+// each head's [D, E] block of hᵀ·w.dqkv in place, a product of its own (the
+// same sums: every element adds over the rows in order from 0).
+func (w *Workspace[F]) qkvBackward(gb *Block[F], h, wqkv []F, set bool) {
 	c := w.m.Config
-	D, H, E := c.DModel, c.NHeads, c.DHead
+	N, D, H, E := w.B*w.T, c.DModel, c.NHeads, c.DHead
 	HE := H * E
+	if !set {
+		matmulBackward(w.dln, w.dwqkv, w.dbqkv, w.dqkv, h, wqkv, N, D, 3*HE, setAll)
+	} else {
+		gemm.MatMul(false, true, N, D, 3*HE, w.dqkv, 3*HE, wqkv, 3*HE, w.dln, D, false)
+		for s, G := range [3][]F{gb.WQ, gb.WK, gb.WV} {
+			for hd := range H {
+				// G[hd] [D, E] = hᵀ·(columns s·HE+hd·E .. +E of dqkv)
+				gemm.MatMul(true, false, D, E, N, h, D, w.dqkv[s*HE+hd*E:], 3*HE, G[hd*D*E:], E, false)
+			}
+		}
+		biasBackward(w.dbqkv, w.dqkv, N, 3*HE, true)
+	}
 	for s, G := range [3][]F{gb.WQ, gb.WK, gb.WV} {
-		for h := range H {
-			// G[h] [D, E] += the [D, E] block of dwqkv at column s·HE+h·E
-			addRows(G[h*D*E:], E, w.dwqkv[s*HE+h*E:], 3*HE, D, E)
+		if set {
+			break
+		}
+		for hd := range H {
+			// G[hd] [D, E] += the [D, E] block of dwqkv at column s·HE+hd·E
+			addRows(G[hd*D*E:], E, w.dwqkv[s*HE+hd*E:], 3*HE, D, E)
 		}
 	}
 	for s, G := range [3][]F{gb.BQ, gb.BK, gb.BV} {
+		if set {
+			copy(G, w.dbqkv[s*HE:s*HE+len(G)])
+			continue
+		}
 		for i := range G {
 			G[i] += w.dbqkv[s*HE+i]
 		}
 	}
+}
+
+// containsView reports whether one of set is the view v (same first
+// element and length).
+func containsView[F Float](set [][]F, v []F) bool {
+	for _, s := range set {
+		if len(s) == len(v) && len(v) > 0 && &s[0] == &v[0] {
+			return true
+		}
+	}
+	return len(v) == 0
 }
 
 // attnPatternBackward is the pattern path's backward for layer l:

@@ -191,9 +191,7 @@ func (w *Workspace[F]) forward(r *run[F]) {
 		if c.HasMLP() {
 			mid = la.residMid
 		}
-		for i := range mid {
-			mid[i] = x[i] + la.attnOut[i]
-		}
+		addInto(mid, x, la.attnOut)
 		if c.HasMLP() {
 			if r != nil {
 				r.dense(nm.residMid, mid, B, T, D)
@@ -218,9 +216,7 @@ func (w *Workspace[F]) forward(r *run[F]) {
 				r.dense(nm.mlpOut, la.mlpOut, B, T, D)
 			}
 			post := w.resid[l+1]
-			for i := range post {
-				post[i] = mid[i] + la.mlpOut[i]
-			}
+			addInto(post, mid, la.mlpOut)
 		}
 		if r != nil {
 			r.dense(nm.residPost, w.resid[l+1], B, T, D)

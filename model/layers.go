@@ -22,10 +22,7 @@ func encoderForward[F Float](out []F, tokens []int32, wte, wpe []F, B, T, D int)
 				copy(o, e)
 				continue
 			}
-			p := wpe[t*D:][:D]
-			for i := range o {
-				o[i] = e[i] + p[i]
-			}
+			addInto(o, e, wpe[t*D:][:D])
 		}
 	}
 }
@@ -40,6 +37,21 @@ func encoderBackward[F Float](dwte, dwpe []F, dout []F, tokens []int32, B, T, D 
 				addRows(dwpe[t*D:], D, d, D, 1, D)
 			}
 		}
+	}
+}
+
+// addInto sets dst[i] = x[i] + y[i] for i < len(dst): one rounded
+// addition per element, vectorised in float32 as a copy of x and
+// vecmath.Add of y (the same bits: IEEE addition commutes). dst must not
+// overlap y.
+func addInto[F Float](dst, x, y []F) {
+	copy(dst, x[:len(dst)])
+	if d32, ok := asF32(dst); ok {
+		vecmath.Add(d32, f32(y)[:len(dst)])
+		return
+	}
+	for i, v := range y[:len(dst)] {
+		dst[i] += v
 	}
 }
 
@@ -180,11 +192,17 @@ func matmulBackward[F Float](dinp, dw, dbias, dout, inp, w []F, N, Din, Dout int
 		gemm.MatMul(false, true, N, Din, Dout, dout, Dout, w, Dout, dinp, Din, mode == addAll)
 	}
 	gemm.MatMul(true, false, Din, Dout, N, inp, Din, dout, Dout, dw, Dout, mode != setAll)
-	if dbias == nil {
-		return
+	if dbias != nil {
+		biasBackward(dbias, dout, N, Dout, mode == setAll)
 	}
+}
+
+// biasBackward: dbias += Σ_n dout[n] over the N rows of dout [N, Dout] in
+// order, or (set) dbias = that sum, starting from dout[0] (the bits of 0 +
+// dout[0] but for the sign of a zero).
+func biasBackward[F Float](dbias, dout []F, N, Dout int, set bool) {
 	n0 := 0
-	if mode == setAll {
+	if set {
 		copy(dbias, dout[:Dout]) // = 0 + dout[0]
 		n0 = 1
 	}
@@ -206,7 +224,7 @@ type into int
 const (
 	addAll into = iota // dinp, dw, dbias +=
 	setInp             // dinp =; dw, dbias += (the model's gradients accumulate)
-	setAll             // dinp, dw, dbias = (workspace scratch)
+	setAll             // dinp, dw, dbias = (workspace scratch; BackwardSet's weights)
 )
 
 // actForward is the MLP's bias and activation, fused into one pass over

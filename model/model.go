@@ -88,6 +88,9 @@ type Workspace[F Float] struct {
 	dwqkv  []F         // [D, 3HE]
 	dbqkv  []F         // [3HE]
 
+	cleared    [][]F      // the gradients BackwardSet clears (accumulated, not set)
+	clearedFor *Params[F] // the Grads cleared lists views of
+
 	resid  [][]F // [L+1][B, T, D]: resid[l] is blocks.l.hook_resid_pre, resid[L] the final stream
 	layers []layerActs[F]
 	lnf    normActs[F]

@@ -53,7 +53,11 @@ func (tr *Trainer) newUnits() error {
 	U := o.Units
 	tr.sums, tr.counts, tr.errs = make([]float64, U), make([]float64, U), make([]error, U)
 	tr.bad = make([]int, (m.NumParams()+reduceChunk-1)/reduceChunk)
-	tr.pool = newPool(min(U, runtime.GOMAXPROCS(0)))
+	workers := runtime.GOMAXPROCS(0)
+	if o.Workers > 0 {
+		workers = min(workers, o.Workers)
+	}
+	tr.pool = newPool(min(U, workers))
 	runtime.AddCleanup(tr, func(p *pool) { p.close() }, tr.pool)
 	return nil
 }
@@ -95,8 +99,7 @@ func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
 			return
 		}
 		w.SetLossCount(total)
-		w.ZeroGrad()
-		w.Backward()
+		w.BackwardSet() // = ZeroGrad, Backward without clearing what it sets
 	})
 	sum := 0.0
 	for u := range U {
