@@ -18,19 +18,8 @@ import (
 var refCfg = model.Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: 65, AttnOnly: true,
 	NormalizationType: "LN", PositionalEmbeddingType: "standard", Seed: 1}
 
-// flopsPerToken counts multiply-adds ×2 of one forward+backward (backward is
-// twice the forward's matmuls), with causal attention counted over the full
-// T×T product and the MLP's two matmuls (d_model·d_mlp each) when present. The softmax rule's kernels
-// skip most of the masked triangle (gemm.MatMulTri), so GFLOP/s is an
-// effective rate, comparable across versions.
-func flopsPerToken(c model.Config, T int) float64 {
-	D, HE, V := float64(c.DModel), float64(c.NHeads*c.DHead), float64(c.DVocab)
-	perLayer := 2*D*3*HE + 2*HE*D + 2*2*float64(T)*HE // qkv, out, scores + pattern·v
-	if c.HasMLP() {
-		perLayer += 2 * 2 * D * float64(c.DMLP) // W_in, W_out
-	}
-	return 3 * (float64(c.NLayers)*perLayer + 2*D*V)
-}
+// flopsPerToken is FLOPsPerToken.
+var flopsPerToken = FLOPsPerToken
 
 func benchStep(b *testing.B, cfg model.Config, batch, units int) {
 	m, err := model.NewInit[float32](cfg)

@@ -38,6 +38,9 @@ type Options struct {
 	//
 	// Deprecated: set Units.
 	Shards int `json:",omitempty"`
+	// Workers is the most goroutines that run the units at once (default
+	// GOMAXPROCS). Like the number of cores, it never changes a result.
+	Workers int `json:"-"`
 
 	EvalEvery   int // evaluate every N steps (0: only at the end)
 	EvalBatches int // validation batches per evaluation

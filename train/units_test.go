@@ -131,3 +131,17 @@ func TestLegacyShardsOption(t *testing.T) {
 		t.Errorf("default units for batch 32: %d, want 16", o.Units)
 	}
 }
+
+// TestFLOPsPerToken: the reference step's count by hand. Per layer: q|k|v
+// 2·64·192, W_O 2·64·64, q·kᵀ and pattern·v 2·2·65·64; 2 layers and the
+// unembedding 2·64·64; forward and backward 3×.
+func TestFLOPsPerToken(t *testing.T) {
+	m, err := model.NewInit[float32](refCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 3.0 * (2*(2*64*192+2*64*64+2*2*65*64) + 2*64*64)
+	if got := FLOPsPerToken(m.Config, 65); got != want || got != 321024 {
+		t.Errorf("FLOPsPerToken = %v, want %v", got, want)
+	}
+}

@@ -2,12 +2,15 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/attnlab/attnlab/bench"
 	"github.com/attnlab/attnlab/optim"
+	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
 
@@ -17,6 +20,9 @@ type benchOpts struct {
 	maxMem                                        float64
 	maxTime                                       time.Duration
 	kernels                                       string
+	trainStep                                     bool
+	cores                                         string
+	seconds                                       float64
 }
 
 func newBenchCmd(e *env) *cobra.Command {
@@ -32,10 +38,16 @@ Attention on in-process hosts. Each point is the median of --repeats forward pas
 is measured around a first run; its useful GFLOP/s is set against the machine's matmul
 rate measured in the same run. Time and memory are fitted on log-log axes (slopes in
 the legends). Points that would need more than --max-mem, or take longer than --max-time
-even at the matmul rate, are skipped, with the reason.`,
+even at the matmul rate, are skipped, with the reason.
+
+--train-step times the reference training step instead (2 layers, attention-only, d_model 64,
+4 heads, d_vocab 64, T 65, batch 32, AdamW) on 1, 2, … cores (--cores): tokens per second and
+per CPU-second, GFLOP/s, and both as fractions of one core's FMA peak measured in the same
+run: train_step.csv.`,
 		Example: `  attnlab bench
   attnlab bench --max-n 8192 --repeats 5
-  attnlab bench --kernels dense-naive,dense-blockwise,window --max-n 16384`,
+  attnlab bench --kernels dense-naive,dense-blockwise,window --max-n 16384
+  attnlab bench --train-step --cores 1,2 --repeats 5`,
 		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error { return runBench(e, o) },
 	}
@@ -50,10 +62,16 @@ even at the matmul rate, are skipped, with the reason.`,
 	f.Float64Var(&o.maxMem, "max-mem", 4, "memory budget of one point, GiB (larger points are skipped)")
 	f.DurationVar(&o.maxTime, "max-time", 5*time.Minute, "time limit of one point (all its runs); points that would take longer even at the matmul rate are skipped")
 	f.StringVar(&o.kernels, "kernels", strings.Join(bench.Kernels(), ","), "comma-separated kernels")
+	f.BoolVar(&o.trainStep, "train-step", false, "time the reference training step instead of the attention kernels")
+	f.StringVar(&o.cores, "cores", "", "with --train-step: comma-separated core counts (default 1 to the number of cores)")
+	f.Float64Var(&o.seconds, "seconds", 1, "with --train-step: length of one timed run, seconds")
 	return c
 }
 
 func runBench(e *env, o *benchOpts) error {
+	if o.trainStep {
+		return runBenchStep(e, o)
+	}
 	if o.minN < 1 || o.maxN < o.minN || o.maxN > bench.MaxN {
 		return usagef("--min-n and --max-n must satisfy 1 ≤ min ≤ max ≤ %d, got %d and %d", bench.MaxN, o.minN, o.maxN)
 	}
@@ -102,4 +120,40 @@ func flagNames(msg string) string {
 	return strings.NewReplacer("bench: d_head", "--d-head", "bench: window", "--window", "bench: repeats", "--repeats",
 		"bench: ring hosts", "--ring-hosts", "bench: unknown kernel", "--kernels: unknown kernel",
 		"bench: sequence length", "--max-n: sequence length", "bench: time limit", "--max-time").Replace(msg)
+}
+
+// runBenchStep is bench --train-step.
+func runBenchStep(e *env, o *benchOpts) error {
+	procs := runtime.GOMAXPROCS(0)
+	cores := make([]int, procs)
+	for i := range cores {
+		cores[i] = i + 1
+	}
+	if o.cores != "" {
+		var err error
+		if cores, err = intList("--cores", o.cores); err != nil {
+			return err
+		}
+		for _, c := range cores {
+			if c < 1 || c > procs {
+				return usagef("--cores must list counts from 1 to %d (the cores Go may use here), got %d", procs, c)
+			}
+		}
+	}
+	if o.repeats < 1 || o.repeats > 1000 {
+		return usagef("--repeats must be from 1 to 1000, got %d", o.repeats)
+	}
+	if !(o.seconds >= 0.01 && o.seconds <= 3600) {
+		return usagef("--seconds must be from 0.01 to 3600, got %v", o.seconds)
+	}
+	opt := bench.StepOptions{Cores: cores, Repeats: o.repeats, Each: time.Duration(o.seconds * float64(time.Second))}
+	if !o.quiet {
+		fmt.Fprintf(e.stderr, "timing the reference training step on %v cores, %d × %gs each\n", cores, o.repeats, o.seconds)
+	}
+	r, err := bench.TrainStep(e.ctx, opt)
+	if err != nil {
+		return err
+	}
+	return e.finish(o.outFlags, report.Results{Tables: []*report.Table{r.Table()}, Headline: []*report.Table{r.Headline()},
+		Extra: map[string]any{"peak_gflops_per_core": r.Peak, "flops_per_token": r.FLOPsPerToken, "cores": cores, "repeats": o.repeats}})
 }

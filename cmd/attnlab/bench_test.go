@@ -38,3 +38,32 @@ func TestBenchCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchTrainStep: bench --train-step writes train_step.csv with a row
+// per core count; bad flags exit 2 naming the flag.
+func TestBenchTrainStep(t *testing.T) {
+	dir := t.TempDir()
+	_, stderr, code := runCLI(t, "bench", "--train-step", "--cores", "1", "--repeats", "1", "--seconds", "0.01", "--out", dir, "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "train_step.csv"))
+	if err != nil || !strings.HasPrefix(string(b), "cores,units,tokens_per_s,tokens_per_cpu_s,") || strings.Count(string(b), "\n") != 2 {
+		t.Errorf("train_step.csv: %q, %v", b, err)
+	}
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"bench", "--train-step", "--cores", "0"}, "--cores"},
+		{[]string{"bench", "--train-step", "--cores", "100000"}, "--cores"},
+		{[]string{"bench", "--train-step", "--cores", "x"}, "--cores"},
+		{[]string{"bench", "--train-step", "--seconds", "NaN"}, "--seconds"},
+		{[]string{"bench", "--train-step", "--repeats", "0"}, "--repeats"},
+	} {
+		_, stderr, code := runCLI(t, append(c.args, "--out", dir)...)
+		if code != 2 || !strings.Contains(stderr, c.msg) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line naming %s", c.args, code, stderr, c.msg)
+		}
+	}
+}

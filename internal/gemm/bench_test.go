@@ -105,3 +105,31 @@ func BenchmarkFallbackPV65(b *testing.B)     { benchMul(b, goPath, false, false,
 func BenchmarkRefNN_T(b *testing.B) { benchMul(b, ref, false, false, 2080, 192, 64, 0) }
 func BenchmarkRefTN_T(b *testing.B) { benchMul(b, ref, true, false, 64, 192, 2080, 0) }
 func BenchmarkRefNT_T(b *testing.B) { benchMul(b, ref, false, true, 2080, 192, 64, 0) }
+
+// U is one work unit of the reference step (2 sequences of 65: 130 rows).
+func BenchmarkMatMulNN_U(b *testing.B) { benchMul(b, fast, false, false, 130, 192, 64, 0) }
+func BenchmarkMatMulNT_U(b *testing.B) { benchMul(b, fast, false, true, 130, 64, 192, 0) }
+func BenchmarkMatMulTN_U(b *testing.B) { benchMul(b, fast, true, false, 64, 192, 130, 0) }
+
+// BenchmarkMatMulTN_U12 is BenchmarkMatMulTN_U cut into 12 products of 16
+// columns (one per head and q|k|v: the weight gradient written in
+// [H, D, E] layout).
+func BenchmarkMatMulTN_U12(b *testing.B) {
+	const m, n, k = 64, 192, 130
+	a, bb, c := make([]float32, k*m), make([]float32, k*n), make([]float32, m*n)
+	for i := range a {
+		a[i] = float32(i%7) * 0.25
+	}
+	for i := range bb {
+		bb[i] = float32(i%5) * 0.5
+	}
+	cpu0 := cputime.Process()
+	for b.Loop() {
+		for j := 0; j < n; j += 16 {
+			MatMul(true, false, m, 16, k, a, m, bb[j:], n, c[j*m:], 16, false)
+		}
+	}
+	if cpu := (cputime.Process() - cpu0).Seconds(); cpu > 0 {
+		b.ReportMetric(2*m*n*k*float64(b.N)/cpu/1e9, "GFLOP/cpu-s")
+	}
+}
