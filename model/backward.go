@@ -45,26 +45,26 @@ func (w *Workspace[F]) BackwardSet() {
 	w.backward(setAll)
 }
 
-// clearedBySet lists the gradients BackwardSet clears: all but those that
-// backward(setAll) writes whole without reading them (the matmuls' weights
-// and biases). The list is kept until w.Grads changes.
-func (w *Workspace[F]) clearedBySet() [][]F {
-	g := w.Grads
-	if w.clearedFor == g {
+// clearedBySet lists (by index in Grads.Tensors) the gradients BackwardSet
+// clears: all but those that backward(setAll) writes whole without reading
+// them (the matmuls' weights and biases). Every Params of the model's
+// config has the same tensors, so the list is made once.
+func (w *Workspace[F]) clearedBySet() []int {
+	if w.cleared != nil {
 		return w.cleared
 	}
+	g := w.Grads
 	set := [][]F{g.WU, g.BU}
 	for l := range g.Blocks {
 		b := &g.Blocks[l]
 		set = append(set, b.WO, b.BO, b.WQ, b.WK, b.WV, b.BQ, b.BK, b.BV, b.WIn, b.WOut, b.BOut)
 	}
-	w.cleared = w.cleared[:0]
-	for _, t := range g.Tensors {
+	w.cleared = []int{}
+	for i, t := range g.Tensors {
 		if !containsView(set, t.Data) {
-			w.cleared = append(w.cleared, t.Data)
+			w.cleared = append(w.cleared, i)
 		}
 	}
-	w.clearedFor = g
 	return w.cleared
 }
 
@@ -74,8 +74,8 @@ func (w *Workspace[F]) clearedBySet() [][]F {
 func (w *Workspace[F]) backward(wmode into) {
 	m, c, p, g := w.m, w.m.Config, w.m.Params, w.Grads
 	if wmode == setAll {
-		for _, t := range w.clearedBySet() {
-			clear(t)
+		for _, i := range w.clearedBySet() {
+			clear(g.Tensors[i].Data)
 		}
 	}
 	B, T, D, H, E, M, V := w.B, w.T, c.DModel, c.NHeads, c.DHead, c.DMLP, c.DVocab

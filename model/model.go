@@ -88,8 +88,7 @@ type Workspace[F Float] struct {
 	dwqkv  []F         // [D, 3HE]
 	dbqkv  []F         // [3HE]
 
-	cleared    [][]F      // the gradients BackwardSet clears (accumulated, not set)
-	clearedFor *Params[F] // the Grads cleared lists views of
+	cleared []int // the gradients BackwardSet clears (accumulated, not set), by index in Tensors
 
 	resid  [][]F // [L+1][B, T, D]: resid[l] is blocks.l.hook_resid_pre, resid[L] the final stream
 	layers []layerActs[F]

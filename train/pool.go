@@ -28,6 +28,7 @@ type pool struct {
 }
 
 type helper struct {
+	id     int // worker id, 1..size−1 (the caller of run is 0)
 	parked atomic.Bool
 	wake   chan struct{} // cap 1
 }
@@ -35,7 +36,7 @@ type helper struct {
 // job is one batch of tasks.
 type job struct {
 	n          int
-	f          func(i int)
+	f          func(worker, i int)
 	next, done atomic.Int64
 	finished   chan struct{} // closed by whoever completes the last task
 }
@@ -48,23 +49,25 @@ const spinFor = 300 * time.Microsecond
 // the caller).
 func newPool(size int) *pool {
 	p := &pool{size: max(1, size)}
-	for range p.size - 1 {
-		h := &helper{wake: make(chan struct{}, 1)}
+	for id := range p.size - 1 {
+		h := &helper{id: id + 1, wake: make(chan struct{}, 1)}
 		p.helpers = append(p.helpers, h)
 		go p.loop(h)
 	}
 	return p
 }
 
-// run calls f(i) for every i < n and returns when all calls have returned.
-// Only one goroutine may call run at a time.
-func (p *pool) run(n int, f func(i int)) {
+// run calls f(worker, i) for every i < n and returns when all calls have
+// returned. worker (0 ≤ worker < size) names the goroutine making the call:
+// calls with the same worker never overlap, so f may use per-worker
+// scratch. Only one goroutine may call run at a time.
+func (p *pool) run(n int, f func(worker, i int)) {
 	if n <= 0 {
 		return
 	}
 	if len(p.helpers) == 0 || n == 1 {
 		for i := range n {
-			f(i)
+			f(0, i)
 		}
 		return
 	}
@@ -76,7 +79,7 @@ func (p *pool) run(n int, f func(i int)) {
 			h.wake <- struct{}{}
 		}
 	}
-	j.work()
+	j.work(0)
 	// The caller has run out of tasks; the helpers are finishing theirs.
 	for spin := 0; j.done.Load() < int64(n); spin++ {
 		if spin > 64 {
@@ -88,14 +91,14 @@ func (p *pool) run(n int, f func(i int)) {
 	p.job.Store(nil) // drop f (and what it holds) until the next job
 }
 
-// work claims and runs tasks until none are left.
-func (j *job) work() {
+// work claims and runs tasks as worker until none are left.
+func (j *job) work(worker int) {
 	for {
 		i := int(j.next.Add(1)) - 1
 		if i >= j.n {
 			return
 		}
-		j.f(i)
+		j.f(worker, i)
 		if j.done.Add(1) == int64(j.n) {
 			close(j.finished)
 		}
@@ -115,7 +118,7 @@ func (p *pool) loop(h *helper) {
 		}
 		seen = g
 		if j := p.job.Load(); j != nil {
-			j.work()
+			j.work(h.id)
 		}
 	}
 }

@@ -117,20 +117,21 @@ type Trainer struct {
 	Log   []Point
 	Step  int // steps taken
 
-	adam   *optim.AdamW
-	rng    *rand.PCG
-	units  []*model.Workspace[float32] // one per work unit
-	bounds []int                       // [Units+1]: unit u holds sequences bounds[u] ≤ b < bounds[u+1]
-	pool   *pool
-	packed *model.QKVPack[float32] // the units' shared packed W_QKV
-	grads  []float32               // summed gradient
-	decay  []float32               // weight-decay mask
-	val    []tasks.Batch
-	tokens int64
-	sums   []float64 // per-unit Σ mask·loss of a step
-	counts []float64 // per-unit Σ mask of a step
-	errs   []error   // per-unit error of a step
-	bad    []int     // per-chunk first non-finite index (−1: none)
+	adam      *optim.AdamW
+	rng       *rand.PCG
+	ws        [][]*model.Workspace[float32] // per worker, one per unit size
+	unitGrads []*model.Params[float32]      // per work unit, its gradient
+	bounds    []int                         // [Units+1]: unit u holds sequences bounds[u] ≤ b < bounds[u+1]
+	pool      *pool
+	packed    *model.QKVPack[float32] // the units' shared packed W_QKV
+	grads     []float32               // summed gradient
+	decay     []float32               // weight-decay mask
+	val       []tasks.Batch
+	tokens    int64
+	sums      []float64 // per-unit Σ mask·loss of a step
+	counts    []float64 // per-unit Σ mask of a step
+	errs      []error   // per-unit error of a step
+	bad       []int     // per-chunk first non-finite index (−1: none)
 }
 
 // valSampler is implemented by tasks with a held-out split.
@@ -160,12 +161,18 @@ func New(m *model.Model, task tasks.Task, opt Options) (*Trainer, error) {
 	if int64(opt.Steps) > math.MaxInt64/int64(opt.Batch)/int64(opt.SeqLen) {
 		return nil, fmt.Errorf("train: %d steps of %d×%d tokens overflow a 64-bit token count", opt.Steps, opt.Batch, opt.SeqLen)
 	}
-	// Everything the run allocates, checked before any of it is: the work
-	// units' workspaces (each at most ⌈Batch/Units⌉ sequences), gradients
-	// and AdamW moments, the validation batches.
+	// Everything the run allocates, checked before any of it is: the
+	// workers' workspaces (one per worker and unit size, each at most
+	// ⌈Batch/Units⌉ sequences), the units' gradients, the summed gradient,
+	// the decay mask and AdamW moments, the validation batches.
+	sizes := 1
+	if opt.Batch%opt.Units != 0 {
+		sizes = 2
+	}
+	workers := min(opt.Units, opt.workers())
 	var est membudget.Estimate
-	est.Add(int(min(m.WorkspaceBytes((opt.Batch+opt.Units-1)/opt.Units, opt.SeqLen), math.MaxInt64/2)), opt.Units)
-	est.Add(4*5, m.NumParams())                            // grads, decay mask, AdamW m and v, a unit's gradients (one more)
+	est.Add(int(min(m.WorkspaceBytes((opt.Batch+opt.Units-1)/opt.Units, opt.SeqLen), math.MaxInt64/2)), sizes*workers)
+	est.Add(4*(4+opt.Units), m.NumParams())                // grads, decay mask, AdamW m and v; the units' gradients
 	est.Add(4*3, opt.EvalBatches+1, opt.Batch, opt.SeqLen) // tokens, targets, mask of the validation batches and one training batch
 	if err := est.Check(fmt.Sprintf("training with batches of %d sequences × %d positions (%s)", opt.Batch, opt.SeqLen, c.Summary())); err != nil {
 		return nil, fmt.Errorf("train: %w", err)

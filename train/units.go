@@ -36,29 +36,61 @@ func unitBounds(B, U int) []int {
 // the number of workers.
 const reduceChunk = 1 << 13
 
-// newUnits allocates one workspace per work unit and the worker pool. The
+// newUnits allocates the worker pool, one gradient buffer per work unit,
+// and per worker one workspace for each unit size (at most two: ⌊B/U⌋ and
+// ⌈B/U⌉ sequences). A unit runs its forward and backward in the workspace
+// of the worker that takes it and leaves its gradient in its own buffer:
+// the activations stay in that core's caches from one unit to the next,
+// and the results do not depend on which worker ran which unit. The
 // pool's helpers stop when the Trainer is garbage collected.
 func (tr *Trainer) newUnits() error {
 	o, m := tr.Opt, tr.Model
-	tr.bounds = unitBounds(o.Batch, o.Units)
-	tr.packed = m.NewQKVPack()
-	for u := range o.Units {
-		w, err := m.NewWorkspace(tr.bounds[u+1]-tr.bounds[u], o.SeqLen)
-		if err != nil {
-			return err
-		}
-		w.ShareQKV(tr.packed) // packed once per pass, not once per unit
-		tr.units = append(tr.units, w)
-	}
 	U := o.Units
+	tr.bounds = unitBounds(o.Batch, U)
+	tr.packed = m.NewQKVPack()
+	tr.pool = newPool(min(U, o.workers()))
+	runtime.AddCleanup(tr, func(p *pool) { p.close() }, tr.pool)
+	tr.ws = make([][]*model.Workspace[float32], tr.pool.size)
+	for wk := range tr.ws {
+		for u := range U {
+			if tr.workspace(wk, u) != nil {
+				continue
+			}
+			w, err := m.NewWorkspace(tr.bounds[u+1]-tr.bounds[u], o.SeqLen)
+			if err != nil {
+				return err
+			}
+			w.ShareQKV(tr.packed) // packed once per pass, not once per unit
+			tr.ws[wk] = append(tr.ws[wk], w)
+		}
+	}
+	for range U {
+		tr.unitGrads = append(tr.unitGrads, model.NewParams[float32](m.Config))
+	}
 	tr.sums, tr.counts, tr.errs = make([]float64, U), make([]float64, U), make([]error, U)
 	tr.bad = make([]int, (m.NumParams()+reduceChunk-1)/reduceChunk)
-	workers := runtime.GOMAXPROCS(0)
+	return nil
+}
+
+// workers is the most goroutines a trainer's pool may run: GOMAXPROCS,
+// capped by Workers.
+func (o Options) workers() int {
+	n := runtime.GOMAXPROCS(0)
 	if o.Workers > 0 {
-		workers = min(workers, o.Workers)
+		n = min(n, o.Workers)
 	}
-	tr.pool = newPool(min(U, workers))
-	runtime.AddCleanup(tr, func(p *pool) { p.close() }, tr.pool)
+	return n
+}
+
+// workspace returns worker wk's workspace for unit u (the one of u's
+// number of sequences), or nil before newUnits made it.
+func (tr *Trainer) workspace(wk, u int) *model.Workspace[float32] {
+	b := tr.bounds[u+1] - tr.bounds[u]
+	for _, w := range tr.ws[wk] {
+		if w.B == b {
+			return w
+		}
+	}
 	return nil
 }
 
@@ -77,7 +109,7 @@ func (tr *Trainer) unitSlice(u, T int) (lo, hi int) {
 // forwardUnits would. The units' gradients are then summed in unit order,
 // and AdamW updated, in fixed chunks of the parameters, also in parallel.
 func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
-	U := len(tr.units)
+	U := len(tr.unitGrads)
 	total := lossCount(b, tr.bounds)
 	if total == 0 {
 		if _, _, err := tr.forwardUnits(b); err != nil {
@@ -86,9 +118,10 @@ func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
 		return 0, 0, fmt.Errorf("train: step %d: the batch has no position to learn from (all masked)", tr.Step+1)
 	}
 	tr.packed.Pack(tr.Model)
-	tr.pool.run(U, func(u int) {
+	tr.pool.run(U, func(wk, u int) {
 		lo, hi := tr.unitSlice(u, b.T)
-		w := tr.units[u]
+		w := tr.workspace(wk, u)
+		w.Grads = tr.unitGrads[u]
 		var mask []float32
 		if b.Mask != nil {
 			mask = b.Mask[lo:hi]
@@ -112,12 +145,12 @@ func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
 	// Sum the units' gradients in unit order, chunk by chunk: the result
 	// does not depend on which worker took which unit or chunk.
 	n := len(tr.grads)
-	tr.pool.run(len(tr.bad), func(c int) {
+	tr.pool.run(len(tr.bad), func(_, c int) {
 		lo, hi := c*reduceChunk, min(n, (c+1)*reduceChunk)
 		g := tr.grads[lo:hi]
-		copy(g, tr.units[0].Grads.Data[lo:hi])
-		for _, w := range tr.units[1:] {
-			vecmath.Add(g, w.Grads.Data[lo:hi])
+		copy(g, tr.unitGrads[0].Data[lo:hi])
+		for _, ug := range tr.unitGrads[1:] {
+			vecmath.Add(g, ug.Data[lo:hi])
 		}
 		tr.bad[c] = offset(lo, optim.FirstNonFinite(g))
 	})
@@ -138,7 +171,7 @@ func (tr *Trainer) step(b tasks.Batch) (loss, gnorm float64, err error) {
 	}
 	st := tr.adam.Begin(tr.lr(tr.Step))
 	params := tr.Model.Params.Data
-	tr.pool.run(len(tr.bad), func(c int) {
+	tr.pool.run(len(tr.bad), func(_, c int) {
 		lo, hi := c*reduceChunk, min(n, (c+1)*reduceChunk)
 		tr.adam.Apply(st, params, tr.grads, tr.decay, scale, lo, hi)
 		tr.bad[c] = offset(lo, optim.FirstNonFinite(params[lo:hi]))
@@ -194,11 +227,11 @@ func lossCount(b tasks.Batch, bounds []int) float64 {
 // forwardUnits runs the batch through the units and returns the mean loss
 // and its denominator Σ mask.
 func (tr *Trainer) forwardUnits(b tasks.Batch) (loss, count float64, err error) {
-	U := len(tr.units)
+	U := len(tr.unitGrads)
 	tr.packed.Pack(tr.Model)
-	tr.pool.run(U, func(u int) {
+	tr.pool.run(U, func(wk, u int) {
 		lo, hi := tr.unitSlice(u, b.T)
-		w := tr.units[u]
+		w := tr.workspace(wk, u)
 		var mask []float32
 		if b.Mask != nil {
 			mask = b.Mask[lo:hi]

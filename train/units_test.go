@@ -87,14 +87,26 @@ func TestUnitBounds(t *testing.T) {
 
 // TestPool: every task of every job runs exactly once, for task counts
 // below, at and above the number of workers, with jobs back to back (the
-// helpers spinning) and after a pause (the helpers parked).
+// helpers spinning) and after a pause (the helpers parked); the worker ids
+// are below the pool's size and no two calls with one id overlap.
 func TestPool(t *testing.T) {
 	for _, size := range []int{1, 2, 4} {
 		p := newPool(size)
 		for _, n := range []int{1, 2, 3, 8, 17} {
 			for rep := range 40 {
 				runs := make([]atomic.Int32, n)
-				p.run(n, func(i int) { runs[i].Add(1) })
+				busy := make([]atomic.Int32, p.size)
+				p.run(n, func(worker, i int) {
+					if worker < 0 || worker >= p.size {
+						t.Errorf("worker %d of a pool of %d", worker, p.size)
+						return
+					}
+					if busy[worker].Add(1) != 1 {
+						t.Errorf("two calls at once on worker %d", worker)
+					}
+					runs[i].Add(1)
+					busy[worker].Add(-1)
+				})
 				for i := range runs {
 					if c := runs[i].Load(); c != 1 {
 						t.Fatalf("size %d, n=%d: task %d ran %d times", size, n, i, c)
