@@ -3,15 +3,12 @@ package main
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/attnlab/attnlab/model"
-	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/sinks"
 	"github.com/attnlab/attnlab/studies/sinkanalysis"
-	"github.com/attnlab/attnlab/tasks"
 	"github.com/spf13/cobra"
 )
 
@@ -102,20 +99,6 @@ func runSinks(e *env, o *sinkOpts) error {
 	if err != nil {
 		return err
 	}
-	c := m.Config
-	if c.DVocab < 256 {
-		return usagef("sink-analysis needs a byte-level text model (d_vocab ≥ 256); %s has d_vocab %d", name, c.DVocab)
-	}
-	T := o.seqLen
-	if T == 0 {
-		T = c.NCtx
-	}
-	if T < 2 || T > c.NCtx {
-		return usagef("--seq-len must be between 2 and the model's n_ctx (%d), got %d", c.NCtx, T)
-	}
-	if o.k > min(o.guLen, T) {
-		return usagef("--k (%d) must be at most --gu-len and --seq-len (%d)", o.k, min(o.guLen, T))
-	}
 	metric, err := sinks.ParseSinkMetric(o.metric)
 	if err != nil {
 		return usagef("--sink-metric must be %s, got %q", strings.Join(sinks.SinkMetrics, " or "), o.metric)
@@ -124,31 +107,25 @@ func runSinks(e *env, o *sinkOpts) error {
 	if err != nil {
 		return err
 	}
-	opt := sinkanalysis.Options{Batch: o.batch, SeqLen: T, Seed: o.seed,
-		Sinks: sinks.Options{Eps: o.eps, K: o.k, GuLen: min(o.guLen, T), Metric: metric, BOS: bos}}
+	opt := sinkanalysis.Options{Batch: o.batch, SeqLen: o.seqLen, Seed: o.seed,
+		Sinks: sinks.Options{Eps: o.eps, K: o.k, GuLen: o.guLen, Metric: metric, BOS: bos}}
 	if o.streaming {
-		if c.LearnedPos() {
-			return usagef("--streaming needs a model with rotary (or no) positions; %s has learned positions up to n_ctx %d", name, c.NCtx)
-		}
-		if opt.Streaming, err = o.streamPlan(c.NCtx); err != nil {
-			return err
+		opt.Streaming = &sinkanalysis.Streaming{Streams: o.nStreams, Window: o.window, Len: o.streamLen}
+		if o.sweep != "" {
+			for _, f := range strings.Split(o.sweep, ",") {
+				w, err := strconv.Atoi(strings.TrimSpace(f))
+				if err != nil {
+					return usagef("--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (%d), got %q", m.Config.NCtx, f)
+				}
+				opt.Streaming.Sweep = append(opt.Streaming.Sweep, w)
+			}
 		}
 	}
 	if o.compare {
-		if o.compareDir != "" {
-			if err := report.CheckTarget(filepath.Join(o.compareDir, "softmax.safetensors")); err != nil {
-				return usageError{err}
-			}
-		}
 		opt.Compare = &sinkanalysis.Compare{Steps: o.steps, GuLen: o.guLen, Dir: o.compareDir}
 	}
-	if opt.Corpus, err = tasks.DefaultCorpus(); err != nil {
-		return err
-	}
-	if st := opt.Streaming; st != nil {
-		if avail := opt.Corpus.Len(tasks.Val); st.Len > avail || st.Streams > avail/st.Len {
-			return usagef("--streams %d × --stream-len %d need more held-out text than the corpus has (%d bytes)", st.Streams, st.Len, avail)
-		}
+	if err := opt.Validate(m, name); err != nil {
+		return flagError(err, nil)
 	}
 	if !o.quiet {
 		opt.Log = e.stderr
@@ -161,34 +138,6 @@ func runSinks(e *env, o *sinkOpts) error {
 		fmt.Fprintf(e.stderr, "first token: %s\n", bosSource(m, o.bos, bos))
 	}
 	return e.finish(o.outFlags, res)
-}
-
-// streamPlan validates the streaming flags against the model's context.
-func (o *sinkOpts) streamPlan(nctx int) (*sinkanalysis.Streaming, error) {
-	p := &sinkanalysis.Streaming{Streams: o.nStreams, Window: o.window, Len: o.streamLen, Sweep: sinks.DefaultSweep(nctx)}
-	if p.Window == 0 {
-		p.Window = nctx
-	}
-	if p.Window < 5 || p.Window > nctx {
-		return p, usagef("--window must be between 5 and the model's n_ctx (%d), got %d", nctx, p.Window)
-	}
-	if o.sweep != "" {
-		p.Sweep = nil
-		for _, f := range strings.Split(o.sweep, ",") {
-			w, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || w < 5 || w > nctx {
-				return p, usagef("--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (%d), got %q", nctx, f)
-			}
-			p.Sweep = append(p.Sweep, w)
-		}
-	}
-	if p.Len == 0 {
-		p.Len = 8 * nctx
-	}
-	if p.Len < 2 {
-		return p, usagef("--stream-len must be at least 2, got %d", p.Len)
-	}
-	return p, nil
 }
 
 // bosFor is the first token of every window and stream: --bos when given

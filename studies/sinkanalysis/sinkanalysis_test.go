@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/sinks"
 	"github.com/attnlab/attnlab/tasks"
 )
@@ -66,5 +67,43 @@ func TestRun(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestValidate: the defaults that depend on the model are filled in, and
+// settings the model cannot take are bad input naming the settings.
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	m, err := fixtures.Model("text-sink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := m.Config.NCtx
+	o := Options{Batch: 2, Sinks: sinks.Options{K: 1, GuLen: 64}, Streaming: &Streaming{Streams: 1}}
+	if err := o.Validate(m, "m"); err != nil {
+		t.Fatal(err)
+	}
+	if o.SeqLen != n || o.Sinks.GuLen != min(64, n) || o.Streaming.Window != n || o.Streaming.Len != 8*n || len(o.Streaming.Sweep) == 0 || o.Corpus == nil {
+		t.Errorf("defaults: seq_len %d, gu_len %d, streaming %+v", o.SeqLen, o.Sinks.GuLen, *o.Streaming)
+	}
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{SeqLen: 1, Sinks: sinks.Options{K: 1, GuLen: 64}}, "seq_len must be between 2 and the model's n_ctx"},
+		{Options{SeqLen: 8, Sinks: sinks.Options{K: 9, GuLen: 64}}, "k (9) must be at most gu_len and seq_len (8)"},
+		{Options{Sinks: sinks.Options{K: 1, GuLen: 64}, Streaming: &Streaming{Streams: 1, Sweep: []int{4}}}, "windows must list cache sizes between 5"},
+		{Options{Sinks: sinks.Options{K: 1, GuLen: 64}, Streaming: &Streaming{Streams: 1 << 40, Len: 4}}, "streams 1099511627776 × stream_len 4 need more held-out text"},
+	} {
+		if err := c.o.Validate(m, "m"); !badinput.Is(err) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("got %v, want bad input %q…", err, c.want)
+		}
+	}
+	small, err := fixtures.Model("induction-2l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Options{}).Validate(small, "induction-2l"); !badinput.Is(err) || !strings.Contains(err.Error(), "byte-level text model") {
+		t.Errorf("induction model: %v", err)
 	}
 }
