@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/attnlab/attnlab/attention/ring"
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/internal/ringnet"
 )
@@ -36,19 +37,20 @@ const (
 	MaxP = 1024
 )
 
-// Validate checks the shape.
+// Validate checks the shape. A value out of range is a
+// *badinput.Setting naming it: hosts (P), n (N), d_head (E), check.
 func (c Config) Validate() error {
 	switch {
-	case c.E < 1 || c.E > MaxE:
-		return fmt.Errorf("ringlab: d_head %d, want 1…%d", c.E, MaxE)
 	case c.P < 1 || c.P > MaxP:
-		return fmt.Errorf("ringlab: %d hosts, want 1…%d", c.P, MaxP)
+		return badinput.Settingf("{hosts} must be 1…%d, got %d", MaxP, c.P)
 	case c.N < c.P || c.N > MaxN:
-		return fmt.Errorf("ringlab: %d positions for %d hosts, want %d…%d", c.N, c.P, c.P, MaxN)
+		return badinput.Settingf("{n} must be %d…%d (at least one position per host), got %d", c.P, MaxN, c.N)
+	case c.E < 1 || c.E > MaxE:
+		return badinput.Settingf("{d_head} must be 1…%d, got %d", MaxE, c.E)
+	case c.Check < 0 || c.Check > 1024:
+		return badinput.Settingf("{check} must be 0…1024, got %d", c.Check)
 	case len(c.Layouts) == 0:
 		return fmt.Errorf("ringlab: no layout")
-	case c.Check < 0 || c.Check > 1024:
-		return fmt.Errorf("ringlab: %d rows to check per host, want 0…1024", c.Check)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/attnlab/attnlab/attention/ring"
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/ringnet"
 )
 
@@ -228,5 +229,33 @@ func TestFitLink(t *testing.T) {
 		if _, _, err := fitLink(small, large, tt[0], tt[1]); !errors.Is(err, errNoSlope) || !strings.Contains(err.Error(), "was not slower than a 4096-byte one") {
 			t.Errorf("t1 %g, t2 %g: %v, want a refusal", tt[0], tt[1], err)
 		}
+	}
+}
+
+// TestConfigValidate: each shape out of range is bad input naming the
+// setting; a run with no layout is refused too.
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	good := Config{N: 64, E: 16, P: 4, Layouts: ring.Layouts(), Check: 2}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		edit func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.P = 0 }, "hosts must be 1…1024, got 0"},
+		{func(c *Config) { c.N = 3 }, "n must be 4…16777216 (at least one position per host), got 3"},
+		{func(c *Config) { c.E = 2000 }, "d_head must be 1…1024, got 2000"},
+		{func(c *Config) { c.Check = -1 }, "check must be 0…1024, got -1"},
+	} {
+		cfg := good
+		c.edit(&cfg)
+		if err := cfg.Validate(); !badinput.Is(err) || err.Error() != c.want {
+			t.Errorf("got %v, want bad input %q", err, c.want)
+		}
+	}
+	if err := (Config{N: 64, E: 16, P: 4}).Validate(); err == nil {
+		t.Error("no layout: no error")
 	}
 }

@@ -94,17 +94,7 @@ func (o *ringOpts) config(hosts int) (ringlab.Config, error) {
 		return ringlab.Config{}, usagef("--layout: %v", strings.TrimPrefix(err.Error(), "ring: "))
 	}
 	c := ringlab.Config{N: o.n, E: o.dHead, P: hosts, Layouts: ls, Backward: !o.noBackward, Seed: o.seed, Check: o.check}
-	switch {
-	case hosts < 1 || hosts > ringlab.MaxP:
-		return c, usagef("--hosts must be 1…%d, got %d", ringlab.MaxP, hosts)
-	case o.n < hosts || o.n > ringlab.MaxN:
-		return c, usagef("--n must be %d…%d (at least one position per host), got %d", hosts, ringlab.MaxN, o.n)
-	case o.dHead < 1 || o.dHead > ringlab.MaxE:
-		return c, usagef("--d-head must be 1…%d, got %d", ringlab.MaxE, o.dHead)
-	case o.check < 0 || o.check > 1024:
-		return c, usagef("--check must be 0…1024, got %d", o.check)
-	}
-	return c, nil
+	return c, flagError(c.Validate(), nil)
 }
 
 func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
