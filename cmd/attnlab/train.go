@@ -145,14 +145,8 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	switch task := r.Task.Task; {
 	case hasBOS && task != "text":
 		return usagef("--bos and --sink-token need --task text, got %q", task)
-	case !slices.Contains(tasks.Names, task):
-		return usagef("--task must be one of %s, got %q", strings.Join(tasks.Names, ", "), task)
 	case (cmd.Flags().Changed("units") || cmd.Flags().Changed("shards")) && t.Units < 1 || t.Units > t.Batch:
 		return usagef("--units must be between 1 and --batch (%d), got %d", t.Batch, t.Units)
-	case r.Track != "" && !slices.Contains(phase.Kinds, r.Track):
-		return usagef("--track must be induction or sinks, got %q", r.Track)
-	case r.Track == "induction" && task != "induction":
-		return usagef("--track induction needs --task induction")
 	}
 	r.Task.BOS, r.Task.BOSToken = hasBOS, bos
 	t.SeqLen, t.Progress, t.Command = r.Task.SeqLen, e.stderr, e.args
@@ -191,9 +185,6 @@ func (o *trainOpts) modelConfig() error {
 	c := &o.r.Model
 	if !strings.EqualFold(o.norm, "none") {
 		c.NormalizationType = o.norm
-	}
-	if c.DHead == 0 && c.DModel%c.NHeads != 0 {
-		return usagef("--d-model (%d) must be a multiple of --heads (%d), or set --d-head", c.DModel, c.NHeads)
 	}
 	var err error
 	if c.Attention, err = model.ParseAttention(o.attn, c.NLayers); err != nil {

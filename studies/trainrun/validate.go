@@ -2,14 +2,18 @@ package trainrun
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/studies/phase"
+	"github.com/attnlab/attnlab/tasks"
 )
 
 // Validate checks the settings of o before any work: the sizes (positive,
-// or 0 for a default), the optimiser's rates (finite, in range) and the
+// or 0 for a default), the optimiser's rates (finite, in range), the task
+// and tracker names, d_model against the heads of a new model, and the
 // output files (each absent or a regular file, not a folder or a device,
 // and different from each other). An empty checkpoint path becomes Out
 // with .ckpt.safetensors. Errors are *badinput.Setting, naming the
@@ -49,6 +53,16 @@ func (o *Options) Validate() error {
 		return badinput.Settingf("{beta1} must be in [0, 1), got %v", t.Beta1)
 	case !(t.Beta2 >= 0 && t.Beta2 < 1):
 		return badinput.Settingf("{beta2} must be in [0, 1), got %v", t.Beta2)
+	}
+	switch {
+	case !slices.Contains(tasks.Names, k.Task):
+		return badinput.Settingf("{task} must be one of %s, got %q", strings.Join(tasks.Names, ", "), k.Task)
+	case o.Track != "" && !slices.Contains(phase.Kinds, o.Track):
+		return badinput.Settingf("{track} must be %s, got %q", strings.Join(phase.Kinds, " or "), o.Track)
+	case o.Track == "induction" && k.Task != "induction":
+		return badinput.Settingf("{track} induction needs {task} induction")
+	case o.Resume == "" && m.DHead == 0 && m.DModel%m.NHeads != 0:
+		return badinput.Settingf("{d_model} (%d) must be a multiple of {n_heads} (%d), or set {d_head}", m.DModel, m.NHeads)
 	}
 	if t.CheckpointPath == "" {
 		t.CheckpointPath = strings.TrimSuffix(o.Out, ".safetensors") + ".ckpt.safetensors"

@@ -24,6 +24,10 @@ func TestValidate(t *testing.T) {
 		{func(o *Options) { o.Train.ClipNorm = math.NaN() }, "clip_norm must be a number ≥ 0 (0 disables clipping), got NaN"},
 		{func(o *Options) { o.Train.Beta2 = 1 }, "beta2 must be in [0, 1), got 1"},
 		{func(o *Options) { o.Out = t.TempDir() }, "out: "},
+		{func(o *Options) { o.Task.Task = "poetry" }, "task must be one of induction, "},
+		{func(o *Options) { o.Task.Task = "mqar"; o.Track = "induction" }, "track induction needs task induction"},
+		{func(o *Options) { o.Track = "loss" }, "track must be induction or sinks, got \"loss\""},
+		{func(o *Options) { o.Model.DModel = 15 }, "d_model (15) must be a multiple of n_heads (2), or set d_head"},
 		{func(o *Options) { o.Train.CheckpointPath = o.Out }, "checkpoint and out must be different files, both are "},
 	} {
 		o := tiny(t, "induction")
