@@ -45,9 +45,9 @@ func (e *env) render(tables ...*report.Table) error {
 
 // run executes the command line and returns the exit status. It is the only
 // place that prints an error. The status comes from the error's type:
-// usageError, *badinput.Error and *membudget.Error (a size the command
-// line asked for) are 2, an interruption by a signal 128+signal (130 for SIGINT, 143 for
-// SIGTERM), anything else 1.
+// usageError, a library's bad input (badinput.Is) and *membudget.Error (a
+// size the command line asked for) are 2, an interruption by a signal
+// 128+signal (130 for SIGINT, 143 for SIGTERM), anything else 1.
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	ctx, stop := sigctx.Context()
 	defer stop()
