@@ -2,9 +2,11 @@
 // with units, rows of plain cells), its three renderings — CSV files, terminal
 // tables and JSON — and atomic file writes.
 //
-// Analyses build Tables; commands hand them to an Output, which writes one CSV
-// per table into the output folder and a manifest.json listing every file
-// written. Every file is written atomically (temporary file in the same
+// Analyses build Tables and return them with their figures as Results;
+// commands hand Results to Publish, which writes them through an Output (one
+// CSV per table, one file per figure, report.html) into the output folder
+// with a manifest.json listing every file written, and prints the headline
+// tables (or every table as JSON). Every file is written atomically (temporary file in the same
 // folder, fsync, rename), so an interrupted run never leaves a half-written
 // file behind. The folder holds one run: writing the manifest removes the
 // files the previous run's manifest lists that this run did not write, and
