@@ -140,24 +140,15 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 	if opt.Grid, err = o.grid(); err != nil {
 		return err
 	}
-	for _, m := range strings.Split(o.maps, ",") {
-		if err := probes.CheckFeatureMap(m); err != nil {
-			return usagef("--maps: unknown feature map %q (known: elu, relu, favor, favor:M, taylor, identity)", m)
-		}
-	}
-	opt.Analytic.Maps = strings.Split(o.maps, ",")
-	if err := probes.CheckFeatureMap(o.scalingFM); err != nil {
-		return usagef("--scaling-map: unknown feature map %q (known: elu, relu, favor, favor:M, taylor, identity)", o.scalingFM)
-	}
+	opt.Analytic.Maps, opt.Analytic.Seed = strings.Split(o.maps, ","), o.of.seed
 	if opt.Analytic.Dims, err = intList("--dims", o.dims); err != nil {
 		return err
 	}
 	if opt.ScalingN, err = intList("--scaling-n", o.scalingN); err != nil {
 		return err
 	}
-	opt.Analytic.Seed = o.of.seed
-	if opt.Has("scaling") && slices.Min(opt.ScalingN) == slices.Max(opt.ScalingN) {
-		return usagef("--scaling-n must list at least two different lengths to fit a slope, got %q", o.scalingN)
+	if err := opt.Check(); err != nil {
+		return flagError(err, nil)
 	}
 	if !o.of.quiet {
 		opt.Log = e.stderr

@@ -16,8 +16,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
@@ -46,12 +49,25 @@ type Options struct {
 // Has reports whether part is one of o.Parts.
 func (o Options) Has(part string) bool { return slices.Contains(o.Parts, part) }
 
-// Check validates the sizes of every part o runs.
+// Check validates o before anything runs: the parts, the feature maps
+// (analytic and scaling, whether or not their part runs), at least two
+// lengths for the scaling part's slope, and the memory every part that
+// runs needs. A bad map or length list is a *badinput.Setting (maps,
+// scaling_map, scaling_n).
 func (o Options) Check() error {
 	for _, p := range o.Parts {
 		if !slices.Contains(Parts, p) {
 			return fmt.Errorf("retrieval: unknown part %q", p)
 		}
+	}
+	const known = "(known: elu, relu, favor, favor:M, taylor, identity)"
+	for _, m := range o.Analytic.Maps {
+		if probes.CheckFeatureMap(m) != nil {
+			return badinput.Settingf("{maps}: unknown feature map %q "+known, m)
+		}
+	}
+	if probes.CheckFeatureMap(o.ScalingMap) != nil {
+		return badinput.Settingf("{scaling_map}: unknown feature map %q "+known, o.ScalingMap)
 	}
 	if o.Has("analytic") {
 		if err := probes.CheckAnalytic(o.Analytic); err != nil {
@@ -59,6 +75,13 @@ func (o Options) Check() error {
 		}
 	}
 	if o.Has("scaling") {
+		if len(o.ScalingN) == 0 || slices.Min(o.ScalingN) == slices.Max(o.ScalingN) {
+			ns := make([]string, len(o.ScalingN))
+			for i, n := range o.ScalingN {
+				ns[i] = strconv.Itoa(n)
+			}
+			return badinput.Settingf("{scaling_n} must list at least two different lengths to fit a slope, got %q", strings.Join(ns, ","))
+		}
 		return probes.CheckScaling(o.ScalingN, ScalingE, o.ScalingMap)
 	}
 	return nil

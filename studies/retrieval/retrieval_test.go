@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/probes"
 )
 
@@ -34,9 +35,21 @@ func TestRun(t *testing.T) {
 	if !strings.Contains(log.String(), "timing attention at N = [16 32]") {
 		t.Errorf("log %q", log.String())
 	}
-	for _, o := range []Options{{Parts: []string{"everything"}}, {Parts: []string{"scaling"}, ScalingN: []int{16, 1 << 27}, ScalingMap: "elu"}} {
+	for _, o := range []Options{{Parts: []string{"everything"}, ScalingMap: "elu"}, {Parts: []string{"scaling"}, ScalingN: []int{16, 1 << 27}, ScalingMap: "elu"}} {
 		if _, err := Run(context.Background(), o); err == nil {
 			t.Errorf("parts %v, N %v: no error", o.Parts, o.ScalingN)
+		}
+	}
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Analytic: probes.AnalyticConfig{Maps: []string{"elu", "cosine"}}, ScalingMap: "elu"}, `maps: unknown feature map "cosine"`},
+		{Options{ScalingMap: "cosine"}, `scaling_map: unknown feature map "cosine"`},
+		{Options{Parts: []string{"scaling"}, ScalingN: []int{8, 8}, ScalingMap: "elu"}, `scaling_n must list at least two different lengths to fit a slope, got "8,8"`},
+	} {
+		if err := c.o.Check(); !badinput.Is(err) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("got %v, want bad input %q…", err, c.want)
 		}
 	}
 }
