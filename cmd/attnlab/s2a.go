@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/studies/s2a"
@@ -66,10 +67,6 @@ func runS2A(e *env, o *s2aOpts) error {
 	setup := s2a.DefaultSetup()
 	setup.Facts, setup.Examples, setup.Seed = o.facts, o.examples, o.seed
 	switch {
-	case o.examples < 1 || o.examples > s2a.MaxExamples:
-		return usagef("--examples must be between 1 and %d, got %d", s2a.MaxExamples, o.examples)
-	case o.facts < 1 || o.facts > 40:
-		return usagef("--facts must be between 1 and 40 (the keys of a topic), got %d", o.facts)
 	case !(o.threshold > 0 && o.threshold <= 1):
 		return usagef("--threshold must be in (0, 1], got %v", o.threshold)
 	case o.workers < 1:
@@ -82,11 +79,8 @@ func runS2A(e *env, o *s2aOpts) error {
 		return err
 	}
 	setup.Rates = rates
-	if len(rates) > s2a.MaxRates {
-		return usagef("--rates lists %d rates, at most %d", len(rates), s2a.MaxRates)
-	}
 	if _, err := setup.Sets(); err != nil { // validate before loading or training anything
-		return usageError{err}
+		return flagError(badinput.Wrap(err), nil)
 	}
 	var models s2a.Models
 	names := map[string]string{}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
@@ -171,13 +172,18 @@ const (
 
 // Sets draws the evaluation sets: for rate i, Examples contexts from the
 // generator tasks.DefaultDistractorConfig with Facts facts, WithRate(rate),
-// drawn from rand.NewPCG(Seed, i).
+// drawn from rand.NewPCG(Seed, i). Examples, facts and the number of rates
+// out of range are *badinput.Setting errors.
 func (s Setup) Sets() ([]probes.S2ASet, error) {
 	switch {
 	case s.Examples < 1 || s.Examples > MaxExamples:
-		return nil, fmt.Errorf("s2a: examples per rate must be in [1, %d], got %d", MaxExamples, s.Examples)
-	case len(s.Rates) == 0 || len(s.Rates) > MaxRates:
-		return nil, fmt.Errorf("s2a: 1 to %d distractor rates, got %d", MaxRates, len(s.Rates))
+		return nil, badinput.Settingf("{examples} must be between 1 and %d, got %d", MaxExamples, s.Examples)
+	case s.Facts < 1 || s.Facts > 40:
+		return nil, badinput.Settingf("{facts} must be between 1 and 40 (the keys of a topic), got %d", s.Facts)
+	case len(s.Rates) == 0:
+		return nil, badinput.Settingf("{rates} lists no rate")
+	case len(s.Rates) > MaxRates:
+		return nil, badinput.Settingf("{rates} lists %d rates, at most %d", len(s.Rates), MaxRates)
 	case s.Examples*len(s.Rates) > maxTotal:
 		return nil, fmt.Errorf("s2a: %d rates × %d examples is more than %d contexts", len(s.Rates), s.Examples, maxTotal)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/tasks"
 )
 
@@ -43,6 +44,18 @@ func TestSets(t *testing.T) {
 	} {
 		if _, err := bad.Sets(); err == nil {
 			t.Errorf("%+v accepted", bad)
+		}
+	}
+	for _, c := range []struct {
+		s    Setup
+		want string
+	}{
+		{Setup{Facts: 41, Rates: []float64{0}, Examples: 10}, "facts must be between 1 and 40 (the keys of a topic), got 41"},
+		{Setup{Facts: 6, Rates: make([]float64, MaxRates+1), Examples: 1}, "rates lists 65 rates, at most 64"},
+		{Setup{Facts: 6, Rates: []float64{0}, Examples: 0}, "examples must be between 1 and 65536, got 0"},
+	} {
+		if _, err := c.s.Sets(); !badinput.Is(err) || err.Error() != c.want {
+			t.Errorf("got %v, want bad input %q", err, c.want)
 		}
 	}
 }
