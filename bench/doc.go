@@ -15,4 +15,9 @@
 //
 // Memory is checked before anything is allocated: a point whose estimate
 // exceeds the budget is reported as skipped, with the bytes it would need.
+//
+// Sparse is attnlab sparse in one call: the masks of the sparse kinds
+// (MaskFigures), each kind's exactness and cost against dense attention
+// (SparseCost) and the reach of the induction circuit under each kind
+// (studies/reach).
 package bench

@@ -10,7 +10,6 @@ import (
 	"github.com/attnlab/attnlab/bench"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
-	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/reach"
 	"github.com/spf13/cobra"
 )
@@ -69,49 +68,12 @@ distance bin. --train retrains the five models with the commands recorded in the
 	return c
 }
 
-// sparseMaxN is the longest --n: dense attention's two rows take about a
-// minute and a half there on 2 cores (the naive one is skipped: 64 GiB).
-const sparseMaxN = 1 << 17
-
 func runSparse(e *env, o *sparseOpts) error {
-	switch {
-	case o.n < 1 || o.n > sparseMaxN:
-		return usagef("--n must be between 1 and %d (the dense rows' time grows as N²), got %d", sparseMaxN, o.n)
-	case o.dHead < 1 || o.dHead > 1024:
-		return usagef("--d-head must be between 1 and 1024, got %d", o.dHead)
-	case o.repeats < 1 || o.repeats > 1000:
-		return usagef("--repeats must be between 1 and 1000, got %d", o.repeats)
-	case o.maskLen < 2 || o.maskLen > 256:
-		return usagef("--mask-len must be between 2 and 256, got %d", o.maskLen)
-	case o.batch < 1 || o.batch > 4096:
-		return usagef("--batch must be between 1 and 4096, got %d", o.batch)
-	}
-	kinds, maskKinds := attention.SplitKinds(o.kinds), attention.SplitKinds(o.maskKinds)
-	for _, k := range kinds {
-		if _, err := attention.ParseSparse(k); err != nil {
-			return usagef("--kinds: %v", err)
-		}
-	}
-	for _, k := range maskKinds {
-		if k != "softmax" {
-			if _, err := attention.ParseSparse(k); err != nil {
-				return usagef("--mask-kinds: %v", err)
-			}
-		}
-	}
-	var r report.Results
-	masks, err := bench.MaskFigures(maskKinds, o.maskLen)
-	if err != nil {
-		return err
-	}
-	r.Figures = masks
-	if !o.noCost {
-		rows, err := bench.SparseCost(e.ctx, bench.CostOptions{Kinds: kinds, N: o.n, E: o.dHead, Repeats: o.repeats, Seed: o.seed})
-		if err != nil {
-			return err
-		}
-		t := bench.CostTable(rows, o.n, o.dHead)
-		r.Tables, r.Headline = append(r.Tables, t), append(r.Headline, t)
+	opt := bench.SparseOptions{MaskKinds: attention.SplitKinds(o.maskKinds), MaskLen: o.maskLen, NoCost: o.noCost,
+		Cost:     bench.CostOptions{Kinds: attention.SplitKinds(o.kinds), N: o.n, E: o.dHead, Repeats: o.repeats, Seed: o.seed},
+		ReachOpt: probes.ReachOptions{Batch: o.batch, Seed: o.seed}}
+	if err := opt.Check(); err != nil {
+		return flagError(err, nil)
 	}
 	if !o.noReach {
 		var trainer reach.Trainer
@@ -122,15 +84,14 @@ func runSparse(e *env, o *sparseOpts) error {
 		if !o.quiet {
 			log = e.stderr
 		}
-		ms, err := reach.Models(trainer, o.trainDir, log)
-		if err != nil {
+		var err error
+		if opt.Reach, err = reach.Models(trainer, o.trainDir, log); err != nil {
 			return err
 		}
-		res, err := reach.Run(e.ctx, ms, probes.ReachOptions{Batch: o.batch, Seed: o.seed})
-		if err != nil {
-			return err
-		}
-		r.Append(res.Results())
+	}
+	r, err := bench.Sparse(e.ctx, opt)
+	if err != nil {
+		return err
 	}
 	r.Model = "embedded:reach-*"
 	if o.train {
