@@ -14,6 +14,7 @@ import (
 
 	"github.com/attnlab/attnlab/attention"
 	"github.com/attnlab/attnlab/attention/ring"
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/cputime"
 	"github.com/attnlab/attnlab/internal/gemm"
 	"github.com/attnlab/attnlab/internal/membudget"
@@ -80,34 +81,36 @@ func (o Options) withDefaults() Options {
 // floats).
 const MaxN = 1 << 22
 
-// Validate returns an error naming the first option out of range.
+// Validate returns an error naming the first option out of range: a
+// *badinput.Setting naming ns, d_head, window, repeats, ring_hosts,
+// max_time or kernels, or a *badinput.Error for the memory budget.
 func (o Options) Validate() error {
 	o = o.withDefaults()
 	for i, n := range o.Ns {
 		if n < 1 || n > MaxN {
-			return fmt.Errorf("bench: sequence length %d outside [1, %d]", n, MaxN)
+			return badinput.Settingf("{ns}: sequence length %d outside [1, %d]", n, MaxN)
 		}
 		if i > 0 && n <= o.Ns[i-1] {
-			return fmt.Errorf("bench: sequence lengths must ascend, got %v", o.Ns)
+			return badinput.Settingf("{ns}: sequence lengths must ascend, got %v", o.Ns)
 		}
 	}
 	switch {
 	case o.E < 1 || o.E > 1024:
-		return fmt.Errorf("bench: d_head %d outside [1, 1024]", o.E)
+		return badinput.Settingf("{d_head} %d outside [1, 1024]", o.E)
 	case o.Window < 1:
-		return fmt.Errorf("bench: window %d must be positive", o.Window)
+		return badinput.Settingf("{window} %d must be positive", o.Window)
 	case o.Repeats < 1 || o.Repeats > 1000:
-		return fmt.Errorf("bench: repeats %d outside [1, 1000]", o.Repeats)
+		return badinput.Settingf("{repeats} %d outside [1, 1000]", o.Repeats)
 	case o.RingHosts < 1 || o.RingHosts > 64:
-		return fmt.Errorf("bench: ring hosts %d outside [1, 64]", o.RingHosts)
+		return badinput.Settingf("{ring_hosts} %d outside [1, 64]", o.RingHosts)
 	case o.MemBudget < 1<<20:
-		return fmt.Errorf("bench: memory budget %d bytes is below 1 MiB", o.MemBudget)
+		return badinput.Errorf("bench: memory budget %d bytes is below 1 MiB", o.MemBudget)
 	case o.MaxTime < time.Millisecond || o.MaxTime > 24*time.Hour:
-		return fmt.Errorf("bench: time limit %v outside [1ms, 24h]", o.MaxTime)
+		return badinput.Settingf("{max_time} %v outside [1ms, 24h]", o.MaxTime)
 	}
 	for _, k := range o.Kernels {
 		if _, err := o.kernel(k); err != nil {
-			return err
+			return badinput.Settingf("{kernels}: unknown kernel %q (known: %v)", k, Kernels())
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/attnlab/attnlab/internal/badinput"
 )
 
 // TestRunSmall runs every kernel at two small lengths: each point has a
@@ -78,13 +80,13 @@ func TestValidate(t *testing.T) {
 		o   Options
 		msg string
 	}{
-		{Options{Ns: []int{0}}, "outside"},
+		{Options{Ns: []int{0}}, "ns: sequence length 0 outside"},
 		{Options{Ns: []int{512, 256}}, "ascend"},
 		{Options{Ns: []int{1e8}}, "outside"},
-		{Options{Kernels: []string{"flash3"}}, "unknown kernel"},
+		{Options{Kernels: []string{"flash3"}}, `kernels: unknown kernel "flash3"`},
 		{Options{Repeats: -1}, "repeats"},
 	} {
-		if err := c.o.Validate(); err == nil || !strings.Contains(err.Error(), c.msg) {
+		if err := c.o.Validate(); !badinput.Is(err) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%+v: %v, want %q", c.o, err, c.msg)
 		}
 	}

@@ -100,7 +100,7 @@ func runBench(e *env, o *benchOpts) error {
 		opt.Kernels = append(opt.Kernels, k)
 	}
 	if err := opt.Validate(); err != nil {
-		return usagef("%v", flagNames(err.Error()))
+		return flagError(err, map[string]string{"ns": "--max-n"})
 	}
 	tick := optim.NewCounter(e.stderr, "bench", "points", len(opt.Ns)*len(opt.Kernels), o.quiet)
 	opt.Progress = func(done, total int) { tick.Add(1) }
@@ -113,13 +113,6 @@ func runBench(e *env, o *benchOpts) error {
 		return err
 	}
 	return e.finish(o.outFlags, r.Results())
-}
-
-// flagNames rewrites bench's option names in an error into this command's flags.
-func flagNames(msg string) string {
-	return strings.NewReplacer("bench: d_head", "--d-head", "bench: window", "--window", "bench: repeats", "--repeats",
-		"bench: ring hosts", "--ring-hosts", "bench: unknown kernel", "--kernels: unknown kernel",
-		"bench: sequence length", "--max-n: sequence length", "bench: time limit", "--max-time").Replace(msg)
 }
 
 // runBenchStep is bench --train-step.
