@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/studies/reach"
 )
 
 // fixtureCommands reads the training command of each embedded model from
@@ -38,7 +39,15 @@ func fixtureCommands(t *testing.T) map[string][]string {
 // embedded file was trained with.
 func TestFixturesRecordTheirCommand(t *testing.T) {
 	cmds := fixtureCommands(t)
-	for _, name := range []string{"induction-2l", "induction-1l"} {
+	names := []string{"induction-2l", "induction-1l"}
+	for _, s := range reach.Specs() {
+		names = append(names, s.Fixture())
+		// The study's recipe is the command recorded in its fixture.
+		if got, want := strings.Join(withoutFlags(cmds[s.Fixture()], "--out"), " "), strings.Join(reach.TrainArgs(s.Kind), " "); got != want {
+			t.Errorf("fixtures/README.md trains %s with\n  %s\nbut reach.TrainArgs(%q) is\n  %s", s.Fixture(), got, s.Kind, want)
+		}
+	}
+	for _, name := range names {
 		m, err := fixtures.Model(name)
 		if err != nil {
 			t.Fatal(err)
