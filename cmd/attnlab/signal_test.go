@@ -28,6 +28,8 @@ func TestSignalsStopCommands(t *testing.T) {
 		{[]string{"sink-analysis", "--batch", "256"}, syscall.SIGINT, 130},
 		{[]string{"sink-analysis", "--streaming", "--streams", "8", "--batch", "2"}, syscall.SIGTERM, 143},
 		{[]string{"retrieval", "--parts", "analytic", "--dims", "64,128,256"}, syscall.SIGINT, 130},
+		{[]string{"sparse", "--no-reach", "--n", "8192", "--repeats", "5"}, syscall.SIGINT, 130},
+		{[]string{"bench", "--kernels", "dense-blockwise,window", "--min-n", "8192", "--max-n", "32768"}, syscall.SIGTERM, 143},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " ")+" "+c.sig.String(), func(t *testing.T) {
