@@ -108,8 +108,31 @@ func (c LineChart) drawOn(dc draw.Canvas) error {
 		}
 		return pts
 	}
+	if c.LogY && p.Y.Label.Text != "" {
+		drawLogYLabel(dc, p, func(dc draw.Canvas) { drawWithLegend(dc, p, entries, c.Legend, obstacles) })
+		return nil
+	}
 	drawWithLegend(dc, p, entries, c.Legend, obstacles)
 	return nil
+}
+
+// drawLogYLabel draws p with draw on dc, less a strip on the left where it
+// writes p's y label itself, centred on the data. gonum/plot (v0.17)
+// reserves room for the y label as if it were centred on the linear
+// midpoint of the y range, which on a log axis lies near the top: a long
+// label then pushes the whole plot down, leaving the top of the figure
+// blank.
+func drawLogYLabel(dc draw.Canvas, p *plot.Plot, drawPlot func(draw.Canvas)) {
+	lab := p.Y.Label
+	p.Y.Label.Text = ""
+	h := lab.TextStyle.Height(lab.Text)
+	inner := draw.Crop(dc, h+lab.Padding, 0, 0, 0)
+	drawPlot(inner)
+	sty := lab.TextStyle
+	sty.Rotation += math.Pi / 2
+	descent := lab.TextStyle.FontExtents().Descent
+	da := p.DataCanvas(inner)
+	dc.FillText(sty, vg.Point{X: dc.Min.X + h - descent, Y: (da.Min.Y + da.Max.Y) / 2}, lab.Text)
 }
 
 // plot builds the gonum plot; it also returns the drawn segments and the
