@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,7 +59,14 @@ func bosSinkModel(t *testing.T, c float64) string {
 // alphaOf reads head's alpha from sink_mass.csv in dir.
 func alphaOf(t *testing.T, dir, head string) float64 {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "sink_mass.csv"))
+	return csvNum(t, filepath.Join(dir, "sink_mass.csv"), head, "alpha")
+}
+
+// csvNum reads column col of the row whose first field is key in the CSV
+// file path.
+func csvNum(t *testing.T, path, key, col string) float64 {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,29 +75,30 @@ func alphaOf(t *testing.T, dir, head string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := -1
-	for i, h := range rows[0] {
-		if h == "alpha" {
-			col = i
-		}
+	j := slices.Index(rows[0], col)
+	if j < 0 {
+		t.Fatalf("%s has no column %s: %v", path, col, rows[0])
 	}
 	for _, r := range rows[1:] {
-		if r[0] == head {
-			v, err := strconv.ParseFloat(r[col], 64)
+		if r[0] == key {
+			v, err := strconv.ParseFloat(r[j], 64)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return v
 		}
 	}
-	t.Fatalf("no row %s in sink_mass.csv", head)
+	t.Fatalf("no row %s in %s", key, path)
 	return 0
 }
 
 // TestSinkAnalysisBOSHandBuilt: sink-analysis --bos 7 on the hand-built
 // model gives the α of the closed form, --bos none (and the default, the
 // model having no BOS of its own) the uniform α, and the output says which
-// first token was used.
+// first token was used. Gu et al.'s α₁ (the first token's mean attention
+// over the queries that see it, query 0 included: 1/T Σ_{i=0}^{T−1}) is
+// checked against its closed form too, and with it Sink₁^0.3: every window
+// is a sink sample with the BOS (α₁ ≈ 0.81), none without (α₁ = H_T/T ≈ 0.16).
 func TestSinkAnalysisBOSHandBuilt(t *testing.T) {
 	const c, T = 3.0, 24
 	path := bosSinkModel(t, c)
@@ -99,16 +108,17 @@ func TestSinkAnalysisBOSHandBuilt(t *testing.T) {
 		want += ec / (ec + float64(i))
 		uni += 1 / float64(i+1)
 	}
+	guWant, guUni := (want+1)/T, (uni+1)/T
 	want /= T - 1
 	uni /= T - 1
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		flags, stderr, bos string
-		alpha              float64
+		alpha, gu, sink    float64
 	}{
-		{"--bos 7", "BOS 7 (--bos)", "7", want},
-		{"--bos none", "none (--bos none)", "none", uni},
-		{"", "none (the model has no BOS", "none", uni},
+		{"--bos 7", "BOS 7 (--bos)", "7", want, guWant, 1},
+		{"--bos none", "none (--bos none)", "none", uni, guUni, 0},
+		{"", "none (the model has no BOS", "none", uni, guUni, 0},
 	} {
 		out := filepath.Join(dir, strings.ReplaceAll(tc.flags+"default", " ", ""))
 		code, stdout, errs := runLine(t, "sink-analysis --model "+path+" --seq-len 24 --batch 3 --gu-len 24 "+tc.flags+" --out "+out)
@@ -119,6 +129,12 @@ func TestSinkAnalysisBOSHandBuilt(t *testing.T) {
 		// other key is the sink's.
 		if got := alphaOf(t, out, "L0H0"); math.Abs(got-tc.alpha) > 1e-5 {
 			t.Errorf("%s: α = %.6f, want %.6f (closed form)", tc.flags, got, tc.alpha)
+		}
+		if got := csvNum(t, filepath.Join(out, "sink_mass.csv"), "L0H0", "gu_alpha_k1"); math.Abs(got-tc.gu) > 1e-5 {
+			t.Errorf("%s: Gu α₁ = %.6f, want %.6f (closed form)", tc.flags, got, tc.gu)
+		}
+		if got := csvNum(t, filepath.Join(out, "sink_summary.csv"), tc.bos, "sink_k1"); got != tc.sink {
+			t.Errorf("%s: Sink₁^0.3 = %v, want %v", tc.flags, got, tc.sink)
 		}
 		if !strings.Contains(errs, "first token: "+tc.stderr) {
 			t.Errorf("%s: stderr does not say which first token: %q", tc.flags, errs)
