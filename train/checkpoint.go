@@ -170,7 +170,10 @@ func specDiff(old, cur string) string {
 // that continues it: the same batches, learning rates and updates as if the
 // run had never stopped. opt may change only Progress, OnEval, Quiet and
 // the checkpoint path; the recipe comes from the checkpoint. opt.Steps, if
-// set, must equal the checkpoint's step count.
+// set, must equal the checkpoint's step count, unless the run's learning
+// rate does not depend on it (Retargetable): then the run stops at
+// opt.Steps instead, earlier or later, and opt.Command, if set, becomes the
+// command line recorded for it.
 func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 	info, err := safetensors.Open(path)
 	if err != nil {
@@ -187,8 +190,14 @@ func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 	if spec := taskSpec(task); st.TaskSpec != "" && spec != st.TaskSpec {
 		return nil, fmt.Errorf("train: %s was trained on other task settings: %s", path, specDiff(st.TaskSpec, spec))
 	}
-	if opt.Steps != 0 && opt.Steps != st.Options.Steps {
-		return nil, fmt.Errorf("train: the checkpoint's run has %d steps, not %d: the learning-rate schedule is fixed by the original step count", st.Options.Steps, opt.Steps)
+	retarget := opt.Steps != 0 && opt.Steps != st.Options.Steps
+	if retarget {
+		if !Retargetable(st.Options) {
+			return nil, fmt.Errorf("train: the checkpoint's run has %d steps, not %d: its learning rate decays over the original step count", st.Options.Steps, opt.Steps)
+		}
+		if opt.Steps < st.Step {
+			return nil, fmt.Errorf("train: the checkpoint is at step %d, past a %d-step run", st.Step, opt.Steps)
+		}
 	}
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
@@ -200,6 +209,12 @@ func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 	}
 	ro := st.Options
 	ro.Progress, ro.OnEval, ro.Quiet = opt.Progress, opt.OnEval, opt.Quiet
+	if retarget {
+		ro.Steps = opt.Steps
+		if opt.Command != nil {
+			ro.Command = opt.Command
+		}
+	}
 	if opt.CheckpointPath != "" {
 		ro.CheckpointPath = opt.CheckpointPath
 	}
@@ -244,3 +259,9 @@ func taskSpec(t tasks.Task) string {
 	}
 	return string(b)
 }
+
+// Retargetable reports whether the learning rate of every step of a run
+// with (defaulted) options o is independent of o.Steps: a constant rate
+// after the warmup (MinLR = LR), so that the run's first k steps are the
+// same for any step count ≥ k, and a checkpoint can continue to another one.
+func Retargetable(o Options) bool { return o.MinLR == o.LR }

@@ -290,7 +290,7 @@ var hostileCases = []hostileCase{
 		want: "a resume takes every setting from the checkpoint, and --max-gap 10 (the checkpoint's run has 4) contradicts it: drop it", readme: true},
 	{args: []string{"train", "--resume", "{dir}/k.ckpt.safetensors", "--out", "{dir}/k.safetensors", "--steps", "3"},
 		setup: checkpoint(nil), code: 2,
-		want: "a resume takes every setting from the checkpoint, and --steps 3 (the checkpoint's run has 6) contradicts it: drop it"},
+		want: "--steps 3: the checkpoint's run has 6 steps and a learning rate that depends on them; a resume can stop a run earlier or take it further only when its command line sets --warmup and a constant rate (--min-lr equal to --lr)"},
 	{input: "a checkpoint at step 6 with an empty log", args: []string{"train", "--resume", "{dir}/k.ckpt.safetensors", "--out", "{dir}/k.safetensors"},
 		setup: checkpoint(func(st map[string]any) { st["log"] = []any{} }), code: 1,
 		want: "train: {dir}/k.ckpt.safetensors: the checkpoint is at step 6 but its log has 0 entries, want one per step"},

@@ -21,6 +21,9 @@ type trainOpts struct {
 	norm, attn, bos    string
 	sinkToken, jsonOut bool
 	maxShift           int // tasks.Options.MaxShift when given
+	// recorded is, for a resume, the command line of the run it continues
+	// (with --steps changed when the resume changes the step count).
+	recorded []string
 }
 
 func newTrainCmd(e *env) *cobra.Command { return newTrainCmdWith(e, &trainOpts{}) }
@@ -41,6 +44,10 @@ models of attnlab s2a: s2a-answer (clean contexts), s2a-instructed (with an
 
 Checkpoints (weights, AdamW state, step, data-generator state) are written
 atomically every --checkpoint-every steps; --resume continues a run bit for bit.
+A run with a constant learning rate (--warmup given, --min-lr equal to --lr) can
+be resumed with another --steps: it stops at that step count instead, earlier
+(from a checkpoint at or before it) or later, exactly as the recorded command
+line with that --steps trains from scratch, and records that command line.
 The loss curve is written as loss.csv and loss.png beside the model.`,
 		Example: `  attnlab train --task induction --layers 2 --d-model 64 --heads 4 --steps 2000 --out m.safetensors
   attnlab train --task text --pos rotary --d-mlp 256 --steps 3000 --out text.safetensors
@@ -149,14 +156,18 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 		return usagef("--units must be between 1 and --batch (%d), got %d", t.Batch, t.Units)
 	}
 	r.Task.BOS, r.Task.BOSToken = hasBOS, bos
-	t.SeqLen, t.Progress, t.Command = r.Task.SeqLen, e.stderr, e.args
+	args := e.args
+	if r.Resume != "" {
+		args = o.recorded
+	}
+	t.SeqLen, t.Progress, t.Command = r.Task.SeqLen, e.stderr, args
 	t.NoWarmup = t.Warmup == 0 && cmd.Flags().Changed("warmup")
 	if t.ClipNorm == 0 {
 		t.ClipNorm = -1 // disabled
 	}
 	// Provenance that regenerates the file byte for byte: the command line
 	// without where it was written (the version goes to manifest.json).
-	r.TrainedWith = strings.Join(withoutFlags(e.args, "--out", "--checkpoint", "--resume", "-q", "--quiet"), " ")
+	r.TrainedWith = strings.Join(withoutFlags(args, "--out", "--checkpoint", "--resume", "-q", "--quiet"), " ")
 	if !t.Quiet {
 		r.Log = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
 	}
@@ -191,6 +202,23 @@ func (o *trainOpts) modelConfig() error {
 		return usagef("--attn: %v", err)
 	}
 	return nil
+}
+
+// setFlag gives flag the value v in a command line: in place where the
+// line has it (as "--flag v" or "--flag=v"), else at the end.
+func setFlag(args []string, flag, v string) []string {
+	out := slices.Clone(args)
+	for i, a := range out {
+		switch {
+		case a == flag && i+1 < len(out):
+			out[i+1] = v
+			return out
+		case strings.HasPrefix(a, flag+"="):
+			out[i] = flag + "=" + v
+			return out
+		}
+	}
+	return append(out, flag, v)
 }
 
 // withoutFlags drops the named flags (and their values) from a command line.
@@ -234,9 +262,23 @@ func resumeSettings(e *env, o *trainOpts, cmd *cobra.Command) (*trainOpts, error
 	if err := applyTaskDefaults(ro, rc); err != nil {
 		return nil, err
 	}
+	// --steps may change a run whose learning rate does not depend on the
+	// step count: its first k steps are the same for any count ≥ k, so the
+	// model at the new count is the one the recorded command line with that
+	// count trains from scratch, and that line is recorded.
+	if f := cmd.Flags().Lookup("steps"); f.Changed && f.Value.String() != rc.Flags().Lookup("steps").Value.String() {
+		t := &ro.r.Train
+		// The warmup must not follow the step count either (its default does).
+		if t.MinLR != t.LR || !rc.Flags().Changed("warmup") {
+			return nil, usagef("--steps %s: the checkpoint's run has %s steps and a learning rate that depends on them; a resume can stop a run earlier or take it further only when its command line sets --warmup and a constant rate (--min-lr equal to --lr)",
+				f.Value, rc.Flags().Lookup("steps").Value)
+		}
+		t.Steps = o.r.Train.Steps
+		args = setFlag(args, "--steps", f.Value.String())
+	}
 	var conflicts []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if slices.Contains(resumeFlags, f.Name) {
+		if slices.Contains(resumeFlags, f.Name) || f.Name == "steps" {
 			return
 		}
 		if was := rc.Flags().Lookup(f.Name); was != nil && was.Value.String() != f.Value.String() {
@@ -247,6 +289,7 @@ func resumeSettings(e *env, o *trainOpts, cmd *cobra.Command) (*trainOpts, error
 		return nil, usagef("a resume takes every setting from the checkpoint, and %s contradicts it: drop it", strings.Join(conflicts, ", "))
 	}
 	ro.r.Resume, ro.r.Out, ro.r.Train.CheckpointPath, ro.r.Train.Quiet, ro.jsonOut = o.r.Resume, o.r.Out, o.r.Train.CheckpointPath, o.r.Train.Quiet, o.jsonOut
+	ro.recorded = args
 	ro.r.Track, ro.r.TrackEvery = o.r.Track, o.r.TrackEvery
 	if ro.r.Train.CheckpointPath == "" {
 		ro.r.Train.CheckpointPath = o.r.Resume // continue writing the checkpoint it resumes

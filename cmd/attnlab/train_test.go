@@ -223,3 +223,55 @@ func TestTrainResumesAfterKill9(t *testing.T) {
 		t.Error("the stale temporary file of the killed run is still there")
 	}
 }
+
+// TestTrainResumeToOtherSteps: a run with a constant learning rate
+// (--warmup given, --min-lr = --lr) resumed with another --steps is the run
+// that command line with that --steps trains from scratch, byte for byte,
+// and records that command line; it can also stop where the checkpoint is
+// (the model a checkpoint holds, saved with its own command). A run whose
+// rate decays over its steps is refused.
+func TestTrainResumeToOtherSteps(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"train", "--task", "induction", "--layers", "1", "--d-model", "16", "--heads", "2", "--seq-len", "16",
+		"--batch", "4", "--lr", "3e-3", "--min-lr", "3e-3", "--warmup", "2", "--eval-every", "3", "-q"}
+	train := func(args ...string) []byte {
+		t.Helper()
+		if _, stderr, code := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		b, err := os.ReadFile(args[len(args)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	p := func(name string) string { return filepath.Join(dir, name) }
+	six := train(append(slices.Clone(base), "--steps", "6", "--out", p("six.safetensors"))...)
+	ten := train(append(slices.Clone(base), "--steps", "10", "--out", p("ten.safetensors"))...)
+	// Further: 6 → 10 steps.
+	if got := train("train", "-q", "--resume", p("six.ckpt.safetensors"), "--steps", "10", "--checkpoint", p("b.ckpt.safetensors"), "--out", p("b.safetensors")); !bytes.Equal(got, ten) {
+		t.Error("a 6-step checkpoint resumed to --steps 10 differs from the 10-step run")
+	}
+	m, err := model.Load(p("b.safetensors"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "attnlab " + strings.Join(base[:len(base)-1], " ") + " --steps 10"; m.Meta[model.MetaTrainedWith] != want {
+		t.Errorf("records %q, want %q", m.Meta[model.MetaTrainedWith], want)
+	}
+	// Back: a step count before the checkpoint's step is refused; the
+	// checkpoint's own step saves the model it holds.
+	if code, _, stderr := runLine(t, "train -q --resume "+p("ten.ckpt.safetensors")+" --steps 6 --out "+p("c.safetensors")); code == 0 || !strings.Contains(stderr, "the checkpoint is at step 10, past a 6-step run") {
+		t.Errorf("resume past the end: exit %d, %q", code, stderr)
+	}
+	if got := train("train", "-q", "--resume", p("six.ckpt.safetensors"), "--steps", "6", "--checkpoint", p("d.ckpt.safetensors"), "--out", p("d.safetensors")); !bytes.Equal(got, six) {
+		t.Error("a 6-step checkpoint saved at --steps 6 differs from the 6-step run")
+	}
+	// A decaying rate (the default --min-lr) depends on the step count.
+	cos := append(withoutFlags(slices.Clone(base), "--min-lr"), "--steps", "6", "--out", p("cos.safetensors"))
+	train(cos...)
+	code, _, stderr := runLine(t, "train -q --resume "+p("cos.ckpt.safetensors")+" --steps 10 --out "+p("e.safetensors"))
+	if code != 2 || !strings.Contains(stderr, "--steps 10: the checkpoint's run has 6 steps and a learning rate that depends on them") {
+		t.Errorf("a decaying rate resumed to another step count: exit %d, %q", code, stderr)
+	}
+}

@@ -46,7 +46,8 @@ type Options struct {
 	Out        string // the trained model's file
 	Resume     string // a checkpoint to continue ("" starts a new run)
 	// TrainedWith is the provenance recorded in the model (the command line
-	// that regenerates it); a resumed run keeps the one its checkpoint has.
+	// that regenerates it); a resumed run keeps the one its checkpoint has,
+	// unless it changes the step count.
 	TrainedWith string
 	// Log, when set, receives one line saying what is trained.
 	Log func(format string, args ...any)
@@ -109,7 +110,18 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 	if err := m.SetTask(task.Name(), task.Spec(), tasks.Tokenizer(task)); err != nil {
 		return report.Results{}, err
 	}
-	if _, ok := m.Meta[model.MetaTrainedWith]; !ok || o.Resume == "" {
+	// A resume keeps the provenance its checkpoint records, unless it
+	// changes the run's step count (train.Retargetable): then o.TrainedWith
+	// is the command line that now regenerates the run.
+	keep := o.Resume != ""
+	if keep {
+		info, err := train.ReadCheckpointInfo(o.Resume)
+		if err != nil {
+			return report.Results{}, err
+		}
+		keep = info.Options.Steps == tr.Opt.Steps
+	}
+	if _, ok := m.Meta[model.MetaTrainedWith]; !ok || !keep {
 		m.Meta[model.MetaTrainedWith] = o.TrainedWith
 	}
 	if o.Log != nil {
