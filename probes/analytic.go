@@ -72,12 +72,19 @@ func (r AnalyticRow) Label() string {
 // run, and ctx is checked between cells: a cancelled run returns ctx's
 // error.
 func Analytic(ctx context.Context, cfg AnalyticConfig) ([]AnalyticRow, error) {
-	type cell struct {
-		d, n   int
-		method string
-		beta   float64
-	}
-	var cells []cell
+	return AnalyticProgress(ctx, cfg, nil)
+}
+
+// analyticCellSpec is one (method, d, N) of the analytic probe.
+type analyticCellSpec struct {
+	d, n   int
+	method string
+	beta   float64
+}
+
+// analyticCells lists cfg's cells in the order of Analytic's rows.
+func analyticCells(cfg AnalyticConfig) []analyticCellSpec {
+	var cells []analyticCellSpec
 	for _, d := range cfg.Dims {
 		betas := cfg.Betas
 		if betas == nil {
@@ -86,13 +93,50 @@ func Analytic(ctx context.Context, cfg AnalyticConfig) ([]AnalyticRow, error) {
 		for _, ratio := range cfg.Ratios {
 			n := max(1, int(math.Round(ratio*float64(d))))
 			for _, b := range betas {
-				cells = append(cells, cell{d, n, "softmax", b})
+				cells = append(cells, analyticCellSpec{d, n, "softmax", b})
 			}
 			for _, m := range cfg.Maps {
-				cells = append(cells, cell{d, n, "linear:" + m, 0})
+				cells = append(cells, analyticCellSpec{d, n, "linear:" + m, 0})
 			}
 		}
 	}
+	return cells
+}
+
+// work estimates a cell's multiply-adds, for progress: per trial, softmax
+// scores, weights and outputs (2·n²·d), linear features, state and
+// readout (3·n·M·d), and decoding every query against the n value codes
+// (n²·d). It assumes the map's name is valid (CheckAnalytic).
+func (c analyticCellSpec) work(cfg AnalyticConfig) int {
+	trials := max(1, (max(cfg.Queries, 1)+c.n-1)/c.n)
+	per := 3 * c.n * c.n * c.d
+	if c.method != "softmax" {
+		m := c.d
+		if fm, err := attention.NewFeatureMap(c.method[len("linear:"):]); err == nil {
+			m = fm.Dim(c.d)
+		}
+		per = 3*c.n*m*c.d + c.n*c.n*c.d
+	}
+	return trials * per
+}
+
+// AnalyticWork is the estimated work of Analytic on cfg, in the units
+// AnalyticProgress reports (multiply-adds; an estimate, for time-left
+// reports).
+func AnalyticWork(cfg AnalyticConfig) int {
+	w := 0
+	for _, c := range analyticCells(cfg) {
+		w += c.work(cfg)
+	}
+	return w
+}
+
+// AnalyticProgress is Analytic, calling tick (when not nil; from several
+// goroutines, so it must be safe for concurrent use) with each cell's
+// estimated work as the cell completes: the ticks add up to
+// AnalyticWork(cfg).
+func AnalyticProgress(ctx context.Context, cfg AnalyticConfig, tick func(work int)) ([]AnalyticRow, error) {
+	cells := analyticCells(cfg)
 	if err := CheckAnalytic(cfg); err != nil {
 		return nil, err
 	}
@@ -107,6 +151,9 @@ func Analytic(ctx context.Context, cfg AnalyticConfig) ([]AnalyticRow, error) {
 			for i := range next {
 				c := cells[i]
 				rows[i] = analyticCell(cfg, c.method, c.beta, c.d, c.n)
+				if tick != nil {
+					tick(c.work(cfg))
+				}
 			}
 		}()
 	}

@@ -41,6 +41,52 @@ type ScalingPoint struct {
 // 2 to 5 runs (more while within budget per point): the first run also
 // pays for touching the [N, N] pattern's fresh pages.
 func Scaling(ctx context.Context, ns []int, E int, fm string, budget time.Duration) ([]ScalingPoint, error) {
+	return ScalingProgress(ctx, ns, E, fm, budget, nil)
+}
+
+// scalingPointWork estimates one point's time in µs, for progress: one
+// run's time from the form's cost (dense softmax and the quadratic form
+// N²·E, the recurrence N·M·E, the chunked form N·E·64, each at the rate
+// measured on the development machine), times the runs Scaling makes of
+// it (5, fewer once past budget, at least 2).
+func scalingPointWork(form, fm string, N, E int, budget time.Duration) int {
+	n, e := float64(N), float64(E)
+	m := e
+	if f, err := attention.NewFeatureMap(fm); err == nil {
+		m = float64(f.Dim(E))
+	}
+	var sec float64
+	switch form {
+	case "softmax":
+		sec = 6e-11 * n * n * e
+	case "quadratic":
+		sec = 9e-11 * n * n * e
+	case "recurrent":
+		sec = 3.5e-9 * n * m * e
+	default: // chunked
+		sec = 1.3e-8 * n * e
+	}
+	runs := min(5*sec, max(2*sec, budget.Seconds()+sec))
+	return max(1, int(runs*1e6))
+}
+
+// ScalingWork is the estimated time of Scaling in µs, the units
+// ScalingProgress reports (an estimate from the development machine's
+// rates: what matters is each point's share of the whole).
+func ScalingWork(ns []int, E int, fm string, budget time.Duration) int {
+	w := 0
+	for _, N := range ns {
+		for _, form := range ScalingForms {
+			w += scalingPointWork(form, fm, N, E, budget)
+		}
+	}
+	return w
+}
+
+// ScalingProgress is Scaling, calling tick (when not nil) with each
+// point's estimated work as it completes: the ticks add up to
+// ScalingWork(ns, E, fm, budget).
+func ScalingProgress(ctx context.Context, ns []int, E int, fm string, budget time.Duration, tick func(work int)) ([]ScalingPoint, error) {
 	if err := CheckFeatureMap(fm); err != nil {
 		return nil, err
 	}
@@ -75,6 +121,9 @@ func Scaling(ctx context.Context, ns []int, E int, fm string, budget time.Durati
 				reps++
 			}
 			pts = append(pts, ScalingPoint{Form: form, N: N, Seconds: best, Reps: reps})
+			if tick != nil {
+				tick(scalingPointWork(form, fm, N, E, budget))
+			}
 		}
 	}
 	return pts, nil

@@ -16,7 +16,9 @@ import (
 // work (softmax, LayerNorm, AdamW) is not counted. The softmax kernels skip
 // most of the masked triangle (gemm.MatMulTri), so a rate computed from
 // this count is an effective one, comparable across versions and with
-// PyTorch, which computes the whole product.
+// PyTorch, which computes the whole product. (model.Config.ForwardFLOPs
+// counts a forward pass's causal work, T(T+1)/2 pairs, instead: the work a
+// model needs, where this is the work the benchmarks are compared by.)
 //
 // The reference step (2 layers, attention-only, d_model 64, 4 heads of 16,
 // d_vocab 64, T 65) does 321,024 per token.

@@ -18,9 +18,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/optim"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
@@ -95,7 +97,9 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 		return r, err
 	}
 	if o.Has("analytic") {
-		rows, err := probes.Analytic(ctx, o.Analytic)
+		tick, done := o.progress("analytic probe", "est. M multiply-adds", probes.AnalyticWork(o.Analytic), 1e6)
+		rows, err := probes.AnalyticProgress(ctx, o.Analytic, tick)
+		done()
 		if err != nil {
 			return r, err
 		}
@@ -120,11 +124,37 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 		if o.Log != nil {
 			fmt.Fprintf(o.Log, "timing attention at N = %v (dense softmax at N = 16384 takes a few seconds)\n", o.ScalingN)
 		}
-		pts, err := probes.Scaling(ctx, o.ScalingN, ScalingE, o.ScalingMap, ScalingBudget)
+		tick, done := o.progress("scaling", "est. ms of timed runs", probes.ScalingWork(o.ScalingN, ScalingE, o.ScalingMap, ScalingBudget), 1e3)
+		pts, err := probes.ScalingProgress(ctx, o.ScalingN, ScalingE, o.ScalingMap, ScalingBudget, tick)
+		done()
 		if err != nil {
 			return r, err
 		}
 		r.Append(probes.ScalingResults(pts, ScalingE, o.ScalingMap))
 	}
 	return r, nil
+}
+
+// progress reports a part's progress on o.Log (a bar on a terminal, else a
+// line at every tenth with the time so far and the time left at the rate
+// so far), in units of scale of the part's estimated work total: tick
+// takes work in the part's own units (from several goroutines), done ends
+// the report. Without a Log both do nothing.
+func (o Options) progress(label, unit string, total int, scale float64) (tick func(work int), done func()) {
+	if o.Log == nil {
+		return nil, func() {}
+	}
+	p := optim.NewCounter(o.Log, label, unit, max(1, int(float64(total)/scale)), false)
+	var mu sync.Mutex
+	sum, shown := 0, 0
+	return func(work int) {
+		mu.Lock()
+		sum += work
+		n := int(float64(sum)/scale) - shown
+		shown += n
+		mu.Unlock()
+		if n > 0 {
+			p.Add(n)
+		}
+	}, p.Finish
 }
