@@ -12,6 +12,7 @@ import (
 	"github.com/attnlab/attnlab/internal/buildinfo"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/sinks"
 	"github.com/spf13/cobra"
 )
 
@@ -166,4 +167,34 @@ func parseHeads(flag, s string) ([]model.HeadID, error) {
 		heads = append(heads, h)
 	}
 	return heads, nil
+}
+
+// bosFor is the first token of every window and stream: --bos when given
+// (an id or "none"), else the model's own (m.SinkToken), else none.
+func bosFor(m *model.Model, flag string) (sinks.BOS, error) {
+	if flag == "" {
+		if tok, ok := m.SinkToken(); ok {
+			return sinks.NewBOS(tok), nil
+		}
+		return sinks.BOS{}, nil
+	}
+	tok, ok, err := parseBOS(flag, m.Config.DVocab)
+	if err != nil || !ok {
+		return sinks.BOS{}, err
+	}
+	return sinks.NewBOS(tok), nil
+}
+
+// bosSource says which first token was used and why, for stderr.
+func bosSource(m *model.Model, flag string, bos sinks.BOS) string {
+	own, has := m.SinkToken()
+	switch {
+	case flag != "" && bos.On:
+		return fmt.Sprintf("BOS %s (--bos)", bos)
+	case flag != "":
+		return "none (--bos none): windows start with text"
+	case has:
+		return fmt.Sprintf("BOS %d, the model's own (trained with it; --bos none to leave it out)", own)
+	}
+	return "none (the model has no BOS of its own; --bos ID to prepend one)"
 }
