@@ -177,11 +177,8 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 		}
 	}
 	res, err := trainrun.Run(e.ctx, *r)
-	var in *trainrun.InputError
 	var intr *trainrun.Interrupted
 	switch {
-	case errors.As(err, &in):
-		return usageError{err}
 	case errors.As(err, &intr):
 		return fmt.Errorf("interrupted at step %d; the checkpoint %s holds the run: continue with attnlab train --resume %s --out %s",
 			intr.Step, t.CheckpointPath, t.CheckpointPath, r.Out)

@@ -6,8 +6,9 @@
 // evaluation's tables and figures as report.Results for a command to write.
 //
 // Errors name values, never flags: Validate's are *badinput.Setting (a
-// setting out of range, named in snake case), an *InputError is a recipe
-// that cannot be built, an *Interrupted a run stopped by its context (the
+// setting out of range, named in snake case), a recipe that cannot be built
+// (a task that does not fit the model, a tracker the task cannot have) is
+// a *badinput.Error, an *Interrupted a run stopped by its context (the
 // checkpoint holds it); anything else is a runtime failure.
 package trainrun
 
@@ -20,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
@@ -53,13 +55,6 @@ type Options struct {
 	Log func(format string, args ...any)
 }
 
-// InputError is a recipe that cannot be built: a setting out of range, a
-// task that does not fit the model, a tracker the task cannot have.
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string { return e.Err.Error() }
-func (e *InputError) Unwrap() error { return e.Err }
-
 // Interrupted is a run stopped by its context after Step steps; its
 // checkpoint holds the run.
 type Interrupted struct {
@@ -70,13 +65,6 @@ type Interrupted struct {
 func (e *Interrupted) Error() string { return fmt.Sprintf("trainrun: interrupted at step %d", e.Step) }
 func (e *Interrupted) Unwrap() error { return e.Err }
 
-func input(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &InputError{err}
-}
-
 // Run trains (or continues) the run o describes, saves the model at o.Out
 // and returns its results: loss.csv, loss.png, train_summary.csv (the
 // headline), the tracker's tables and figures, and for an mqar model its
@@ -84,7 +72,7 @@ func input(err error) error {
 func Run(ctx context.Context, o Options) (report.Results, error) {
 	task, defSeq, err := tasks.Build(o.Task)
 	if err != nil {
-		return report.Results{}, input(err)
+		return report.Results{}, badinput.Wrap(err)
 	}
 	opt := o.Train
 	if opt.SeqLen == 0 {
@@ -98,7 +86,7 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 	var tracker phase.Tracker
 	if o.Track != "" {
 		if tracker, err = phase.New(o.Track, task, opt.SeqLen, opt.Seed); err != nil {
-			return report.Results{}, input(err)
+			return report.Results{}, badinput.Wrap(err)
 		}
 		phase.Attach(&opt, tracker, o.TrackEvery)
 	}
@@ -176,14 +164,14 @@ func start(o Options, task tasks.Task, opt train.Options) (*train.Trainer, error
 	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
-		return nil, input(err)
+		return nil, badinput.Wrap(err)
 	}
 	m, err := model.NewInit[float32](cfg)
 	if err != nil {
-		return nil, input(err)
+		return nil, badinput.Wrap(err)
 	}
 	tr, err := train.New(m, task, opt)
-	return tr, input(err)
+	return tr, badinput.Wrap(err)
 }
 
 // RecordedCommand is the command line that started the run a checkpoint

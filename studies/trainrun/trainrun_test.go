@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/attnlab/attnlab/tasks"
@@ -79,13 +80,12 @@ func TestRunErrors(t *testing.T) {
 	bad := tiny(t, "induction")
 	bad.Model.NormalizationType = "RMS" // not a normalization attnlab has
 	_, err := Run(context.Background(), bad)
-	var in *InputError
-	if !errors.As(err, &in) {
-		t.Errorf("a config that does not validate: %v, want an *InputError", err)
+	if !badinput.Is(err) {
+		t.Errorf("a config that does not validate: %v, want bad input", err)
 	}
 	unknown := tiny(t, "nope")
-	if _, err := Run(context.Background(), unknown); !errors.As(err, &in) {
-		t.Errorf("an unknown task: %v, want an *InputError", err)
+	if _, err := Run(context.Background(), unknown); !badinput.Is(err) {
+		t.Errorf("an unknown task: %v, want bad input", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
