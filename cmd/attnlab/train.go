@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -180,6 +181,16 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	var intr *trainrun.Interrupted
 	switch {
 	case errors.As(err, &intr):
+		// The curves so far (loss, --track) are written quietly beside the
+		// model, whose own file is written only when the run ends.
+		if len(res.Tables) > 0 {
+			e := *e
+			e.ctx = context.WithoutCancel(e.ctx)
+			if werr := e.finish(outFlags{out: filepath.Dir(r.Out), seed: t.Seed, quiet: true}, res); werr != nil {
+				return fmt.Errorf("interrupted at step %d (the curves so far were not written: %v); the checkpoint %s holds the run: continue with attnlab train --resume %s --out %s",
+					intr.Step, werr, t.CheckpointPath, t.CheckpointPath, r.Out)
+			}
+		}
 		return fmt.Errorf("interrupted at step %d; the checkpoint %s holds the run: continue with attnlab train --resume %s --out %s",
 			intr.Step, t.CheckpointPath, t.CheckpointPath, r.Out)
 	case err != nil:

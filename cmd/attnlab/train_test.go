@@ -77,6 +77,14 @@ func TestTrainSurvivesKill(t *testing.T) {
 	if !strings.Contains(stderr.String(), "--resume") || strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("interrupt message is not one line saying how to resume: %q", stderr.String())
 	}
+	// The loss curve of the steps done is kept (and the tracker's, with
+	// --track); the model file is written only when the run ends.
+	if b, err := os.ReadFile(filepath.Join(dir, "part", "loss.csv")); err != nil || strings.Count(string(b), "\n") < 2 {
+		t.Errorf("the interrupted run left no loss curve: %v", err)
+	}
+	if _, err := os.Stat(part); err == nil {
+		t.Error("the interrupted run wrote the model file")
+	}
 	// The documented resume: the checkpoint and --out, nothing else; every
 	// setting (the task's max-rep and max-gap included) comes from the
 	// checkpoint (issue 9, item 4).

@@ -56,7 +56,8 @@ type Options struct {
 }
 
 // Interrupted is a run stopped by its context after Step steps; its
-// checkpoint holds the run.
+// checkpoint holds the run. Run returns it with the results of the steps
+// done (none before the first step).
 type Interrupted struct {
 	Step int
 	Err  error
@@ -90,6 +91,13 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 		}
 		phase.Attach(&opt, tracker, o.TrackEvery)
 	}
+	measured := 0 // the tracker's measurements so far
+	if measure := opt.OnEval; measure != nil {
+		opt.OnEval = func(step int, m *model.Model) error {
+			measured++
+			return measure(step, m)
+		}
+	}
 	tr, err := start(o, task, opt)
 	if err != nil {
 		return report.Results{}, err
@@ -118,7 +126,16 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 	}
 	if err := tr.Run(ctx); err != nil {
 		if ctx.Err() != nil {
-			return report.Results{}, &Interrupted{Step: tr.Step, Err: err}
+			// The curves of the steps done: the loss and the tracker's
+			// measurements so far (a resume starts a new tracker).
+			var r report.Results
+			if tr.Step > 0 {
+				r = tr.Results(fmt.Sprintf("Interrupted at step %d of %d", tr.Step, tr.Opt.Steps))
+				if tracker != nil && measured > 0 {
+					r.Append(tracker.Results())
+				}
+			}
+			return r, &Interrupted{Step: tr.Step, Err: err}
 		}
 		return report.Results{}, err
 	}
