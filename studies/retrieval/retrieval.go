@@ -54,12 +54,12 @@ func (o Options) Has(part string) bool { return slices.Contains(o.Parts, part) }
 // Check validates o before anything runs: the parts, the feature maps
 // (analytic and scaling, whether or not their part runs), at least two
 // lengths for the scaling part's slope, and the memory every part that
-// runs needs. A bad map or length list is a *badinput.Setting (maps,
-// scaling_map, scaling_n).
+// runs needs. A bad part, map or length list is a *badinput.Setting
+// (parts, maps, scaling_map, scaling_n).
 func (o Options) Check() error {
 	for _, p := range o.Parts {
 		if !slices.Contains(Parts, p) {
-			return fmt.Errorf("retrieval: unknown part %q", p)
+			return badinput.Settingf("{parts} must list analytic, mqar or scaling, got %q", p)
 		}
 	}
 	const known = "(known: elu, relu, favor, favor:M, taylor, identity)"

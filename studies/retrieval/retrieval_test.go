@@ -46,6 +46,7 @@ func TestRun(t *testing.T) {
 	}{
 		{Options{Analytic: probes.AnalyticConfig{Maps: []string{"elu", "cosine"}}, ScalingMap: "elu"}, `maps: unknown feature map "cosine"`},
 		{Options{ScalingMap: "cosine"}, `scaling_map: unknown feature map "cosine"`},
+		{Options{Parts: []string{"analytic", "everything"}, ScalingMap: "elu"}, `parts must list analytic, mqar or scaling, got "everything"`},
 		{Options{Parts: []string{"scaling"}, ScalingN: []int{8, 8}, ScalingMap: "elu"}, `scaling_n must list at least two different lengths to fit a slope, got "8,8"`},
 	} {
 		if err := c.o.Check(); !badinput.Is(err) || !strings.HasPrefix(err.Error(), c.want) {
