@@ -134,3 +134,42 @@ func TestNaNStopsWithTensorName(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestDeterministicUnevenUnits: 13 sequences in 5 units (of 2 and 3
+// sequences: each worker keeps a workspace of each size, the units' gradients
+// their own buffers) give bit-identical weights, losses and validation
+// losses on 1, 2, 3 and 5 workers, whichever worker runs which unit.
+func TestDeterministicUnevenUnits(t *testing.T) {
+	prev := runtime.GOMAXPROCS(8)
+	defer runtime.GOMAXPROCS(prev)
+	run := func(workers int) *Trainer {
+		m, err := model.NewInit[float32](smallCfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := New(m, smallTask(t), Options{Steps: 20, Batch: 13, Units: 5, SeqLen: 24, Seed: 7, LR: 3e-3, EvalEvery: 10, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.pool.size != min(5, workers) || len(tr.ws[0]) != 2 {
+			t.Fatalf("%d workers: pool of %d, %d workspaces per worker; want %d and 2", workers, tr.pool.size, len(tr.ws[0]), min(5, workers))
+		}
+		if err := tr.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	a := run(1)
+	for _, w := range []int{2, 3, 5} {
+		b := run(w)
+		if !slices.Equal(a.Model.Params.Data, b.Model.Params.Data) {
+			t.Errorf("weights differ between 1 and %d workers", w)
+		}
+		for i := range a.Log {
+			pa, pb := a.Log[i], b.Log[i]
+			if pa.Loss != pb.Loss || pa.GradNorm != pb.GradNorm || !(pa.ValLoss == pb.ValLoss || pa.ValLoss != pa.ValLoss && pb.ValLoss != pb.ValLoss) {
+				t.Fatalf("%d workers, step %d: %+v, want %+v", w, i+1, pb, pa)
+			}
+		}
+	}
+}
