@@ -98,6 +98,34 @@ func TestTrainSurvivesKill(t *testing.T) {
 	}
 }
 
+// TestTrainInterruptKeepsTracking: Ctrl-C during a run with --track writes
+// the tracker's measurements so far beside the loss curve.
+func TestTrainInterruptKeepsTracking(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.safetensors")
+	cmd := exec.Command(bin, append(append([]string{}, tinyTrain...), "--steps", "100000", "--checkpoint-every", "5",
+		"--track", "induction", "--every", "5", "--out", out)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(dir, "m.ckpt.safetensors")
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(ckpt); err == nil {
+			break
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Wait(); err == nil {
+		t.Fatal("a 100000-step run finished before the interrupt")
+	}
+	for _, f := range []string{"loss.csv", "tracking.csv", "phase_change.png", "manifest.json"} {
+		if b, err := os.ReadFile(filepath.Join(dir, f)); err != nil || len(b) == 0 {
+			t.Errorf("the interrupted run left no %s: %v", f, err)
+		}
+	}
+}
+
 // TestTrainBOS: --bos ID starts every window with ID and records it in the
 // model; --sink-token is --bos 0 (same weights); an explicit --warmup 0
 // starts at the peak learning rate and --beta2 reaches AdamW.
