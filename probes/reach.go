@@ -123,45 +123,62 @@ func Reach(ctx context.Context, m *model.Model, opt ReachOptions) ([]ReachBin, e
 		for b := range seqs {
 			seqs[b] = newReachSeq(r, tokens[b*T:(b+1)*T], lo+r.IntN(hi-lo), opt.RepLen, V)
 		}
-		res, err := m.Run(tokens, opt.Batch, T, model.RunOptions{CacheNames: hooks, Context: ctx})
-		if err != nil {
-			return nil, err
-		}
 		bin := ReachBin{Lo: lo, Hi: hi, PrefixMatching: make([][]float64, c.NLayers)}
+		H := c.NHeads
 		var losses []float64
 		first, nFirst := 0.0, 0
-		for b, s := range seqs {
-			sum := 0.0
-			for i := range s.L - 1 {
-				sum += float64(res.Losses.Data[b*(T-1)+s.p0+s.d+i])
-				first += float64(res.Losses.Data[b*(T-1)+s.p0+i])
-				nFirst++
+		pmSum, pmN := make([][]float64, c.NLayers), make([][]int, c.NLayers)
+		for l := range pmSum {
+			pmSum[l], pmN[l] = make([]float64, H), make([]int, H)
+		}
+		// The sequences run reachChunk at a time: the patterns of a whole
+		// batch of 4096 would take gigabytes. Every sum runs over the
+		// sequences in order, so the chunking does not change a bit.
+		for b0 := 0; b0 < opt.Batch; b0 += reachChunk {
+			n := min(reachChunk, opt.Batch-b0)
+			res, err := m.Run(tokens[b0*T:(b0+n)*T], n, T, model.RunOptions{CacheNames: hooks, Context: ctx})
+			if err != nil {
+				return nil, err
 			}
-			losses = append(losses, sum/float64(s.L-1))
+			for b, s := range seqs[b0 : b0+n] {
+				sum := 0.0
+				for i := range s.L - 1 {
+					sum += float64(res.Losses.Data[b*(T-1)+s.p0+s.d+i])
+					first += float64(res.Losses.Data[b*(T-1)+s.p0+i])
+					nFirst++
+				}
+				losses = append(losses, sum/float64(s.L-1))
+			}
+			for l := range c.NLayers {
+				pat := res.Cache[hooks[l]].Data // [n, H, T, T]
+				for h := range H {
+					for b, s := range seqs[b0 : b0+n] {
+						a := pat[(b*H+h)*T*T : (b*H+h+1)*T*T]
+						for i := range s.L - 1 {
+							q := s.p0 + s.d + i
+							pmSum[l][h] += float64(a[q*T+s.p0+i+1])
+							pmN[l][h]++
+						}
+					}
+				}
+			}
 		}
 		bin.Loss, bin.LossSE = meanSE(losses)
 		bin.FirstLoss = first / float64(nFirst)
-		H := c.NHeads
 		for l := range c.NLayers {
-			pat := res.Cache[hooks[l]].Data // [B, H, T, T]
 			bin.PrefixMatching[l] = make([]float64, H)
 			for h := range H {
-				sum, n := 0.0, 0
-				for b, s := range seqs {
-					a := pat[(b*H+h)*T*T : (b*H+h+1)*T*T]
-					for i := range s.L - 1 {
-						q := s.p0 + s.d + i
-						sum += float64(a[q*T+s.p0+i+1])
-						n++
-					}
-				}
-				bin.PrefixMatching[l][h] = sum / float64(n)
+				bin.PrefixMatching[l][h] = pmSum[l][h] / float64(pmN[l][h])
 			}
 		}
 		out = append(out, bin)
 	}
 	return out, nil
 }
+
+// reachChunk is the most sequences Reach runs at once (a variable only
+// for the test that changes it).
+var reachChunk = 128
 
 // reachSeq is one probe sequence: a string of L tokens at p0 and again at
 // p0 + d.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/attnlab/attnlab/fixtures"
@@ -89,5 +90,29 @@ func TestReachWindowHidesFarCopies(t *testing.T) {
 		if math.IsNaN(wb.LossSE) {
 			t.Errorf("no standard error with 8 sequences")
 		}
+	}
+}
+
+// TestReachChunks: the sequences of a bin run a chunk at a time, and the
+// chunk size changes no bit of the result. (Not parallel: it changes
+// reachChunk.)
+func TestReachChunks(t *testing.T) {
+	m, err := fixtures.Model("induction-2l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := ReachOptions{Bins: []int{4, 12, 40}, Batch: 11, Seed: 5}
+	whole, err := Reach(context.Background(), m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(old int) { reachChunk = old }(reachChunk)
+	reachChunk = 3
+	chunked, err := Reach(context.Background(), m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(whole, chunked) {
+		t.Fatalf("chunks of 3 changed the result:\n%+v\n%+v", whole, chunked)
 	}
 }
