@@ -219,8 +219,8 @@ func stepSpeedRange(r *cmdRun, col string, lo, hi float64) []float64 {
 	if j < 0 || len(st.tab.Rows) == 0 {
 		r.t.Fatalf("train_step.csv has no column %q", col)
 	}
-	if st.tab.Rows[0][j] == nil {
-		return []float64{lo, hi} // noasm: no FMA peak measured
+	if cell := st.tab.Rows[0][j]; cell == nil || cell == "" {
+		return []float64{lo, hi} // noasm: no FMA peak measured, an empty cell
 	}
 	if v := toFloat(st.tab.Rows[0][j]); !(v >= 0.6*lo && v <= 1.3*hi) {
 		return []float64{v, v}
