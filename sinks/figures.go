@@ -108,7 +108,7 @@ func positionBins(T int) [][2]int {
 }
 
 // LossBlock is the number of positions each point of the streaming loss
-// figure averages.
+// figure averages (a stream shorter than that is one block).
 const LossBlock = 32
 
 // StreamLossChart is Xiao et al.'s Figure 3 on the streams, in two
@@ -123,7 +123,10 @@ const LossBlock = 32
 // apart; the y axes are the other policies' range, dense attention past
 // n_ctx runs off them and its legend entry says how far.
 func StreamLossChart(rs []StreamResult, W, nctx int) plots.Panels {
-	const blk = LossBlock
+	blk := LossBlock
+	for _, r := range rs {
+		blk = max(1, min(blk, len(r.Loss)))
+	}
 	type line struct {
 		name   string
 		xs, ys []float64
@@ -150,7 +153,7 @@ func StreamLossChart(rs []StreamResult, W, nctx int) plots.Panels {
 			for _, v := range r.Loss[i : i+blk] {
 				s += v
 			}
-			xs, ys = append(xs, float64(i+blk/2)), append(ys, s/blk)
+			xs, ys = append(xs, float64(i+blk/2)), append(ys, s/float64(blk))
 		}
 		if p.Kind == Recompute && (ref < 0 || p.Sinks > 0) {
 			ref = len(lines)

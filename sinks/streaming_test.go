@@ -169,3 +169,22 @@ func TestTrackerAndHeldOut(t *testing.T) {
 		t.Errorf("results: %d tables, %d figures", len(r.Tables), len(r.Figures))
 	}
 }
+
+// TestStreamLossChartShortStream: a stream shorter than LossBlock is one
+// block per line (sink-analysis --streaming --stream-len 4 panicked on
+// slices.Max of an empty line).
+func TestStreamLossChartShortStream(t *testing.T) {
+	var rs []StreamResult
+	for _, p := range DefaultPolicies(8) {
+		rs = append(rs, StreamResult{Policy: p, Loss: []float64{1, 2, 3}})
+	}
+	chart := StreamLossChart(rs, 8, 16)
+	if len(chart.Charts) == 0 || len(chart.Charts[0].Series) == 0 {
+		t.Fatal("no lines")
+	}
+	for _, s := range chart.Charts[0].Series {
+		if len(s.Y) != 1 || s.Y[0] != 2 {
+			t.Errorf("%s: points %v, want one block of mean 2", s.Name, s.Y)
+		}
+	}
+}

@@ -66,7 +66,7 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"bogus"}, 2, "unknown command"},
 		{[]string{"inductoin"}, 2, "induction"},
 		{[]string{"induction", "--no-such-flag"}, 2, "unknown flag"},
-		{[]string{"induction", "--batch", "x"}, 2, "invalid argument"},
+		{[]string{"induction", "--batch", "x"}, 2, `--batch must be an integer, got "x"`},
 		{[]string{"induction", "--batch", "1"}, 2, "--batch"},
 		{[]string{"induction", "--seq-len", "-3"}, 2, "--seq-len"},
 		{[]string{"induction", "--seq-len", "1000"}, 2, "seq-len"},

@@ -265,6 +265,19 @@ var hostileCases = []hostileCase{
 	{args: []string{"induction", "--out", "{dir}/f"}, setup: func(t *testing.T, d string) { os.WriteFile(filepath.Join(d, "f"), nil, 0o644) }, code: 2,
 		want: "--out {dir}/f exists and is not a folder"},
 
+	// Flag values that do not parse name the flag and what it takes, not
+	// the Go function that failed (strconv.ParseInt: ...).
+	{args: []string{"induction", "--batch", "NaN", "--out", "{dir}/out"}, code: 2,
+		want: `--batch must be an integer, got "NaN" (see 'attnlab induction --help')`},
+	{args: []string{"induction", "--batch", "99999999999999999999", "--out", "{dir}/out"}, code: 2,
+		want: "--batch 99999999999999999999 is out of range (it must be an integer) (see 'attnlab induction --help')"},
+	{args: []string{"train", "--seed", "-1", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: `--seed must be a whole number ≥ 0, got "-1" (see 'attnlab train --help')`},
+	{args: []string{"ring", "--idle-timeout", "5", "--out", "{dir}/out"}, code: 2,
+		want: `--idle-timeout must be a duration such as 30s, 5m or 1h30m, got "5" (see 'attnlab ring --help')`},
+	{args: []string{"sink-analysis", "--window", "-1", "--out", "{dir}/out"}, code: 2,
+		want: "--window must be positive (0: n_ctx), got -1"},
+
 	// attnlab sparse and attnlab bench (issue 11): sizes, kinds and kernels.
 	{args: []string{"sparse", "--n", "131073", "--out", "{dir}/out"}, code: 2,
 		want: "--n must be between 1 and 131072 (the dense rows' time grows as N²), got 131073"},

@@ -229,7 +229,7 @@ func TestRingBadInput(t *testing.T) {
 		want string
 	}{
 		{"--n 3 --hosts 4", "--n must be 4…"},
-		{"--n 1e8", "invalid argument"},
+		{"--n 1e8", `--n must be an integer, got "1e8"`},
 		{"--n 16777216 --hosts 8 --d-head 1024", "a ring of 8 hosts over 16777216 positions (8 in this process) needs an estimated"},
 		{"--layout diagonal", `--layout: unknown layout "diagonal"`},
 		{"--procs 4 --rank 0 --peers a:1", "do not combine it with --rank"},

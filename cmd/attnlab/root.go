@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/attnlab/attnlab/internal/badinput"
@@ -13,6 +14,7 @@ import (
 	"github.com/attnlab/attnlab/internal/sigctx"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes.
@@ -108,6 +110,29 @@ func typeArgErrors(c *cobra.Command) {
 	}
 }
 
+// flagValueMessage says what a flag that did not parse wants, in the
+// user's words: "--batch must be an integer, got \"1e8\"" rather than
+// pflag's "invalid argument ... strconv.ParseInt: ...". Other flag errors
+// (unknown flag, missing value) keep pflag's message.
+func flagValueMessage(err error) string {
+	var iv *pflag.InvalidValueError
+	if !errors.As(err, &iv) {
+		return err.Error()
+	}
+	name, v := "--"+iv.GetFlag().Name, iv.GetValue()
+	want := map[string]string{"int": "an integer", "int64": "an integer", "int32": "an integer",
+		"uint": "a whole number ≥ 0", "uint64": "a whole number ≥ 0", "uint32": "a whole number ≥ 0",
+		"float64": "a number", "float32": "a number", "bool": "true or false",
+		"duration": "a duration such as 30s, 5m or 1h30m"}[iv.GetFlag().Value.Type()]
+	switch {
+	case want == "":
+		return fmt.Sprintf("%s: %q is not a valid value", name, v)
+	case errors.Is(err, strconv.ErrRange):
+		return fmt.Sprintf("%s %s is out of range (it must be %s)", name, v, want)
+	}
+	return fmt.Sprintf("%s must be %s, got %q", name, want, v)
+}
+
 func newRootCmd(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "attnlab",
@@ -127,7 +152,7 @@ as CSV tables, PNG figures and a table on the terminal.`,
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usagef("%v (see 'attnlab %s --help')", err, c.Name())
+		return usagef("%s (see 'attnlab %s --help')", flagValueMessage(err), c.Name())
 	})
 	// An unknown command is a usage error by type: the root takes the
 	// arguments itself instead of leaving them to cobra's untyped check.

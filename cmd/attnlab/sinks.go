@@ -91,8 +91,14 @@ func runSinks(e *env, o *sinkOpts) error {
 		return usagef("--streams must be a positive integer, got %d", o.nStreams)
 	case o.steps < 1:
 		return usagef("--steps must be a positive integer, got %d", o.steps)
-	case o.seqLen < 0 || o.streamLen < 0 || o.window < 0 || o.guLen < 1:
-		return usagef("--seq-len, --stream-len, --window and --gu-len must be positive")
+	case o.seqLen < 0:
+		return usagef("--seq-len must be positive (0: the model's n_ctx), got %d", o.seqLen)
+	case o.streamLen < 0:
+		return usagef("--stream-len must be positive (0: 8 × n_ctx), got %d", o.streamLen)
+	case o.window < 0:
+		return usagef("--window must be positive (0: n_ctx), got %d", o.window)
+	case o.guLen < 1:
+		return usagef("--gu-len must be positive, got %d", o.guLen)
 	}
 	m, name, err := o.mf.load("text-sink")
 	if err != nil {
