@@ -57,6 +57,9 @@ func CheckAttentionKind(kind string) error {
 func AttentionList(s string) ([]string, error) {
 	kinds := attention.SplitKinds(s)
 	for _, k := range kinds {
+		if k == "" {
+			return nil, fmt.Errorf("model: %q has an empty attention kind; list kinds such as softmax,linear:elu", s)
+		}
 		if err := CheckAttentionKind(k); err != nil {
 			return nil, err
 		}

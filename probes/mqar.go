@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/tasks"
@@ -38,6 +39,10 @@ func EvalMQAR(m *model.Model, task *tasks.MQAR, T, n int, seed uint64) (MQAREval
 	}
 	if task.Vocab() > m.Config.DVocab {
 		return MQAREval{}, fmt.Errorf("probes: MQAR vocabulary %d exceeds the model's d_vocab %d", task.Vocab(), m.Config.DVocab)
+	}
+	// The held-out set is drawn at once: tokens, targets and mask.
+	if err := membudget.Check(fmt.Sprintf("probes: %d held-out MQAR sequences of %d tokens", n, T), membudget.Bytes(12, n, T)); err != nil {
+		return MQAREval{}, err
 	}
 	bt := task.Sample(rand.New(rand.NewPCG(seed, EvalSeedStream)), n, T)
 	if err := task.Check(bt); err != nil {

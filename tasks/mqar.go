@@ -26,11 +26,11 @@ func DefaultMQARConfig() MQARConfig {
 func (c MQARConfig) Validate() error {
 	switch {
 	case c.NumKVPairs < 1:
-		return fmt.Errorf("tasks: mqar NumKVPairs must be at least 1, got %d", c.NumKVPairs)
+		return fmt.Errorf("tasks: mqar needs at least 1 key-value pair, got %d", c.NumKVPairs)
 	case c.Vocab < 2*c.NumKVPairs+2:
-		return fmt.Errorf("tasks: mqar Vocab (%d) must be at least 2·NumKVPairs+2 = %d for distinct keys and values", c.Vocab, 2*c.NumKVPairs+2)
+		return fmt.Errorf("tasks: mqar with %d key-value pairs needs a vocabulary of at least 2·%d+2 = %d tokens (distinct keys and values), but it has %d", c.NumKVPairs, c.NumKVPairs, 2*c.NumKVPairs+2, c.Vocab)
 	case !(c.PowerA > 0) || math.IsInf(c.PowerA, 0):
-		return fmt.Errorf("tasks: mqar PowerA must be a positive number, got %g", c.PowerA)
+		return fmt.Errorf("tasks: mqar's power-law exponent a must be a positive number, got %g", c.PowerA)
 	}
 	return c.checkLen(c.SeqLen)
 }
@@ -40,9 +40,9 @@ func (c MQARConfig) checkLen(t int) error {
 	case t%2 != 0:
 		return fmt.Errorf("tasks: mqar sequence length must be even, got %d", t)
 	case t < 4*c.NumKVPairs:
-		return fmt.Errorf("tasks: mqar sequence length (%d) must be at least 4·NumKVPairs = %d", t, 4*c.NumKVPairs)
+		return fmt.Errorf("tasks: mqar with %d key-value pairs needs sequences of at least 4·%d = %d tokens, got %d", c.NumKVPairs, c.NumKVPairs, 4*c.NumKVPairs, t)
 	case c.Vocab <= t:
-		return fmt.Errorf("tasks: mqar Vocab (%d) must exceed the sequence length (%d)", c.Vocab, t)
+		return fmt.Errorf("tasks: mqar sequences of %d tokens need a vocabulary larger than that, but it has %d", t, c.Vocab)
 	}
 	return nil
 }

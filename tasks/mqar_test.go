@@ -154,10 +154,11 @@ func TestMQARValidate(t *testing.T) {
 		want string
 	}{
 		{MQARConfig{Vocab: 8192, NumKVPairs: 4, SeqLen: 63, PowerA: 0.01}, "even"},
-		{MQARConfig{Vocab: 8192, NumKVPairs: 20, SeqLen: 64, PowerA: 0.01}, "4·NumKVPairs"},
-		{MQARConfig{Vocab: 64, NumKVPairs: 4, SeqLen: 64, PowerA: 0.01}, "exceed"},
-		{MQARConfig{Vocab: 8192, NumKVPairs: 0, SeqLen: 64, PowerA: 0.01}, "NumKVPairs"},
-		{MQARConfig{Vocab: 8192, NumKVPairs: 4, SeqLen: 64, PowerA: 0}, "PowerA"},
+		{MQARConfig{Vocab: 8192, NumKVPairs: 20, SeqLen: 64, PowerA: 0.01}, "with 20 key-value pairs needs sequences of at least 4·20 = 80 tokens, got 64"},
+		{MQARConfig{Vocab: 64, NumKVPairs: 4, SeqLen: 64, PowerA: 0.01}, "sequences of 64 tokens need a vocabulary larger than that, but it has 64"},
+		{MQARConfig{Vocab: 20, NumKVPairs: 10, SeqLen: 64, PowerA: 0.01}, "with 10 key-value pairs needs a vocabulary of at least 2·10+2 = 22 tokens (distinct keys and values), but it has 20"},
+		{MQARConfig{Vocab: 8192, NumKVPairs: 0, SeqLen: 64, PowerA: 0.01}, "at least 1 key-value pair, got 0"},
+		{MQARConfig{Vocab: 8192, NumKVPairs: 4, SeqLen: 64, PowerA: 0}, "power-law exponent a must be a positive number, got 0"},
 	} {
 		if _, err := NewMQAR(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: error %v, want one mentioning %q", tc.cfg, err, tc.want)

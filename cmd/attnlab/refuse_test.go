@@ -278,6 +278,23 @@ var hostileCases = []hostileCase{
 	{args: []string{"sink-analysis", "--window", "-1", "--out", "{dir}/out"}, code: 2,
 		want: "--window must be positive (0: n_ctx), got -1"},
 
+	// retrieval: grid sizes are bounded before the grid is built, the
+	// held-out set before it is drawn, and a list has no empty entry.
+	{input: "10⁸ seeds per MQAR cell", args: []string{"retrieval", "--parts", "mqar", "--seeds", "100000000", "--out", "{dir}/out"}, code: 2,
+		want: "--seeds 100000000 makes a grid of more than the 65536 cells one run can hold (18 cells per seed)", readme: true},
+	{args: []string{"retrieval", "--parts", "mqar", "--eval-seqs", "100000000", "--out", "{dir}/out"}, code: 2,
+		want: "mqar: 100000000 held-out sequences of 64 tokens per cell needs an estimated 71.5 GiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)"},
+	{args: []string{"retrieval", "--eval-only", "--model", "embedded:mqar-softmax-d32-kv4", "--eval-seqs", "100000000", "--out", "{dir}/out"}, code: 2,
+		want: "probes: 100000000 held-out MQAR sequences of 64 tokens needs an estimated 71.5 GiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)"},
+	{args: []string{"retrieval", "--eval-only", "--model", "embedded:mqar-softmax-d32-kv4", "--eval-seqs", "-5", "--out", "{dir}/out"}, code: 2,
+		want: "--eval-seqs must be positive, got -5"},
+	{args: []string{"retrieval", "--parts", "mqar", "--kinds", ",,", "--out", "{dir}/out"}, code: 2,
+		want: `--kinds: model: ",," has an empty attention kind; list kinds such as softmax,linear:elu`},
+	{args: []string{"retrieval", "--parts", "mqar", "--kv-pairs", "100", "--out", "{dir}/out"}, code: 2,
+		want: "tasks: mqar with 100 key-value pairs needs a vocabulary of at least 2·100+2 = 202 tokens (distinct keys and values), but it has 128"},
+	{args: []string{"train", "--attn", "", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: `--attn: model: "" has an empty attention kind; list kinds such as softmax,linear:elu`},
+
 	// attnlab sparse and attnlab bench (issue 11): sizes, kinds and kernels.
 	{args: []string{"sparse", "--n", "131073", "--out", "{dir}/out"}, code: 2,
 		want: "--n must be between 1 and 131072 (the dense rows' time grows as N²), got 131073"},

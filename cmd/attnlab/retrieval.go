@@ -100,6 +100,9 @@ splits across machines (attnlab merge joins the CSVs).
 }
 
 func runRetrieval(e *env, o *retrievalOpts) error {
+	if o.evalN < 0 {
+		return usagef("--eval-seqs must be positive, got %d", o.evalN)
+	}
 	if o.evalOnly {
 		if o.mf.path == "" {
 			return usagef("--eval-only needs --model: the weights file to evaluate")

@@ -11,12 +11,17 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/tasks"
 	"github.com/attnlab/attnlab/train"
 )
+
+// MaxCells bounds a grid's cells (the full grid has 225): more is a typo
+// for a seed or d_model list, not a run that could finish.
+const MaxCells = 1 << 16
 
 // Grid is a trained-MQAR sweep: every cell trains a fresh model with the
 // same recipe (same steps, batch, learning rate: the same budget) and
@@ -104,9 +109,12 @@ func (g Grid) Validate() error {
 	if g.Steps < 1 || g.Batch < 1 || g.EvalSeqs < 1 || g.Layers < 1 || g.Heads < 1 || !(g.LR > 0) {
 		return fmt.Errorf("mqar: steps, batch, eval sequences, layers, heads and learning rate must be positive")
 	}
+	cells := int64(len(g.Kinds) * len(g.DModels) * len(g.KVPairs) * len(g.Seeds))
+	if cells > MaxCells {
+		return fmt.Errorf("mqar: a grid of %d cells is more than the %d one run can hold", cells, MaxCells)
+	}
 	// The grid's steps and tokens are counted in int64: a step count
 	// whose total would overflow is refused, not wrapped.
-	cells := int64(len(g.Kinds) * len(g.DModels) * len(g.KVPairs) * len(g.Seeds))
 	perStep := int64(g.Batch) * int64(g.SeqLenFor(slices.Max(g.KVPairs)))
 	if int64(g.Steps) > math.MaxInt64/cells/perStep {
 		return fmt.Errorf("mqar: %d steps per cell × %d cells × %d tokens per step overflow a 64-bit count", g.Steps, cells, perStep)
@@ -115,6 +123,11 @@ func (g Grid) Validate() error {
 		if _, err := g.Task(kv); err != nil {
 			return err
 		}
+	}
+	// Each cell draws its held-out set at once: tokens, targets and mask.
+	T := g.SeqLenFor(slices.Max(g.KVPairs))
+	if err := membudget.Check(fmt.Sprintf("mqar: %d held-out sequences of %d tokens per cell", g.EvalSeqs, T), membudget.Bytes(12, g.EvalSeqs, T)); err != nil {
+		return err
 	}
 	for _, d := range g.DModels {
 		if d%g.Heads != 0 {
@@ -188,7 +201,7 @@ func Run(ctx context.Context, g Grid, cells []Cell, workers int, tick func(steps
 	errs := make([]error, len(cells))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range max(1, workers) {
+	for range max(1, min(workers, len(cells))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -343,6 +356,9 @@ func (g Grid) With(s Settings) (Grid, error) {
 	}
 	if s.Seeds < 0 {
 		return g, badinput.Settingf("{seeds} must be positive, got %d", s.Seeds)
+	}
+	if others := len(g.Kinds) * len(g.DModels) * len(g.KVPairs); s.Seeds > 0 && others > 0 && s.Seeds > MaxCells/others {
+		return g, badinput.Settingf("{seeds} %d makes a grid of more than the %d cells one run can hold (%d cells per seed)", s.Seeds, MaxCells, others)
 	}
 	if s.Seeds > 0 {
 		g.Seeds = make([]uint64, s.Seeds)

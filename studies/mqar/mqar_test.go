@@ -3,13 +3,16 @@ package mqar
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/internal/shard"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
@@ -233,9 +236,39 @@ func TestGridWith(t *testing.T) {
 		{Settings{Seed: 1, EvalSeqs: -1}, "eval_seqs must be positive, got -1"},
 		{Settings{Seed: 1, LR: math.NaN()}, "lr must be positive, got NaN"},
 		{Settings{Seed: 1, DModels: []int{15}}, "mqar: d_model 15 is not a multiple of 2 heads"},
+		// Sizes refused before anything is allocated (retrieval --seeds 1e8
+		// built 1.8·10⁹ cells until the OOM killer stopped it).
+		{Settings{Seed: 1, Seeds: 100_000_000}, "seeds 100000000 makes a grid of more than the 65536 cells one run can hold (18 cells per seed)"},
+		{Settings{Seed: 1, EvalSeqs: 1 << 40}, "mqar: 1099511627776 held-out sequences of 64 tokens per cell needs an estimated …"},
 	} {
-		if _, err := q.With(c.s); !badinput.Is(err) || err.Error() != c.want {
+		_, err := q.With(c.s)
+		var me *membudget.Error
+		ok := (badinput.Is(err) || errors.As(err, &me)) && err.Error() == c.want
+		if p, cut := strings.CutSuffix(c.want, "…"); cut && err != nil {
+			ok = strings.HasPrefix(err.Error(), p) && errors.As(err, &me)
+		}
+		if !ok {
 			t.Errorf("%+v: %v, want bad input %q", c.s, err, c.want)
 		}
+	}
+}
+
+// TestRunWorkersBounded: Run starts no more goroutines than cells
+// (retrieval --workers 100000000 started 10⁸ and ignored Ctrl-C for
+// minutes while doing so).
+func TestRunWorkersBounded(t *testing.T) {
+	t.Parallel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), Quick(), nil, 1<<40, nil, nil)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run with no cells and 2⁴⁰ workers still running after 30 s")
 	}
 }
