@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/attnlab/attnlab/attention"
+	"github.com/attnlab/attnlab/internal/badinput"
 )
 
 // Attention is one layer's attention rule (see package attention).
@@ -74,6 +75,9 @@ func ParseAttention(s string, layers int) ([]string, error) {
 	kinds, err := AttentionList(s)
 	if err != nil {
 		return nil, err
+	}
+	if layers > len(names) { // before the per-layer list is allocated
+		return nil, badinput.Settingf("config: {n_layers} = %d is more than attnlab supports (%d)", layers, len(names))
 	}
 	if len(kinds) > 1 && len(kinds) != layers {
 		return nil, fmt.Errorf("model: %d attention kinds listed for %d layers", len(kinds), layers)

@@ -40,7 +40,7 @@ func TestParseAttention(t *testing.T) {
 		n    int
 		want string
 	}{{"softmax,sigmoid", 3, "2 attention kinds listed for 3 layers"}, {"flash", 2, `unknown attention kind "flash"`},
-		{"", 2, `"" has an empty attention kind`}, {"softmax,,sigmoid", 3, `"softmax,,sigmoid" has an empty attention kind`}} {
+		{"", 2, `"" has an empty attention kind`}, {"softmax", 100_000_000, "n_layers = 100000000 is more than attnlab supports (64)"}, {"softmax,,sigmoid", 3, `"softmax,,sigmoid" has an empty attention kind`}} {
 		if _, err := ParseAttention(bad.s, bad.n); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("ParseAttention(%q, %d) = %v, want %q", bad.s, bad.n, err, bad.want)
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/attnlab/attnlab/internal/badinput"
 )
 
 // Token ids of distractor recall. Keys and values follow the specials:
@@ -132,7 +134,9 @@ func DistractorTraining(m DistractorMode) DistractorConfig {
 	return c
 }
 
-// Validate returns an error naming the first field that is out of range.
+// Validate returns an error naming the first field that is out of range;
+// the facts and the shift, which the train command sets, are
+// *badinput.Setting errors naming min_facts, max_facts and max_shift.
 func (c DistractorConfig) Validate() error {
 	switch {
 	case c.Keys < 1 || c.Values < 2:
@@ -140,9 +144,9 @@ func (c DistractorConfig) Validate() error {
 	case int(DistractorFirstKey)+2*c.Keys+c.Values > maxDistractorVocab:
 		return fmt.Errorf("tasks: distractor vocabulary %d+2·%d+%d exceeds %d", DistractorFirstKey, c.Keys, c.Values, maxDistractorVocab)
 	case c.MinFacts < 1 || c.MaxFacts < c.MinFacts:
-		return fmt.Errorf("tasks: distractor facts must satisfy 1 ≤ MinFacts ≤ MaxFacts, got %d..%d", c.MinFacts, c.MaxFacts)
+		return badinput.Settingf("tasks: distractor recall needs 1 ≤ {min_facts} ≤ {max_facts}, got %d and %d", c.MinFacts, c.MaxFacts)
 	case c.MaxFacts > c.Keys:
-		return fmt.Errorf("tasks: distractor MaxFacts (%d) exceeds the %d keys of a topic", c.MaxFacts, c.Keys)
+		return badinput.Settingf("tasks: distractor recall: {max_facts} %d is more than the %d keys of a topic", c.MaxFacts, c.Keys)
 	case c.Opinions < 0 || c.Irrelevant < 0:
 		return fmt.Errorf("tasks: distractor counts must be non-negative, got %d opinions and %d irrelevant pairs", c.Opinions, c.Irrelevant)
 	case c.Irrelevant > c.Keys:
@@ -153,7 +157,7 @@ func (c DistractorConfig) Validate() error {
 	case c.MaxFacts+c.Opinions+c.Irrelevant > maxDistractorItems:
 		return fmt.Errorf("tasks: distractor contexts of more than %d items are not supported", maxDistractorItems)
 	case c.MaxShift < 0 || c.MaxShift > maxDistractorItems:
-		return fmt.Errorf("tasks: distractor MaxShift must be in [0, %d], got %d", maxDistractorItems, c.MaxShift)
+		return badinput.Settingf("tasks: distractor recall: {max_shift} must be between 0 and %d, got %d", maxDistractorItems, c.MaxShift)
 	case c.Queries < 0 || c.Queries > maxDistractorItems:
 		return fmt.Errorf("tasks: distractor Queries must be in [0, %d], got %d", maxDistractorItems, c.Queries)
 	case c.Mode > ModeRegenerate:

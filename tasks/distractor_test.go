@@ -296,7 +296,8 @@ func TestDistractorValidate(t *testing.T) {
 	}{
 		{func(c *DistractorConfig) { c.Keys = 0 }, "Keys ≥ 1"},
 		{func(c *DistractorConfig) { c.Keys = 1e8 }, "vocabulary"},
-		{func(c *DistractorConfig) { c.MinFacts = 0 }, "MinFacts"},
+		{func(c *DistractorConfig) { c.MinFacts = 0 }, "needs 1 ≤ min_facts ≤ max_facts, got 0 and 6"},
+		{func(c *DistractorConfig) { c.MaxShift = -1 }, "max_shift must be between 0 and 4096, got -1"},
 		{func(c *DistractorConfig) { c.MaxFacts = 41; c.Values = 100 }, "keys of a topic"},
 		{func(c *DistractorConfig) { c.Opinions = 40 }, "distinct values"},
 		{func(c *DistractorConfig) { c.Irrelevant = -1 }, "non-negative"},

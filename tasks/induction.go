@@ -3,6 +3,8 @@ package tasks
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/attnlab/attnlab/internal/badinput"
 )
 
 // BOS is the beginning-of-sequence token of the induction task.
@@ -48,21 +50,30 @@ func DefaultInductionConfig() InductionConfig {
 	return InductionConfig{Vocab: 64, MinRep: 2, MaxRep: 16, MaxFiller: 16, PRepeat: 0.75}
 }
 
-// Validate returns an error naming the first field that is out of range.
+// MaxGapLimit bounds MaxGap: a gap longer than the longest sequence attnlab
+// supports never fits, and drawing it would still cost a random number per
+// filler token.
+const MaxGapLimit = 1 << 16
+
+// Validate returns an error naming the first setting that is out of range:
+// a *badinput.Setting naming vocab, min_rep, max_rep and max_gap (the
+// train command's flags); the other fields are not settings of a command.
 func (c InductionConfig) Validate() error {
 	switch {
 	case c.Vocab < 3:
-		return fmt.Errorf("tasks: induction Vocab must be at least 3 (BOS and two content tokens), got %d", c.Vocab)
+		return badinput.Settingf("tasks: induction: {vocab} must be at least 3 (BOS and two content tokens), got %d", c.Vocab)
 	case c.MinRep < 1:
-		return fmt.Errorf("tasks: induction MinRep must be at least 1, got %d", c.MinRep)
+		return badinput.Settingf("tasks: induction: {min_rep} must be at least 1, got %d", c.MinRep)
 	case c.MaxRep < c.MinRep:
-		return fmt.Errorf("tasks: induction MaxRep (%d) must be at least MinRep (%d)", c.MaxRep, c.MinRep)
+		return badinput.Settingf("tasks: induction: {max_rep} (%d) must be at least {min_rep} (%d)", c.MaxRep, c.MinRep)
 	case c.MaxRep > c.Vocab-1:
-		return fmt.Errorf("tasks: induction MaxRep (%d) must be at most Vocab−1 (%d): a repeated string has distinct tokens", c.MaxRep, c.Vocab-1)
+		return badinput.Settingf("tasks: induction: {max_rep} (%d) must be at most {vocab} − 1 (%d): a repeated segment has distinct tokens", c.MaxRep, c.Vocab-1)
 	case !(c.PRepeat >= 0 && c.PRepeat <= 1):
 		return fmt.Errorf("tasks: induction PRepeat must be in [0, 1], got %g", c.PRepeat)
 	case c.MaxGap < 0:
-		return fmt.Errorf("tasks: induction MaxGap must be 0 or positive, got %d", c.MaxGap)
+		return badinput.Settingf("tasks: induction: {max_gap} must be 0 or positive, got %d", c.MaxGap)
+	case c.MaxGap > MaxGapLimit:
+		return badinput.Settingf("tasks: induction: {max_gap} %d is longer than any sequence attnlab supports (%d)", c.MaxGap, MaxGapLimit)
 	case c.PRepeat < 1 && c.MaxFiller < 1:
 		return fmt.Errorf("tasks: induction MaxFiller must be at least 1 when PRepeat < 1, got %d", c.MaxFiller)
 	}

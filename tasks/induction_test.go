@@ -160,10 +160,11 @@ func TestInductionConfigValidate(t *testing.T) {
 		edit func(*InductionConfig)
 		want string
 	}{
-		{func(c *InductionConfig) { c.Vocab = 2 }, "Vocab"},
-		{func(c *InductionConfig) { c.MinRep = 0 }, "MinRep"},
-		{func(c *InductionConfig) { c.MaxRep = 1 }, "MaxRep (1) must be at least MinRep"},
-		{func(c *InductionConfig) { c.Vocab = 10 }, "at most Vocab−1"},
+		{func(c *InductionConfig) { c.Vocab = 2 }, "vocab must be at least 3"},
+		{func(c *InductionConfig) { c.MinRep = 0 }, "min_rep must be at least 1"},
+		{func(c *InductionConfig) { c.MaxRep = 1 }, "max_rep (1) must be at least min_rep (2)"},
+		{func(c *InductionConfig) { c.Vocab = 10 }, "max_rep (16) must be at most vocab − 1 (9)"},
+		{func(c *InductionConfig) { c.MaxGap = MaxGapLimit + 1 }, "max_gap 65537 is longer than any sequence attnlab supports (65536)"},
 		{func(c *InductionConfig) { c.PRepeat = 1.5 }, "PRepeat"},
 		{func(c *InductionConfig) { c.MaxFiller = 0 }, "MaxFiller"},
 	} {

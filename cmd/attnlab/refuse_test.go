@@ -295,6 +295,20 @@ var hostileCases = []hostileCase{
 	{args: []string{"train", "--attn", "", "--out", "{dir}/m.safetensors"}, code: 2,
 		want: `--attn: model: "" has an empty attention kind; list kinds such as softmax,linear:elu`},
 
+	// train: task settings name their flags, and are bounded before the
+	// first batch (--max-gap 1e8 drew 10⁹ random numbers per step and
+	// ignored SIGTERM for 25 s; --layers 1e8 took 1.5 GB to refuse).
+	{input: "a gap of 10⁸ filler tokens", args: []string{"train", "--max-gap", "100000000", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: "tasks: induction: --max-gap 100000000 is longer than any sequence attnlab supports (65536)", readme: true},
+	{args: []string{"train", "--max-rep", "100000000", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: "tasks: induction: --max-rep (100000000) must be at most --vocab − 1 (63): a repeated segment has distinct tokens"},
+	{args: []string{"train", "--layers", "100000000", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: "config: --layers = 100000000 is more than attnlab supports (64)"},
+	{args: []string{"train", "--task", "s2a-answer", "--max-facts", "-1", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: "--max-facts must be 0 (the default) or positive, got -1"},
+	{args: []string{"train", "--task", "s2a-answer", "--min-facts", "100000000", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: "tasks: distractor recall needs 1 ≤ --min-facts ≤ --max-facts, got 100000000 and 14"},
+
 	// attnlab sparse and attnlab bench (issue 11): sizes, kinds and kernels.
 	{args: []string{"sparse", "--n", "131073", "--out", "{dir}/out"}, code: 2,
 		want: "--n must be between 1 and 131072 (the dense rows' time grows as N²), got 131073"},

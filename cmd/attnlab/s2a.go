@@ -80,7 +80,7 @@ func runS2A(e *env, o *s2aOpts) error {
 	}
 	setup.Rates = rates
 	if _, err := setup.Sets(); err != nil { // validate before loading or training anything
-		return flagError(badinput.Wrap(err), nil)
+		return flagError(badinput.Wrap(err), map[string]string{"min_facts": "--facts", "max_facts": "--facts"})
 	}
 	var models s2a.Models
 	names := map[string]string{}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/attnlab/attnlab/studies/phase"
@@ -194,7 +195,7 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 		return fmt.Errorf("interrupted at step %d; the checkpoint %s holds the run: continue with attnlab train --resume %s --out %s",
 			intr.Step, t.CheckpointPath, t.CheckpointPath, r.Out)
 	case err != nil:
-		return err
+		return flagError(err, trainFlags)
 	}
 	return e.finish(outFlags{out: filepath.Dir(r.Out), seed: t.Seed, json: o.jsonOut, quiet: t.Quiet}, res)
 }
@@ -207,6 +208,10 @@ func (o *trainOpts) modelConfig() error {
 	}
 	var err error
 	if c.Attention, err = model.ParseAttention(o.attn, c.NLayers); err != nil {
+		var s *badinput.Setting
+		if errors.As(err, &s) { // too many layers: the list is not at fault
+			return flagError(err, trainFlags)
+		}
 		return usagef("--attn: %v", err)
 	}
 	return nil

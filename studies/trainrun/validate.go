@@ -34,7 +34,8 @@ func (o *Options) Validate() error {
 		v    int
 	}{{"seq_len", k.SeqLen}, {"vocab", k.Vocab}, {"n_ctx", m.NCtx}, {"d_head", m.DHead}, {"d_mlp", m.DMLP},
 		{"warmup", t.Warmup}, {"eval_every", t.EvalEvery}, {"checkpoint_every", t.CheckpointEvery}, {"min_rep", k.MinRep},
-		{"max_rep", k.MaxRep}, {"max_gap", k.MaxGap}, {"track_every", o.TrackEvery}, {"units", t.Units}} {
+		{"max_rep", k.MaxRep}, {"max_gap", k.MaxGap}, {"track_every", o.TrackEvery}, {"units", t.Units},
+		{"min_facts", k.MinFacts}, {"max_facts", k.MaxFacts}} {
 		if f.v < 0 {
 			return badinput.Settingf("{"+f.name+"} must be 0 (the default) or positive, got %d", f.v)
 		}
