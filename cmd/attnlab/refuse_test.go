@@ -309,6 +309,20 @@ var hostileCases = []hostileCase{
 	{args: []string{"train", "--task", "s2a-answer", "--min-facts", "100000000", "--out", "{dir}/m.safetensors"}, code: 2,
 		want: "tasks: distractor recall needs 1 ≤ --min-facts ≤ --max-facts, got 100000000 and 14"},
 
+	// An empty path (an unset shell variable) is refused, not read as the
+	// default model, the current folder or a fresh run.
+	{input: "an empty model path", args: []string{"induction", "--model", "", "--out", "{dir}/out"}, code: 2,
+		want: `--model: "" is an empty path, not a file name`, readme: true},
+	{args: []string{"train", "--resume", "", "--out", "{dir}/m.safetensors"}, code: 2,
+		want: `--resume: "" is an empty path, not a file name`},
+	{args: []string{"sparse", "--train", "--train-dir", "", "--out", "{dir}/out"}, code: 2,
+		want: `--train-dir: "" is an empty path, not a folder name`},
+	{args: []string{"inspect", ""}, code: 2, want: `argument 1: "" is an empty path, not a file name`},
+	{args: []string{"merge", "{dir}/h.csv", "", "--out", "{dir}/m.csv"}, code: 2, want: `argument 2: "" is an empty path, not a file name`},
+	{args: []string{"completion", "foo"}, code: 2,
+		want: `completion: unknown shell "foo": give bash, zsh, fish or powershell (see 'attnlab completion --help')`},
+	{args: []string{"completion", "bash", "--out", "{dir}/x"}, code: 2, want: "unknown flag: --out (see 'attnlab completion bash --help')"},
+
 	// attnlab sparse and attnlab bench (issue 11): sizes, kinds and kernels.
 	{args: []string{"sparse", "--n", "131073", "--out", "{dir}/out"}, code: 2,
 		want: "--n must be between 1 and 131072 (the dense rows' time grows as N²), got 131073"},

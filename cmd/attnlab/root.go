@@ -93,7 +93,7 @@ func exitCode(err error) int {
 func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if err := v(c, args); err != nil {
-			return usageError{fmt.Errorf("%v (see 'attnlab %s --help')", err, c.Name())}
+			return usageError{fmt.Errorf("%v (see '%s --help')", err, c.CommandPath())}
 		}
 		return nil
 	}
@@ -108,6 +108,33 @@ func typeArgErrors(c *cobra.Command) {
 		}
 		typeArgErrors(sub)
 	}
+}
+
+// pathFlags are the flags that name an input or output file or folder
+// (--out is checked by each command, a folder or a file).
+var pathFlags = map[string]string{"model": "file", "config": "file", "tokens-file": "file", "data": "file or folder",
+	"reference": "file", "resume": "file", "checkpoint": "file", "answerer": "file", "instructed": "file",
+	"regenerator": "file", "save-cache": "file", "compare-dir": "folder", "train-dir": "folder"}
+
+// pathArgs are the commands whose arguments are files.
+var pathArgs = map[string]bool{"inspect": true, "merge": true, "verify": true}
+
+// checkEmptyPaths refuses a path flag or argument given as an empty string
+// (an unset shell variable, --model "$M"): it would otherwise mean the
+// default, or the current folder, without a word.
+func checkEmptyPaths(c *cobra.Command, args []string) error {
+	for i, a := range args {
+		if pathArgs[c.Name()] && strings.TrimSpace(a) == "" {
+			return usagef("argument %d: %q is an empty path, not a file name", i+1, a)
+		}
+	}
+	var err error
+	c.Flags().Visit(func(f *pflag.Flag) {
+		if what, ok := pathFlags[f.Name]; ok && err == nil && strings.TrimSpace(f.Value.String()) == "" {
+			err = usagef("--%s: %q is an empty path, not a %s name", f.Name, f.Value.String(), what)
+		}
+	})
+	return err
 }
 
 // flagValueMessage says what a flag that did not parse wants, in the
@@ -152,7 +179,7 @@ as CSV tables, PNG figures and a table on the terminal.`,
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usagef("%s (see 'attnlab %s --help')", flagValueMessage(err), c.Name())
+		return usagef("%s (see '%s --help')", flagValueMessage(err), c.CommandPath())
 	})
 	// An unknown command is a usage error by type: the root takes the
 	// arguments itself instead of leaving them to cobra's untyped check.
@@ -172,7 +199,10 @@ as CSV tables, PNG figures and a table on the terminal.`,
 	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 	var memLimit string
 	root.PersistentFlags().StringVar(&memLimit, "memory-limit", "", "refuse runs whose estimated memory exceeds this (8GiB, 512MiB, 75%); default 80% of physical memory, or $ATTNLAB_MEMORY_LIMIT")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		if err := checkEmptyPaths(c, args); err != nil {
+			return err
+		}
 		if memLimit == "" {
 			return nil
 		}
@@ -190,6 +220,18 @@ as CSV tables, PNG figures and a table on the terminal.`,
 	root.AddCommand(newRingCmd(e))
 	root.AddCommand(newS2ACmd(e))
 	registerCompletions(root)
+	// The completion command (cobra's) exists before the argument checks
+	// are typed, and names an unknown shell instead of printing its help.
+	root.InitDefaultCompletionCmd()
+	if comp, _, err := root.Find([]string{"completion"}); err == nil && comp.Name() == "completion" {
+		comp.Args = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("completion: unknown shell %q: give bash, zsh, fish or powershell", args[0])
+			}
+			return nil
+		}
+		comp.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
 	typeArgErrors(root)
 	return root
 }
