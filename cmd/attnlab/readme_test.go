@@ -286,6 +286,9 @@ func checkReadmeNumbers(t *testing.T, readme []byte) {
 			continue
 		}
 		for i, n := range nums {
+			if !asmKernels && n.sameRoundingError(got[i]) {
+				continue
+			}
 			if s := n.format(got[i]); s != n.text {
 				t.Errorf("README says %s where `attnlab %s` prints %s (%v), in %q", n.text, c.cmd, s, got[i], c.readme)
 			}
@@ -300,6 +303,15 @@ type readmeNumber struct {
 }
 
 func (n readmeNumber) String() string { return n.text }
+
+// sameRoundingError reports whether v and this number, written in
+// exponent form (the README's float32 rounding errors, measured with the
+// AVX-512 kernels), are the same error up to a factor of 4: what the
+// pure-Go kernels of -tags noasm, which sum in other orders, give.
+func (n readmeNumber) sameRoundingError(v float64) bool {
+	want, err := strconv.ParseFloat(n.text, 64)
+	return strings.Contains(n.text, "e") && err == nil && v >= want/4 && v <= 4*want
+}
 
 // format prints v as the README prints this number.
 func (n readmeNumber) format(v float64) string {
