@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -62,6 +63,10 @@ func WriteFile(path string, tensors []WriteTensor, metadata map[string]string) e
 		return err
 	}
 	if err := userfile.WriteAtomic(path, func(w io.Writer) error { return writeAll(w, header, tensors) }); err != nil {
+		var ue *userfile.Error
+		if errors.As(err, &ue) { // it names the file already
+			return fmt.Errorf("safetensors: %w", err)
+		}
 		return fmt.Errorf("safetensors: write %s: %w", path, err)
 	}
 	return nil

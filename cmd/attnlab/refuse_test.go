@@ -323,6 +323,13 @@ var hostileCases = []hostileCase{
 		want: `completion: unknown shell "foo": give bash, zsh, fish or powershell (see 'attnlab completion --help')`},
 	{args: []string{"completion", "bash", "--out", "{dir}/x"}, code: 2, want: "unknown flag: --out (see 'attnlab completion bash --help')"},
 
+	// An output that cannot be written is named with its cause, not by
+	// the temporary file's name (/proc refuses new files even to root).
+	{input: "an output folder that cannot be created", args: []string{"induction", "--no-ablation", "--batch", "2", "--out", "/proc/attnlab-x"}, code: 1,
+		want: "report: /proc/attnlab-x/heads.csv cannot be written: creating its folder: no such file or directory", readme: true},
+	{args: []string{"run", "--tokens", "1,2", "--save-cache", "/proc/attnlab-c.safetensors"}, code: 1,
+		want: "safetensors: /proc/attnlab-c.safetensors cannot be written: creating a file in /proc: no such file or directory"},
+
 	// attnlab sparse and attnlab bench (issue 11): sizes, kinds and kernels.
 	{args: []string{"sparse", "--n", "131073", "--out", "{dir}/out"}, code: 2,
 		want: "--n must be between 1 and 131072 (the dense rows' time grows as N²), got 131073"},

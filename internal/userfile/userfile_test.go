@@ -227,3 +227,22 @@ func TestWriteAtomicRemovesStaleTemporaries(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteAtomicNamesTheTarget: a folder that cannot be created or written
+// (here in /proc, which refuses both even to root) is reported by the file
+// asked for and the cause, never by the temporary file's name.
+func TestWriteAtomicNamesTheTarget(t *testing.T) {
+	if _, err := os.Stat("/proc/self"); err != nil {
+		t.Skip("no /proc")
+	}
+	for _, c := range []struct{ path, want string }{
+		{"/proc/attnlab-no-such/x.csv", "/proc/attnlab-no-such/x.csv cannot be written: creating its folder: "},
+		{"/proc/attnlab-x.csv", "/proc/attnlab-x.csv cannot be written: creating a file in /proc: "},
+	} {
+		err := WriteAtomic(c.path, func(w io.Writer) error { return nil })
+		var ue *Error
+		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), ".tmp-") {
+			t.Errorf("WriteAtomic(%s) = %v, want %q and a cause", c.path, err, c.want)
+		}
+	}
+}

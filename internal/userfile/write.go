@@ -80,12 +80,12 @@ func WriteAtomic(path string, write func(w io.Writer) error) error {
 		dir = "."
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return cannotWrite(path, "creating its folder", err)
 	}
 	removeStale(dir, base)
 	f, err := os.CreateTemp(dir, tempPrefix(base)+"*")
 	if err != nil {
-		return err
+		return cannotWrite(path, "creating a file in "+filepath.Clean(dir), err)
 	}
 	tmp := f.Name()
 	lock(f) // marks the temporary file as live until it is closed
@@ -120,6 +120,17 @@ func WriteAtomic(path string, write func(w io.Writer) error) error {
 	done = true
 	f.Close() // releases the lock; the data is synced
 	return syncDir(dir)
+}
+
+// cannotWrite says that path cannot be written because a step failed, by
+// the step and its cause (permission denied, no space left on device), not
+// by the temporary file's name, which means nothing to the user.
+func cannotWrite(path, step string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &Error{Path: path, Msg: "cannot be written: " + step + ": " + err.Error()}
 }
 
 // tempPrefix is the start of the temporary file names for base.
