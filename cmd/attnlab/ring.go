@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -126,6 +127,7 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 		return err
 	}
 	opt := ringlab.Options{Config: cfg}
+	var workerLog bytes.Buffer // with --procs: the workers' stderr lines (ringnet writes them one at a time)
 	if !o.noSweeps {
 		blocks, err := parseInts(o.overlapBlocks)
 		if err != nil {
@@ -141,17 +143,20 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 		}
 		opt.Hosts = ringlab.Processes(exe, func(rank int, peers []string) []string {
 			return o.workerArgs(rank, peers)
-		}, e.stderr)
+		}, &workerLog)
 		opt.Transport, opt.Processes = fmt.Sprintf("%d processes, TCP on loopback", o.procs), true
 	}
 	if err := opt.Validate(); err != nil {
 		return usageError{err}
 	}
 	r, err := ringlab.Run(e.ctx, opt)
+	if e.ctx.Err() != nil {
+		// Every worker was stopped before Run returned, and said so: the
+		// one line is the launcher's "interrupted by SIGINT".
+		return e.ctx.Err()
+	}
+	e.stderr.Write(workerLog.Bytes()) // the workers' errors (they run --quiet)
 	if err != nil {
-		if e.ctx.Err() != nil {
-			return ringlab.ErrInterrupted // every worker was stopped before Run returned
-		}
 		return err
 	}
 	return e.finish(o.outFlags, r.Results())

@@ -249,3 +249,22 @@ func TestRingBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestRingCtrlCOneLine: Ctrl-C on a ring of processes stops every worker
+// and prints one line, the launcher's (the workers' own "stopped:
+// interrupted" lines were relayed too, three lines in all).
+func TestRingCtrlCOneLine(t *testing.T) {
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "ring", "--procs", "2", "--n", "65536", "--d-head", "16", "--no-sweeps", "-q", "--out", t.TempDir())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	workersComputing(t, cmd, 2)
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 || stderr.String() != "attnlab: interrupted by SIGINT\n" {
+		t.Errorf("exit %d, stderr %q; want 130 and one line", code, stderr.String())
+	}
+}
