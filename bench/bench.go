@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -110,7 +111,7 @@ func (o Options) Validate() error {
 	}
 	for _, k := range o.Kernels {
 		if _, err := o.kernel(k); err != nil {
-			return badinput.Settingf("{kernels}: unknown kernel %q (known: %v)", k, Kernels())
+			return badinput.Settingf("{kernels}: unknown kernel %q (known: %s)", k, strings.Join(Kernels(), ", "))
 		}
 	}
 	return nil
@@ -252,7 +253,7 @@ func (o Options) kernel(name string) (kernel, error) {
 				return nil
 			}}, nil
 	}
-	return kernel{}, fmt.Errorf("bench: unknown kernel %q (known: %v)", name, Kernels())
+	return kernel{}, fmt.Errorf("bench: unknown kernel %q (known: %s)", name, strings.Join(Kernels(), ", "))
 }
 
 // naiveDense is the textbook kernel: the whole score matrix, then softmax,

@@ -75,8 +75,13 @@ func runBench(e *env, o *benchOpts) error {
 	if o.minN < 1 || o.maxN < o.minN || o.maxN > bench.MaxN {
 		return usagef("--min-n and --max-n must satisfy 1 ≤ min ≤ max ≤ %d, got %d and %d", bench.MaxN, o.minN, o.maxN)
 	}
-	if o.repeats < 1 || o.dHead < 1 || o.window < 1 || o.ringHosts < 1 {
-		return usagef("--repeats, --d-head, --window and --ring-hosts must be positive, got %d, %d, %d and %d", o.repeats, o.dHead, o.window, o.ringHosts)
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"--repeats", o.repeats}, {"--d-head", o.dHead}, {"--window", o.window}, {"--ring-hosts", o.ringHosts}} {
+		if f.v < 1 {
+			return usagef("%s must be positive, got %d", f.name, f.v)
+		}
 	}
 	if !(o.maxMem >= 0.001 && o.maxMem <= 1<<20) {
 		return usagef("--max-mem must be between 0.001 and %d GiB, got %v", 1<<20, o.maxMem)
