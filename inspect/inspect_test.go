@@ -17,7 +17,10 @@ func TestParseTokens(t *testing.T) {
 	if err != nil || !slices.Equal(got, []int32{0, 5, 9, 13}) {
 		t.Fatalf("ParseTokens = %v, %v", got, err)
 	}
-	for _, bad := range []string{"1 -2", "x", "1.5", "99999999999"} {
+	if got, err := ParseTokens("1, 2,\n"); err != nil || !slices.Equal(got, []int32{1, 2}) {
+		t.Errorf("a comma and a space, a final comma: %v, %v", got, err)
+	}
+	for _, bad := range []string{"1 -2", "x", "1.5", "99999999999", "1,,2", "1, ,2"} {
 		if _, err := ParseTokens(bad); err == nil {
 			t.Errorf("ParseTokens(%q) accepted", bad)
 		}

@@ -2,7 +2,9 @@ package inspect
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,16 +17,32 @@ import (
 // ParseTokens reads token ids separated by spaces, commas, tabs or
 // newlines ("0 5 9", "0,5,9").
 func ParseTokens(s string) ([]int32, error) {
+	for i, p := range strings.Split(s, ",") {
+		if i > 0 && strings.TrimSpace(p) == "" && i < strings.Count(s, ",") {
+			return nil, fmt.Errorf("an empty entry between two commas in %q", clip(s))
+		}
+	}
 	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' || r == '\r' })
 	out := make([]int32, 0, len(f))
 	for _, w := range f {
 		v, err := strconv.ParseInt(w, 10, 32)
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(w, "-") {
+			return nil, fmt.Errorf("token %q is larger than any token id (at most %d)", w, math.MaxInt32)
+		}
 		if err != nil || v < 0 {
 			return nil, fmt.Errorf("token %q is not a non-negative integer", w)
 		}
 		out = append(out, int32(v))
 	}
 	return out, nil
+}
+
+// clip shortens s for a message.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
 }
 
 // Bytes are the tokens of text for a byte-level model: one per byte.

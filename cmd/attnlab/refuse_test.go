@@ -330,6 +330,11 @@ var hostileCases = []hostileCase{
 	{args: []string{"run", "--tokens", "1,2", "--save-cache", "/proc/attnlab-c.safetensors"}, code: 1,
 		want: "safetensors: /proc/attnlab-c.safetensors cannot be written: creating a file in /proc: no such file or directory"},
 
+	// run: a list with a hole is refused, and an error is the only line
+	// (the "first token" note came first).
+	{args: []string{"run", "--tokens", "1,,2"}, code: 2, want: `--tokens: an empty entry between two commas in "1,,2"`},
+	{args: []string{"run", "--text", "hi"}, code: 2, want: "token 104 at position 0 is outside the vocabulary (d_vocab 64)"},
+
 	// attnlab sparse and attnlab bench (issue 11): sizes, kinds and kernels.
 	{args: []string{"sparse", "--n", "131073", "--out", "{dir}/out"}, code: 2,
 		want: "--n must be between 1 and 131072 (the dense rows' time grows as N²), got 131073"},

@@ -53,7 +53,7 @@ into --out, beside tokens.csv and manifest.json.`,
 	return c
 }
 
-func runRun(e *env, o *runOpts) error {
+func runRun(e *env, o *runOpts) (rerr error) {
 	n := 0
 	for _, s := range []string{o.tokens, o.tokensFile, o.text} {
 		if s != "" {
@@ -120,8 +120,12 @@ func runRun(e *env, o *runOpts) error {
 		if bos.On {
 			tokens = append([]int32{bos.Token}, tokens...)
 		}
-		if !o.jsonOut {
-			fmt.Fprintf(e.stderr, "first token: %s\n", bosSource(m, o.bos, bos))
+		if !o.jsonOut { // once the run has succeeded: an error is the only line
+			defer func() {
+				if rerr == nil {
+					fmt.Fprintf(e.stderr, "first token: %s\n", bosSource(m, o.bos, bos))
+				}
+			}()
 		}
 	}
 	var hooks []string
