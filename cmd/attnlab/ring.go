@@ -133,6 +133,15 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 		if err != nil {
 			return usagef("--overlap-blocks: %v", err)
 		}
+		if o.errorMaxHosts < 0 || o.errorMaxHosts > ringlab.MaxP {
+			return usagef("--error-max-hosts must be 0 (no error sweep) to %d, got %d", ringlab.MaxP, o.errorMaxHosts)
+		}
+		if o.errorMaxHosts > 0 && (o.errorN < o.errorMaxHosts || o.errorN > 1<<14) {
+			return usagef("--error-n must be %d (--error-max-hosts) to 16384, got %d", o.errorMaxHosts, o.errorN)
+		}
+		if len(blocks) > 0 && (o.overlapHosts < 2 || o.overlapHosts > 64) {
+			return usagef("--overlap-hosts must be 2 to 64, got %d", o.overlapHosts)
+		}
 		opt.ErrorN, opt.ErrorMaxP = o.errorN, o.errorMaxHosts
 		opt.OverlapP, opt.OverlapBlocks = o.overlapHosts, blocks
 	}

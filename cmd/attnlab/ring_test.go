@@ -239,7 +239,9 @@ func TestRingBadInput(t *testing.T) {
 		{"--overlap-blocks 8,x", `"x" is not a whole number`},
 		{"--overlap-blocks 1", "overlap block size 1"},
 		{"--procs 4 --hosts 3", "--procs 4 runs 4 hosts, but --hosts is 3"},
-		{"--error-n 8", "error sweep of 8 positions on up to 16 hosts"},
+		{"--error-n 8", "--error-n must be 16 (--error-max-hosts) to 16384, got 8"},
+		{"--error-max-hosts -1", "--error-max-hosts must be 0 (no error sweep) to 1024, got -1"},
+		{"--overlap-hosts 100000000", "--overlap-hosts must be 2 to 64, got 100000000"},
 	} {
 		t.Run(c.args, func(t *testing.T) {
 			_, stderr, code := runCLI(t, append([]string{"ring", "--out", t.TempDir()}, strings.Fields(c.args)...)...)
