@@ -318,6 +318,7 @@ var hostileCases = []hostileCase{
 	{args: []string{"sparse", "--train", "--train-dir", "", "--out", "{dir}/out"}, code: 2,
 		want: `--train-dir: "" is an empty path, not a folder name`},
 	{args: []string{"inspect", ""}, code: 2, want: `argument 1: "" is an empty path, not a file name`},
+	{args: []string{"induction", "--format", "", "--out", "{dir}/out"}, code: 2, want: `--format must be png, svg or pdf, got ""`},
 	{args: []string{"merge", "{dir}/h.csv", "", "--out", "{dir}/m.csv"}, code: 2, want: `argument 2: "" is an empty path, not a file name`},
 	{args: []string{"completion", "foo"}, code: 2,
 		want: `completion: unknown shell "foo": give bash, zsh, fish or powershell (see 'attnlab completion --help')`},

@@ -133,6 +133,9 @@ func checkEmptyPaths(c *cobra.Command, args []string) error {
 		if what, ok := pathFlags[f.Name]; ok && err == nil && strings.TrimSpace(f.Value.String()) == "" {
 			err = usagef("--%s: %q is an empty path, not a %s name", f.Name, f.Value.String(), what)
 		}
+		if f.Name == "format" && err == nil && f.Value.String() == "" { // "" is png inside, not on the command line
+			err = usagef("--format must be png, svg or pdf, got \"\"")
+		}
 	})
 	return err
 }
