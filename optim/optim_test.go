@@ -214,6 +214,21 @@ func TestProgressPlainLines(t *testing.T) {
 	}
 }
 
+// TestProgressETAAfterResume: a run resumed at step 30 of 40 estimates the
+// time left from the steps it has done, not from step 0.
+func TestProgressETAAfterResume(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	p := newProgress(&buf, 40, false, false, fakeClock())
+	p.Every = 5
+	for s := 31; s <= 35; s++ { // one second per step
+		p.Update(s, 1, 1000)
+	}
+	if want := "step 35/40  loss 1.0000  1000 tok/s  eta 5s\n"; buf.String() != want {
+		t.Errorf("output %q, want %q", buf.String(), want)
+	}
+}
+
 func TestProgressQuietAndBar(t *testing.T) {
 	t.Parallel()
 	var quiet bytes.Buffer

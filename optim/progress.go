@@ -39,6 +39,7 @@ type Progress struct {
 	now    func() time.Time
 	start  time.Time
 	tokens int64
+	from   int       // the step before the first Update (a resumed run's start); −1 before it
 	drawn  time.Time // when the bar was last drawn
 	done   bool
 
@@ -64,6 +65,7 @@ func newProgress(w io.Writer, total int, quiet, bar bool, now func() time.Time) 
 		quiet: quiet,
 		now:   now,
 		start: now(),
+		from:  -1,
 	}
 	if !quiet && bar {
 		p.bar = progressbar.NewOptions(total,
@@ -91,6 +93,9 @@ func (p *Progress) Update(step int, loss float64, tokens int) {
 	if p.quiet || p.done {
 		return
 	}
+	if p.from < 0 {
+		p.from = step - 1
+	}
 	p.tokens += int64(tokens)
 	now := p.now()
 	elapsed := now.Sub(p.start)
@@ -114,8 +119,10 @@ func (p *Progress) Update(step int, loss float64, tokens int) {
 		return
 	}
 	var eta time.Duration
-	if step > 0 && step < p.total {
-		eta = time.Duration(float64(elapsed) / float64(step) * float64(p.total-step))
+	// The time left at this run's rate: the steps done since it started
+	// (a resumed run starts at its checkpoint's step, not at 0).
+	if done := step - p.from; done > 0 && step < p.total {
+		eta = time.Duration(float64(elapsed) / float64(done) * float64(p.total-step))
 	}
 	fmt.Fprintf(p.w, "step %d/%d  loss %.4f  %.0f tok/s  eta %s\n",
 		step, p.total, loss, rate, eta.Round(time.Second))
