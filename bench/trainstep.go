@@ -17,14 +17,11 @@ import (
 	"github.com/attnlab/attnlab/train"
 )
 
-// StepConfig is the reference training step's model: 2 layers,
-// attention-only, d_model 64, 4 heads (d_head 16), d_vocab 64, n_ctx 65,
-// LayerNorm, learned positions (train's BenchmarkTrainStepRef).
-var StepConfig = model.Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: 65, AttnOnly: true,
-	NormalizationType: "LN", PositionalEmbeddingType: "standard", Seed: 1}
+// StepConfig and StepBatch are the reference training step's model and
+// batch (train.ReferenceConfig, train.ReferenceBatch).
+var StepConfig = train.ReferenceConfig
 
-// StepBatch is the reference step's batch: 32 sequences of 65 tokens.
-const StepBatch = 32
+const StepBatch = train.ReferenceBatch
 
 // StepOptions says how to time the reference step.
 type StepOptions struct {

@@ -13,11 +13,6 @@ import (
 	"github.com/attnlab/attnlab/tasks"
 )
 
-// refCfg is the reference configuration: 2 layers, attention-only,
-// d_model 64, 4 heads, d_vocab 64, n_ctx 65.
-var refCfg = model.Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: 65, AttnOnly: true,
-	NormalizationType: "LN", PositionalEmbeddingType: "standard", Seed: 1}
-
 // flopsPerToken is FLOPsPerToken.
 var flopsPerToken = FLOPsPerToken
 
@@ -66,9 +61,9 @@ var peakGFLOPS = sync.OnceValue(func() float64 { return gemm.PeakGFLOPS(300 * ti
 // The reference step with the default decomposition (16 units of 2
 // sequences) on every core (-cpu sets the cores), and with 2 and 1 units
 // (the former default, and no decomposition).
-func BenchmarkTrainStepRef(b *testing.B)       { benchStep(b, refCfg, 32, 0) }
-func BenchmarkTrainStepRefUnits2(b *testing.B) { benchStep(b, refCfg, 32, 2) }
-func BenchmarkTrainStepRefUnits1(b *testing.B) { benchStep(b, refCfg, 32, 1) }
+func BenchmarkTrainStepRef(b *testing.B)       { benchStep(b, ReferenceConfig, ReferenceBatch, 0) }
+func BenchmarkTrainStepRefUnits2(b *testing.B) { benchStep(b, ReferenceConfig, ReferenceBatch, 2) }
+func BenchmarkTrainStepRefUnits1(b *testing.B) { benchStep(b, ReferenceConfig, ReferenceBatch, 1) }
 
 // mlpCfg is a text-model shape: 4 layers, d_model 128, 4 heads, MLP 512
 // (gelu_new), rotary, byte vocabulary.

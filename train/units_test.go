@@ -148,7 +148,7 @@ func TestLegacyShardsOption(t *testing.T) {
 // 2·64·192, W_O 2·64·64, q·kᵀ and pattern·v 2·2·65·64; 2 layers and the
 // unembedding 2·64·64; forward and backward 3×.
 func TestFLOPsPerToken(t *testing.T) {
-	m, err := model.NewInit[float32](refCfg)
+	m, err := model.NewInit[float32](ReferenceConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
