@@ -24,6 +24,18 @@ type Manifest struct {
 	Created string         `json:"created"`         // RFC 3339; filled in by WriteManifest if empty
 	Files   []string       `json:"files"`           // file names relative to the output folder
 	Extra   map[string]any `json:"extra,omitempty"` // command-specific settings
+	// Interrupted is set when the run was stopped before it finished: the
+	// files listed are what it had done, and its own final outputs (a
+	// trained model) were not written.
+	Interrupted *Interruption `json:"interrupted,omitempty"`
+}
+
+// Interruption says where an interrupted run stopped and how to continue it.
+type Interruption struct {
+	Step       int    `json:"step"`                 // steps done
+	Steps      int    `json:"steps"`                // steps the run was to do
+	Checkpoint string `json:"checkpoint,omitempty"` // the file that holds the run
+	Resume     string `json:"resume,omitempty"`     // the command line that continues it
 }
 
 // Output writes a command's files into one folder, atomically, and keeps the

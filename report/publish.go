@@ -45,7 +45,7 @@ func (p Publish) Write(ctx context.Context, r Results) error {
 		return err
 	}
 	m := p.Manifest
-	m.Model, m.Extra, m.Created = r.Model, r.Extra, time.Now().UTC().Format(time.RFC3339)
+	m.Model, m.Extra, m.Interrupted, m.Created = r.Model, r.Extra, r.Interrupted, time.Now().UTC().Format(time.RFC3339)
 	if p.HTML {
 		if err := out.WriteHTMLReport(strings.Join(m.Command, " "), r, m); err != nil {
 			return err

@@ -39,6 +39,18 @@ func TestPublish(t *testing.T) {
 	if err != nil || m.Model != "m" || m.Seed != 7 || !slices.Equal(m.Files, []string{"t.csv", "u.csv"}) || m.Created == "" {
 		t.Errorf("manifest %+v, %v", m, err)
 	}
+	if m.Interrupted != nil {
+		t.Errorf("a finished run's manifest says it was interrupted: %+v", m.Interrupted)
+	}
+	// An interrupted run's manifest says so, with where it stopped.
+	stopped := Results{Tables: []*Table{full}, Interrupted: &Interruption{Step: 3, Steps: 10, Checkpoint: "c", Resume: "attnlab go on"}}
+	run(Publish{Quiet: true}, stopped)
+	if m, err := ReadManifest(dir); err != nil || m.Interrupted == nil || *m.Interrupted != *stopped.Interrupted {
+		t.Errorf("an interrupted run's manifest %+v, %v", m, err)
+	}
+	if raw, _ := os.ReadFile(filepath.Join(dir, "manifest.json")); !strings.Contains(string(raw), `"step": 3`) {
+		t.Errorf("manifest.json lacks the interruption: %s", raw)
+	}
 	if out, _ := run(Publish{Wide: true}, r); !strings.Contains(out, "detail-value") {
 		t.Errorf("wide output %q lacks the full table", out)
 	}

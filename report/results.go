@@ -36,6 +36,9 @@ type Results struct {
 	Patterns []PatternView  // attention patterns of the heads the analysis names (the HTML report's view)
 	Model    string         // the model measured, for the manifest ("" for none)
 	Extra    map[string]any // command-specific settings for the manifest
+	// Interrupted, when set, marks the results of a run stopped early (the
+	// manifest records it): the curves so far, not the finished outputs.
+	Interrupted *Interruption
 }
 
 // Append adds o's tables, headline tables and figures after r's, and o's

@@ -184,16 +184,20 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	case errors.As(err, &intr):
 		// The curves so far (loss, --track) are written quietly beside the
 		// model, whose own file is written only when the run ends.
+		resume := fmt.Sprintf("attnlab train --resume %s --out %s", t.CheckpointPath, r.Out)
+		if res.Interrupted != nil {
+			res.Interrupted.Resume = resume
+		}
 		if len(res.Tables) > 0 {
 			e := *e
 			e.ctx = context.WithoutCancel(e.ctx)
 			if werr := e.finish(outFlags{out: filepath.Dir(r.Out), seed: t.Seed, quiet: true}, res); werr != nil {
-				return fmt.Errorf("interrupted at step %d (the curves so far were not written: %v); the checkpoint %s holds the run: continue with attnlab train --resume %s --out %s",
-					intr.Step, werr, t.CheckpointPath, t.CheckpointPath, r.Out)
+				return fmt.Errorf("interrupted at step %d (the curves so far were not written: %v); the checkpoint %s holds the run: continue with %s",
+					intr.Step, werr, t.CheckpointPath, resume)
 			}
 		}
-		return fmt.Errorf("interrupted at step %d; the checkpoint %s holds the run: continue with attnlab train --resume %s --out %s",
-			intr.Step, t.CheckpointPath, t.CheckpointPath, r.Out)
+		return fmt.Errorf("interrupted at step %d; the checkpoint %s holds the run: continue with %s",
+			intr.Step, t.CheckpointPath, resume)
 	case err != nil:
 		return flagError(err, trainFlags)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/model"
+	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
 )
 
@@ -84,6 +85,14 @@ func TestTrainSurvivesKill(t *testing.T) {
 	}
 	if _, err := os.Stat(part); err == nil {
 		t.Error("the interrupted run wrote the model file")
+	}
+	// Its manifest says the run was interrupted, where, and how to go on;
+	// it claims no model.
+	if m, err := report.ReadManifest(filepath.Join(dir, "part")); err != nil {
+		t.Errorf("the interrupted run's manifest: %v", err)
+	} else if in := m.Interrupted; m.Model != "" || in == nil || in.Step < 1 || in.Steps != 600 || in.Checkpoint != ckpt ||
+		in.Resume != "attnlab train --resume "+ckpt+" --out "+part {
+		t.Errorf("the interrupted run's manifest claims model %q, interrupted %+v; want no model and the step, checkpoint and resume line", m.Model, in)
 	}
 	// The documented resume: the checkpoint and --out, nothing else; every
 	// setting (the task's max-rep and max-gap included) comes from the

@@ -57,7 +57,8 @@ type Options struct {
 
 // Interrupted is a run stopped by its context after Step steps; its
 // checkpoint holds the run. Run returns it with the results of the steps
-// done (none before the first step).
+// done (none before the first step), marked as interrupted
+// (report.Results.Interrupted) and without the model, which is not saved.
 type Interrupted struct {
 	Step int
 	Err  error
@@ -134,6 +135,7 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 				if tracker != nil && measured > 0 {
 					r.Append(tracker.Results())
 				}
+				r.Interrupted = &report.Interruption{Step: tr.Step, Steps: tr.Opt.Steps, Checkpoint: opt.CheckpointPath}
 			}
 			return r, &Interrupted{Step: tr.Step, Err: err}
 		}
