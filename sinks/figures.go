@@ -221,7 +221,7 @@ func StreamLossChart(rs []StreamResult, W, nctx int) plots.Panels {
 // line per policy.
 func SweepChart(rs []StreamResult) plots.LineChart {
 	ch := plots.LineChart{Title: "Perplexity beyond n_ctx by cache size", XLabel: "cache size W (tokens)",
-		YLabel: "perplexity (exp of mean loss in nats)", LogX: true}
+		YLabel: "perplexity (exp of mean loss in nats)", LogX: true, Markers: true}
 	idx := map[string]int{}
 	for _, r := range rs {
 		n := r.Policy.Name()

@@ -79,6 +79,19 @@ func DefaultPolicies(W int) []Policy {
 	return ps
 }
 
+// RecomputePolicies are the policies a model with learned positions can
+// stream: a KV cache holds keys computed at their absolute positions, which
+// cannot slide, so only re-computation (the last W tokens re-run at
+// positions 0 … W−1) applies, without and, for a model trained with a
+// fixed first token (bos), with that token in front of the window.
+func RecomputePolicies(W int, bos bool) []Policy {
+	ps := []Policy{{Kind: Recompute, Window: W}}
+	if bos {
+		ps = append(ps, Policy{Kind: Recompute, Window: W, Sinks: 1})
+	}
+	return ps
+}
+
 // SweepPolicies is the window-size sweep: window, sinks4+window and
 // recompute at each W (cache positions).
 func SweepPolicies(ws []int) []Policy {
@@ -91,8 +104,9 @@ func SweepPolicies(ws []int) []Policy {
 
 // Stream evaluates each policy on each stream (equal lengths N ≥ 2), one
 // token at a time with a KV cache (model.Decoder), and returns one result
-// per policy in order. ctx is checked every 64 tokens: a cancelled run
-// returns ctx's error.
+// per policy in order. A model with learned positions takes Recompute
+// policies only (RecomputePolicies). ctx is checked every 64 tokens: a
+// cancelled run returns ctx's error.
 func Stream(ctx context.Context, m *model.Model, streams [][]int32, policies []Policy) ([]StreamResult, error) {
 	if len(streams) == 0 || len(streams[0]) < 2 {
 		return nil, fmt.Errorf("sinks: need at least one stream of 2 or more tokens")
@@ -103,14 +117,14 @@ func Stream(ctx context.Context, m *model.Model, streams [][]int32, policies []P
 			return nil, fmt.Errorf("sinks: streams must have equal lengths, got %d and %d", N, len(s))
 		}
 	}
-	if m.Config.LearnedPos() {
-		return nil, fmt.Errorf("sinks: streaming needs rotary (or no) position embeddings; this model has learned positions up to n_ctx %d", m.Config.NCtx)
-	}
 	c := m.Config
 	var res []StreamResult
 	for _, p := range policies {
 		if p.Kind != Dense && (p.Window < 1 || p.Window > c.NCtx || p.Sinks < 0 || p.Sinks >= p.Window) {
 			return nil, fmt.Errorf("sinks: policy %s needs 0 ≤ S < W ≤ n_ctx (%d), got S=%d W=%d", p.Name(), c.NCtx, p.Sinks, p.Window)
+		}
+		if c.LearnedPos() && p.Kind != Recompute {
+			return nil, fmt.Errorf("sinks: policy %s needs rotary (or no) position embeddings; this model has learned positions up to n_ctx %d, so only re-computation can stream it", p.Name(), c.NCtx)
 		}
 		r := StreamResult{Policy: p, Loss: make([]float64, N-1)}
 		start, cpu0 := time.Now(), cputime.Process()

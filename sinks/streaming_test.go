@@ -2,6 +2,7 @@ package sinks
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -186,5 +187,53 @@ func TestStreamLossChartShortStream(t *testing.T) {
 		if len(s.Y) != 1 || s.Y[0] != 2 {
 			t.Errorf("%s: points %v, want one block of mean 2", s.Name, s.Y)
 		}
+	}
+}
+
+// TestStreamLearnedPositions: a model with learned positions streams by
+// re-computation only, at W and at each swept size, with and without its
+// BOS; a recomputed position's loss is the full forward on its window, and
+// a cache policy is refused with a sentence naming the positions.
+func TestStreamLearnedPositions(t *testing.T) {
+	t.Parallel()
+	m, err := model.NewInit[float32](model.Config{NLayers: 2, DModel: 16, NHeads: 2, DVocab: 256, NCtx: 16, DMLP: 32, ActFn: "gelu_new",
+		NormalizationType: "LN", PositionalEmbeddingType: "standard", Seed: 9, InitRange: 0.3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := randStream(40, 4)
+	s[0] = 0 // the BOS
+	rep, err := Streaming(context.Background(), m, [][]int32{s}, StreamingOptions{Window: 6, Sweep: []int{4, 6}, BOS: NewBOS(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range append(rep.Policies, rep.Sweep...) {
+		names = append(names, fmt.Sprintf("%s/%d", r.Policy.Name(), r.Policy.Window))
+	}
+	want := "recompute/6 sinks1+recompute/6 recompute/4 sinks1+recompute/4 recompute/6 sinks1+recompute/6"
+	if got := strings.Join(names, " "); got != want {
+		t.Fatalf("policies %s, want %s", got, want)
+	}
+	for _, i := range []int{6, 20, 38} {
+		win := append([]int32{}, s[i-5:i+1]...)
+		withBOS := append([]int32{0}, s[i-4:i+1]...)
+		for k, w := range [][]int32{win, withBOS} {
+			out, err := m.Run(w, 1, 6, model.RunOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lastLoss := model.NLL(out.Logits.Data[5*256:6*256], s[i+1])
+			if got := rep.Policies[k].Loss[i]; math.Abs(got-lastLoss) > 1e-4 {
+				t.Errorf("%s: loss at %d = %v, the forward on its window %v", rep.Policies[k].Policy.Name(), i, got, lastLoss)
+			}
+		}
+	}
+	if rep.Policies[0].Loss[20] == rep.Policies[1].Loss[20] {
+		t.Error("the BOS in front of the window changed nothing")
+	}
+	_, err = Stream(context.Background(), m, [][]int32{s}, []Policy{{Kind: SinkCache, Window: 6, Sinks: 1}})
+	if err == nil || !strings.Contains(err.Error(), "learned positions") {
+		t.Errorf("a cache policy on learned positions: %v", err)
 	}
 }

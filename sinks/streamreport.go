@@ -32,9 +32,8 @@ type StreamingReport struct {
 	Window       int
 	NCtx         int            // the model's context length
 	Streams, Len int            // number of streams and tokens per stream
-	Policies     []StreamResult // DefaultPolicies(Window), plus sinks1+recompute with a BOS
-	Sweep        []StreamResult // SweepPolicies(Sweep)
-
+	Policies     []StreamResult // DefaultPolicies(Window), plus sinks1+recompute with a BOS (learned positions: RecomputePolicies)
+	Sweep        []StreamResult // SweepPolicies(Sweep) (learned positions: RecomputePolicies at each size)
 }
 
 // Streaming evaluates the streaming cache policies on streams (Stream):
@@ -42,13 +41,19 @@ type StreamingReport struct {
 // model trained with a fixed first token (opt.BOS), re-computation keeps
 // that token in front of the window (the windows it was trained on): the
 // comparison gains sinks1+recompute and the sweep's recompute becomes
-// sinks1+recompute.
+// sinks1+recompute. A model with learned positions is streamed by
+// re-computation only (RecomputePolicies), at W and at each swept size.
 func Streaming(ctx context.Context, m *model.Model, streams [][]int32, opt StreamingOptions) (*StreamingReport, error) {
 	if len(streams) == 0 {
 		return nil, fmt.Errorf("sinks: no streams to evaluate")
 	}
 	policies, swept := DefaultPolicies(opt.Window), SweepPolicies(opt.Sweep)
-	if opt.BOS.On {
+	if m.Config.LearnedPos() {
+		policies, swept = RecomputePolicies(opt.Window, opt.BOS.On), nil
+		for _, w := range opt.Sweep {
+			swept = append(swept, RecomputePolicies(w, opt.BOS.On)...)
+		}
+	} else if opt.BOS.On {
 		policies = append(policies, Policy{Kind: Recompute, Window: opt.Window, Sinks: 1})
 		for i, p := range swept {
 			if p.Kind == Recompute {

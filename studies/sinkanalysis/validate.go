@@ -36,9 +36,6 @@ func (o *Options) Validate(m *model.Model, name string) error {
 		return badinput.Settingf("{k} (%d) must be at most {gu_len} and {seq_len} (%d)", o.Sinks.K, o.Sinks.GuLen)
 	}
 	if s := o.Streaming; s != nil {
-		if c.LearnedPos() {
-			return badinput.Settingf("{streaming} needs a model with rotary (or no) positions; %s has learned positions up to n_ctx %d", name, c.NCtx)
-		}
 		if s.Window == 0 {
 			s.Window = c.NCtx
 		}
