@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/bench"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/optim"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
@@ -73,21 +74,21 @@ func runBench(e *env, o *benchOpts) error {
 		return runBenchStep(e, o)
 	}
 	if o.minN < 1 || o.maxN < o.minN || o.maxN > bench.MaxN {
-		return usagef("--min-n and --max-n must satisfy 1 ≤ min ≤ max ≤ %d, got %d and %d", bench.MaxN, o.minN, o.maxN)
+		return cli.Usagef("--min-n and --max-n must satisfy 1 ≤ min ≤ max ≤ %d, got %d and %d", bench.MaxN, o.minN, o.maxN)
 	}
 	for _, f := range []struct {
 		name string
 		v    int
 	}{{"--repeats", o.repeats}, {"--d-head", o.dHead}, {"--window", o.window}, {"--ring-hosts", o.ringHosts}} {
 		if f.v < 1 {
-			return usagef("%s must be positive, got %d", f.name, f.v)
+			return cli.Usagef("%s must be positive, got %d", f.name, f.v)
 		}
 	}
 	if !(o.maxMem >= 0.001 && o.maxMem <= 1<<20) {
-		return usagef("--max-mem must be between 0.001 and %d GiB, got %v", 1<<20, o.maxMem)
+		return cli.Usagef("--max-mem must be between 0.001 and %d GiB, got %v", 1<<20, o.maxMem)
 	}
 	if o.maxTime <= 0 {
-		return usagef("--max-time must be positive, got %v", o.maxTime)
+		return cli.Usagef("--max-time must be positive, got %v", o.maxTime)
 	}
 	opt := bench.Options{E: o.dHead, Window: o.window, Repeats: o.repeats, RingHosts: o.ringHosts,
 		MemBudget: int64(o.maxMem * (1 << 30)), MaxTime: o.maxTime, Seed: o.seed}
@@ -95,24 +96,24 @@ func runBench(e *env, o *benchOpts) error {
 		opt.Ns = append(opt.Ns, n)
 	}
 	if strings.TrimSpace(o.kernels) == "" {
-		return usagef("--kernels is empty: name at least one of %s", strings.Join(bench.Kernels(), ", "))
+		return cli.Usagef("--kernels is empty: name at least one of %s", strings.Join(bench.Kernels(), ", "))
 	}
 	for _, k := range strings.Split(o.kernels, ",") {
 		k = strings.TrimSpace(k)
 		if slices.Contains(opt.Kernels, k) {
-			return usagef("--kernels names %s twice", k)
+			return cli.Usagef("--kernels names %s twice", k)
 		}
 		opt.Kernels = append(opt.Kernels, k)
 	}
 	if err := opt.Validate(); err != nil {
-		return flagError(err, map[string]string{"ns": "--max-n"})
+		return cli.FlagError(err, map[string]string{"ns": "--max-n"})
 	}
 	tick := optim.NewCounter(e.stderr, "bench", "points", len(opt.Ns)*len(opt.Kernels), o.quiet)
 	opt.Progress = func(done, total int) { tick.Add(1) }
 	r, err := bench.Run(e.ctx, opt)
 	tick.Finish()
 	if errors.Is(err, bench.ErrNothingRun) {
-		return usagef("every point needs more memory than --max-mem %g GiB or more time than --max-time %v: lower --max-n or raise the limits", o.maxMem, o.maxTime)
+		return cli.Usagef("every point needs more memory than --max-mem %g GiB or more time than --max-time %v: lower --max-n or raise the limits", o.maxMem, o.maxTime)
 	}
 	if err != nil {
 		return err
@@ -134,15 +135,15 @@ func runBenchStep(e *env, o *benchOpts) error {
 		}
 		for _, c := range cores {
 			if c < 1 || c > procs {
-				return usagef("--cores must list counts from 1 to %d (the cores Go may use here), got %d", procs, c)
+				return cli.Usagef("--cores must list counts from 1 to %d (the cores Go may use here), got %d", procs, c)
 			}
 		}
 	}
 	if o.repeats < 1 || o.repeats > 1000 {
-		return usagef("--repeats must be from 1 to 1000, got %d", o.repeats)
+		return cli.Usagef("--repeats must be from 1 to 1000, got %d", o.repeats)
 	}
 	if !(o.seconds >= 0.01 && o.seconds <= 3600) {
-		return usagef("--seconds must be from 0.01 to 3600, got %v", o.seconds)
+		return cli.Usagef("--seconds must be from 0.01 to 3600, got %v", o.seconds)
 	}
 	opt := bench.StepOptions{Cores: cores, Repeats: o.repeats, Each: time.Duration(o.seconds * float64(time.Second))}
 	if !o.quiet {

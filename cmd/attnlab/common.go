@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/fixtures"
-	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/buildinfo"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/sinks"
@@ -53,17 +53,17 @@ func checkFormat(format string) error {
 	case "", "png", "svg", "pdf":
 		return nil
 	}
-	return usagef("--format must be png, svg or pdf, got %q", format)
+	return cli.Usagef("--format must be png, svg or pdf, got %q", format)
 }
 
 // checkOutDir refuses an output folder path that is empty or names
 // something other than a folder.
 func checkOutDir(dir string) error {
 	if dir == "" {
-		return usagef("--out must name a folder, got an empty string")
+		return cli.Usagef("--out must name a folder, got an empty string")
 	}
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return usagef("--out %s exists and is not a folder", dir)
+		return cli.Usagef("--out %s exists and is not a folder", dir)
 	}
 	return nil
 }
@@ -97,11 +97,11 @@ func (m *modelFlags) load(def string) (*model.Model, string, error) {
 	path := m.path
 	switch {
 	case path == "" && m.config != "":
-		return nil, "", usagef("--config needs --model: it describes a weights file")
+		return nil, "", cli.Usagef("--config needs --model: it describes a weights file")
 	case path == "":
 		path = "embedded:" + def
 	case strings.HasPrefix(path, "embedded:") && m.config != "":
-		return nil, "", usagef("--config describes a weights file; %s carries its own config", m.path)
+		return nil, "", cli.Usagef("--config describes a weights file; %s carries its own config", m.path)
 	}
 	mod, name, err := fixtures.Open(path, m.config)
 	if errors.Is(err, model.ErrNoConfig) {
@@ -110,28 +110,13 @@ func (m *modelFlags) load(def string) (*model.Model, string, error) {
 	return mod, name, err
 }
 
-// flagError makes a library's *badinput.Setting a usage error naming the
-// flags: setting s is the flag renamed[s], else --s with - for _.
-func flagError(err error, renamed map[string]string) error {
-	var s *badinput.Setting
-	if !errors.As(err, &s) {
-		return err
-	}
-	return usageError{errors.New(s.Rename(func(n string) string {
-		if f, ok := renamed[n]; ok {
-			return f
-		}
-		return "--" + strings.ReplaceAll(n, "_", "-")
-	}))}
-}
-
 // intList parses "4,8,16" for flag name.
 func intList(name, s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || v <= 0 {
-			return nil, usagef("%s must be a comma-separated list of positive integers, got %q", name, s)
+			return nil, cli.Usagef("%s must be a comma-separated list of positive integers, got %q", name, s)
 		}
 		out = append(out, v)
 	}
@@ -147,7 +132,7 @@ func parseBOS(s string, vocab int) (tok int32, ok bool, err error) {
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil || v < 0 || v >= vocab {
-		return 0, false, usagef("--bos must be a token id in [0, %d) or none, got %q", vocab, s)
+		return 0, false, cli.Usagef("--bos must be a token id in [0, %d) or none, got %q", vocab, s)
 	}
 	return int32(v), true, nil
 }
@@ -162,7 +147,7 @@ func parseHeads(flag, s string) ([]model.HeadID, error) {
 	for _, f := range strings.Split(s, ",") {
 		h, err := model.ParseHeadID(strings.TrimSpace(f))
 		if err != nil {
-			return nil, usagef("%s: %q is not a head: write L{layer}H{head}, e.g. L1H3", flag, strings.TrimSpace(f))
+			return nil, cli.Usagef("%s: %q is not a head: write L{layer}H{head}, e.g. L1H3", flag, strings.TrimSpace(f))
 		}
 		heads = append(heads, h)
 	}

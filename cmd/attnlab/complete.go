@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/studies/phase"
 	"github.com/attnlab/attnlab/tasks"
@@ -15,27 +16,25 @@ import (
 // command that has the flag; lists separated by commas complete their last
 // element.
 
-// oneOf completes a flag from a fixed list of values.
-func oneOf(values ...string) func() []string { return func() []string { return values } }
-
 // flagValues are the values each flag name completes to.
-var flagValues = map[string]struct {
-	values func() []string
-	list   bool // comma-separated: complete the last element
-}{
-	"task":          {func() []string { return tasks.Names }, false},
-	"track":         {func() []string { return phase.Kinds }, false},
-	"attn":          {model.AttentionKinds, true},
-	"kinds":         {model.AttentionKinds, true},
-	"pos":           {oneOf("standard", "rotary", "none"), false},
-	"norm":          {oneOf("LN", "LNPre", "none"), false},
-	"act":           {oneOf("gelu", "gelu_new", "relu"), false},
-	"format":        {oneOf("png", "svg", "pdf"), false},
-	"error-measure": {oneOf("mul", "abs"), false},
-	"parts":         {oneOf("analytic", "mqar", "scaling"), true},
-	"maps":          {oneOf("elu", "relu", "favor", "favor:", "taylor", "identity"), true},
-	"scaling-map":   {oneOf("elu", "relu", "favor", "favor:", "taylor", "identity"), false},
-	"layout":        {oneOf("all", "contiguous", "zigzag", "stripe"), true},
+var flagValues = map[string]cli.CompleteFunc{
+	"task":          cli.OneOf(func() []string { return tasks.Names }, false),
+	"track":         cli.OneOf(func() []string { return phase.Kinds }, false),
+	"attn":          cli.OneOf(model.AttentionKinds, true),
+	"kinds":         cli.OneOf(model.AttentionKinds, true),
+	"pos":           oneOf(false, "standard", "rotary", "none"),
+	"norm":          oneOf(false, "LN", "LNPre", "none"),
+	"act":           oneOf(false, "gelu", "gelu_new", "relu"),
+	"format":        oneOf(false, "png", "svg", "pdf"),
+	"error-measure": oneOf(false, "mul", "abs"),
+	"parts":         oneOf(true, "analytic", "mqar", "scaling"),
+	"maps":          oneOf(true, "elu", "relu", "favor", "favor:", "taylor", "identity"),
+	"scaling-map":   oneOf(false, "elu", "relu", "favor", "favor:", "taylor", "identity"),
+	"layout":        oneOf(true, "all", "contiguous", "zigzag", "stripe"),
+}
+
+func oneOf(list bool, values ...string) cli.CompleteFunc {
+	return cli.OneOf(func() []string { return values }, list)
 }
 
 // registerCompletions adds value completion to every command under root:
@@ -43,79 +42,40 @@ var flagValues = map[string]struct {
 // else safetensors files), and --hooks and --pattern (the hook names and
 // heads of the chosen model).
 func registerCompletions(root *cobra.Command) {
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		for name, fv := range flagValues {
-			if c.Flags().Lookup(name) != nil {
-				_ = c.RegisterFlagCompletionFunc(name, func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-					return complete(fv.values(), toComplete, fv.list)
-				})
+	for name, complete := range flagValues {
+		cli.CompleteFlag(root, name, complete)
+	}
+	for _, name := range []string{"model", "answerer", "instructed", "regenerator"} {
+		cli.CompleteFlag(root, name, func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			return completeModel(toComplete)
+		})
+	}
+	cli.CompleteFlag(root, "hooks", func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		m := completionModel(cmd)
+		if m == nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return cli.Complete(append(m.HookNames(), "*"), toComplete, true)
+	})
+	cli.CompleteFlag(root, "pattern", func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		m := completionModel(cmd)
+		if m == nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var heads []string
+		for _, h := range m.Config.Heads() {
+			heads = append(heads, h.String())
+		}
+		return cli.Complete(heads, toComplete, true)
+	})
+	if c, _, err := root.Find([]string{"inspect"}); err == nil {
+		c.ValidArgsFunction = func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-		}
-		for _, name := range []string{"model", "answerer", "instructed", "regenerator"} {
-			if c.Flags().Lookup(name) != nil {
-				_ = c.RegisterFlagCompletionFunc(name, func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-					return completeModel(toComplete)
-				})
-			}
-		}
-		if c.Flags().Lookup("hooks") != nil {
-			_ = c.RegisterFlagCompletionFunc("hooks", func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-				m := completionModel(cmd)
-				if m == nil {
-					return nil, cobra.ShellCompDirectiveNoFileComp
-				}
-				return complete(append(m.HookNames(), "*"), toComplete, true)
-			})
-		}
-		if c.Name() == "inspect" {
-			c.ValidArgsFunction = func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-				if len(args) > 0 {
-					return nil, cobra.ShellCompDirectiveNoFileComp
-				}
-				return completeModel(toComplete)
-			}
-		}
-		if c.Flags().Lookup("pattern") != nil {
-			_ = c.RegisterFlagCompletionFunc("pattern", func(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-				m := completionModel(cmd)
-				if m == nil {
-					return nil, cobra.ShellCompDirectiveNoFileComp
-				}
-				var heads []string
-				for _, h := range m.Config.Heads() {
-					heads = append(heads, h.String())
-				}
-				return complete(heads, toComplete, true)
-			})
-		}
-		for _, sub := range c.Commands() {
-			walk(sub)
+			return completeModel(toComplete)
 		}
 	}
-	walk(root)
-}
-
-// complete returns the values that extend toComplete (its last
-// comma-separated element when list), without file completion.
-func complete(values []string, toComplete string, list bool) ([]string, cobra.ShellCompDirective) {
-	prefix, last := "", toComplete
-	if list {
-		if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
-			prefix, last = toComplete[:i+1], toComplete[i+1:]
-		}
-	}
-	var out []string
-	for _, v := range values {
-		if strings.HasPrefix(v, last) {
-			out = append(out, prefix+v)
-		}
-	}
-	d := cobra.ShellCompDirectiveNoFileComp
-	if list {
-		d |= cobra.ShellCompDirectiveNoSpace // another element may follow the comma
-	}
-	return out, d
 }
 
 // completeModel completes a model: the embedded models, or a safetensors
@@ -126,7 +86,7 @@ func completeModel(toComplete string) ([]string, cobra.ShellCompDirective) {
 		for _, n := range fixtures.Names() {
 			names = append(names, "embedded:"+n)
 		}
-		return complete(names, toComplete, false)
+		return cli.Complete(names, toComplete, false)
 	}
 	return []string{"safetensors"}, cobra.ShellCompDirectiveFilterFileExt
 }

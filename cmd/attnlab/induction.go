@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/attnlab/attnlab/circuits"
 	"github.com/attnlab/attnlab/induction"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
@@ -57,39 +58,39 @@ two-layer attention-only model (embedded:induction-2l).`,
 func runInduction(e *env, o *inductionOpts) error {
 	weights, err := circuits.ParseProcessing(o.weights)
 	if err != nil {
-		return usagef("--weights must be fold-ln or tl-default, got %q", o.weights)
+		return cli.Usagef("--weights must be fold-ln or tl-default, got %q", o.weights)
 	}
 	if o.errorMeasure != "mul" && o.errorMeasure != "abs" {
-		return usagef("--error-measure must be mul or abs, got %q", o.errorMeasure)
+		return cli.Usagef("--error-measure must be mul or abs, got %q", o.errorMeasure)
 	}
 	if o.batch < 2 {
-		return usagef("--batch must be at least 2, got %d", o.batch)
+		return cli.Usagef("--batch must be at least 2, got %d", o.batch)
 	}
 	if o.seqLen < 0 {
-		return usagef("--seq-len must be positive, got %d", o.seqLen)
+		return cli.Usagef("--seq-len must be positive, got %d", o.seqLen)
 	}
 	if !(o.threshold > 0 && o.threshold <= 1) {
-		return usagef("--threshold must be in (0, 1], got %v", o.threshold)
+		return cli.Usagef("--threshold must be in (0, 1], got %v", o.threshold)
 	}
 	heads, err := parseHeads("--pattern", o.pattern)
 	if err != nil {
 		return err
 	}
 	if o.patternSeq < 0 || o.patternSeq >= o.batch {
-		return usagef("--pattern-seq must be between 0 and --batch−1 = %d, got %d", o.batch-1, o.patternSeq)
+		return cli.Usagef("--pattern-seq must be between 0 and --batch−1 = %d, got %d", o.batch-1, o.patternSeq)
 	}
 	m, name, err := o.mf.load("induction-2l")
 	if err != nil {
 		return err
 	}
 	if maxL := (m.Config.NCtx - 1) / 2; o.seqLen != 0 && (o.seqLen < 3 || o.seqLen > maxL) {
-		return usagef("--seq-len must be between 3 and %d for the model's n_ctx %d, got %d", maxL, m.Config.NCtx, o.seqLen)
+		return cli.Usagef("--seq-len must be between 3 and %d for the model's n_ctx %d, got %d", maxL, m.Config.NCtx, o.seqLen)
 	}
 	r, err := induction.Analyze(e.ctx, m, induction.Options{SeqLen: o.seqLen, Batch: o.batch, Seed: o.seed, Threshold: o.threshold,
 		Detector:   induction.DetectorOptions{ExcludeBOS: o.excludeBOS, ExcludeCurrentToken: o.excludeCurrent, ErrorMeasure: o.errorMeasure},
 		NoAblation: o.noAblation, Weights: weights, PatternHeads: heads, PatternSeq: o.patternSeq})
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	return e.finish(o.outFlags, report.Results{Tables: r.Tables(), Headline: r.Headline(), Figures: r.Figures(), Patterns: r.PatternViews(), Model: name,
 		Extra: map[string]any{"seq_len": r.L, "batch": r.Opt.Batch, "threshold": r.Opt.Threshold, "model_summary": r.Model}})

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/spf13/cobra"
@@ -41,7 +42,7 @@ accuracy-vs-kv-pairs figure, a panel per d_model (mqar.png), and prints the summ
 
 func runMerge(e *env, o *mergeOpts, paths []string) error {
 	if !strings.HasSuffix(o.out, ".csv") {
-		return usagef("--out must name a .csv file, got %q", o.out)
+		return cli.Usagef("--out must name a .csv file, got %q", o.out)
 	}
 	merged, runs, err := mqar.ReadShards(paths)
 	if err != nil {

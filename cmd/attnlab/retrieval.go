@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/internal/shard"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
@@ -101,11 +102,11 @@ splits across machines (attnlab merge joins the CSVs).
 
 func runRetrieval(e *env, o *retrievalOpts) error {
 	if o.evalN < 0 {
-		return usagef("--eval-seqs must be positive, got %d", o.evalN)
+		return cli.Usagef("--eval-seqs must be positive, got %d", o.evalN)
 	}
 	if o.evalOnly {
 		if o.mf.path == "" {
-			return usagef("--eval-only needs --model: the weights file to evaluate")
+			return cli.Usagef("--eval-only needs --model: the weights file to evaluate")
 		}
 		m, name, err := o.mf.load("")
 		if err != nil {
@@ -124,19 +125,19 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 		return e.finish(o.of, res)
 	}
 	if o.mf.path != "" {
-		return usagef("--model needs --eval-only: the grid trains its own models")
+		return cli.Usagef("--model needs --eval-only: the grid trains its own models")
 	}
 	opt := retrieval.Options{Parts: strings.Split(o.parts, ","), Shard: mqar.ShardOptions{Shard: shard.Spec{Index: 0, Count: 1}, Workers: o.workers, Train: o.train},
 		Analytic: probes.DefaultAnalytic(), ScalingMap: o.scalingFM}
 	for _, p := range opt.Parts {
 		if !slices.Contains(retrieval.Parts, p) {
-			return usagef("--parts must list analytic, mqar or scaling, got %q", p)
+			return cli.Usagef("--parts must list analytic, mqar or scaling, got %q", p)
 		}
 	}
 	var err error
 	if o.shard != "" {
 		if opt.Shard.Shard, err = shard.Parse(o.shard, os.Getenv); err != nil {
-			return usagef("--shard %s", strings.TrimPrefix(err.Error(), "shard: "))
+			return cli.Usagef("--shard %s", strings.TrimPrefix(err.Error(), "shard: "))
 		}
 		opt.Parts = []string{"mqar"}
 	}
@@ -151,7 +152,7 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 		return err
 	}
 	if err := opt.Check(); err != nil {
-		return flagError(err, nil)
+		return cli.FlagError(err, nil)
 	}
 	if !o.of.quiet {
 		opt.Log = e.stderr
@@ -173,7 +174,7 @@ func (o *retrievalOpts) grid() (mqar.Grid, error) {
 	var err error
 	if o.kinds != "" {
 		if s.Kinds, err = model.AttentionList(o.kinds); err != nil {
-			return g, usagef("--kinds: %v", err)
+			return g, cli.Usagef("--kinds: %v", err)
 		}
 	}
 	if o.dModels != "" {
@@ -187,10 +188,10 @@ func (o *retrievalOpts) grid() (mqar.Grid, error) {
 		}
 	}
 	if o.workers < 1 {
-		return g, usagef("--workers must be positive, got %d", o.workers)
+		return g, cli.Usagef("--workers must be positive, got %d", o.workers)
 	}
 	g, err = g.With(s)
-	return g, flagError(err, nil)
+	return g, cli.FlagError(err, nil)
 }
 
 // gridDefault states a grid setting's default in the quick and the full

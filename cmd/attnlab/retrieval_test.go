@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
@@ -45,7 +46,7 @@ func TestRetrievalBadInput(t *testing.T) {
 		{"merge /nonexistent/a.csv", "attnlab: shard file /nonexistent/a.csv does not exist\n"},
 	} {
 		code, _, errs := runLine(t, c.line)
-		if code != exitUsage || !strings.HasPrefix(errs, c.want) {
+		if code != cli.ExitUsage || !strings.HasPrefix(errs, c.want) {
 			t.Errorf("%s: exit %d, stderr %q; want exit 2 and %q", c.line, code, errs, c.want)
 		}
 		if strings.Count(errs, "\n") != 1 {
@@ -103,7 +104,7 @@ func TestRetrievalShardsMerge(t *testing.T) {
 	if err := report.WriteFileAtomic(badPath, bad.WriteCSV); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := runLine(t, "merge "+badPath+" "+filepath.Join(dir, "s0", "mqar.csv")+" --out "+filepath.Join(dir, "m2.csv")); code != exitUsage || !strings.Contains(errs, "appears twice with different results") {
+	if code, _, errs := runLine(t, "merge "+badPath+" "+filepath.Join(dir, "s0", "mqar.csv")+" --out "+filepath.Join(dir, "m2.csv")); code != cli.ExitUsage || !strings.Contains(errs, "appears twice with different results") {
 		t.Errorf("conflicting merge: exit %d, %s", code, errs)
 	}
 }

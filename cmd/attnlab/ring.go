@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/attention/ring"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/internal/ringnet"
 	"github.com/attnlab/attnlab/ringlab"
 	"github.com/spf13/cobra"
@@ -92,25 +93,25 @@ other within --idle-timeout (at once if its process dies) or --connect-timeout.`
 func (o *ringOpts) config(hosts int) (ringlab.Config, error) {
 	ls, err := ring.ParseLayouts(o.layouts)
 	if err != nil {
-		return ringlab.Config{}, usagef("--layout: %v", strings.TrimPrefix(err.Error(), "ring: "))
+		return ringlab.Config{}, cli.Usagef("--layout: %v", strings.TrimPrefix(err.Error(), "ring: "))
 	}
 	c := ringlab.Config{N: o.n, E: o.dHead, P: hosts, Layouts: ls, Backward: !o.noBackward, Seed: o.seed, Check: o.check}
-	return c, flagError(c.Validate(), nil)
+	return c, cli.FlagError(c.Validate(), nil)
 }
 
 func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 	worker := o.rank >= 0 || o.peers != "" || o.slurm
 	switch {
 	case worker && o.procs > 0:
-		return usagef("--procs starts workers itself: do not combine it with --rank, --peers or --slurm")
+		return cli.Usagef("--procs starts workers itself: do not combine it with --rank, --peers or --slurm")
 	case o.slurm && (o.rank >= 0 || o.peers != ""):
-		return usagef("--slurm takes the rank and peers from the environment: do not combine it with --rank or --peers")
+		return cli.Usagef("--slurm takes the rank and peers from the environment: do not combine it with --rank or --peers")
 	case !o.slurm && (o.rank >= 0) != (o.peers != ""):
-		return usagef("worker mode needs both --rank and --peers")
+		return cli.Usagef("worker mode needs both --rank and --peers")
 	case o.procs < 0 || o.procs > 64:
-		return usagef("--procs must be 1…64, got %d", o.procs)
+		return cli.Usagef("--procs must be 1…64, got %d", o.procs)
 	case o.connectTimeout <= 0 || o.idleTimeout <= 0:
-		return usagef("--connect-timeout and --idle-timeout must be positive")
+		return cli.Usagef("--connect-timeout and --idle-timeout must be positive")
 	}
 	if worker {
 		return runRingWorker(e, o, cmd)
@@ -118,7 +119,7 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 	hosts := o.hosts
 	if o.procs > 0 {
 		if cmd.Flags().Changed("hosts") && o.hosts != o.procs {
-			return usagef("--procs %d runs %d hosts, but --hosts is %d", o.procs, o.procs, o.hosts)
+			return cli.Usagef("--procs %d runs %d hosts, but --hosts is %d", o.procs, o.procs, o.hosts)
 		}
 		hosts = o.procs
 	}
@@ -131,16 +132,16 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 	if !o.noSweeps {
 		blocks, err := parseInts(o.overlapBlocks)
 		if err != nil {
-			return usagef("--overlap-blocks: %v", err)
+			return cli.Usagef("--overlap-blocks: %v", err)
 		}
 		if o.errorMaxHosts < 0 || o.errorMaxHosts > ringlab.MaxP {
-			return usagef("--error-max-hosts must be 0 (no error sweep) to %d, got %d", ringlab.MaxP, o.errorMaxHosts)
+			return cli.Usagef("--error-max-hosts must be 0 (no error sweep) to %d, got %d", ringlab.MaxP, o.errorMaxHosts)
 		}
 		if o.errorMaxHosts > 0 && (o.errorN < o.errorMaxHosts || o.errorN > 1<<14) {
-			return usagef("--error-n must be %d (--error-max-hosts) to 16384, got %d", o.errorMaxHosts, o.errorN)
+			return cli.Usagef("--error-n must be %d (--error-max-hosts) to 16384, got %d", o.errorMaxHosts, o.errorN)
 		}
 		if len(blocks) > 0 && (o.overlapHosts < 2 || o.overlapHosts > 64) {
-			return usagef("--overlap-hosts must be 2 to 64, got %d", o.overlapHosts)
+			return cli.Usagef("--overlap-hosts must be 2 to 64, got %d", o.overlapHosts)
 		}
 		opt.ErrorN, opt.ErrorMaxP = o.errorN, o.errorMaxHosts
 		opt.OverlapP, opt.OverlapBlocks = o.overlapHosts, blocks
@@ -156,7 +157,7 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 		opt.Transport, opt.Processes = fmt.Sprintf("%d processes, TCP on loopback", o.procs), true
 	}
 	if err := opt.Validate(); err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	r, err := ringlab.Run(e.ctx, opt)
 	if e.ctx.Err() != nil {
@@ -189,14 +190,14 @@ func runRingWorker(e *env, o *ringOpts, cmd *cobra.Command) error {
 	if o.slurm {
 		var err error
 		if rank, peers, err = ringnet.FromSlurm(os.Getenv, o.port); err != nil {
-			return usageError{err}
+			return cli.Usage(err)
 		}
 	}
 	if rank < 0 || rank >= len(peers) {
-		return usagef("--rank %d is not one of the %d peers", rank, len(peers))
+		return cli.Usagef("--rank %d is not one of the %d peers", rank, len(peers))
 	}
 	if cmd.Flags().Changed("hosts") && o.hosts != len(peers) {
-		return usagef("--hosts is %d but there are %d peers", o.hosts, len(peers))
+		return cli.Usagef("--hosts is %d but there are %d peers", o.hosts, len(peers))
 	}
 	cfg, err := o.config(len(peers))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/inspect"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/internal/userfile"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
@@ -61,14 +62,14 @@ func runRun(e *env, o *runOpts) (rerr error) {
 		}
 	}
 	if n != 1 {
-		return usagef("give exactly one of --tokens, --tokens-file or --text")
+		return cli.Usagef("give exactly one of --tokens, --tokens-file or --text")
 	}
 	var tokens []int32
 	var err error
 	switch {
 	case o.tokens != "":
 		if tokens, err = inspect.ParseTokens(o.tokens); err != nil {
-			return usagef("--tokens: %v", err)
+			return cli.Usagef("--tokens: %v", err)
 		}
 	case o.tokensFile != "":
 		b, rerr := userfile.ReadFile(o.tokensFile, userfile.TokensLimit)
@@ -95,7 +96,7 @@ func runRun(e *env, o *runOpts) (rerr error) {
 	}
 	if o.saveCache != "" {
 		if err := report.CheckTarget(o.saveCache); err != nil {
-			return usagef("--save-cache: %v", strings.TrimPrefix(err.Error(), "report: "))
+			return cli.Usagef("--save-cache: %v", strings.TrimPrefix(err.Error(), "report: "))
 		}
 	}
 	m, name, err := o.mf.load("induction-2l")
@@ -104,11 +105,11 @@ func runRun(e *env, o *runOpts) (rerr error) {
 	}
 	for _, h := range heads {
 		if h.Layer >= m.Config.NLayers || h.Head >= m.Config.NHeads {
-			return usagef("--pattern: the model has no head %s (%d layers of %d heads)", h, m.Config.NLayers, m.Config.NHeads)
+			return cli.Usagef("--pattern: the model has no head %s (%d layers of %d heads)", h, m.Config.NLayers, m.Config.NHeads)
 		}
 	}
 	if o.bos != "" && o.text == "" {
-		return usagef("--bos goes with --text (--tokens are taken as given)")
+		return cli.Usagef("--bos goes with --text (--tokens are taken as given)")
 	}
 	if o.text != "" {
 		// A model trained with a fixed first token saw it at the start of
@@ -136,7 +137,7 @@ func runRun(e *env, o *runOpts) (rerr error) {
 	}
 	p, err := inspect.Predict(e.ctx, m, tokens, hooks, heads)
 	if err != nil {
-		return usageError{err}
+		return cli.Usage(err)
 	}
 	if o.saveCache != "" {
 		if err := m.SaveCache(o.saveCache, tokens, p.Out); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/studies/s2a"
@@ -68,11 +69,11 @@ func runS2A(e *env, o *s2aOpts) error {
 	setup.Facts, setup.Examples, setup.Seed = o.facts, o.examples, o.seed
 	switch {
 	case !(o.threshold > 0 && o.threshold <= 1):
-		return usagef("--threshold must be in (0, 1], got %v", o.threshold)
+		return cli.Usagef("--threshold must be in (0, 1], got %v", o.threshold)
 	case o.workers < 1:
-		return usagef("--workers must be positive, got %d", o.workers)
+		return cli.Usagef("--workers must be positive, got %d", o.workers)
 	case o.train && (o.answerer != "" || o.instructed != "" || o.regenerator != ""):
-		return usagef("--train trains its own models: drop --answerer, --instructed and --regenerator")
+		return cli.Usagef("--train trains its own models: drop --answerer, --instructed and --regenerator")
 	}
 	rates, err := rateList(o.rates)
 	if err != nil {
@@ -80,7 +81,7 @@ func runS2A(e *env, o *s2aOpts) error {
 	}
 	setup.Rates = rates
 	if _, err := setup.Sets(); err != nil { // validate before loading or training anything
-		return flagError(badinput.Wrap(err), map[string]string{"min_facts": "--facts", "max_facts": "--facts"})
+		return cli.FlagError(badinput.Wrap(err), map[string]string{"min_facts": "--facts", "max_facts": "--facts"})
 	}
 	var models s2a.Models
 	names := map[string]string{}
@@ -122,7 +123,7 @@ func rateList(s string) ([]float64, error) {
 	for _, f := range strings.Split(s, ",") {
 		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 		if err != nil || math.IsNaN(v) || v < 0 || v >= 1 {
-			return nil, usagef("--rates must be a comma-separated list of numbers in [0, 1), got %q", s)
+			return nil, cli.Usagef("--rates must be a comma-separated list of numbers in [0, 1), got %q", s)
 		}
 		out = append(out, v)
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/sinks"
 	"github.com/attnlab/attnlab/studies/sinkanalysis"
 	"github.com/spf13/cobra"
@@ -82,23 +83,23 @@ the control without one).`,
 func runSinks(e *env, o *sinkOpts) error {
 	switch {
 	case math.IsNaN(o.eps) || o.eps <= 0 || o.eps >= 1:
-		return usagef("--epsilon must be between 0 and 1, got %v", o.eps)
+		return cli.Usagef("--epsilon must be between 0 and 1, got %v", o.eps)
 	case o.batch < 1:
-		return usagef("--batch must be a positive integer, got %d", o.batch)
+		return cli.Usagef("--batch must be a positive integer, got %d", o.batch)
 	case o.k < 1:
-		return usagef("--k must be at least 1 (one-based), got %d", o.k)
+		return cli.Usagef("--k must be at least 1 (one-based), got %d", o.k)
 	case o.nStreams < 1:
-		return usagef("--streams must be a positive integer, got %d", o.nStreams)
+		return cli.Usagef("--streams must be a positive integer, got %d", o.nStreams)
 	case o.steps < 1:
-		return usagef("--steps must be a positive integer, got %d", o.steps)
+		return cli.Usagef("--steps must be a positive integer, got %d", o.steps)
 	case o.seqLen < 0:
-		return usagef("--seq-len must be positive (0: the model's n_ctx), got %d", o.seqLen)
+		return cli.Usagef("--seq-len must be positive (0: the model's n_ctx), got %d", o.seqLen)
 	case o.streamLen < 0:
-		return usagef("--stream-len must be positive (0: 8 × n_ctx), got %d", o.streamLen)
+		return cli.Usagef("--stream-len must be positive (0: 8 × n_ctx), got %d", o.streamLen)
 	case o.window < 0:
-		return usagef("--window must be positive (0: n_ctx), got %d", o.window)
+		return cli.Usagef("--window must be positive (0: n_ctx), got %d", o.window)
 	case o.guLen < 1:
-		return usagef("--gu-len must be positive, got %d", o.guLen)
+		return cli.Usagef("--gu-len must be positive, got %d", o.guLen)
 	}
 	m, name, err := o.mf.load("text-sink")
 	if err != nil {
@@ -106,7 +107,7 @@ func runSinks(e *env, o *sinkOpts) error {
 	}
 	metric, err := sinks.ParseSinkMetric(o.metric)
 	if err != nil {
-		return usagef("--sink-metric must be %s, got %q", strings.Join(sinks.SinkMetrics, " or "), o.metric)
+		return cli.Usagef("--sink-metric must be %s, got %q", strings.Join(sinks.SinkMetrics, " or "), o.metric)
 	}
 	bos, err := bosFor(m, o.bos)
 	if err != nil {
@@ -120,7 +121,7 @@ func runSinks(e *env, o *sinkOpts) error {
 			for _, f := range strings.Split(o.sweep, ",") {
 				w, err := strconv.Atoi(strings.TrimSpace(f))
 				if err != nil {
-					return usagef("--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (%d), got %q", m.Config.NCtx, f)
+					return cli.Usagef("--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (%d), got %q", m.Config.NCtx, f)
 				}
 				opt.Streaming.Sweep = append(opt.Streaming.Sweep, w)
 			}
@@ -130,7 +131,7 @@ func runSinks(e *env, o *sinkOpts) error {
 		opt.Compare = &sinkanalysis.Compare{Steps: o.steps, GuLen: o.guLen, Dir: o.compareDir}
 	}
 	if err := opt.Validate(m, name); err != nil {
-		return flagError(err, nil)
+		return cli.FlagError(err, nil)
 	}
 	if !o.quiet {
 		opt.Log = e.stderr

@@ -8,6 +8,7 @@ import (
 
 	"github.com/attnlab/attnlab/attention"
 	"github.com/attnlab/attnlab/bench"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/studies/reach"
@@ -73,7 +74,7 @@ func runSparse(e *env, o *sparseOpts) error {
 		Cost:     bench.CostOptions{Kinds: attention.SplitKinds(o.kinds), N: o.n, E: o.dHead, Repeats: o.repeats, Seed: o.seed},
 		ReachOpt: probes.ReachOptions{Batch: o.batch, Seed: o.seed}}
 	if err := opt.Check(); err != nil {
-		return flagError(err, nil)
+		return cli.FlagError(err, nil)
 	}
 	if !o.noReach {
 		var trainer reach.Trainer

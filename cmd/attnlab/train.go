@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/attnlab/attnlab/studies/phase"
@@ -139,7 +140,7 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	}
 	r, t := &o.r, &o.r.Train
 	if err := o.r.Validate(); err != nil {
-		return flagError(err, trainFlags)
+		return cli.FlagError(err, trainFlags)
 	}
 	bos, hasBOS, err := parseBOS(o.bos, 256)
 	if err != nil {
@@ -147,15 +148,15 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	}
 	if o.sinkToken {
 		if hasBOS && bos != tasks.SinkTokenID {
-			return usagef("--sink-token is --bos %d; it cannot be combined with --bos %d", tasks.SinkTokenID, bos)
+			return cli.Usagef("--sink-token is --bos %d; it cannot be combined with --bos %d", tasks.SinkTokenID, bos)
 		}
 		bos, hasBOS = tasks.SinkTokenID, true
 	}
 	switch task := r.Task.Task; {
 	case hasBOS && task != "text":
-		return usagef("--bos and --sink-token need --task text, got %q", task)
+		return cli.Usagef("--bos and --sink-token need --task text, got %q", task)
 	case (cmd.Flags().Changed("units") || cmd.Flags().Changed("shards")) && t.Units < 1 || t.Units > t.Batch:
-		return usagef("--units must be between 1 and --batch (%d), got %d", t.Batch, t.Units)
+		return cli.Usagef("--units must be between 1 and --batch (%d), got %d", t.Batch, t.Units)
 	}
 	r.Task.BOS, r.Task.BOSToken = hasBOS, bos
 	args := e.args
@@ -199,7 +200,7 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 		return fmt.Errorf("interrupted at step %d; the checkpoint %s holds the run: continue with %s",
 			intr.Step, t.CheckpointPath, resume)
 	case err != nil:
-		return flagError(err, trainFlags)
+		return cli.FlagError(err, trainFlags)
 	}
 	return e.finish(outFlags{out: filepath.Dir(r.Out), seed: t.Seed, json: o.jsonOut, quiet: t.Quiet}, res)
 }
@@ -214,9 +215,9 @@ func (o *trainOpts) modelConfig() error {
 	if c.Attention, err = model.ParseAttention(o.attn, c.NLayers); err != nil {
 		var s *badinput.Setting
 		if errors.As(err, &s) { // too many layers: the list is not at fault
-			return flagError(err, trainFlags)
+			return cli.FlagError(err, trainFlags)
 		}
-		return usagef("--attn: %v", err)
+		return cli.Usagef("--attn: %v", err)
 	}
 	return nil
 }
@@ -287,7 +288,7 @@ func resumeSettings(e *env, o *trainOpts, cmd *cobra.Command) (*trainOpts, error
 		t := &ro.r.Train
 		// The warmup must not follow the step count either (its default does).
 		if t.MinLR != t.LR || !rc.Flags().Changed("warmup") {
-			return nil, usagef("--steps %s: the checkpoint's run has %s steps and a learning rate that depends on them; a resume can stop a run earlier or take it further only when its command line sets --warmup and a constant rate (--min-lr equal to --lr)",
+			return nil, cli.Usagef("--steps %s: the checkpoint's run has %s steps and a learning rate that depends on them; a resume can stop a run earlier or take it further only when its command line sets --warmup and a constant rate (--min-lr equal to --lr)",
 				f.Value, rc.Flags().Lookup("steps").Value)
 		}
 		t.Steps = o.r.Train.Steps
@@ -303,7 +304,7 @@ func resumeSettings(e *env, o *trainOpts, cmd *cobra.Command) (*trainOpts, error
 		}
 	})
 	if len(conflicts) > 0 {
-		return nil, usagef("a resume takes every setting from the checkpoint, and %s contradicts it: drop it", strings.Join(conflicts, ", "))
+		return nil, cli.Usagef("a resume takes every setting from the checkpoint, and %s contradicts it: drop it", strings.Join(conflicts, ", "))
 	}
 	ro.r.Resume, ro.r.Out, ro.r.Train.CheckpointPath, ro.r.Train.Quiet, ro.jsonOut = o.r.Resume, o.r.Out, o.r.Train.CheckpointPath, o.r.Train.Quiet, o.jsonOut
 	ro.recorded = args

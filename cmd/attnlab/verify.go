@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/parity"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/safetensors"
@@ -51,7 +52,7 @@ The defaults are PyTorch's float32 tolerances (rtol 1.3e-6, atol 1e-5).`,
 
 func runVerify(e *env, o *verifyOpts, args []string) error {
 	if !(o.rtol >= 0 && o.atol >= 0) || math.IsInf(o.rtol, 0) || math.IsInf(o.atol, 0) {
-		return usagef("--rtol and --atol must be finite and non-negative, got %v and %v", o.rtol, o.atol)
+		return cli.Usagef("--rtol and --atol must be finite and non-negative, got %v and %v", o.rtol, o.atol)
 	}
 	tol := parity.Tolerance{RTol: o.rtol, ATol: o.atol}
 	var (
@@ -62,7 +63,7 @@ func runVerify(e *env, o *verifyOpts, args []string) error {
 	switch {
 	case len(args) == 2:
 		if o.reference != "" || o.mf.path != "" {
-			return usagef("give either two cache files or --model with --reference, not both")
+			return cli.Usagef("give either two cache files or --model with --reference, not both")
 		}
 		got, err := safetensors.ReadFile(args[0])
 		if err != nil {
@@ -90,7 +91,7 @@ func runVerify(e *env, o *verifyOpts, args []string) error {
 		}
 		model = name
 	default:
-		return usagef("give --reference (with --model) or two cache files")
+		return cli.Usagef("give --reference (with --model) or two cache files")
 	}
 	res := report.Results{Tables: []*report.Table{parity.Table(rs, tol)}, Headline: []*report.Table{parity.Headline(rs, tol)}, Model: model,
 		Extra: map[string]any{"rtol": o.rtol, "atol": o.atol}}

@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/spf13/cobra"
+)
+
+func TestExitCodeAndFlagError(t *testing.T) {
+	set := badinput.Settingf("{min_lr} must be at most {n_layers}")
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{errors.New("disk full"), ExitRuntime},
+		{Usagef("--x must be positive"), ExitUsage},
+		{fmt.Errorf("loading: %w", set), ExitUsage},
+		{badinput.Errorf("too big"), ExitUsage},
+	} {
+		if got := ExitCode(c.err); got != c.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+	err := FlagError(fmt.Errorf("x: %w", set), map[string]string{"n_layers": "--layers"})
+	if got, want := err.Error(), "--min-lr must be at most --layers"; got != want || ExitCode(err) != ExitUsage {
+		t.Errorf("FlagError = %q (exit %d), want %q (exit 2)", got, ExitCode(err), want)
+	}
+	if plain := errors.New("io"); FlagError(plain, nil) != plain {
+		t.Error("FlagError changed an error that is not a setting")
+	}
+	if Usage(nil) != nil {
+		t.Error("Usage(nil) is not nil")
+	}
+}
+
+func TestComplete(t *testing.T) {
+	vals := []string{"elu", "relu", "favor"}
+	got, d := Complete(vals, "elu,re", true)
+	if !slices.Equal(got, []string{"elu,relu"}) || d != cobra.ShellCompDirectiveNoFileComp|cobra.ShellCompDirectiveNoSpace {
+		t.Errorf("list completion = %v, %v", got, d)
+	}
+	if got, d := Complete(vals, "f", false); !slices.Equal(got, []string{"favor"}) || d != cobra.ShellCompDirectiveNoFileComp {
+		t.Errorf("value completion = %v, %v", got, d)
+	}
+}
+
+func TestFlagValueMessage(t *testing.T) {
+	c := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }, SilenceErrors: true, SilenceUsage: true}
+	c.Flags().Int("batch", 1, "")
+	TypeFlagErrors(c)
+	c.SetArgs([]string{"--batch", "1e8"})
+	err := c.Execute()
+	if want := `--batch must be an integer, got "1e8" (see 'x --help')`; err == nil || err.Error() != want || ExitCode(err) != ExitUsage {
+		t.Errorf("error = %v, want %q with exit 2", err, want)
+	}
+}
