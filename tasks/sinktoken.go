@@ -3,12 +3,30 @@ package tasks
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+
+	"github.com/attnlab/attnlab/internal/badinput"
 )
 
 // SinkTokenID is the dedicated sink token of byte-level text models: byte
 // 0, which never occurs in the corpus. A model trained with it records the
 // task "text+sink" in its metadata.
 const SinkTokenID int32 = 0
+
+// ParseBOS reads a fixed first token: "" (not given) and "none" are none,
+// anything else a token id in [0, vocab). It returns the token and whether
+// there is one; its error is a *badinput.Setting naming bos.
+func ParseBOS(s string, vocab int) (tok int32, ok bool, err error) {
+	switch s {
+	case "", "none":
+		return 0, false, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 || v >= vocab {
+		return 0, false, badinput.Settingf("{bos} must be a token id in [0, %d) or none, got %q", vocab, s)
+	}
+	return int32(v), true, nil
+}
 
 // SinkToken wraps a task so that every sequence starts with one dedicated
 // sink token, StreamingLLM's pre-training recipe (Xiao et al. 2023 §3.3: "a

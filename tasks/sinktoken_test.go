@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/attnlab/attnlab/internal/badinput"
 )
 
 func TestSinkTokenPrepends(t *testing.T) {
@@ -38,5 +40,22 @@ func TestSinkTokenPrepends(t *testing.T) {
 	}
 	if _, err := NewSinkToken(inner, int32(inner.Vocab())); err == nil {
 		t.Error("sink token outside the vocabulary accepted")
+	}
+}
+
+func TestParseBOS(t *testing.T) {
+	for _, c := range []struct {
+		s       string
+		tok     int32
+		ok, bad bool
+	}{{"", 0, false, false}, {"none", 0, false, false}, {"0", 0, true, false}, {"255", 255, true, false},
+		{"256", 0, false, true}, {"-1", 0, false, true}, {"x", 0, false, true}} {
+		tok, ok, err := ParseBOS(c.s, 256)
+		if tok != c.tok || ok != c.ok || (err != nil) != c.bad || (c.bad && !badinput.Is(err)) {
+			t.Errorf("ParseBOS(%q) = %d, %v, %v", c.s, tok, ok, err)
+		}
+	}
+	if _, _, err := ParseBOS("256", 256); err.Error() != `bos must be a token id in [0, 256) or none, got "256"` {
+		t.Errorf("error %q", err)
 	}
 }

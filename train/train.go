@@ -26,7 +26,7 @@ type Options struct {
 	Beta1       float64 // AdamW β1 [0.9]
 	Beta2       float64 // AdamW β2 [0.999, PyTorch's; GPT-style recipes use 0.95]
 	WeightDecay float64 // AdamW λ on matrices (not biases or LayerNorm)
-	ClipNorm    float64 // global gradient-norm clip; 0 disables
+	ClipNorm    float64 // global gradient-norm clip [1.0]; negative disables
 	Seed        uint64  // data order
 	// Units is the number of work units the batch is cut into (whole
 	// sequences, as evenly as possible); their gradients are summed in unit

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/studies/reach"
 )
 
@@ -43,7 +44,7 @@ func TestFixturesRecordTheirCommand(t *testing.T) {
 	for _, s := range reach.Specs() {
 		names = append(names, s.Fixture())
 		// The study's recipe is the command recorded in its fixture.
-		if got, want := strings.Join(withoutFlags(cmds[s.Fixture()], "--out"), " "), strings.Join(reach.TrainArgs(s.Kind), " "); got != want {
+		if got, want := strings.Join(cli.WithoutFlags(cmds[s.Fixture()], "--out"), " "), strings.Join(reach.TrainArgs(s.Kind), " "); got != want {
 			t.Errorf("fixtures/README.md trains %s with\n  %s\nbut reach.TrainArgs(%q) is\n  %s", s.Fixture(), got, s.Kind, want)
 		}
 	}
@@ -52,7 +53,7 @@ func TestFixturesRecordTheirCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := strings.Join(withoutFlags(append([]string{"attnlab"}, cmds[name]...), "--out"), " ")
+		want := strings.Join(cli.WithoutFlags(append([]string{"attnlab"}, cmds[name]...), "--out"), " ")
 		if got := m.Meta["trained_with"]; got != want {
 			t.Errorf("%s was trained with\n  %s\nbut fixtures/README.md says\n  %s", name, got, want)
 		}
@@ -67,7 +68,7 @@ func TestFixtureRecipeDeterministic(t *testing.T) {
 	args := fixtureCommands(t)["induction-2l"]
 	dir := t.TempDir()
 	short := func(out string) []string {
-		a := append([]string{}, withoutFlags(args, "--out", "--steps", "--track", "--every")...)
+		a := append([]string{}, cli.WithoutFlags(args, "--out", "--steps", "--track", "--every")...)
 		return append(a, "--steps", "40", "--eval-every", "20", "-q", "--out", out)
 	}
 	// On 1 and on 3 cores: the same bytes, with the fixture's 2 work units
@@ -78,7 +79,7 @@ func TestFixtureRecipeDeterministic(t *testing.T) {
 			out := filepath.Join(dir, units+string(rune('a'+i)), "m.safetensors")
 			args := short(out)
 			if units != "" {
-				args = append(withoutFlags(args, "--units"), "--units", units)
+				args = append(cli.WithoutFlags(args, "--units"), "--units", units)
 			}
 			prev := runtime.GOMAXPROCS(procs)
 			_, stderr, code := runCLI(t, args...)
@@ -96,7 +97,7 @@ func TestFixtureRecipeDeterministic(t *testing.T) {
 		t.Skip("set ATTNLAB_REGEN_FIXTURES=1 to regenerate induction-2l in full (about a minute) and compare bytes")
 	}
 	out := filepath.Join(dir, "full", "induction-2l.safetensors")
-	full := append(withoutFlags(args, "--out"), "-q", "--out", out)
+	full := append(cli.WithoutFlags(args, "--out"), "-q", "--out", out)
 	if _, stderr, code := runCLI(t, full...); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

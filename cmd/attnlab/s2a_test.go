@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/s2a"
 )
@@ -103,7 +104,7 @@ func TestS2ARecipesAreTheTrainCommand(t *testing.T) {
 		if got := m.Meta["trained_with"]; got != r.Command() {
 			t.Errorf("%s was trained with\n  %s\nthe recipe says\n  %s", r.Name, got, r.Command())
 		}
-		if got := strings.Join(withoutFlags(append([]string{"attnlab"}, readme[r.Name]...), "--out"), " "); got != r.Command() {
+		if got := strings.Join(cli.WithoutFlags(append([]string{"attnlab"}, readme[r.Name]...), "--out"), " "); got != r.Command() {
 			t.Errorf("fixtures/README.md gives %s\n  %s\nthe recipe says\n  %s", r.Name, got, r.Command())
 		}
 		short := r

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/tasks"
@@ -154,7 +155,7 @@ func TestSinkFixtureRecordsItsCommand(t *testing.T) {
 	if cmd == nil {
 		t.Fatal("fixtures/README.md has no attnlab train command under text-sink.safetensors")
 	}
-	want := strings.Join(withoutFlags(append([]string{"attnlab"}, cmd...), "--out"), " ")
+	want := strings.Join(cli.WithoutFlags(append([]string{"attnlab"}, cmd...), "--out"), " ")
 	if got := m.Meta["trained_with"]; got != want {
 		t.Errorf("text-sink was trained with\n  %s\nbut fixtures/README.md says\n  %s", got, want)
 	}

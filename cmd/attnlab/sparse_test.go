@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 )
@@ -61,7 +62,7 @@ func TestSparseCommand(t *testing.T) {
 func TestTrainRecorded(t *testing.T) {
 	dir := t.TempDir()
 	args := append(append([]string{}, tinyTrain...), "--steps", "10", "--attn", "window:4:d1,2")
-	args = withoutFlags(args, "-q")
+	args = cli.WithoutFlags(args, "-q")
 	e := &env{stdout: io.Discard, stderr: io.Discard, ctx: context.Background(), width: 100}
 	m, err := e.trainRecorded(args, filepath.Join(dir, "a", "m.safetensors"))
 	if err != nil {

@@ -8,22 +8,18 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/cli"
-	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/studies/mqar"
 	"github.com/attnlab/attnlab/studies/phase"
 	"github.com/attnlab/attnlab/studies/trainrun"
-	"github.com/attnlab/attnlab/tasks"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
 type trainOpts struct {
-	r                  trainrun.Options // the run, filled by the flags
-	norm, attn, bos    string
-	sinkToken, jsonOut bool
-	maxShift           int // tasks.Options.MaxShift when given
+	r        trainrun.Options // the run, filled by the flags
+	jsonOut  bool
+	maxShift int // tasks.Options.MaxShift when given
 	// recorded is, for a resume, the command line of the run it continues
 	// (with --steps changed when the resume changes the step count).
 	recorded []string
@@ -66,9 +62,9 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	f.IntVar(&o.r.Model.DHead, "d-head", 0, "head dimension (d_head); default d_model/heads")
 	f.IntVar(&o.r.Model.DMLP, "d-mlp", 0, "MLP width; 0 for an attention-only model")
 	f.StringVar(&o.r.Model.ActFn, "act", "gelu_new", "MLP activation: gelu, gelu_new or relu")
-	f.StringVar(&o.norm, "norm", "LN", "normalization: LN, LNPre or none")
+	f.StringVar(&o.r.Norm, "norm", "LN", "normalization: LN, LNPre or none")
 	f.StringVar(&o.r.Model.PositionalEmbeddingType, "pos", "standard", "positions: standard (learned), rotary or none (induction: rotary)")
-	f.StringVar(&o.attn, "attn", "softmax", "attention kind, one for all layers or a comma-separated list per layer")
+	f.StringVar(&o.r.Attn, "attn", "softmax", "attention kind, one for all layers or a comma-separated list per layer")
 	f.IntVar(&o.r.Task.Vocab, "vocab", 0, fmt.Sprintf("d_vocab; default the task's: induction 64, mqar %d (the quick retrieval grid's; %d, the full grid's, for sequences of %d or more), text 256 (bytes)", mqar.Quick().Vocab, mqar.Full().Vocab, mqar.Quick().Vocab))
 	f.IntVar(&o.r.Model.NCtx, "n-ctx", 0, "context length n_ctx; default the sequence length")
 	f.IntVar(&o.r.Task.SeqLen, "seq-len", 0, "training sequence length; default 128 (induction, text), max(64, 4×kv-pairs) (mqar, as the retrieval grid)")
@@ -93,8 +89,8 @@ The loss curve is written as loss.csv and loss.png beside the model.`,
 	f.IntVar(&o.maxShift, "max-shift", 1, "s2a-answer, s2a-instructed: most pad tokens after BOS, drawn per row")
 	f.IntVar(&o.r.Task.KVPairs, "kv-pairs", 8, "mqar: key-value pairs per sequence; the held-out recall accuracy is reported with the loss")
 	f.StringVar(&o.r.Task.Data, "data", "", "text: a UTF-8 file or folder; default the Go standard library sources")
-	f.StringVar(&o.bos, "bos", "", "text: start every training window with this token (a fixed BOS; byte 0 never occurs in text), recorded in the model for the analyses")
-	f.BoolVar(&o.sinkToken, "sink-token", false, "text: the same as --bos 0 (a dedicated sink token, StreamingLLM's pre-training recipe)")
+	f.StringVar(&o.r.BOS, "bos", "", "text: start every training window with this token (a fixed BOS; byte 0 never occurs in text), recorded in the model for the analyses")
+	f.BoolVar(&o.r.SinkToken, "sink-token", false, "text: the same as --bos 0 (a dedicated sink token, StreamingLLM's pre-training recipe)")
 	f.StringVar(&o.r.Out, "out", "attnlab-out/train/model.safetensors", "where to save the trained model")
 	f.StringVar(&o.r.Train.CheckpointPath, "checkpoint", "", "checkpoint file; default OUT with .ckpt.safetensors")
 	f.IntVar(&o.r.Train.CheckpointEvery, "checkpoint-every", 0, "steps between checkpoints; default steps/10")
@@ -142,42 +138,20 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	if err := o.r.Validate(); err != nil {
 		return cli.FlagError(err, trainFlags)
 	}
-	bos, hasBOS, err := parseBOS(o.bos, 256)
-	if err != nil {
-		return err
+	if (cmd.Flags().Changed("units") || cmd.Flags().Changed("shards")) && t.Units == 0 {
+		return cli.Usagef("--units must be between 1 and --batch (%d), got 0", t.Batch)
 	}
-	if o.sinkToken {
-		if hasBOS && bos != tasks.SinkTokenID {
-			return cli.Usagef("--sink-token is --bos %d; it cannot be combined with --bos %d", tasks.SinkTokenID, bos)
-		}
-		bos, hasBOS = tasks.SinkTokenID, true
-	}
-	switch task := r.Task.Task; {
-	case hasBOS && task != "text":
-		return cli.Usagef("--bos and --sink-token need --task text, got %q", task)
-	case (cmd.Flags().Changed("units") || cmd.Flags().Changed("shards")) && t.Units < 1 || t.Units > t.Batch:
-		return cli.Usagef("--units must be between 1 and --batch (%d), got %d", t.Batch, t.Units)
-	}
-	r.Task.BOS, r.Task.BOSToken = hasBOS, bos
 	args := e.args
 	if r.Resume != "" {
 		args = o.recorded
 	}
 	t.SeqLen, t.Progress, t.Command = r.Task.SeqLen, e.stderr, args
 	t.NoWarmup = t.Warmup == 0 && cmd.Flags().Changed("warmup")
-	if t.ClipNorm == 0 {
-		t.ClipNorm = -1 // disabled
-	}
 	// Provenance that regenerates the file byte for byte: the command line
 	// without where it was written (the version goes to manifest.json).
-	r.TrainedWith = strings.Join(withoutFlags(args, "--out", "--checkpoint", "--resume", "-q", "--quiet"), " ")
+	r.TrainedWith = strings.Join(cli.WithoutFlags(args, "--out", "--checkpoint", "--resume", "-q", "--quiet"), " ")
 	if !t.Quiet {
 		r.Log = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
-	}
-	if r.Resume == "" {
-		if err := o.modelConfig(); err != nil {
-			return err
-		}
 	}
 	res, err := trainrun.Run(e.ctx, *r)
 	var intr *trainrun.Interrupted
@@ -203,57 +177,6 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 		return cli.FlagError(err, trainFlags)
 	}
 	return e.finish(outFlags{out: filepath.Dir(r.Out), seed: t.Seed, json: o.jsonOut, quiet: t.Quiet}, res)
-}
-
-// modelConfig completes the architecture from the flags.
-func (o *trainOpts) modelConfig() error {
-	c := &o.r.Model
-	if !strings.EqualFold(o.norm, "none") {
-		c.NormalizationType = o.norm
-	}
-	var err error
-	if c.Attention, err = model.ParseAttention(o.attn, c.NLayers); err != nil {
-		var s *badinput.Setting
-		if errors.As(err, &s) { // too many layers: the list is not at fault
-			return cli.FlagError(err, trainFlags)
-		}
-		return cli.Usagef("--attn: %v", err)
-	}
-	return nil
-}
-
-// setFlag gives flag the value v in a command line: in place where the
-// line has it (as "--flag v" or "--flag=v"), else at the end.
-func setFlag(args []string, flag, v string) []string {
-	out := slices.Clone(args)
-	for i, a := range out {
-		switch {
-		case a == flag && i+1 < len(out):
-			out[i+1] = v
-			return out
-		case strings.HasPrefix(a, flag+"="):
-			out[i] = flag + "=" + v
-			return out
-		}
-	}
-	return append(out, flag, v)
-}
-
-// withoutFlags drops the named flags (and their values) from a command line.
-func withoutFlags(args []string, drop ...string) []string {
-	var out []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, _, hasValue := strings.Cut(a, "=")
-		if slices.Contains(drop, name) {
-			if !hasValue && name != "-q" && name != "--quiet" && i+1 < len(args) {
-				i++
-			}
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
 }
 
 // resumeFlags are the flags a resume may set freely: where and how it
@@ -292,7 +215,7 @@ func resumeSettings(e *env, o *trainOpts, cmd *cobra.Command) (*trainOpts, error
 				f.Value, rc.Flags().Lookup("steps").Value)
 		}
 		t.Steps = o.r.Train.Steps
-		args = setFlag(args, "--steps", f.Value.String())
+		args = cli.SetFlag(args, "--steps", f.Value.String())
 	}
 	var conflicts []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/mqar"
@@ -313,7 +314,7 @@ func TestTrainResumeToOtherSteps(t *testing.T) {
 		t.Error("a 6-step checkpoint saved at --steps 6 differs from the 6-step run")
 	}
 	// A decaying rate (the default --min-lr) depends on the step count.
-	cos := append(withoutFlags(slices.Clone(base), "--min-lr"), "--steps", "6", "--out", p("cos.safetensors"))
+	cos := append(cli.WithoutFlags(slices.Clone(base), "--min-lr"), "--steps", "6", "--out", p("cos.safetensors"))
 	train(cos...)
 	code, _, stderr := runLine(t, "train -q --resume "+p("cos.ckpt.safetensors")+" --steps 10 --out "+p("e.safetensors"))
 	if code != 2 || !strings.Contains(stderr, "--steps 10: the checkpoint's run has 6 steps and a learning rate that depends on them") {

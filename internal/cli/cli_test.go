@@ -58,3 +58,19 @@ func TestFlagValueMessage(t *testing.T) {
 		t.Errorf("error = %v, want %q with exit 2", err, want)
 	}
 }
+
+func TestEditArgs(t *testing.T) {
+	args := []string{"attnlab", "train", "--out", "m", "-q", "--steps=5", "--lr", "1"}
+	if got, want := WithoutFlags(args, "--out", "-q", "--steps"), []string{"attnlab", "train", "--lr", "1"}; !slices.Equal(got, want) {
+		t.Errorf("WithoutFlags = %v, want %v", got, want)
+	}
+	if got := SetFlag(args, "--steps", "9"); got[5] != "--steps=9" || args[5] != "--steps=5" {
+		t.Errorf("SetFlag = %v (input %v)", got, args)
+	}
+	if got := SetFlag(args, "--lr", "2"); got[7] != "2" {
+		t.Errorf("SetFlag = %v", got)
+	}
+	if got := SetFlag(args, "--batch", "4"); !slices.Equal(got[len(got)-2:], []string{"--batch", "4"}) {
+		t.Errorf("SetFlag = %v", got)
+	}
+}

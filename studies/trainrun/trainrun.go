@@ -40,6 +40,16 @@ type Options struct {
 	// model, the seed the run's. Unused on a resume: the checkpoint holds
 	// the model.
 	Model model.Config
+	// Norm and Attn complete Model for a new run: the normalization (LN,
+	// LNPre or none, in any case; "" leaves Model's) and the attention, one
+	// kind for every layer or a comma-separated list, one per layer
+	// (model.ParseAttention; required).
+	Norm, Attn string
+	// BOS is the text task's fixed first token, a token id or "none" (""
+	// is none); SinkToken is the same as BOS tasks.SinkTokenID. Validate
+	// sets Task.BOS and Task.BOSToken from them.
+	BOS       string
+	SinkToken bool
 	// Train is the recipe; SeqLen 0 is the task's default length.
 	// CheckpointPath is where checkpoints are written.
 	Train      train.Options
@@ -77,6 +87,9 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 		return report.Results{}, badinput.Wrap(err)
 	}
 	opt := o.Train
+	if opt.ClipNorm == 0 {
+		opt.ClipNorm = -1 // disabled (train.Options's 0 is its default)
+	}
 	if opt.SeqLen == 0 {
 		opt.SeqLen = defSeq
 	}

@@ -20,7 +20,7 @@ func tiny(t *testing.T, task string) Options {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "m.safetensors")
 	return Options{Task: tasks.Options{Task: task, KVPairs: 2, SeqLen: 16},
-		Model: model.Config{NLayers: 1, DModel: 16, NHeads: 2, NormalizationType: "LN", PositionalEmbeddingType: "standard", ActFn: "gelu"},
+		Model: model.Config{NLayers: 1, DModel: 16, NHeads: 2, NormalizationType: "LN", PositionalEmbeddingType: "standard", ActFn: "gelu"}, Attn: "softmax",
 		Train: train.Options{Steps: 4, Batch: 2, LR: 1e-3, EvalEvery: 2, Seed: 3, CheckpointPath: filepath.Join(dir, "m.ckpt.safetensors"),
 			Command: []string{"attnlab", "train", "--task", task}},
 		Out: out, TrainedWith: "attnlab train --task " + task}

@@ -1,11 +1,13 @@
 package trainrun
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/phase"
 	"github.com/attnlab/attnlab/tasks"
@@ -15,9 +17,12 @@ import (
 // or 0 for a default), the optimiser's rates (finite, in range), the task
 // and tracker names, d_model against the heads of a new model, and the
 // output files (each absent or a regular file, not a folder or a device,
-// and different from each other). An empty checkpoint path becomes Out
-// with .ckpt.safetensors. Errors are *badinput.Setting, naming the
-// settings in snake case (n_layers, min_lr, checkpoint).
+// and different from each other), the work units against the batch, and
+// the fixed first token (a text task's). An empty checkpoint path becomes
+// Out with .ckpt.safetensors; BOS and SinkToken set Task.BOS and
+// Task.BOSToken, and a new run's Model gets Norm and Attn. Errors are
+// *badinput.Setting, naming the settings in snake case (n_layers, min_lr,
+// checkpoint, sink_token).
 func (o *Options) Validate() error {
 	m, t, k := &o.Model, &o.Train, &o.Task
 	for _, f := range []struct {
@@ -77,5 +82,47 @@ func (o *Options) Validate() error {
 	if t.CheckpointPath == o.Out {
 		return badinput.Settingf("{checkpoint} and {out} must be different files, both are %s", o.Out)
 	}
+	if err := o.firstToken(); err != nil {
+		return err
+	}
+	if t.Units > t.Batch {
+		return badinput.Settingf("{units} must be between 1 and {batch} (%d), got %d", t.Batch, t.Units)
+	}
+	if o.Resume != "" {
+		return nil // the checkpoint holds the model
+	}
+	switch {
+	case strings.EqualFold(o.Norm, "none"):
+		m.NormalizationType = ""
+	case o.Norm != "":
+		m.NormalizationType = o.Norm
+	}
+	var err error
+	if m.Attention, err = model.ParseAttention(o.Attn, m.NLayers); err != nil {
+		var s *badinput.Setting
+		if errors.As(err, &s) { // too many layers: the list is not at fault
+			return err
+		}
+		return badinput.Settingf("{attn}: %v", err)
+	}
+	return nil
+}
+
+// firstToken sets the task's fixed first token from BOS and SinkToken.
+func (o *Options) firstToken() error {
+	bos, on, err := tasks.ParseBOS(o.BOS, 256)
+	if err != nil {
+		return err
+	}
+	if o.SinkToken {
+		if on && bos != tasks.SinkTokenID {
+			return badinput.Settingf("{sink_token} is {bos} %d; it cannot be combined with {bos} %d", tasks.SinkTokenID, bos)
+		}
+		bos, on = tasks.SinkTokenID, true
+	}
+	if on && o.Task.Task != "text" {
+		return badinput.Settingf("{bos} and {sink_token} need {task} text, got %q", o.Task.Task)
+	}
+	o.Task.BOS, o.Task.BOSToken = on, bos
 	return nil
 }
