@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/attention/ring"
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/internal/ringnet"
 	"github.com/attnlab/attnlab/plots"
@@ -74,21 +75,26 @@ type Result struct {
 	Overlap  *OverlapResult
 }
 
-// Validate checks the options before anything runs.
+// Validate checks the options before anything runs: the hosts run's
+// Config, the sweeps' sizes (*badinput.Setting naming error_max_hosts,
+// error_n and overlap_hosts; a block size out of range is a
+// *badinput.Error) and the memory it needs.
 func (o Options) Validate() error {
 	if err := o.Config.Validate(); err != nil {
 		return err
 	}
-	if o.ErrorMaxP > 0 && (o.ErrorN < o.ErrorMaxP || o.ErrorN > 1<<14) {
-		return fmt.Errorf("ringlab: error sweep of %d positions on up to %d hosts, want %d…16384 positions", o.ErrorN, o.ErrorMaxP, o.ErrorMaxP)
+	switch {
+	case o.ErrorMaxP < 0 || o.ErrorMaxP > MaxP:
+		return badinput.Settingf("{error_max_hosts} must be 0 (no error sweep) to %d, got %d", MaxP, o.ErrorMaxP)
+	case o.ErrorMaxP > 0 && (o.ErrorN < o.ErrorMaxP || o.ErrorN > 1<<14):
+		return badinput.Settingf("{error_n} must be %d ({error_max_hosts}) to 16384, got %d", o.ErrorMaxP, o.ErrorN)
+	case len(o.OverlapBlocks) > 0 && (o.OverlapP < 2 || o.OverlapP > 64):
+		return badinput.Settingf("{overlap_hosts} must be 2 to 64, got %d", o.OverlapP)
 	}
 	for _, c := range o.OverlapBlocks {
 		if c < 2 || c > 1<<14 {
-			return fmt.Errorf("ringlab: overlap block size %d, want 2…16384", c)
+			return badinput.Errorf("ringlab: overlap block size %d, want 2…16384", c)
 		}
-	}
-	if len(o.OverlapBlocks) > 0 && (o.OverlapP < 2 || o.OverlapP > 64) {
-		return fmt.Errorf("ringlab: overlap sweep on %d hosts, want 2…64", o.OverlapP)
 	}
 	// In-process hosts share this process; a process per host holds one.
 	hosts := o.P

@@ -10,7 +10,6 @@ import (
 
 	"github.com/attnlab/attnlab/attention/ring"
 	"github.com/attnlab/attnlab/internal/cli"
-	"github.com/attnlab/attnlab/internal/ringnet"
 	"github.com/attnlab/attnlab/ringlab"
 	"github.com/spf13/cobra"
 )
@@ -23,13 +22,8 @@ type ringOpts struct {
 	errorN, errorMaxHosts  int
 	overlapHosts           int
 	overlapBlocks          string
-	procs                  int
-	// worker mode
-	rank                        int
-	peers                       string
-	slurm, launched             bool
-	port                        int
-	connectTimeout, idleTimeout time.Duration
+	launch                 ringlab.Launch
+	launched               bool // a worker started by --procs
 }
 
 func newRingCmd(e *env) *cobra.Command {
@@ -78,13 +72,13 @@ other within --idle-timeout (at once if its process dies) or --connect-timeout.`
 	f.IntVar(&o.errorMaxHosts, "error-max-hosts", 16, "error sweep: rings of 1…this many hosts (0: skip)")
 	f.IntVar(&o.overlapHosts, "overlap-hosts", 2, "overlap sweep: hosts joined by loopback TCP")
 	f.StringVar(&o.overlapBlocks, "overlap-blocks", "16,32,64,128,256,512,1024,2048", "overlap sweep: block sizes (tokens per host), comma list; empty skips it")
-	f.IntVar(&o.procs, "procs", 0, "run the hosts as this many processes joined by TCP on loopback")
-	f.IntVar(&o.rank, "rank", -1, "worker mode: this host's rank (with --peers)")
-	f.StringVar(&o.peers, "peers", "", "worker mode: every host's host:port, by rank, comma separated")
-	f.BoolVar(&o.slurm, "slurm", false, "worker mode: rank, size and hosts from the Slurm job step's environment")
-	f.IntVar(&o.port, "port", 29400, "worker mode with --slurm: first TCP port on each node")
-	f.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "worker mode: how long to wait for the neighbours to connect")
-	f.DurationVar(&o.idleTimeout, "idle-timeout", 10*time.Second, "worker mode: a neighbour silent this long is dead")
+	f.IntVar(&o.launch.Procs, "procs", 0, "run the hosts as this many processes joined by TCP on loopback")
+	f.IntVar(&o.launch.Rank, "rank", -1, "worker mode: this host's rank (with --peers)")
+	f.StringVar(&o.launch.Peers, "peers", "", "worker mode: every host's host:port, by rank, comma separated")
+	f.BoolVar(&o.launch.Slurm, "slurm", false, "worker mode: rank, size and hosts from the Slurm job step's environment")
+	f.IntVar(&o.launch.Port, "port", 29400, "worker mode with --slurm: first TCP port on each node")
+	f.DurationVar(&o.launch.ConnectTimeout, "connect-timeout", 30*time.Second, "worker mode: how long to wait for the neighbours to connect")
+	f.DurationVar(&o.launch.IdleTimeout, "idle-timeout", 10*time.Second, "worker mode: a neighbour silent this long is dead")
 	f.BoolVar(&o.launched, "launched", false, "internal: a worker started by --procs")
 	f.MarkHidden("launched")
 	return c
@@ -100,28 +94,18 @@ func (o *ringOpts) config(hosts int) (ringlab.Config, error) {
 }
 
 func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
-	worker := o.rank >= 0 || o.peers != "" || o.slurm
-	switch {
-	case worker && o.procs > 0:
-		return cli.Usagef("--procs starts workers itself: do not combine it with --rank, --peers or --slurm")
-	case o.slurm && (o.rank >= 0 || o.peers != ""):
-		return cli.Usagef("--slurm takes the rank and peers from the environment: do not combine it with --rank or --peers")
-	case !o.slurm && (o.rank >= 0) != (o.peers != ""):
-		return cli.Usagef("worker mode needs both --rank and --peers")
-	case o.procs < 0 || o.procs > 64:
-		return cli.Usagef("--procs must be 1…64, got %d", o.procs)
-	case o.connectTimeout <= 0 || o.idleTimeout <= 0:
-		return cli.Usagef("--connect-timeout and --idle-timeout must be positive")
+	if err := o.launch.Validate(); err != nil {
+		return cli.FlagError(err, nil)
 	}
-	if worker {
+	if o.launch.Worker() {
 		return runRingWorker(e, o, cmd)
 	}
-	hosts := o.hosts
-	if o.procs > 0 {
-		if cmd.Flags().Changed("hosts") && o.hosts != o.procs {
-			return cli.Usagef("--procs %d runs %d hosts, but --hosts is %d", o.procs, o.procs, o.hosts)
+	hosts, procs := o.hosts, o.launch.Procs
+	if procs > 0 {
+		if cmd.Flags().Changed("hosts") && o.hosts != procs {
+			return cli.Usagef("--procs %d runs %d hosts, but --hosts is %d", procs, procs, o.hosts)
 		}
-		hosts = o.procs
+		hosts = procs
 	}
 	cfg, err := o.config(hosts)
 	if err != nil {
@@ -130,34 +114,21 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 	opt := ringlab.Options{Config: cfg}
 	var workerLog bytes.Buffer // with --procs: the workers' stderr lines (ringnet writes them one at a time)
 	if !o.noSweeps {
-		blocks, err := parseInts(o.overlapBlocks)
-		if err != nil {
+		if opt.OverlapBlocks, err = cli.Ints(o.overlapBlocks); err != nil {
 			return cli.Usagef("--overlap-blocks: %v", err)
 		}
-		if o.errorMaxHosts < 0 || o.errorMaxHosts > ringlab.MaxP {
-			return cli.Usagef("--error-max-hosts must be 0 (no error sweep) to %d, got %d", ringlab.MaxP, o.errorMaxHosts)
-		}
-		if o.errorMaxHosts > 0 && (o.errorN < o.errorMaxHosts || o.errorN > 1<<14) {
-			return cli.Usagef("--error-n must be %d (--error-max-hosts) to 16384, got %d", o.errorMaxHosts, o.errorN)
-		}
-		if len(blocks) > 0 && (o.overlapHosts < 2 || o.overlapHosts > 64) {
-			return cli.Usagef("--overlap-hosts must be 2 to 64, got %d", o.overlapHosts)
-		}
-		opt.ErrorN, opt.ErrorMaxP = o.errorN, o.errorMaxHosts
-		opt.OverlapP, opt.OverlapBlocks = o.overlapHosts, blocks
+		opt.ErrorN, opt.ErrorMaxP, opt.OverlapP = o.errorN, o.errorMaxHosts, o.overlapHosts
 	}
-	if o.procs > 0 {
+	if procs > 0 {
 		exe, err := os.Executable()
 		if err != nil {
 			return fmt.Errorf("cannot find this program to start workers: %v", err)
 		}
-		opt.Hosts = ringlab.Processes(exe, func(rank int, peers []string) []string {
-			return o.workerArgs(rank, peers)
-		}, &workerLog)
-		opt.Transport, opt.Processes = fmt.Sprintf("%d processes, TCP on loopback", o.procs), true
+		opt.Hosts = ringlab.Processes(exe, o.workerArgs, &workerLog)
+		opt.Transport, opt.Processes = fmt.Sprintf("%d processes, TCP on loopback", procs), true
 	}
 	if err := opt.Validate(); err != nil {
-		return cli.Usage(err)
+		return cli.FlagError(err, nil)
 	}
 	r, err := ringlab.Run(e.ctx, opt)
 	if e.ctx.Err() != nil {
@@ -177,7 +148,7 @@ func (o *ringOpts) workerArgs(rank int, peers []string) []string {
 	a := []string{"ring", "--launched", "--rank", strconv.Itoa(rank), "--peers", strings.Join(peers, ","),
 		"--n", strconv.Itoa(o.n), "--hosts", strconv.Itoa(len(peers)), "--d-head", strconv.Itoa(o.dHead), "--layout", o.layouts,
 		"--seed", strconv.FormatUint(o.seed, 10), "--check", strconv.Itoa(o.check),
-		"--connect-timeout", o.connectTimeout.String(), "--idle-timeout", o.idleTimeout.String(), "--no-sweeps", "--quiet"}
+		"--connect-timeout", o.launch.ConnectTimeout.String(), "--idle-timeout", o.launch.IdleTimeout.String(), "--no-sweeps", "--quiet"}
 	if o.noBackward {
 		a = append(a, "--no-backward")
 	}
@@ -186,15 +157,9 @@ func (o *ringOpts) workerArgs(rank int, peers []string) []string {
 
 // runRingWorker is one host of a ring of processes.
 func runRingWorker(e *env, o *ringOpts, cmd *cobra.Command) error {
-	rank, peers := o.rank, strings.Split(o.peers, ",")
-	if o.slurm {
-		var err error
-		if rank, peers, err = ringnet.FromSlurm(os.Getenv, o.port); err != nil {
-			return cli.Usage(err)
-		}
-	}
-	if rank < 0 || rank >= len(peers) {
-		return cli.Usagef("--rank %d is not one of the %d peers", rank, len(peers))
+	rank, peers, err := o.launch.Ring(os.Getenv)
+	if err != nil {
+		return cli.FlagError(err, nil)
 	}
 	if cmd.Flags().Changed("hosts") && o.hosts != len(peers) {
 		return cli.Usagef("--hosts is %d but there are %d peers", o.hosts, len(peers))
@@ -204,7 +169,7 @@ func runRingWorker(e *env, o *ringOpts, cmd *cobra.Command) error {
 		return err
 	}
 	r, err := ringlab.Worker(e.ctx, ringlab.WorkerOptions{Config: cfg, Rank: rank, Peers: peers,
-		ConnectTimeout: o.connectTimeout, IdleTimeout: o.idleTimeout, Launched: o.launched})
+		ConnectTimeout: o.launch.ConnectTimeout, IdleTimeout: o.launch.IdleTimeout, Launched: o.launched})
 	if err != nil || r == nil {
 		return err // r is nil but on host 0, which reports
 	}
@@ -212,19 +177,4 @@ func runRingWorker(e *env, o *ringOpts, cmd *cobra.Command) error {
 		return ringlab.WriteReports(e.stdout, r.Reports)
 	}
 	return e.finish(o.outFlags, r.Results())
-}
-
-func parseInts(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		n, err := strconv.Atoi(f)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a whole number", f)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -38,4 +40,35 @@ func WithoutFlags(args []string, drop ...string) []string {
 		out = append(out, a)
 	}
 	return out
+}
+
+// PositiveInts reads flag's value s, a comma-separated list of positive
+// integers ("4,8,16").
+func PositiveInts(flag, s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v <= 0 {
+			return nil, Usagef("%s must be a comma-separated list of positive integers, got %q", flag, s)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Ints reads a comma-separated list of whole numbers; empty elements are
+// skipped ("" is none).
+func Ints(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a whole number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

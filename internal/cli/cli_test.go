@@ -74,3 +74,21 @@ func TestEditArgs(t *testing.T) {
 		t.Errorf("SetFlag = %v", got)
 	}
 }
+
+func TestIntLists(t *testing.T) {
+	if got, err := PositiveInts("--dims", "4, 8,16"); err != nil || !slices.Equal(got, []int{4, 8, 16}) {
+		t.Errorf("PositiveInts = %v, %v", got, err)
+	}
+	if _, err := PositiveInts("--dims", "4,0"); err == nil || err.Error() != `--dims must be a comma-separated list of positive integers, got "4,0"` || ExitCode(err) != ExitUsage {
+		t.Errorf("PositiveInts(4,0): %v", err)
+	}
+	if got, err := Ints(" 8,,-2, "); err != nil || !slices.Equal(got, []int{8, -2}) {
+		t.Errorf("Ints = %v, %v", got, err)
+	}
+	if got, err := Ints(""); err != nil || got != nil {
+		t.Errorf("Ints(\"\") = %v, %v", got, err)
+	}
+	if _, err := Ints("8,x"); err == nil || err.Error() != `"x" is not a whole number` {
+		t.Errorf("Ints(8,x): %v", err)
+	}
+}
