@@ -130,7 +130,7 @@ func runBenchStep(e *env, o *benchOpts) error {
 	}
 	if o.cores != "" {
 		var err error
-		if cores, err = intList("--cores", o.cores); err != nil {
+		if cores, err = cli.PositiveInts("--cores", o.cores); err != nil {
 			return err
 		}
 		for _, c := range cores {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/attnlab/attnlab/fixtures"
@@ -13,6 +12,7 @@ import (
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/sinks"
+	"github.com/attnlab/attnlab/tasks"
 	"github.com/spf13/cobra"
 )
 
@@ -110,33 +110,6 @@ func (m *modelFlags) load(def string) (*model.Model, string, error) {
 	return mod, name, err
 }
 
-// intList parses "4,8,16" for flag name.
-func intList(name, s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || v <= 0 {
-			return nil, cli.Usagef("%s must be a comma-separated list of positive integers, got %q", name, s)
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-// parseBOS reads a --bos value: "" (not given), "none" (explicitly none) or
-// a token id below vocab. It returns the token and whether one was given.
-func parseBOS(s string, vocab int) (tok int32, ok bool, err error) {
-	switch s {
-	case "", "none":
-		return 0, false, nil
-	}
-	v, err := strconv.Atoi(s)
-	if err != nil || v < 0 || v >= vocab {
-		return 0, false, cli.Usagef("--bos must be a token id in [0, %d) or none, got %q", vocab, s)
-	}
-	return int32(v), true, nil
-}
-
 // parseHeads reads a comma-separated list of heads ("L1H3,L0H1") given to
 // flag; "" is none.
 func parseHeads(flag, s string) ([]model.HeadID, error) {
@@ -163,9 +136,9 @@ func bosFor(m *model.Model, flag string) (sinks.BOS, error) {
 		}
 		return sinks.BOS{}, nil
 	}
-	tok, ok, err := parseBOS(flag, m.Config.DVocab)
+	tok, ok, err := tasks.ParseBOS(flag, m.Config.DVocab)
 	if err != nil || !ok {
-		return sinks.BOS{}, err
+		return sinks.BOS{}, cli.FlagError(err, nil)
 	}
 	return sinks.NewBOS(tok), nil
 }

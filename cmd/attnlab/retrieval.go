@@ -114,7 +114,7 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 		}
 		var kvs []int
 		if o.kvPairs != "" {
-			if kvs, err = intList("--kv-pairs", o.kvPairs); err != nil {
+			if kvs, err = cli.PositiveInts("--kv-pairs", o.kvPairs); err != nil {
 				return err
 			}
 		}
@@ -145,10 +145,10 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 		return err
 	}
 	opt.Analytic.Maps, opt.Analytic.Seed = strings.Split(o.maps, ","), o.of.seed
-	if opt.Analytic.Dims, err = intList("--dims", o.dims); err != nil {
+	if opt.Analytic.Dims, err = cli.PositiveInts("--dims", o.dims); err != nil {
 		return err
 	}
-	if opt.ScalingN, err = intList("--scaling-n", o.scalingN); err != nil {
+	if opt.ScalingN, err = cli.PositiveInts("--scaling-n", o.scalingN); err != nil {
 		return err
 	}
 	if err := opt.Check(); err != nil {
@@ -178,12 +178,12 @@ func (o *retrievalOpts) grid() (mqar.Grid, error) {
 		}
 	}
 	if o.dModels != "" {
-		if s.DModels, err = intList("--d-models", o.dModels); err != nil {
+		if s.DModels, err = cli.PositiveInts("--d-models", o.dModels); err != nil {
 			return g, err
 		}
 	}
 	if o.kvPairs != "" {
-		if s.KVPairs, err = intList("--kv-pairs", o.kvPairs); err != nil {
+		if s.KVPairs, err = cli.PositiveInts("--kv-pairs", o.kvPairs); err != nil {
 			return g, err
 		}
 	}
