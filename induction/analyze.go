@@ -111,10 +111,8 @@ func Analyze(ctx context.Context, m *model.Model, opt Options) (*Report, error) 
 	case opt.PatternSeq < 0 || opt.PatternSeq >= B:
 		return nil, fmt.Errorf("induction: pattern sequence %d is not in the batch of %d (0 to %d)", opt.PatternSeq, B, B-1)
 	}
-	for _, h := range opt.PatternHeads {
-		if h.Layer >= c.NLayers || h.Head >= c.NHeads {
-			return nil, fmt.Errorf("induction: the model has no head %s (%d layers of %d heads)", h, c.NLayers, c.NHeads)
-		}
+	if err := c.CheckHeads(opt.PatternHeads); err != nil {
+		return nil, fmt.Errorf("induction: %w", err)
 	}
 	T := 2*L + 1
 	if err := runBytes(m, B, T).Check(fmt.Sprintf("an induction batch of %d sequences × %d positions", B, T)); err != nil {

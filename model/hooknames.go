@@ -114,6 +114,17 @@ func (c Config) Heads() []HeadID {
 	return hs
 }
 
+// CheckHeads checks that c has each of heads. The error, for the first it
+// lacks, is unprefixed: "the model has no head L5H0 (2 layers of 4 heads)".
+func (c Config) CheckHeads(heads []HeadID) error {
+	for _, h := range heads {
+		if h.Layer < 0 || h.Layer >= c.NLayers || h.Head < 0 || h.Head >= c.NHeads {
+			return fmt.Errorf("the model has no head %s (%d layers of %d heads)", h, c.NLayers, c.NHeads)
+		}
+	}
+	return nil
+}
+
 // CheckPattern checks that pattern holds one layer's attention pattern
 // [B, H, T, T] (hook_pattern, batch × head × query × key) with B, H, T ≥ 1.
 // The error is unprefixed, for the calling package to prefix with its name.

@@ -24,6 +24,16 @@ func TestHeadID(t *testing.T) {
 	if got := (Config{NLayers: 2, NHeads: 2}).Heads(); !slices.Equal(got, []HeadID{{0, 0}, {0, 1}, {1, 0}, {1, 1}}) {
 		t.Errorf("Heads = %v", got)
 	}
+	c := Config{NLayers: 2, NHeads: 4}
+	if err := c.CheckHeads([]HeadID{{1, 3}, {0, 0}}); err != nil {
+		t.Errorf("CheckHeads of the model's heads: %v", err)
+	}
+	if err := c.CheckHeads([]HeadID{{0, 1}, {2, 0}}); err == nil || err.Error() != "the model has no head L2H0 (2 layers of 4 heads)" {
+		t.Errorf("CheckHeads(L2H0) = %v", err)
+	}
+	if err := c.CheckHeads([]HeadID{{1, 4}}); err == nil {
+		t.Error("CheckHeads(L1H4) passed")
+	}
 }
 
 // TestHookConstructors: every constructor names a hook point of a model

@@ -6,21 +6,18 @@ import (
 
 	"github.com/attnlab/attnlab/inspect"
 	"github.com/attnlab/attnlab/internal/cli"
-	"github.com/attnlab/attnlab/internal/userfile"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
 
 type runOpts struct {
-	mf                 modelFlags
-	tokens, tokensFile string
-	text               string
-	hooks              string
-	saveCache          string
-	bos                string
-	jsonOut            bool
-	pattern            string
-	out, format        string
+	mf          modelFlags
+	src         inspect.Source
+	hooks       string
+	saveCache   string
+	jsonOut     bool
+	pattern     string
+	out, format string
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -41,10 +38,10 @@ into --out, beside tokens.csv and manifest.json.`,
 		RunE: func(_ *cobra.Command, _ []string) error { return runRun(e, o) },
 	}
 	o.mf.add(c, "weights file (default: the embedded induction model)")
-	c.Flags().StringVar(&o.tokens, "tokens", "", `token ids separated by spaces or commas, e.g. "0 5 9"`)
-	c.Flags().StringVar(&o.tokensFile, "tokens-file", "", "file of token ids separated by white space or commas")
-	c.Flags().StringVar(&o.text, "text", "", "text, tokenized as bytes (for byte-level models), after the BOS of --bos")
-	c.Flags().StringVar(&o.bos, "bos", "", "with --text: token put in front of the text (TransformerLens prepend_bos), or none; default the model's own first token (train --bos), none if it has none")
+	c.Flags().StringVar(&o.src.Tokens, "tokens", "", `token ids separated by spaces or commas, e.g. "0 5 9"`)
+	c.Flags().StringVar(&o.src.TokensFile, "tokens-file", "", "file of token ids separated by white space or commas")
+	c.Flags().StringVar(&o.src.Text, "text", "", "text, tokenized as bytes (for byte-level models), after the BOS of --bos")
+	c.Flags().StringVar(&o.src.BOS, "bos", "", "with --text: token put in front of the text (TransformerLens prepend_bos), or none; default the model's own first token (train --bos), none if it has none")
 	c.Flags().StringVar(&o.hooks, "hooks", "", "comma-separated hook names to save, or '*' for all")
 	c.Flags().StringVar(&o.saveCache, "save-cache", "", "write logits, losses and activations to this safetensors file")
 	c.Flags().BoolVar(&o.jsonOut, "json", false, "print the per-token table as JSON")
@@ -55,32 +52,12 @@ into --out, beside tokens.csv and manifest.json.`,
 }
 
 func runRun(e *env, o *runOpts) (rerr error) {
-	n := 0
-	for _, s := range []string{o.tokens, o.tokensFile, o.text} {
-		if s != "" {
-			n++
-		}
+	if err := o.src.Check(); err != nil {
+		return cli.FlagError(err, nil)
 	}
-	if n != 1 {
-		return cli.Usagef("give exactly one of --tokens, --tokens-file or --text")
-	}
-	var tokens []int32
-	var err error
-	switch {
-	case o.tokens != "":
-		if tokens, err = inspect.ParseTokens(o.tokens); err != nil {
-			return cli.Usagef("--tokens: %v", err)
-		}
-	case o.tokensFile != "":
-		b, rerr := userfile.ReadFile(o.tokensFile, userfile.TokensLimit)
-		if rerr != nil {
-			return rerr
-		}
-		if tokens, err = inspect.ParseTokens(string(b)); err != nil {
-			return fmt.Errorf("%s: %v", o.tokensFile, err)
-		}
-	default:
-		tokens = inspect.Bytes(o.text)
+	tokens, err := o.src.Read()
+	if err != nil {
+		return cli.FlagError(err, nil)
 	}
 	heads, err := parseHeads("--pattern", o.pattern)
 	if err != nil {
@@ -103,18 +80,13 @@ func runRun(e *env, o *runOpts) (rerr error) {
 	if err != nil {
 		return err
 	}
-	for _, h := range heads {
-		if h.Layer >= m.Config.NLayers || h.Head >= m.Config.NHeads {
-			return cli.Usagef("--pattern: the model has no head %s (%d layers of %d heads)", h, m.Config.NLayers, m.Config.NHeads)
-		}
+	if err := m.Config.CheckHeads(heads); err != nil {
+		return cli.Usagef("--pattern: %v", err)
 	}
-	if o.bos != "" && o.text == "" {
-		return cli.Usagef("--bos goes with --text (--tokens are taken as given)")
-	}
-	if o.text != "" {
+	if o.src.Text != "" {
 		// A model trained with a fixed first token saw it at the start of
 		// every window: give it one, as TransformerLens's prepend_bos.
-		bos, err := bosFor(m, o.bos)
+		bos, err := bosFor(m, o.src.BOS)
 		if err != nil {
 			return err
 		}
@@ -124,7 +96,7 @@ func runRun(e *env, o *runOpts) (rerr error) {
 		if !o.jsonOut { // once the run has succeeded: an error is the only line
 			defer func() {
 				if rerr == nil {
-					fmt.Fprintf(e.stderr, "first token: %s\n", bosSource(m, o.bos, bos))
+					fmt.Fprintf(e.stderr, "first token: %s\n", bosSource(m, o.src.BOS, bos))
 				}
 			}()
 		}
