@@ -180,6 +180,37 @@ func Kernels() []string {
 	return []string{"dense-naive", "dense-blockwise", "window", "dilated", "block-sparse", "linear-recurrent", "linear-chunked", "ring"}
 }
 
+// Doubling is the sequence lengths minN, 2·minN, 4·minN, … up to maxN.
+// Its error is a *badinput.Setting naming min_n and max_n.
+func Doubling(minN, maxN int) ([]int, error) {
+	if minN < 1 || maxN < minN || maxN > MaxN {
+		return nil, badinput.Settingf("{min_n} and {max_n} must satisfy 1 ≤ min ≤ max ≤ %d, got %d and %d", MaxN, minN, maxN)
+	}
+	var ns []int
+	for n := minN; n <= maxN; n *= 2 {
+		ns = append(ns, n)
+	}
+	return ns, nil
+}
+
+// ParseKernels reads a comma-separated list of kernels (Validate checks
+// the names). Its error, for an empty list or a kernel named twice, is a
+// *badinput.Setting naming kernels.
+func ParseKernels(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, badinput.Settingf("{kernels} is empty: name at least one of %s", strings.Join(Kernels(), ", "))
+	}
+	var ks []string
+	for _, k := range strings.Split(s, ",") {
+		k = strings.TrimSpace(k)
+		if slices.Contains(ks, k) {
+			return nil, badinput.Settingf("{kernels} names %s twice", k)
+		}
+		ks = append(ks, k)
+	}
+	return ks, nil
+}
+
 // causalFLOPs is dense causal attention's useful work: q·k and p·v, 2·E
 // each, on the N(N+1)/2 visible pairs.
 func causalFLOPs(N, E int) float64 { return 4 * float64(E) * float64(N) * float64(N+1) / 2 }

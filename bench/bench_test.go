@@ -159,3 +159,23 @@ func TestTimeLimitSkips(t *testing.T) {
 		t.Fatalf("every point over the memory budget: %v after %v, want ErrNothingRun at once", err, time.Since(st))
 	}
 }
+
+func TestDoublingAndParseKernels(t *testing.T) {
+	t.Parallel()
+	if ns, err := Doubling(256, 1100); err != nil || len(ns) != 3 || ns[2] != 1024 {
+		t.Errorf("Doubling(256, 1100) = %v, %v", ns, err)
+	}
+	for _, c := range [][2]int{{0, 8}, {16, 8}, {1, MaxN + 1}} {
+		if _, err := Doubling(c[0], c[1]); !badinput.Is(err) || !strings.HasPrefix(err.Error(), "min_n and max_n must satisfy") {
+			t.Errorf("Doubling(%d, %d): %v", c[0], c[1], err)
+		}
+	}
+	if ks, err := ParseKernels("window, ring"); err != nil || len(ks) != 2 || ks[1] != "ring" {
+		t.Errorf("ParseKernels = %v, %v", ks, err)
+	}
+	for s, want := range map[string]string{" ": "kernels is empty: name at least one of dense-naive, ", "ring,window,ring": "kernels names ring twice"} {
+		if _, err := ParseKernels(s); !badinput.Is(err) || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("ParseKernels(%q): %v, want %q", s, err, want)
+		}
+	}
+}

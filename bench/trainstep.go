@@ -2,13 +2,13 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"time"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/cputime"
 	"github.com/attnlab/attnlab/internal/gemm"
 	"github.com/attnlab/attnlab/model"
@@ -25,9 +25,40 @@ const StepBatch = train.ReferenceBatch
 
 // StepOptions says how to time the reference step.
 type StepOptions struct {
-	Cores   []int         // worker counts to time (each ≤ GOMAXPROCS)
-	Repeats int           // timed runs per worker count
-	Each    time.Duration // length of one timed run (at least 3 steps)
+	Cores   []int   // worker counts to time, each 1 to GOMAXPROCS; nil: every count from 1 to GOMAXPROCS
+	Repeats int     // timed runs per worker count, 1 to 1000
+	Seconds float64 // length of one timed run (at least 3 steps), 0.01 to 3600 s
+}
+
+// WithDefaults fills in the default core counts.
+func (o StepOptions) WithDefaults() StepOptions {
+	if o.Cores == nil {
+		for c := range runtime.GOMAXPROCS(0) {
+			o.Cores = append(o.Cores, c+1)
+		}
+	}
+	return o
+}
+
+// Validate checks o (with its defaults). Its errors are *badinput.Setting
+// naming cores, repeats and seconds.
+func (o StepOptions) Validate() error {
+	o = o.WithDefaults()
+	procs := runtime.GOMAXPROCS(0)
+	for _, c := range o.Cores {
+		if c < 1 || c > procs {
+			return badinput.Settingf("{cores} must list counts from 1 to %d (the cores Go may use here), got %d", procs, c)
+		}
+	}
+	switch {
+	case len(o.Cores) == 0:
+		return badinput.Settingf("{cores} lists no core count")
+	case o.Repeats < 1 || o.Repeats > 1000:
+		return badinput.Settingf("{repeats} must be from 1 to 1000, got %d", o.Repeats)
+	case !(o.Seconds >= 0.01 && o.Seconds <= 3600):
+		return badinput.Settingf("{seconds} must be from 0.01 to 3600, got %v", o.Seconds)
+	}
+	return nil
 }
 
 // StepPoint is the reference step timed on Cores workers: Repeats runs,
@@ -54,14 +85,11 @@ type StepResult struct {
 // batch. The process's CPU time is measured with the wall time, so rates per
 // CPU-second hold on a machine shared with other jobs.
 func TrainStep(ctx context.Context, opt StepOptions) (*StepResult, error) {
-	if len(opt.Cores) == 0 || opt.Repeats < 1 || opt.Each <= 0 {
-		return nil, errors.New("bench: the step needs core counts, at least one repeat and a positive duration")
+	if err := opt.Validate(); err != nil {
+		return nil, err
 	}
-	for _, c := range opt.Cores {
-		if c < 1 || c > runtime.GOMAXPROCS(0) {
-			return nil, fmt.Errorf("bench: %d cores: want 1 to %d (GOMAXPROCS)", c, runtime.GOMAXPROCS(0))
-		}
-	}
+	opt = opt.WithDefaults()
+	each := time.Duration(opt.Seconds * float64(time.Second))
 	task, err := tasks.NewInduction(tasks.DefaultInductionConfig())
 	if err != nil {
 		return nil, err
@@ -88,7 +116,7 @@ func TrainStep(ctx context.Context, opt StepOptions) (*StepResult, error) {
 		for range opt.Repeats {
 			w0, c0 := time.Now(), cputime.Process()
 			n := 0
-			for ; n < 3 || time.Since(w0) < opt.Each; n++ {
+			for ; n < 3 || time.Since(w0) < each; n++ {
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}

@@ -3,14 +3,15 @@ package bench
 import (
 	"context"
 	"testing"
-	"time"
+
+	"github.com/attnlab/attnlab/internal/badinput"
 )
 
 // TestTrainStep times a few reference steps on one core and checks the
 // table's arithmetic: tokens per CPU-second from the measured steps and CPU
 // time, GFLOP from the per-token count, fractions of the measured peak.
 func TestTrainStep(t *testing.T) {
-	r, err := TrainStep(context.Background(), StepOptions{Cores: []int{1}, Repeats: 2, Each: 10 * time.Millisecond})
+	r, err := TrainStep(context.Background(), StepOptions{Cores: []int{1}, Repeats: 2, Seconds: 0.01})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,12 +37,20 @@ func TestTrainStep(t *testing.T) {
 			t.Errorf("fraction of the FMA peak per CPU-second %v: not a plausible fraction", f)
 		}
 	}
-	if _, err := TrainStep(context.Background(), StepOptions{Cores: []int{0}, Repeats: 1, Each: time.Millisecond}); err == nil {
+	if _, err := TrainStep(context.Background(), StepOptions{Cores: []int{0}, Repeats: 1, Seconds: 0.01}); !badinput.Is(err) {
 		t.Error("0 cores accepted")
+	}
+	for _, o := range []StepOptions{{Cores: []int{}, Repeats: 1, Seconds: 1}, {Repeats: 0, Seconds: 1}, {Repeats: 1, Seconds: 0.001}} {
+		if err := o.Validate(); !badinput.Is(err) {
+			t.Errorf("%+v: %v, want bad input", o, err)
+		}
+	}
+	if o := (StepOptions{Repeats: 1, Seconds: 1}).WithDefaults(); len(o.Cores) == 0 || o.Validate() != nil {
+		t.Errorf("default cores %v", o.Cores)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := TrainStep(ctx, StepOptions{Cores: []int{1}, Repeats: 1, Each: time.Hour}); err == nil {
+	if _, err := TrainStep(ctx, StepOptions{Cores: []int{1}, Repeats: 1, Seconds: 3600}); err == nil {
 		t.Error("a cancelled context did not stop the timing")
 	}
 }

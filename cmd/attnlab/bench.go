@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -73,8 +71,9 @@ func runBench(e *env, o *benchOpts) error {
 	if o.trainStep {
 		return runBenchStep(e, o)
 	}
-	if o.minN < 1 || o.maxN < o.minN || o.maxN > bench.MaxN {
-		return cli.Usagef("--min-n and --max-n must satisfy 1 ≤ min ≤ max ≤ %d, got %d and %d", bench.MaxN, o.minN, o.maxN)
+	ns, err := bench.Doubling(o.minN, o.maxN)
+	if err != nil {
+		return cli.FlagError(err, nil)
 	}
 	for _, f := range []struct {
 		name string
@@ -90,20 +89,10 @@ func runBench(e *env, o *benchOpts) error {
 	if o.maxTime <= 0 {
 		return cli.Usagef("--max-time must be positive, got %v", o.maxTime)
 	}
-	opt := bench.Options{E: o.dHead, Window: o.window, Repeats: o.repeats, RingHosts: o.ringHosts,
+	opt := bench.Options{Ns: ns, E: o.dHead, Window: o.window, Repeats: o.repeats, RingHosts: o.ringHosts,
 		MemBudget: int64(o.maxMem * (1 << 30)), MaxTime: o.maxTime, Seed: o.seed}
-	for n := o.minN; n <= o.maxN; n *= 2 {
-		opt.Ns = append(opt.Ns, n)
-	}
-	if strings.TrimSpace(o.kernels) == "" {
-		return cli.Usagef("--kernels is empty: name at least one of %s", strings.Join(bench.Kernels(), ", "))
-	}
-	for _, k := range strings.Split(o.kernels, ",") {
-		k = strings.TrimSpace(k)
-		if slices.Contains(opt.Kernels, k) {
-			return cli.Usagef("--kernels names %s twice", k)
-		}
-		opt.Kernels = append(opt.Kernels, k)
+	if opt.Kernels, err = bench.ParseKernels(o.kernels); err != nil {
+		return cli.FlagError(err, nil)
 	}
 	if err := opt.Validate(); err != nil {
 		return cli.FlagError(err, map[string]string{"ns": "--max-n"})
@@ -123,36 +112,24 @@ func runBench(e *env, o *benchOpts) error {
 
 // runBenchStep is bench --train-step.
 func runBenchStep(e *env, o *benchOpts) error {
-	procs := runtime.GOMAXPROCS(0)
-	cores := make([]int, procs)
-	for i := range cores {
-		cores[i] = i + 1
-	}
+	opt := bench.StepOptions{Repeats: o.repeats, Seconds: o.seconds}
 	if o.cores != "" {
 		var err error
-		if cores, err = cli.PositiveInts("--cores", o.cores); err != nil {
+		if opt.Cores, err = cli.PositiveInts("--cores", o.cores); err != nil {
 			return err
 		}
-		for _, c := range cores {
-			if c < 1 || c > procs {
-				return cli.Usagef("--cores must list counts from 1 to %d (the cores Go may use here), got %d", procs, c)
-			}
-		}
 	}
-	if o.repeats < 1 || o.repeats > 1000 {
-		return cli.Usagef("--repeats must be from 1 to 1000, got %d", o.repeats)
+	if err := opt.Validate(); err != nil {
+		return cli.FlagError(err, nil)
 	}
-	if !(o.seconds >= 0.01 && o.seconds <= 3600) {
-		return cli.Usagef("--seconds must be from 0.01 to 3600, got %v", o.seconds)
-	}
-	opt := bench.StepOptions{Cores: cores, Repeats: o.repeats, Each: time.Duration(o.seconds * float64(time.Second))}
+	opt = opt.WithDefaults()
 	if !o.quiet {
-		fmt.Fprintf(e.stderr, "timing the reference training step on %v cores, %d × %gs each\n", cores, o.repeats, o.seconds)
+		fmt.Fprintf(e.stderr, "timing the reference training step on %v cores, %d × %gs each\n", opt.Cores, o.repeats, o.seconds)
 	}
 	r, err := bench.TrainStep(e.ctx, opt)
 	if err != nil {
 		return err
 	}
 	return e.finish(o.outFlags, report.Results{Tables: []*report.Table{r.Table()}, Headline: []*report.Table{r.Headline()},
-		Extra: map[string]any{"peak_gflops_per_core": r.Peak, "flops_per_token": r.FLOPsPerToken, "cores": cores, "repeats": o.repeats}})
+		Extra: map[string]any{"peak_gflops_per_core": r.Peak, "flops_per_token": r.FLOPsPerToken, "cores": opt.Cores, "repeats": o.repeats}})
 }
