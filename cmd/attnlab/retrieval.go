@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -127,14 +126,12 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 	if o.mf.path != "" {
 		return cli.Usagef("--model needs --eval-only: the grid trains its own models")
 	}
-	opt := retrieval.Options{Parts: strings.Split(o.parts, ","), Shard: mqar.ShardOptions{Shard: shard.Spec{Index: 0, Count: 1}, Workers: o.workers, Train: o.train},
-		Analytic: probes.DefaultAnalytic(), ScalingMap: o.scalingFM}
-	for _, p := range opt.Parts {
-		if !slices.Contains(retrieval.Parts, p) {
-			return cli.Usagef("--parts must list analytic, mqar or scaling, got %q", p)
-		}
+	parts, err := retrieval.ParseParts(o.parts)
+	if err != nil {
+		return cli.FlagError(err, nil)
 	}
-	var err error
+	opt := retrieval.Options{Parts: parts, Shard: mqar.ShardOptions{Shard: shard.Spec{Index: 0, Count: 1}, Workers: o.workers, Train: o.train},
+		Analytic: probes.DefaultAnalytic(), ScalingMap: o.scalingFM}
 	if o.shard != "" {
 		if opt.Shard.Shard, err = shard.Parse(o.shard, os.Getenv); err != nil {
 			return cli.Usagef("--shard %s", strings.TrimPrefix(err.Error(), "shard: "))

@@ -51,16 +51,33 @@ type Options struct {
 // Has reports whether part is one of o.Parts.
 func (o Options) Has(part string) bool { return slices.Contains(o.Parts, part) }
 
+// ParseParts reads a comma-separated list of Parts. Its error is a
+// *badinput.Setting naming parts.
+func ParseParts(s string) ([]string, error) {
+	parts := strings.Split(s, ",")
+	if err := checkParts(parts); err != nil {
+		return nil, err
+	}
+	return parts, nil
+}
+
+func checkParts(parts []string) error {
+	for _, p := range parts {
+		if !slices.Contains(Parts, p) {
+			return badinput.Settingf("{parts} must list analytic, mqar or scaling, got %q", p)
+		}
+	}
+	return nil
+}
+
 // Check validates o before anything runs: the parts, the feature maps
 // (analytic and scaling, whether or not their part runs), at least two
 // lengths for the scaling part's slope, and the memory every part that
 // runs needs. A bad part, map or length list is a *badinput.Setting
 // (parts, maps, scaling_map, scaling_n).
 func (o Options) Check() error {
-	for _, p := range o.Parts {
-		if !slices.Contains(Parts, p) {
-			return badinput.Settingf("{parts} must list analytic, mqar or scaling, got %q", p)
-		}
+	if err := checkParts(o.Parts); err != nil {
+		return err
 	}
 	const known = "(known: elu, relu, favor, favor:M, taylor, identity)"
 	for _, m := range o.Analytic.Maps {

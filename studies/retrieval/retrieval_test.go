@@ -53,4 +53,10 @@ func TestRun(t *testing.T) {
 			t.Errorf("got %v, want bad input %q…", err, c.want)
 		}
 	}
+	if p, err := ParseParts("scaling,mqar"); err != nil || strings.Join(p, " ") != "scaling mqar" {
+		t.Errorf("ParseParts = %v, %v", p, err)
+	}
+	if _, err := ParseParts("mqar,"); !badinput.Is(err) || err.Error() != `parts must list analytic, mqar or scaling, got ""` {
+		t.Errorf("ParseParts(mqar,) = %v", err)
+	}
 }
