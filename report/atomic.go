@@ -3,7 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"os"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/userfile"
 )
 
@@ -35,4 +37,28 @@ func CheckTarget(path string) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
+}
+
+// CheckDir returns an error if dir cannot be an output folder: an empty
+// path, or one naming something other than a folder. Its error is a
+// *badinput.Setting naming out.
+func CheckDir(dir string) error {
+	if dir == "" {
+		return badinput.Settingf("{out} must name a folder, got an empty string")
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return badinput.Settingf("{out} %s exists and is not a folder", dir)
+	}
+	return nil
+}
+
+// CheckFormat returns an error unless format is a figure format Publish
+// writes: png (or ""), svg or pdf. Its error is a *badinput.Setting naming
+// format.
+func CheckFormat(format string) error {
+	switch format {
+	case "", "png", "svg", "pdf":
+		return nil
+	}
+	return badinput.Settingf("{format} must be png, svg or pdf, got %q", format)
 }

@@ -2,11 +2,14 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/attnlab/attnlab/internal/badinput"
 )
 
 // TestPublish: the files and the manifest are written, the headline table
@@ -84,5 +87,30 @@ func TestRemovedLine(t *testing.T) {
 	names := []string{"aaaaaaaaaa.csv", "bbbbbbbbbb.csv", "cccccccccc.csv"}
 	if got := RemovedLine("d", names, 60); got != "d: removed the previous run's 3 files: aaaaaaaaaa.csv …" || len(got) > 62 {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestCheckDirAndFormat: an output folder must be named and be a folder
+// or nothing yet; a figure format is one Publish writes.
+func TestCheckDirAndFormat(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{CheckDir(dir), ""}, {CheckDir(filepath.Join(dir, "new")), ""},
+		{CheckDir(""), "out must name a folder, got an empty string"},
+		{CheckDir(file), "out " + file + " exists and is not a folder"},
+		{CheckFormat(""), ""}, {CheckFormat("svg"), ""},
+		{CheckFormat("jpg"), `format must be png, svg or pdf, got "jpg"`},
+	} {
+		if got := fmt.Sprint(c.err); c.want == "" && c.err != nil || c.want != "" && (got != c.want || !badinput.Is(c.err)) {
+			t.Errorf("got %v, want %q", c.err, c.want)
+		}
 	}
 }

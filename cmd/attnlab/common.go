@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/attnlab/attnlab/fixtures"
@@ -41,31 +40,10 @@ func (o *outFlags) add(c *cobra.Command, defaultOut string) {
 // check validates the flags before a command does any work: the figure
 // format, and --out, which must name a folder that is absent or a folder.
 func (o *outFlags) check() error {
-	if err := checkFormat(o.format); err != nil {
-		return err
+	if err := report.CheckFormat(o.format); err != nil {
+		return cli.FlagError(err, nil)
 	}
-	return checkOutDir(o.out)
-}
-
-// checkFormat validates --format.
-func checkFormat(format string) error {
-	switch format {
-	case "", "png", "svg", "pdf":
-		return nil
-	}
-	return cli.Usagef("--format must be png, svg or pdf, got %q", format)
-}
-
-// checkOutDir refuses an output folder path that is empty or names
-// something other than a folder.
-func checkOutDir(dir string) error {
-	if dir == "" {
-		return cli.Usagef("--out must name a folder, got an empty string")
-	}
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return cli.Usagef("--out %s exists and is not a folder", dir)
-	}
-	return nil
+	return cli.FlagError(report.CheckDir(o.out), nil)
 }
 
 // finish hands r to report.Publish: every table and figure written into

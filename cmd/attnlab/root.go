@@ -96,6 +96,9 @@ as CSV tables, PNG figures and a table on the terminal.`,
 		if err := cli.CheckEmptyPaths(c, args, pathFlags, pathArgs); err != nil {
 			return err
 		}
+		if f := c.Flags().Lookup("format"); f != nil && f.Changed && f.Value.String() == "" { // "" is png inside, not on the command line
+			return cli.Usagef("--format must be png, svg or pdf, got \"\"")
+		}
 		if memLimit == "" {
 			return nil
 		}

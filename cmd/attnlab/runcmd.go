@@ -63,12 +63,12 @@ func runRun(e *env, o *runOpts) (rerr error) {
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(o.format); err != nil {
-		return err
+	if err := report.CheckFormat(o.format); err != nil {
+		return cli.FlagError(err, nil)
 	}
 	if len(heads) > 0 {
-		if err := checkOutDir(o.out); err != nil {
-			return err
+		if err := report.CheckDir(o.out); err != nil {
+			return cli.FlagError(err, nil)
 		}
 	}
 	if o.saveCache != "" {

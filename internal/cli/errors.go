@@ -136,8 +136,7 @@ func RefuseUnknownCommands(root *cobra.Command) {
 // (an unset shell variable, --model "$M"): it would otherwise mean the
 // default, or the current folder, without a word. pathFlags says what each
 // path flag names ("file", "folder"); pathArgs are the commands whose
-// arguments are files. A --format given as "" is refused too (it means
-// png inside, not on the command line).
+// arguments are files.
 func CheckEmptyPaths(c *cobra.Command, args []string, pathFlags map[string]string, pathArgs map[string]bool) error {
 	for i, a := range args {
 		if pathArgs[c.Name()] && strings.TrimSpace(a) == "" {
@@ -148,9 +147,6 @@ func CheckEmptyPaths(c *cobra.Command, args []string, pathFlags map[string]strin
 	c.Flags().Visit(func(f *pflag.Flag) {
 		if what, ok := pathFlags[f.Name]; ok && err == nil && strings.TrimSpace(f.Value.String()) == "" {
 			err = Usagef("--%s: %q is an empty path, not a %s name", f.Name, f.Value.String(), what)
-		}
-		if f.Name == "format" && err == nil && f.Value.String() == "" {
-			err = Usagef("--format must be png, svg or pdf, got \"\"")
 		}
 	})
 	return err
