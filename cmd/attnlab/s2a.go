@@ -3,11 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 
 	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/cli"
@@ -75,9 +72,9 @@ func runS2A(e *env, o *s2aOpts) error {
 	case o.train && (o.answerer != "" || o.instructed != "" || o.regenerator != ""):
 		return cli.Usagef("--train trains its own models: drop --answerer, --instructed and --regenerator")
 	}
-	rates, err := rateList(o.rates)
+	rates, err := s2a.ParseRates(o.rates)
 	if err != nil {
-		return err
+		return cli.FlagError(err, nil)
 	}
 	setup.Rates = rates
 	if _, err := setup.Sets(); err != nil { // validate before loading or training anything
@@ -115,17 +112,4 @@ func runS2A(e *env, o *s2aOpts) error {
 	}
 	res.Model, res.Extra["models"] = names["s2a-answerer"], names
 	return e.finish(o.outFlags, res)
-}
-
-// rateList parses "0,0.25,0.5".
-func rateList(s string) ([]float64, error) {
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil || math.IsNaN(v) || v < 0 || v >= 1 {
-			return nil, cli.Usagef("--rates must be a comma-separated list of numbers in [0, 1), got %q", s)
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }

@@ -162,6 +162,20 @@ func DefaultSetup() Setup {
 	return Setup{Facts: 6, Rates: []float64{0, 0.25, 0.4, 0.5, 0.6}, Examples: 1000, Seed: 1}
 }
 
+// ParseRates reads a comma-separated list of distractor rates in [0, 1)
+// ("0,0.25,0.5"). Its error is a *badinput.Setting naming rates.
+func ParseRates(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || math.IsNaN(v) || v < 0 || v >= 1 {
+			return nil, badinput.Settingf("{rates} must be a comma-separated list of numbers in [0, 1), got %q", s)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // Bounds on the evaluation (memory and time): contexts per rate, rates,
 // contexts in all.
 const (

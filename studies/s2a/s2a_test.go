@@ -83,3 +83,15 @@ func TestRecipes(t *testing.T) {
 		t.Errorf("cancelled training returned %v, %v", m, err)
 	}
 }
+
+func TestParseRates(t *testing.T) {
+	t.Parallel()
+	if r, err := ParseRates("0, 0.25,0.5"); err != nil || len(r) != 3 || r[1] != 0.25 {
+		t.Errorf("ParseRates = %v, %v", r, err)
+	}
+	for _, s := range []string{"", "0,1", "-0.1", "NaN", "0,,0.5"} {
+		if _, err := ParseRates(s); !badinput.Is(err) || !strings.HasPrefix(err.Error(), "rates must be a comma-separated list of numbers in [0, 1), got ") {
+			t.Errorf("ParseRates(%q): %v", s, err)
+		}
+	}
+}
