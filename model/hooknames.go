@@ -95,6 +95,24 @@ func ParseHeadID(s string) (HeadID, error) {
 	return HeadID{Layer: l, Head: h}, nil
 }
 
+// ParseHeads reads a comma-separated list of head names ("L1H3,L0H1");
+// "" (or only spaces) is none. The error is unprefixed, for the caller to
+// name the setting it read.
+func ParseHeads(s string) ([]HeadID, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var heads []HeadID
+	for _, f := range strings.Split(s, ",") {
+		h, err := ParseHeadID(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a head: write L{layer}H{head}, e.g. L1H3", strings.TrimSpace(f))
+		}
+		heads = append(heads, h)
+	}
+	return heads, nil
+}
+
 // parseIndex reads a non-negative decimal index without sign or spaces.
 func parseIndex(s string) (int, error) {
 	if s == "" || s[0] < '0' || s[0] > '9' {

@@ -24,6 +24,15 @@ func TestHeadID(t *testing.T) {
 	if got := (Config{NLayers: 2, NHeads: 2}).Heads(); !slices.Equal(got, []HeadID{{0, 0}, {0, 1}, {1, 0}, {1, 1}}) {
 		t.Errorf("Heads = %v", got)
 	}
+	if hs, err := ParseHeads(" L1H3, L0H0"); err != nil || !slices.Equal(hs, []HeadID{{1, 3}, {0, 0}}) {
+		t.Errorf("ParseHeads = %v, %v", hs, err)
+	}
+	if hs, err := ParseHeads("  "); hs != nil || err != nil {
+		t.Errorf("ParseHeads(blank) = %v, %v", hs, err)
+	}
+	if _, err := ParseHeads("L1H3,,L0H0"); err == nil || err.Error() != `"" is not a head: write L{layer}H{head}, e.g. L1H3` {
+		t.Errorf("ParseHeads(empty entry) = %v", err)
+	}
 	c := Config{NLayers: 2, NHeads: 4}
 	if err := c.CheckHeads([]HeadID{{1, 3}, {0, 0}}); err != nil {
 		t.Errorf("CheckHeads of the model's heads: %v", err)

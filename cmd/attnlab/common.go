@@ -88,23 +88,6 @@ func (m *modelFlags) load(def string) (*model.Model, string, error) {
 	return mod, name, err
 }
 
-// parseHeads reads a comma-separated list of heads ("L1H3,L0H1") given to
-// flag; "" is none.
-func parseHeads(flag, s string) ([]model.HeadID, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
-	}
-	var heads []model.HeadID
-	for _, f := range strings.Split(s, ",") {
-		h, err := model.ParseHeadID(strings.TrimSpace(f))
-		if err != nil {
-			return nil, cli.Usagef("%s: %q is not a head: write L{layer}H{head}, e.g. L1H3", flag, strings.TrimSpace(f))
-		}
-		heads = append(heads, h)
-	}
-	return heads, nil
-}
-
 // bosFor is the first token of every window and stream: --bos when given
 // (an id or "none"), else the model's own (m.SinkToken), else none.
 func bosFor(m *model.Model, flag string) (sinks.BOS, error) {

@@ -4,6 +4,7 @@ import (
 	"github.com/attnlab/attnlab/circuits"
 	"github.com/attnlab/attnlab/induction"
 	"github.com/attnlab/attnlab/internal/cli"
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
@@ -72,9 +73,9 @@ func runInduction(e *env, o *inductionOpts) error {
 	if !(o.threshold > 0 && o.threshold <= 1) {
 		return cli.Usagef("--threshold must be in (0, 1], got %v", o.threshold)
 	}
-	heads, err := parseHeads("--pattern", o.pattern)
+	heads, err := model.ParseHeads(o.pattern)
 	if err != nil {
-		return err
+		return cli.Usagef("--pattern: %v", err)
 	}
 	if o.patternSeq < 0 || o.patternSeq >= o.batch {
 		return cli.Usagef("--pattern-seq must be between 0 and --batch−1 = %d, got %d", o.batch-1, o.patternSeq)

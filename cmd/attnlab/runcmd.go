@@ -6,6 +6,7 @@ import (
 
 	"github.com/attnlab/attnlab/inspect"
 	"github.com/attnlab/attnlab/internal/cli"
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/spf13/cobra"
 )
@@ -59,9 +60,9 @@ func runRun(e *env, o *runOpts) (rerr error) {
 	if err != nil {
 		return cli.FlagError(err, nil)
 	}
-	heads, err := parseHeads("--pattern", o.pattern)
+	heads, err := model.ParseHeads(o.pattern)
 	if err != nil {
-		return err
+		return cli.Usagef("--pattern: %v", err)
 	}
 	if err := report.CheckFormat(o.format); err != nil {
 		return cli.FlagError(err, nil)
