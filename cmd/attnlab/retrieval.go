@@ -17,29 +17,15 @@ import (
 )
 
 type retrievalOpts struct {
-	of       outFlags
-	mf       modelFlags
-	parts    string
-	full     bool
-	train    bool
-	shard    string
-	evalOnly bool
-
-	maps    string // analytic feature maps
-	dims    string
-	kinds   string // grid attention kinds
-	dModels string
-	kvPairs string
-	seeds   int
-	steps   int
-	batch   int
-	lr      float64
-	workers int
-	evalN   int
-	pure    bool
-
-	scalingN  string
-	scalingFM string
+	of                      outFlags
+	mf                      modelFlags
+	parts, shard            string
+	full, evalOnly          bool
+	maps, dims              string            // the analytic part
+	kinds, dModels, kvPairs string            // the grid's lists
+	grid                    mqar.Settings     // the grid's other settings
+	run                     mqar.ShardOptions // how its cells run
+	scalingN, scalingFM     string
 }
 
 func newRetrievalCmd(e *env) *cobra.Command {
@@ -78,7 +64,7 @@ splits across machines (attnlab merge joins the CSVs).
 	o.mf.add(c, "with --eval-only: the weights file to evaluate")
 	f := c.Flags()
 	f.StringVar(&o.parts, "parts", "analytic,mqar,scaling", "which parts to run: analytic, mqar, scaling (comma-separated)")
-	f.BoolVar(&o.train, "train", false, "mqar: train every cell here, also those of the quick grid, whose embedded models are used otherwise")
+	f.BoolVar(&o.run.Train, "train", false, "mqar: train every cell here, also those of the quick grid, whose embedded models are used otherwise")
 	f.BoolVar(&o.full, "full", false, "run the paper-sized MQAR grid (hours on 2 cores) instead of the quick one")
 	f.StringVar(&o.shard, "shard", "", "run only MQAR cells i, i+n, i+2n, … of the grid: i/n (0 ≤ i < n), or auto (from a Slurm array or a Kubernetes Indexed Job; auto/n gives the count); implies --parts mqar")
 	f.BoolVar(&o.evalOnly, "eval-only", false, "evaluate --model on MQAR held-out sequences, no training")
@@ -87,21 +73,21 @@ splits across machines (attnlab merge joins the CSVs).
 	f.StringVar(&o.kinds, "kinds", "", "mqar: attention kinds of the grid "+gridDefault(func(g mqar.Grid) any { return strings.Join(g.Kinds, ",") }))
 	f.StringVar(&o.dModels, "d-models", "", "mqar: d_model values "+gridDefault(func(g mqar.Grid) any { return joinInts(g.DModels) }))
 	f.StringVar(&o.kvPairs, "kv-pairs", "", "mqar: key-value pair counts "+gridDefault(func(g mqar.Grid) any { return joinInts(g.KVPairs) })+"; with --eval-only the model's")
-	f.IntVar(&o.seeds, "seeds", 0, "mqar: seeds per cell, from --seed on "+gridDefault(func(g mqar.Grid) any { return len(g.Seeds) }))
-	f.IntVar(&o.steps, "steps", 0, "mqar: training steps per cell "+gridDefault(func(g mqar.Grid) any { return g.Steps }))
-	f.IntVar(&o.batch, "batch", 0, "mqar: sequences per step "+gridDefault(func(g mqar.Grid) any { return g.Batch }))
-	f.Float64Var(&o.lr, "lr", 0, "mqar: peak learning rate "+gridDefault(func(g mqar.Grid) any { return g.LR }))
-	f.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "mqar: cells trained in parallel (one core each; results do not depend on it)")
-	f.BoolVar(&o.pure, "pure", false, "mqar: every layer uses the kind under test (default: layer 0 stays softmax as the token shift)")
-	f.IntVar(&o.evalN, "eval-seqs", 0, "mqar: held-out sequences per cell "+gridDefault(func(g mqar.Grid) any { return g.EvalSeqs }))
+	f.IntVar(&o.grid.Seeds, "seeds", 0, "mqar: seeds per cell, from --seed on "+gridDefault(func(g mqar.Grid) any { return len(g.Seeds) }))
+	f.IntVar(&o.grid.Steps, "steps", 0, "mqar: training steps per cell "+gridDefault(func(g mqar.Grid) any { return g.Steps }))
+	f.IntVar(&o.grid.Batch, "batch", 0, "mqar: sequences per step "+gridDefault(func(g mqar.Grid) any { return g.Batch }))
+	f.Float64Var(&o.grid.LR, "lr", 0, "mqar: peak learning rate "+gridDefault(func(g mqar.Grid) any { return g.LR }))
+	f.IntVar(&o.run.Workers, "workers", runtime.GOMAXPROCS(0), "mqar: cells trained in parallel (one core each; results do not depend on it)")
+	f.BoolVar(&o.grid.Pure, "pure", false, "mqar: every layer uses the kind under test (default: layer 0 stays softmax as the token shift)")
+	f.IntVar(&o.grid.EvalSeqs, "eval-seqs", 0, "mqar: held-out sequences per cell "+gridDefault(func(g mqar.Grid) any { return g.EvalSeqs }))
 	f.StringVar(&o.scalingN, "scaling-n", "256,1024,4096,16384", "scaling: sequence lengths N")
 	f.StringVar(&o.scalingFM, "scaling-map", "elu", "scaling: feature map of the linear forms")
 	return c
 }
 
 func runRetrieval(e *env, o *retrievalOpts) error {
-	if o.evalN < 0 {
-		return cli.Usagef("--eval-seqs must be positive, got %d", o.evalN)
+	if o.grid.EvalSeqs < 0 {
+		return cli.Usagef("--eval-seqs must be positive, got %d", o.grid.EvalSeqs)
 	}
 	if o.evalOnly {
 		if o.mf.path == "" {
@@ -117,7 +103,7 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 				return err
 			}
 		}
-		res, err := probes.EvalMQARModel(m, name, kvs, o.evalN, o.of.seed)
+		res, err := probes.EvalMQARModel(m, name, kvs, o.grid.EvalSeqs, o.of.seed)
 		if err != nil {
 			return err
 		}
@@ -130,15 +116,15 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 	if err != nil {
 		return cli.FlagError(err, nil)
 	}
-	opt := retrieval.Options{Parts: parts, Shard: mqar.ShardOptions{Shard: shard.Spec{Index: 0, Count: 1}, Workers: o.workers, Train: o.train},
-		Analytic: probes.DefaultAnalytic(), ScalingMap: o.scalingFM}
+	opt := retrieval.Options{Parts: parts, Shard: o.run, Analytic: probes.DefaultAnalytic(), ScalingMap: o.scalingFM}
+	opt.Shard.Shard = shard.Spec{Index: 0, Count: 1}
 	if o.shard != "" {
 		if opt.Shard.Shard, err = shard.Parse(o.shard, os.Getenv); err != nil {
 			return cli.Usagef("--shard %s", strings.TrimPrefix(err.Error(), "shard: "))
 		}
 		opt.Parts = []string{"mqar"}
 	}
-	if opt.Grid, err = o.grid(); err != nil {
+	if opt.Grid, err = o.mqarGrid(); err != nil {
 		return err
 	}
 	opt.Analytic.Maps, opt.Analytic.Seed = strings.Split(o.maps, ","), o.of.seed
@@ -161,13 +147,14 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 	return e.finish(o.of, r)
 }
 
-// grid is the MQAR grid: the quick or full one, with the flags the user set.
-func (o *retrievalOpts) grid() (mqar.Grid, error) {
+// mqarGrid is the MQAR grid: the quick or full one, with the flags the user set.
+func (o *retrievalOpts) mqarGrid() (mqar.Grid, error) {
 	g := mqar.Quick()
 	if o.full {
 		g = mqar.Full()
 	}
-	s := mqar.Settings{Seeds: o.seeds, Seed: o.of.seed, Steps: o.steps, Batch: o.batch, EvalSeqs: o.evalN, LR: o.lr, Pure: o.pure}
+	s := o.grid
+	s.Seed = o.of.seed
 	var err error
 	if o.kinds != "" {
 		if s.Kinds, err = model.AttentionList(o.kinds); err != nil {
@@ -184,8 +171,8 @@ func (o *retrievalOpts) grid() (mqar.Grid, error) {
 			return g, err
 		}
 	}
-	if o.workers < 1 {
-		return g, cli.Usagef("--workers must be positive, got %d", o.workers)
+	if o.run.Workers < 1 {
+		return g, cli.Usagef("--workers must be positive, got %d", o.run.Workers)
 	}
 	g, err = g.With(s)
 	return g, cli.FlagError(err, nil)
