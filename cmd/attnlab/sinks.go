@@ -14,19 +14,12 @@ import (
 
 type sinkOpts struct {
 	outFlags
-	mf                  modelFlags
-	eps                 float64
-	k, guLen            int
-	batch, seqLen       int
-	streaming           bool
-	streamLen, nStreams int
-	window              int
-	sweep               string
-	compare             bool
-	compareDir          string
-	steps               int
-	bos                 string
-	metric              string
+	mf                 modelFlags
+	opt                sinkanalysis.Options   // the windows and the metrics
+	streaming, compare bool                   // run these parts
+	stream             sinkanalysis.Streaming // with --streaming
+	cmp                sinkanalysis.Compare   // with --compare
+	sweep, bos, metric string
 }
 
 func newSinkCmd(e *env) *cobra.Command {
@@ -62,44 +55,46 @@ the control without one).`,
 	o.outFlags.add(c, "attnlab-out/sink-analysis")
 	o.mf.add(c, "weights file of a byte-level text model (default: the embedded sink-token text model, embedded:text-sink)")
 	f := c.Flags()
-	f.Float64Var(&o.eps, "epsilon", 0.3, "Sink_k^ε threshold: a head is a sink head when its α_k exceeds it (Gu et al.)")
-	f.IntVar(&o.k, "k", 1, "Gu et al.'s token index k (one-based; 1 is the first token)")
-	f.IntVar(&o.guLen, "gu-len", 64, "positions Gu et al.'s α_k is computed on (at most --seq-len)")
-	f.IntVar(&o.batch, "batch", 16, "held-out windows to measure on")
+	f.Float64Var(&o.opt.Sinks.Eps, "epsilon", 0.3, "Sink_k^ε threshold: a head is a sink head when its α_k exceeds it (Gu et al.)")
+	f.IntVar(&o.opt.Sinks.K, "k", 1, "Gu et al.'s token index k (one-based; 1 is the first token)")
+	f.IntVar(&o.opt.Sinks.GuLen, "gu-len", 64, "positions Gu et al.'s α_k is computed on (at most --seq-len)")
+	f.IntVar(&o.opt.Batch, "batch", 16, "held-out windows to measure on")
 	f.StringVar(&o.bos, "bos", "", "token put in front of every window and stream (TransformerLens prepend_bos), or none; default the model's own first token (train --bos), none if it has none")
 	f.StringVar(&o.metric, "sink-metric", "per-sample", "how Sink_k^ε aggregates: per-sample (Gu et al.'s code: threshold each window, then average) or head-mean (threshold each head's mean over windows)")
-	f.IntVar(&o.seqLen, "seq-len", 0, "window length; default the model's n_ctx")
+	f.IntVar(&o.opt.SeqLen, "seq-len", 0, "window length; default the model's n_ctx")
 	f.BoolVar(&o.streaming, "streaming", false, "evaluate streaming cache policies (streaming.csv, streaming_loss.png)")
-	f.IntVar(&o.streamLen, "stream-len", 0, "tokens per stream; default 8 × n_ctx")
-	f.IntVar(&o.nStreams, "streams", 2, "streams to average over (consecutive stretches of held-out text)")
-	f.IntVar(&o.window, "window", 0, "cache size W of the policy comparison; default n_ctx")
+	f.IntVar(&o.stream.Len, "stream-len", 0, "tokens per stream; default 8 × n_ctx")
+	f.IntVar(&o.stream.Streams, "streams", 2, "streams to average over (consecutive stretches of held-out text)")
+	f.IntVar(&o.stream.Window, "window", 0, "cache size W of the policy comparison; default n_ctx")
 	f.StringVar(&o.sweep, "windows", "", "comma-separated cache sizes of the sweep; default n_ctx/8, n_ctx/4, n_ctx/2, n_ctx")
 	f.BoolVar(&o.compare, "compare", false, "train (or load) one model per attention variant and compare their sinks")
-	f.StringVar(&o.compareDir, "compare-dir", "", "with --compare: load <variant>.safetensors from here when present, else train and save it here")
-	f.IntVar(&o.steps, "steps", 3000, "with --compare: training steps per variant (3000: the embedded model's recipe)")
+	f.StringVar(&o.cmp.Dir, "compare-dir", "", "with --compare: load <variant>.safetensors from here when present, else train and save it here")
+	f.IntVar(&o.cmp.Steps, "steps", 3000, "with --compare: training steps per variant (3000: the embedded model's recipe)")
 	return c
 }
 
 func runSinks(e *env, o *sinkOpts) error {
-	switch {
-	case math.IsNaN(o.eps) || o.eps <= 0 || o.eps >= 1:
-		return cli.Usagef("--epsilon must be between 0 and 1, got %v", o.eps)
-	case o.batch < 1:
-		return cli.Usagef("--batch must be a positive integer, got %d", o.batch)
-	case o.k < 1:
-		return cli.Usagef("--k must be at least 1 (one-based), got %d", o.k)
-	case o.nStreams < 1:
-		return cli.Usagef("--streams must be a positive integer, got %d", o.nStreams)
-	case o.steps < 1:
-		return cli.Usagef("--steps must be a positive integer, got %d", o.steps)
-	case o.seqLen < 0:
-		return cli.Usagef("--seq-len must be positive (0: the model's n_ctx), got %d", o.seqLen)
-	case o.streamLen < 0:
-		return cli.Usagef("--stream-len must be positive (0: 8 × n_ctx), got %d", o.streamLen)
-	case o.window < 0:
-		return cli.Usagef("--window must be positive (0: n_ctx), got %d", o.window)
-	case o.guLen < 1:
-		return cli.Usagef("--gu-len must be positive, got %d", o.guLen)
+	opt := o.opt
+	sk := &opt.Sinks
+	switch { // before the model is loaded
+	case math.IsNaN(sk.Eps) || sk.Eps <= 0 || sk.Eps >= 1:
+		return cli.Usagef("--epsilon must be between 0 and 1, got %v", sk.Eps)
+	case opt.Batch < 1:
+		return cli.Usagef("--batch must be a positive integer, got %d", opt.Batch)
+	case sk.K < 1:
+		return cli.Usagef("--k must be at least 1 (one-based), got %d", sk.K)
+	case o.stream.Streams < 1:
+		return cli.Usagef("--streams must be a positive integer, got %d", o.stream.Streams)
+	case o.cmp.Steps < 1:
+		return cli.Usagef("--steps must be a positive integer, got %d", o.cmp.Steps)
+	case opt.SeqLen < 0:
+		return cli.Usagef("--seq-len must be positive (0: the model's n_ctx), got %d", opt.SeqLen)
+	case o.stream.Len < 0:
+		return cli.Usagef("--stream-len must be positive (0: 8 × n_ctx), got %d", o.stream.Len)
+	case o.stream.Window < 0:
+		return cli.Usagef("--window must be positive (0: n_ctx), got %d", o.stream.Window)
+	case sk.GuLen < 1:
+		return cli.Usagef("--gu-len must be positive, got %d", sk.GuLen)
 	}
 	m, name, err := o.mf.load("text-sink")
 	if err != nil {
@@ -113,10 +108,9 @@ func runSinks(e *env, o *sinkOpts) error {
 	if err != nil {
 		return err
 	}
-	opt := sinkanalysis.Options{Batch: o.batch, SeqLen: o.seqLen, Seed: o.seed,
-		Sinks: sinks.Options{Eps: o.eps, K: o.k, GuLen: o.guLen, Metric: metric, BOS: bos}}
+	opt.Seed, opt.Sinks.Metric, opt.Sinks.BOS = o.seed, metric, bos
 	if o.streaming {
-		opt.Streaming = &sinkanalysis.Streaming{Streams: o.nStreams, Window: o.window, Len: o.streamLen}
+		opt.Streaming = &o.stream
 		if o.sweep != "" {
 			for _, f := range strings.Split(o.sweep, ",") {
 				w, err := strconv.Atoi(strings.TrimSpace(f))
@@ -128,7 +122,7 @@ func runSinks(e *env, o *sinkOpts) error {
 		}
 	}
 	if o.compare {
-		opt.Compare = &sinkanalysis.Compare{Steps: o.steps, GuLen: o.guLen, Dir: o.compareDir}
+		opt.Compare, o.cmp.GuLen = &o.cmp, sk.GuLen
 	}
 	if err := opt.Validate(m, name); err != nil {
 		return cli.FlagError(err, nil)
