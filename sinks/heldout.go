@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/attnlab/attnlab/internal/membudget"
+	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/tasks"
 )
 
@@ -26,6 +27,24 @@ func (b BOS) String() string {
 		return "none"
 	}
 	return strconv.Itoa(int(b.Token))
+}
+
+// ChooseBOS is the first token of every window and stream for m: s when
+// given (a token id below d_vocab, or "none"), else the model's own
+// (m.SinkToken: it was trained with it), else none. Its error is a
+// *badinput.Setting naming bos.
+func ChooseBOS(m *model.Model, s string) (BOS, error) {
+	if s == "" {
+		if tok, ok := m.SinkToken(); ok {
+			return NewBOS(tok), nil
+		}
+		return BOS{}, nil
+	}
+	tok, ok, err := tasks.ParseBOS(s, m.Config.DVocab)
+	if err != nil || !ok {
+		return BOS{}, err
+	}
+	return NewBOS(tok), nil
 }
 
 // HeldOutStream is the PCG stream of the held-out windows HeldOut draws

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/tasks"
 )
@@ -235,5 +236,30 @@ func TestStreamLearnedPositions(t *testing.T) {
 	_, err = Stream(context.Background(), m, [][]int32{s}, []Policy{{Kind: SinkCache, Window: 6, Sinks: 1}})
 	if err == nil || !strings.Contains(err.Error(), "learned positions") {
 		t.Errorf("a cache policy on learned positions: %v", err)
+	}
+}
+
+// TestChooseBOS: a given id or "none" wins; else the model's own sink
+// token, else none; an id outside the vocabulary names the setting.
+func TestChooseBOS(t *testing.T) {
+	t.Parallel()
+	m, err := model.NewInit[float32](model.Config{NLayers: 1, DModel: 8, NHeads: 2, DVocab: 256, NCtx: 8, AttnOnly: true,
+		NormalizationType: "LN", PositionalEmbeddingType: "rotary", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		task, s string
+		want    BOS
+	}{{"text", "", BOS{}}, {"text+sink", "", NewBOS(3)}, {"text+sink", "none", BOS{}}, {"text", "7", NewBOS(7)}} {
+		if err := m.SetTask(c.task, map[string]any{"sink_token": 3}, "bytes"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := ChooseBOS(m, c.s); err != nil || got != c.want {
+			t.Errorf("%s, %q: %v, %v, want %v", c.task, c.s, got, err, c.want)
+		}
+	}
+	if _, err := ChooseBOS(m, "256"); !badinput.Is(err) || err.Error() != `bos must be a token id in [0, 256) or none, got "256"` {
+		t.Errorf("ChooseBOS(256): %v", err)
 	}
 }

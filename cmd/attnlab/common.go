@@ -11,7 +11,6 @@ import (
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/sinks"
-	"github.com/attnlab/attnlab/tasks"
 	"github.com/spf13/cobra"
 )
 
@@ -86,22 +85,6 @@ func (m *modelFlags) load(def string) (*model.Model, string, error) {
 		err = fmt.Errorf("%w with --config", err)
 	}
 	return mod, name, err
-}
-
-// bosFor is the first token of every window and stream: --bos when given
-// (an id or "none"), else the model's own (m.SinkToken), else none.
-func bosFor(m *model.Model, flag string) (sinks.BOS, error) {
-	if flag == "" {
-		if tok, ok := m.SinkToken(); ok {
-			return sinks.NewBOS(tok), nil
-		}
-		return sinks.BOS{}, nil
-	}
-	tok, ok, err := tasks.ParseBOS(flag, m.Config.DVocab)
-	if err != nil || !ok {
-		return sinks.BOS{}, cli.FlagError(err, nil)
-	}
-	return sinks.NewBOS(tok), nil
 }
 
 // bosSource says which first token was used and why, for stderr.

@@ -8,6 +8,7 @@ import (
 	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
+	"github.com/attnlab/attnlab/sinks"
 	"github.com/spf13/cobra"
 )
 
@@ -87,9 +88,9 @@ func runRun(e *env, o *runOpts) (rerr error) {
 	if o.src.Text != "" {
 		// A model trained with a fixed first token saw it at the start of
 		// every window: give it one, as TransformerLens's prepend_bos.
-		bos, err := bosFor(m, o.src.BOS)
+		bos, err := sinks.ChooseBOS(m, o.src.BOS)
 		if err != nil {
-			return err
+			return cli.FlagError(err, nil)
 		}
 		if bos.On {
 			tokens = append([]int32{bos.Token}, tokens...)

@@ -104,9 +104,9 @@ func runSinks(e *env, o *sinkOpts) error {
 	if err != nil {
 		return cli.Usagef("--sink-metric must be %s, got %q", strings.Join(sinks.SinkMetrics, " or "), o.metric)
 	}
-	bos, err := bosFor(m, o.bos)
+	bos, err := sinks.ChooseBOS(m, o.bos)
 	if err != nil {
-		return err
+		return cli.FlagError(err, nil)
 	}
 	opt.Seed, opt.Sinks.Metric, opt.Sinks.BOS = o.seed, metric, bos
 	if o.streaming {
