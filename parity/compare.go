@@ -6,11 +6,22 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/attnlab/attnlab/internal/badinput"
 )
 
 // Tolerance is an elementwise closeness test: |got − ref| ≤ ATol + RTol·|ref|.
 type Tolerance struct {
 	RTol, ATol float64
+}
+
+// Validate checks that both tolerances are finite and non-negative. Its
+// error is a *badinput.Setting naming rtol and atol.
+func (t Tolerance) Validate() error {
+	if !(t.RTol >= 0 && t.ATol >= 0) || math.IsInf(t.RTol, 0) || math.IsInf(t.ATol, 0) {
+		return badinput.Settingf("{rtol} and {atol} must be finite and non-negative, got %v and %v", t.RTol, t.ATol)
+	}
+	return nil
 }
 
 // Status is the outcome of comparing one tensor.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/attnlab/attnlab/fixtures"
+	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/safetensors"
 )
@@ -273,5 +274,17 @@ func TestFailure(t *testing.T) {
 	want := fmt.Sprintf("6 of 8 tensors fail: t2 (%s), t3 (%s), t4 (%s), t5 (%s), …", Fail, ShapeMismatch, Missing, Fail)
 	if err := Failure(rs); err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+func TestToleranceValidate(t *testing.T) {
+	t.Parallel()
+	if err := (Tolerance{RTol: 1.3e-6, ATol: 1e-5}).Validate(); err != nil {
+		t.Errorf("PyTorch's tolerances: %v", err)
+	}
+	for _, tol := range []Tolerance{{-1, 0}, {0, math.NaN()}, {math.Inf(1), 0}, {0, math.Inf(1)}} {
+		if err := tol.Validate(); !badinput.Is(err) || !strings.HasPrefix(err.Error(), "rtol and atol must be finite and non-negative, got ") {
+			t.Errorf("%v: %v", tol, err)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/attnlab/attnlab/internal/cli"
 	"github.com/attnlab/attnlab/parity"
@@ -13,9 +12,9 @@ import (
 
 type verifyOpts struct {
 	outFlags
-	mf         modelFlags
-	reference  string
-	rtol, atol float64
+	mf        modelFlags
+	reference string
+	tol       parity.Tolerance
 }
 
 func newVerifyCmd(e *env) *cobra.Command {
@@ -45,16 +44,16 @@ The defaults are PyTorch's float32 tolerances (rtol 1.3e-6, atol 1e-5).`,
 	o.mf.add(c, "weights file to run on the reference's tokens (default: the embedded two-layer model)")
 	f := c.Flags()
 	f.StringVar(&o.reference, "reference", "", "reference cache: a safetensors file with tokens [batch, pos] and tensors named by hook name")
-	f.Float64Var(&o.rtol, "rtol", 1.3e-6, "relative tolerance")
-	f.Float64Var(&o.atol, "atol", 1e-5, "absolute tolerance")
+	f.Float64Var(&o.tol.RTol, "rtol", 1.3e-6, "relative tolerance")
+	f.Float64Var(&o.tol.ATol, "atol", 1e-5, "absolute tolerance")
 	return c
 }
 
 func runVerify(e *env, o *verifyOpts, args []string) error {
-	if !(o.rtol >= 0 && o.atol >= 0) || math.IsInf(o.rtol, 0) || math.IsInf(o.atol, 0) {
-		return cli.Usagef("--rtol and --atol must be finite and non-negative, got %v and %v", o.rtol, o.atol)
+	tol := o.tol
+	if err := tol.Validate(); err != nil {
+		return cli.FlagError(err, nil)
 	}
-	tol := parity.Tolerance{RTol: o.rtol, ATol: o.atol}
 	var (
 		rs    []parity.Result
 		err   error
@@ -94,7 +93,7 @@ func runVerify(e *env, o *verifyOpts, args []string) error {
 		return cli.Usagef("give --reference (with --model) or two cache files")
 	}
 	res := report.Results{Tables: []*report.Table{parity.Table(rs, tol)}, Headline: []*report.Table{parity.Headline(rs, tol)}, Model: model,
-		Extra: map[string]any{"rtol": o.rtol, "atol": o.atol}}
+		Extra: map[string]any{"rtol": tol.RTol, "atol": tol.ATol}}
 	if err = e.finish(o.outFlags, res); err != nil {
 		return err
 	}
