@@ -16,12 +16,10 @@ import (
 
 type ringOpts struct {
 	outFlags
-	n, hosts, dHead, check int
-	layouts                string
+	opt                    ringlab.Options // N, E, Check and the sweeps' sizes, from the flags
+	hosts                  int
+	layouts, overlapBlocks string
 	noBackward, noSweeps   bool
-	errorN, errorMaxHosts  int
-	overlapHosts           int
-	overlapBlocks          string
 	launch                 ringlab.Launch
 	launched               bool // a worker started by --procs
 }
@@ -61,16 +59,16 @@ other within --idle-timeout (at once if its process dies) or --connect-timeout.`
 	}
 	o.outFlags.add(c, "attnlab-out/ring")
 	f := c.Flags()
-	f.IntVar(&o.n, "n", 8192, "sequence length N of the hosts run")
+	f.IntVar(&o.opt.N, "n", 8192, "sequence length N of the hosts run")
 	f.IntVar(&o.hosts, "hosts", 8, "hosts P in the ring (in-process)")
-	f.IntVar(&o.dHead, "d-head", 64, "d_head E")
+	f.IntVar(&o.opt.E, "d-head", 64, "d_head E")
 	f.StringVar(&o.layouts, "layout", "all", "layouts: all, or a comma list of contiguous, zigzag, stripe")
 	f.BoolVar(&o.noBackward, "no-backward", false, "forward pass only")
-	f.IntVar(&o.check, "check", 4, "query rows per host checked against the float64 reference (0: none)")
+	f.IntVar(&o.opt.Check, "check", 4, "query rows per host checked against the float64 reference (0: none)")
 	f.BoolVar(&o.noSweeps, "no-sweeps", false, "skip the error and overlap sweeps")
-	f.IntVar(&o.errorN, "error-n", 2048, "error sweep: sequence length")
-	f.IntVar(&o.errorMaxHosts, "error-max-hosts", 16, "error sweep: rings of 1…this many hosts (0: skip)")
-	f.IntVar(&o.overlapHosts, "overlap-hosts", 2, "overlap sweep: hosts joined by loopback TCP")
+	f.IntVar(&o.opt.ErrorN, "error-n", 2048, "error sweep: sequence length")
+	f.IntVar(&o.opt.ErrorMaxP, "error-max-hosts", 16, "error sweep: rings of 1…this many hosts (0: skip)")
+	f.IntVar(&o.opt.OverlapP, "overlap-hosts", 2, "overlap sweep: hosts joined by loopback TCP")
 	f.StringVar(&o.overlapBlocks, "overlap-blocks", "16,32,64,128,256,512,1024,2048", "overlap sweep: block sizes (tokens per host), comma list; empty skips it")
 	f.IntVar(&o.launch.Procs, "procs", 0, "run the hosts as this many processes joined by TCP on loopback")
 	f.IntVar(&o.launch.Rank, "rank", -1, "worker mode: this host's rank (with --peers)")
@@ -89,7 +87,8 @@ func (o *ringOpts) config(hosts int) (ringlab.Config, error) {
 	if err != nil {
 		return ringlab.Config{}, cli.Usagef("--layout: %v", strings.TrimPrefix(err.Error(), "ring: "))
 	}
-	c := ringlab.Config{N: o.n, E: o.dHead, P: hosts, Layouts: ls, Backward: !o.noBackward, Seed: o.seed, Check: o.check}
+	c := o.opt.Config
+	c.P, c.Layouts, c.Backward, c.Seed = hosts, ls, !o.noBackward, o.seed
 	return c, cli.FlagError(c.Validate(), nil)
 }
 
@@ -111,13 +110,13 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	opt := ringlab.Options{Config: cfg}
+	opt := o.opt
+	opt.Config = cfg
 	var workerLog bytes.Buffer // with --procs: the workers' stderr lines (ringnet writes them one at a time)
-	if !o.noSweeps {
-		if opt.OverlapBlocks, err = cli.Ints(o.overlapBlocks); err != nil {
-			return cli.Usagef("--overlap-blocks: %v", err)
-		}
-		opt.ErrorN, opt.ErrorMaxP, opt.OverlapP = o.errorN, o.errorMaxHosts, o.overlapHosts
+	if o.noSweeps {
+		opt.ErrorMaxP = 0
+	} else if opt.OverlapBlocks, err = cli.Ints(o.overlapBlocks); err != nil {
+		return cli.Usagef("--overlap-blocks: %v", err)
 	}
 	if procs > 0 {
 		exe, err := os.Executable()
@@ -146,8 +145,8 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 // workerArgs is the command line of a worker started by --procs.
 func (o *ringOpts) workerArgs(rank int, peers []string) []string {
 	a := []string{"ring", "--launched", "--rank", strconv.Itoa(rank), "--peers", strings.Join(peers, ","),
-		"--n", strconv.Itoa(o.n), "--hosts", strconv.Itoa(len(peers)), "--d-head", strconv.Itoa(o.dHead), "--layout", o.layouts,
-		"--seed", strconv.FormatUint(o.seed, 10), "--check", strconv.Itoa(o.check),
+		"--n", strconv.Itoa(o.opt.N), "--hosts", strconv.Itoa(len(peers)), "--d-head", strconv.Itoa(o.opt.E), "--layout", o.layouts,
+		"--seed", strconv.FormatUint(o.seed, 10), "--check", strconv.Itoa(o.opt.Check),
 		"--connect-timeout", o.launch.ConnectTimeout.String(), "--idle-timeout", o.launch.IdleTimeout.String(), "--no-sweeps", "--quiet"}
 	if o.noBackward {
 		a = append(a, "--no-backward")
