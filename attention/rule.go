@@ -37,6 +37,20 @@ func constructors[F Float]() map[string]func() Rule[F] {
 	}
 }
 
+// ScoresBackward is implemented by rules whose Backward is a map from
+// dpattern to dscores followed by the causal products
+//
+//	dq += dscores·k, dk += dscoresᵀ·q
+//
+// over the triangle j ≤ i: the model then takes that map from the rule and
+// runs the products itself, for several heads at once
+// (gemm.MatMulHeads16). BackwardScores overwrites dpattern [T, T] with
+// dscores, zeros above the diagonal, exactly as Backward does before its
+// products.
+type ScoresBackward[F Float] interface {
+	BackwardScores(dpattern, pattern []F, T, E int)
+}
+
 // PerHead is implemented by rules whose pattern differs between heads
 // (Longformer's per-head dilations, BigBird's per-head random blocks): the
 // model runs head h of H with Heads(H)[h]. The error says the kind does

@@ -90,18 +90,24 @@ func softmaxRow[F Float](row []F, scale, sink float64) {
 //
 //	dscores[i,j] = pattern[i,j]·(dpattern[i,j] − Σ_j' pattern[i,j']·dpattern[i,j']) / sqrt(E)
 //	dq += dscores·k, dk += dscoresᵀ·q
-func (Softmax[F]) Backward(dq, dk []F, ldd int, dpattern, pattern, q, k []F, ld, T, E int) {
-	scale := 1 / math.Sqrt(float64(E))
-	if d, ok := asF32(dpattern); ok {
-		p, _ := asF32(pattern)
-		vecmath.SoftmaxCausalBackward(d, p, T, float32(scale))
-	} else {
-		softmaxBackRows(dpattern, pattern, T, scale)
-	}
+func (s Softmax[F]) Backward(dq, dk []F, ldd int, dpattern, pattern, q, k []F, ld, T, E int) {
+	s.BackwardScores(dpattern, pattern, T, E)
 	// dscores is lower triangular: dq's rows sum over keys j ≤ i, dk's
 	// over queries i ≥ j.
 	gemm.MatMulTri(gemm.LowerA, false, false, T, E, T, dpattern, T, k, ld, dq, ldd, true)
 	gemm.MatMulTri(gemm.UpperA, true, false, T, E, T, dpattern, T, q, ld, dk, ldd, true)
+}
+
+// BackwardScores is Backward's first line (ScoresBackward): dpattern
+// becomes dscores, zeros above the diagonal.
+func (Softmax[F]) BackwardScores(dpattern, pattern []F, T, E int) {
+	scale := 1 / math.Sqrt(float64(E))
+	if d, ok := asF32(dpattern); ok {
+		p, _ := asF32(pattern)
+		vecmath.SoftmaxCausalBackward(d, p, T, float32(scale))
+		return
+	}
+	softmaxBackRows(dpattern, pattern, T, scale)
 }
 
 // softmaxBackRows is the plain loop of Backward's first line, in float64.

@@ -31,6 +31,11 @@ func (Softmax1[F]) Backward(dq, dk []F, ldd int, dpattern, pattern, q, k []F, ld
 	Softmax[F]{}.Backward(dq, dk, ldd, dpattern, pattern, q, k, ld, T, E)
 }
 
+// BackwardScores is Softmax's (ScoresBackward).
+func (Softmax1[F]) BackwardScores(dpattern, pattern []F, T, E int) {
+	Softmax[F]{}.BackwardScores(dpattern, pattern, T, E)
+}
+
 // LearnedSink gives every head one extra key/value slot that every query
 // can attend to (Xiao et al. 2023 §3.3 "sink token"; Gu et al. 2024 §6,
 // learnable key and value biases). The slot's key k_s [E] is trained; its

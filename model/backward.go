@@ -1,6 +1,9 @@
 package model
 
-import "github.com/attnlab/attnlab/internal/gemm"
+import (
+	"github.com/attnlab/attnlab/attention"
+	"github.com/attnlab/attnlab/internal/gemm"
+)
 
 // LossCount returns Σ mask over the positions of the last ForwardLoss (the
 // mean's denominator).
@@ -123,11 +126,15 @@ func (w *Workspace[F]) backward(wmode into) {
 		if m.rot != nil {
 			q, k, ld = la.qkRot, la.qkRot[HE:], 2*HE
 		}
-		clear(w.dqkv)
 		dq, dk := w.dqkv, w.dqkv[HE:]
-		if la.fused {
+		switch {
+		case la.fused:
+			clear(w.dqkv)
 			w.attnFusedBackward(l, la, q, k, ld)
-		} else {
+		case w.scoresBackward(l):
+			w.attnHeadsBackward(l, la, q, k, ld) // sets all of dqkv
+		default:
+			clear(w.dqkv)
 			w.attnPatternBackward(l, la, q, k, ld)
 		}
 		if m.rot != nil {
@@ -235,5 +242,61 @@ func (w *Workspace[F]) attnPatternBackward(l int, la *layerActs[F], q, k []F, ld
 			qo := b*T*ld + hd*E
 			w.attnBackward(l, hd, dq[vo:], dk[vo:], 3*HE, w.dpattern, pat, q[qo:], k[qo:], ld, T, E)
 		}
+	}
+}
+
+// heads16 reports whether the pattern path's [T, T]·[T, E] products take
+// gemm.MatMulHeads16, every head of a sequence in one call: float32 and
+// d_head 16.
+func (w *Workspace[F]) heads16() bool {
+	_, ok := asF32(w.dz)
+	return ok && w.m.Config.DHead == 16
+}
+
+// scoresBackward reports whether layer l's pattern-path backward may run
+// attnHeadsBackward: heads16, and every head's rule a
+// attention.ScoresBackward without parameters of its own.
+func (w *Workspace[F]) scoresBackward(l int) bool {
+	if !w.heads16() {
+		return false
+	}
+	if _, ok := w.m.attn[l].(attention.HeadParams[F]); ok {
+		return false
+	}
+	for hd := range w.m.Config.NHeads {
+		if _, ok := w.m.rule(l, hd).(attention.ScoresBackward[F]); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// attnHeadsBackward is attnPatternBackward for rules that are
+// attention.ScoresBackward, with the products of all heads of a sequence
+// in one gemm.MatMulHeads16 call each (same sums, term by term, as the
+// per-head MatMulTri calls of attnPatternBackward and Rule.Backward):
+//
+//	dpattern[h] = dz[:, h]·v[:, h]ᵀ, dscores[h] = BackwardScores(dpattern[h])
+//	dv[:, h] = pattern[h]ᵀ·dz[:, h], dq[:, h] = dscores[h]·k[:, h], dk[:, h] = dscores[h]ᵀ·q[:, h]
+//
+// It sets dq, dk and dv (all of w.dqkv) rather than adding to them.
+func (w *Workspace[F]) attnHeadsBackward(l int, la *layerActs[F], q, k []F, ld int) {
+	c := w.m.Config
+	B, T, H, E := w.B, w.T, c.NHeads, c.DHead
+	HE := H * E
+	v := la.qkv[2*HE:]
+	dq, dk, dv := f32(w.dqkv), f32(w.dqkv[HE:]), f32(w.dqkv[2*HE:])
+	for b := range B {
+		pat := la.pattern[b*H*T*T:][:H*T*T]
+		zo, vo := b*T*HE, b*T*3*HE
+		for hd := range H {
+			dp := w.dpattern[hd*T*T:][:T*T]
+			gemm.MatMulTri(gemm.LowerC, false, true, T, T, E, w.dz[zo+hd*E:], HE, v[vo+hd*E:], 3*HE, dp, T, false)
+			w.m.rule(l, hd).(attention.ScoresBackward[F]).BackwardScores(dp, pat[hd*T*T:][:T*T], T, E)
+		}
+		qo := b * T * ld
+		gemm.MatMulHeads16(gemm.UpperA, H, T, f32(pat), T*T, f32(w.dz[zo:]), HE, dv[vo:], 3*HE)
+		gemm.MatMulHeads16(gemm.LowerA, H, T, f32(w.dpattern), T*T, f32(k[qo:]), ld, dq[vo:], 3*HE)
+		gemm.MatMulHeads16(gemm.UpperA, H, T, f32(w.dpattern), T*T, f32(q[qo:]), ld, dk[vo:], 3*HE)
 	}
 }

@@ -288,6 +288,13 @@ func (w *Workspace[F]) attnPattern(l int, la *layerActs[F], r *run[F], q, k []F,
 
 	// z[b, :, h] = pattern[b, h]·v[b, :, h]   [B, T, H, E]
 	v := la.qkv[2*HE:]
+	if w.heads16() {
+		for b := range B {
+			o := b * H * T * T
+			gemm.MatMulHeads16(gemm.LowerA, H, T, f32(la.pattern[o:]), T*T, f32(v[b*T*3*HE:]), 3*HE, f32(la.z[b*T*HE:]), HE)
+		}
+		return
+	}
 	for b := range B {
 		for hd := range H {
 			o := (b*H + hd) * T * T

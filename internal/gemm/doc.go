@@ -45,7 +45,12 @@
 // MatMulTri is MatMul for causal attention's triangular products: it
 // follows the triangle in 8-row blocks, skipping the products that are
 // known zeros (LowerA, UpperA: same bits as MatMul) or unwanted (LowerC:
-// only C[i, j] for j ≤ i), about half the work at T = 65.
+// only C[i, j] for j ≤ i), about half the work at T = 65. At d_head 16
+// two kernels follow the triangle closer: LowerC scores (q·kᵀ, k = 16)
+// take 4-row blocks over 16-column chunks in one assembly call, and
+// MatMulHeads16 runs the [T, T]·[T, 16] products of 4 heads at once (4
+// rows × 4 heads of C in 16 accumulators), both with every element's
+// summation order unchanged.
 //
 // C must not overlap A or B.
 //

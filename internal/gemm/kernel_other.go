@@ -13,3 +13,7 @@ func mulAsm(tri Tri, transA, transB bool, m, n, k int, a []float32, lda int, b [
 }
 
 func fmaLoop(n int) { panic("gemm: no assembly kernel in this build") }
+
+func heads16(upper bool, t int, a []float32, hs int, b []float32, ldb int, c []float32, ldc int) {
+	panic("gemm: no assembly kernel in this build")
+}
