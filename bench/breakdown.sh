@@ -26,7 +26,7 @@ function flush(   c) {
 	if (st ~ /gemm\.PeakGFLOPS|gemm\.fmaLoop/) c = ""
 	else if (st ~ /optim\.|step\.func3/) c = "AdamW update"
 	else if (st ~ /step\.func2/) c = "gradient reduction over units"
-	else if (st ~ /gemm\.MatMulTri/) c = "matmul: attention (q.kT, pattern·v and their backward)"
+	else if (st ~ /gemm\.MatMulTri|gemm\.MatMulHeads16/) c = "matmul: attention (q.kT, pattern·v and their backward)"
 	else if (st ~ /gemm\./) c = "matmul: dense (W_QKV, W_O, W_U, forward and backward)"
 	else if (st ~ /SoftmaxCausal|softmaxCausal|softmaxBackCausal|attention\.Softmax/) c = "attention softmax (forward, backward)"
 	else if (st ~ /crossEntropy|vecmath\.softmaxAsm|SoftmaxRow/) c = "cross-entropy (softmax over vocab)"

@@ -84,6 +84,8 @@ func (w *Workspace[F]) backward(wmode into) {
 	B, T, D, H, E, M, V := w.B, w.T, c.DModel, c.NHeads, c.DHead, c.DMLP, c.DVocab
 	N, HE, L := B*T, H*E, c.NLayers
 
+	pk := w.qkvPack()
+
 	// loss = mean CE(softmax(logits), targets): dlogits = (probs − onehot)·mask/Σmask
 	crossEntropyBackward(w.logits, w.targets, w.mask, N, V, w.count)
 	dlogits := w.logits
@@ -91,10 +93,10 @@ func (w *Workspace[F]) backward(wmode into) {
 	// logits = lnf·W_U + b_U; lnf = LN(resid[L])
 	if c.HasNorm() {
 		clear(w.dresid)
-		matmulBackward(w.dln, g.WU, g.BU, dlogits, w.lnf.out, p.WU, N, D, V, wmode)
+		matmulBackward(w.dln, g.WU, g.BU, dlogits, w.lnf.out, p.WU, pk.UT, N, D, V, wmode)
 		layerNormBackward(w.dresid, g.LnFW, g.LnFB, w.dln, w.resid[L], w.lnf.mean, w.lnf.rstd, p.LnFW, N, D)
 	} else {
-		matmulBackward(w.dresid, g.WU, g.BU, dlogits, w.resid[L], p.WU, N, D, V, wmode)
+		matmulBackward(w.dresid, g.WU, g.BU, dlogits, w.resid[L], p.WU, pk.UT, N, D, V, wmode)
 	}
 
 	for l := L - 1; l >= 0; l-- {
@@ -105,7 +107,7 @@ func (w *Workspace[F]) backward(wmode into) {
 		if c.HasMLP() {
 			mid = la.residMid
 			// resid_post = resid_mid + mlp_out; mlp_out = post·W_out + b_out
-			matmulBackward(w.dmlp, gb.WOut, gb.BOut, w.dresid, la.mlpPost, bp.WOut, N, M, D, wmode)
+			matmulBackward(w.dmlp, gb.WOut, gb.BOut, w.dresid, la.mlpPost, bp.WOut, nil, N, M, D, wmode)
 			// post = act(pre), pre = pre₀ + b_in: dpre and db_in in one pass
 			actBackward(c.ActFn, w.dmlp, gb.BIn, la.mlpPre, w.dmlp, N, M)
 			// pre₀ = ln2(resid_mid)·W_in
@@ -113,13 +115,13 @@ func (w *Workspace[F]) backward(wmode into) {
 			if c.HasNorm() {
 				h2 = la.ln2.out
 			}
-			matmulBackward(w.dln, gb.WIn, nil, w.dmlp, h2, bp.WIn, N, D, M, wmode)
+			matmulBackward(w.dln, gb.WIn, nil, w.dmlp, h2, bp.WIn, nil, N, D, M, wmode)
 			w.normBackward(w.dresid, gb.Ln2W, gb.Ln2B, w.dln, mid, &la.ln2, bp.Ln2W)
 		}
 		// w.dresid now holds d resid_mid[l]; resid_mid = resid_pre + attn_out.
 
 		// attn_out = z·W_O + b_O
-		matmulBackward(w.dz, gb.WO, gb.BO, w.dresid, la.z, bp.WO, N, HE, D, wmode)
+		matmulBackward(w.dz, gb.WO, gb.BO, w.dresid, la.z, bp.WO, at(pk.OT, l), N, HE, D, wmode)
 
 		// z[b,:,h] = pattern[b,h]·v[b,:,h]; pattern = attention(q, k)
 		q, k, ld := la.qkv, la.qkv[HE:], 3*HE
@@ -148,7 +150,7 @@ func (w *Workspace[F]) backward(wmode into) {
 		if c.HasNorm() {
 			h = la.ln1.out
 		}
-		w.qkvBackward(gb, h, w.qkvPack().W[l], wmode == setAll)
+		w.qkvBackward(gb, h, pk.W[l], at(pk.WT, l), wmode == setAll)
 		w.normBackward(w.dresid, gb.Ln1W, gb.Ln1B, w.dln, x, &la.ln1, bp.Ln1W)
 		// w.dresid now holds d resid_pre[l] = d resid_post[l-1].
 	}
@@ -176,14 +178,18 @@ func (w *Workspace[F]) normBackward(dx, dw, db, dout, x []F, a *normActs[F], wt 
 // the packed scratch w.dwqkv, then one addition per element; setting writes
 // each head's [D, E] block of hᵀ·w.dqkv in place, a product of its own (the
 // same sums: every element adds over the rows in order from 0).
-func (w *Workspace[F]) qkvBackward(gb *Block[F], h, wqkv []F, set bool) {
+func (w *Workspace[F]) qkvBackward(gb *Block[F], h, wqkv, wqkvT []F, set bool) {
 	c := w.m.Config
 	N, D, H, E := w.B*w.T, c.DModel, c.NHeads, c.DHead
 	HE := H * E
 	if !set {
-		matmulBackward(w.dln, w.dwqkv, w.dbqkv, w.dqkv, h, wqkv, N, D, 3*HE, setAll)
+		matmulBackward(w.dln, w.dwqkv, w.dbqkv, w.dqkv, h, wqkv, wqkvT, N, D, 3*HE, setAll)
 	} else {
-		gemm.MatMul(false, true, N, D, 3*HE, w.dqkv, 3*HE, wqkv, 3*HE, w.dln, D, false)
+		if wqkvT != nil {
+			gemm.MatMul(false, false, N, D, 3*HE, w.dqkv, 3*HE, wqkvT, D, w.dln, D, false)
+		} else {
+			gemm.MatMul(false, true, N, D, 3*HE, w.dqkv, 3*HE, wqkv, 3*HE, w.dln, D, false)
+		}
 		for s, G := range [3][]F{gb.WQ, gb.WK, gb.WV} {
 			for hd := range H {
 				// G[hd] [D, E] = hᵀ·(columns s·HE+hd·E .. +E of dqkv)
@@ -210,6 +216,14 @@ func (w *Workspace[F]) qkvBackward(gb *Block[F], h, wqkv []F, set bool) {
 			G[i] += w.dbqkv[s*HE+i]
 		}
 	}
+}
+
+// at returns s[l], or nil when s is nil (a pack without transposes).
+func at[F Float](s [][]F, l int) []F {
+	if s == nil {
+		return nil
+	}
+	return s[l]
 }
 
 // containsView reports whether one of set is the view v (same first

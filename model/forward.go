@@ -69,27 +69,56 @@ func (w *Workspace[F]) norm(a *normActs[F], x, wt, b []F, r *run[F], scaleName, 
 // parameters change. A workspace packs its own at each forward pass unless
 // it is given one to share (Workspace.ShareQKV), as the units of a training
 // step share theirs.
+//
+// A pack made by NewQKVPack also holds the transposes of the matrices the
+// backward multiplies gradients by (dx = dout·Wᵀ): W_QKVᵀ, W_Oᵀ and W_Uᵀ,
+// so that a training step transposes them once rather than once per work
+// unit (same bits: the product sums the same terms in the same order).
 type QKVPack[F Float] struct {
 	W [][]F // [L][D, 3HE]
 	B [][]F // [L][3HE]
+
+	WT [][]F // [L][3HE, D]: W_QKVᵀ (nil: none packed)
+	OT [][]F // [L][D, HE]: W_Oᵀ
+	UT []F   // [V, D]: W_Uᵀ
 }
 
-// NewQKVPack returns the model's weights packed.
+// NewQKVPack returns the model's weights packed, with the transposes.
 func (m *Transformer[F]) NewQKVPack() *QKVPack[F] {
 	c := m.Config
-	HE := c.NHeads * c.DHead
-	p := &QKVPack[F]{}
+	D, HE := c.DModel, c.NHeads*c.DHead
+	p := &QKVPack[F]{UT: make([]F, c.DVocab*D)}
 	for range c.NLayers {
-		p.W, p.B = append(p.W, make([]F, c.DModel*3*HE)), append(p.B, make([]F, 3*HE))
+		p.W, p.B = append(p.W, make([]F, D*3*HE)), append(p.B, make([]F, 3*HE))
+		p.WT, p.OT = append(p.WT, make([]F, 3*HE*D)), append(p.OT, make([]F, D*HE))
 	}
 	p.Pack(m)
 	return p
 }
 
-// Pack copies m's current weights into p.
+// Pack copies m's current weights into p (and their transposes, when p
+// holds them).
 func (p *QKVPack[F]) Pack(m *Transformer[F]) {
+	c := m.Config
+	D, HE := c.DModel, c.NHeads*c.DHead
 	for l := range p.W {
-		packQKV(p.W[l], p.B[l], &m.Params.Blocks[l], m.Config)
+		packQKV(p.W[l], p.B[l], &m.Params.Blocks[l], c)
+		if p.WT != nil {
+			transposeInto(p.WT[l], p.W[l], D, 3*HE)
+			transposeInto(p.OT[l], m.Params.Blocks[l].WO, HE, D)
+		}
+	}
+	if p.UT != nil {
+		transposeInto(p.UT, m.Params.WU, D, c.DVocab)
+	}
+}
+
+// transposeInto sets dst [cols, rows] to src [rows, cols] transposed.
+func transposeInto[F Float](dst, src []F, rows, cols int) {
+	for r := range rows {
+		for j, v := range src[r*cols : (r+1)*cols] {
+			dst[j*rows+r] = v
+		}
 	}
 }
 

@@ -76,15 +76,11 @@ func addRows[F Float](dst []F, ldd int, x []F, ldx, rows, cols int) {
 // layerNormForward: out = (x - mean) * rstd * w + b, rstd = 1/sqrt(var + eps),
 // statistics in float64; w and b are nil for LNPre (normalise only).
 //
-// In float32 with weights it runs vecmath.LayerNormRow (float32 statistics
-// with a corrected mean, within 2e-6 relative of this loop).
+// In float32 with weights it runs vecmath.LayerNormRows (float32
+// statistics with a corrected mean, within 2e-6 relative of this loop).
 func layerNormForward[F Float](out, mean, rstd, x, w, b []F, N, D int) {
 	if o32, ok := asF32(out); ok && w != nil {
-		x32, w32, b32 := f32(x), f32(w), f32(b)
-		for n := range N {
-			m, s := vecmath.LayerNormRow(o32[n*D:(n+1)*D], x32[n*D:(n+1)*D], w32, b32, LNEps)
-			mean[n], rstd[n] = F(m), F(s)
-		}
+		vecmath.LayerNormRows(o32, f32(x), f32(w)[:D], f32(b), f32(mean), f32(rstd), N, LNEps)
 		return
 	}
 	for n := range N {
@@ -119,14 +115,10 @@ func layerNormForward[F Float](out, mean, rstd, x, w, b []F, N, D int) {
 //	dx += rstd * (dnorm - mean(dnorm) - norm*mean(dnorm*norm))
 //	dw += dout*norm, db += dout
 //
-// In float32 with weights it runs vecmath.LayerNormRowBackward.
+// In float32 with weights it runs vecmath.LayerNormRowsBackward.
 func layerNormBackward[F Float](dx, dw, db, dout, x, mean, rstd, w []F, N, D int) {
 	if dx32, ok := asF32(dx); ok && w != nil {
-		dw32, db32, do32, x32, w32 := f32(dw), f32(db), f32(dout), f32(x), f32(w)
-		for n := range N {
-			r := n * D
-			vecmath.LayerNormRowBackward(dx32[r:r+D], dw32, db32, do32[r:r+D], x32[r:r+D], w32, float32(mean[n]), float32(rstd[n]))
-		}
+		vecmath.LayerNormRowsBackward(dx32, f32(dw)[:D], f32(db)[:D], f32(dout), f32(x), f32(w)[:D], f32(mean), f32(rstd), N)
 		return
 	}
 	for n := range N {
@@ -186,9 +178,13 @@ func addBias[F Float](out, bias []F, N, Dout int) {
 //
 // or, as mode says, sets dinp (and dw, dbias) instead of adding to them,
 // which saves clearing a scratch buffer first (same bits: the sums start
-// from 0 either way).
-func matmulBackward[F Float](dinp, dw, dbias, dout, inp, w []F, N, Din, Dout int, mode into) {
-	if dinp != nil {
+// from 0 either way). wT, when not nil, is w transposed [Dout, Din]: dinp
+// is then dout·wT (the same sums, without transposing w in the product).
+func matmulBackward[F Float](dinp, dw, dbias, dout, inp, w, wT []F, N, Din, Dout int, mode into) {
+	switch {
+	case dinp != nil && wT != nil:
+		gemm.MatMul(false, false, N, Din, Dout, dout, Dout, wT, Din, dinp, Din, mode == addAll)
+	case dinp != nil:
 		gemm.MatMul(false, true, N, Din, Dout, dout, Dout, w, Dout, dinp, Din, mode == addAll)
 	}
 	gemm.MatMul(true, false, Din, Dout, N, inp, Din, dout, Dout, dw, Dout, mode != setAll)

@@ -88,3 +88,78 @@ func relErr(got, want float32, floor float64) float64 {
 }
 
 func clone(s []float32) []float32 { return append([]float32(nil), s...) }
+
+// TestLayerNormRows: the 4-row kernel gives LayerNormRow's bits, row by
+// row, for row counts around multiples of 4 and every length up to 70 and
+// a few longer (each tail), and writes nothing past the last row.
+func TestLayerNormRows(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 8))
+	const eps = 1e-5
+	for _, D := range append(rangeN(1, 70), 128, 257) {
+		for _, n := range []int{1, 3, 4, 5, 8, 11} {
+			x, w, b := make([]float32, n*D), make([]float32, D), make([]float32, D)
+			for i := range x {
+				x[i] = float32(float64(i%7) + 3*r.NormFloat64())
+			}
+			for i := range w {
+				w[i], b[i] = float32(1+0.3*r.NormFloat64()), float32(0.3*r.NormFloat64())
+			}
+			out := make([]float32, n*D+1)
+			out[n*D] = 42
+			mean, rstd := make([]float32, n), make([]float32, n)
+			LayerNormRows(out, x, w, b, mean, rstd, n, eps)
+			want := make([]float32, D)
+			for i := range n {
+				m, s := LayerNormRow(want, x[i*D:(i+1)*D], w, b, eps)
+				if mean[i] != m || rstd[i] != s {
+					t.Fatalf("D=%d n=%d row %d: (mean, rstd) = (%g, %g), LayerNormRow gives (%g, %g)", D, n, i, mean[i], rstd[i], m, s)
+				}
+				for j := range D {
+					if out[i*D+j] != want[j] {
+						t.Fatalf("D=%d n=%d: out[%d, %d] = %g, LayerNormRow gives %g", D, n, i, j, out[i*D+j], want[j])
+					}
+				}
+			}
+			if out[n*D] != 42 {
+				t.Fatalf("D=%d n=%d: LayerNormRows wrote past the rows", D, n)
+			}
+		}
+	}
+}
+
+// TestLayerNormRowsBackward: the 4-row backward gives LayerNormRowBackward's
+// bits, row after row (dx per row; dw, db accumulated over the rows), for
+// row counts around multiples of 4 and every length up to 70 and a few
+// longer, and writes nothing past dx's rows or dw's and db's D.
+func TestLayerNormRowsBackward(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(9, 10))
+	rnd := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(r.NormFloat64())
+		}
+		return s
+	}
+	for _, D := range append(rangeN(1, 70), 128, 257) {
+		for _, n := range []int{1, 3, 4, 5, 8, 11} {
+			x, w, dout := rnd(n*D), rnd(D), rnd(n*D)
+			mean, rstd := rnd(n), rnd(n)
+			dx, dw, db := rnd(n*D+1), rnd(D+1), rnd(D+1)
+			wdx, wdw, wdb := clone(dx), clone(dw), clone(db)
+			LayerNormRowsBackward(dx, dw[:D], db[:D], dout, x, w, mean, rstd, n)
+			for i := range n {
+				o := i * D
+				LayerNormRowBackward(wdx[o:o+D], wdw[:D], wdb[:D], dout[o:o+D], x[o:o+D], w, mean[i], rstd[i])
+			}
+			for name, p := range map[string][2][]float32{"dx": {dx, wdx}, "dw": {dw, wdw}, "db": {db, wdb}} {
+				for i := range p[0] {
+					if p[0][i] != p[1][i] {
+						t.Fatalf("D=%d n=%d: %s[%d] = %g, row by row %g", D, n, name, i, p[0][i], p[1][i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -106,3 +106,16 @@ func addBiasAsm(x, b *float32, rows, cols int)
 //
 //go:noescape
 func sumRowsAsm(dst, x *float32, rows, cols int)
+
+// layerNorm4Asm is layerNormAsm on 4 rows x[r*d:], out[r*d:] at once
+// (the same bits), mean and rstd of row r to stats[2r], stats[2r+1].
+//
+//go:noescape
+func layerNorm4Asm(out, x, w, b *float32, d int, eps float32, stats *float32)
+
+// layerNormBack4Asm is layerNormBackAsm on 4 rows at once (the same bits;
+// dw, db take the rows' terms in row order), mean and rstd of row r at
+// stats[2r], stats[2r+1].
+//
+//go:noescape
+func layerNormBack4Asm(dx, dw, db, dout, x, w *float32, d int, stats *float32)
