@@ -35,6 +35,26 @@ func SoftmaxRow(row []float32, n int, scale float32) (mx, sum float32) {
 	return mx, sum
 }
 
+// SoftmaxRows is SoftmaxRow(x[r*n:(r+1)*n], n, scale) for each of the
+// rows r < len(mx), with row r's max and sum into mx[r] and sum[r]: the
+// same bits, two rows at a time in the vector path (one row's reductions
+// overlap the other's work). x must hold len(mx) rows; sum as long as mx.
+func SoftmaxRows(x []float32, n int, scale float32, mx, sum []float32) {
+	rows := len(mx)
+	if n < 1 || len(x) < rows*n || len(sum) < rows {
+		panic("vecmath: SoftmaxRows needs n ≥ 1, len(mx) rows of n in x and as many sums")
+	}
+	r := 0
+	if haveAsm {
+		for ; r+2 <= rows; r += 2 {
+			mx[r], sum[r], mx[r+1], sum[r+1] = softmax2Asm(&x[r*n], &x[(r+1)*n], n, scale)
+		}
+	}
+	for ; r < rows; r++ {
+		mx[r], sum[r] = SoftmaxRow(x[r*n:(r+1)*n], n, scale)
+	}
+}
+
 // SoftmaxRowBackward turns the gradient d of a softmax row's output into
 // the gradient of its input, in place, given the row's output p:
 //

@@ -119,3 +119,9 @@ func layerNorm4Asm(out, x, w, b *float32, d int, eps float32, stats *float32)
 //
 //go:noescape
 func layerNormBack4Asm(dx, dw, db, dout, x, w *float32, d int, stats *float32)
+
+// softmax2Asm is softmaxAsm on two rows x[:n], y[:n] at once (the same
+// bits); n > 0.
+//
+//go:noescape
+func softmax2Asm(x, y *float32, n int, scale float32) (mx0, sum0, mx1, sum1 float32)

@@ -270,6 +270,28 @@ TEXT ·softmaxAsm(SB), NOSPLIT, $0-32
 	VZEROUPPER
 	RET
 
+// func softmax2Asm(x, y *float32, n int, scale float32) (mx0, sum0, mx1, sum1 float32)
+//
+// softmaxAsm on two rows of n at x and y at once (SOFTMAXROW2): the same
+// bits per row, one row's reductions overlapping the other's work.
+TEXT ·softmax2Asm(SB), NOSPLIT, $0-48
+	MOVQ         x+0(FP), AX
+	MOVQ         y+8(FP), R10
+	MOVQ         n+16(FP), BX
+	MOVQ         BX, R11
+	VBROADCASTSS scale+24(FP), Z10
+	VBROADCASTSS expc<>+48(SB), Z16
+	LOADEXPC
+	LEAQ         (AX)(BX*4), R13
+	LEAQ         (R10)(R11*4), R14
+	SOFTMAXROW2
+	VMOVSS       X8, mx0+32(FP)
+	VMOVSS       X9, sum0+36(FP)
+	VMOVSS       X14, mx1+40(FP)
+	VMOVSS       X15, sum1+44(FP)
+	VZEROUPPER
+	RET
+
 // func softmaxCausalAsm(x *float32, t int, scale float32)
 //
 // Row i of the [t, t] matrix at x takes the softmax over i+1 elements and

@@ -253,3 +253,33 @@ func TestSoftmaxCausal(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxRows: the two-row kernel gives SoftmaxRow's bits (rows, max
+// and sum) for row counts 1 to 5 and every length up to 70, with scores
+// spread wide enough that some exps underflow.
+func TestSoftmaxRows(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(11, 12))
+	for n := 1; n <= 70; n++ {
+		for rows := 1; rows <= 5; rows++ {
+			x := make([]float32, rows*n)
+			for i := range x {
+				x[i] = float32(8 * r.NormFloat64())
+			}
+			want := append([]float32(nil), x...)
+			mx, sum := make([]float32, rows), make([]float32, rows)
+			SoftmaxRows(x, n, 1.5, mx, sum)
+			for i := range rows {
+				m, s := SoftmaxRow(want[i*n:(i+1)*n], n, 1.5)
+				if mx[i] != m || sum[i] != s {
+					t.Fatalf("n=%d rows=%d: row %d (max, sum) = (%g, %g), SoftmaxRow gives (%g, %g)", n, rows, i, mx[i], sum[i], m, s)
+				}
+			}
+			for i := range x {
+				if x[i] != want[i] {
+					t.Fatalf("n=%d rows=%d: x[%d] = %g, SoftmaxRow gives %g", n, rows, i, x[i], want[i])
+				}
+			}
+		}
+	}
+}
