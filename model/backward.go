@@ -1,6 +1,8 @@
 package model
 
 import (
+	"unsafe"
+
 	"github.com/attnlab/attnlab/attention"
 	"github.com/attnlab/attnlab/internal/gemm"
 )
@@ -263,8 +265,19 @@ func (w *Workspace[F]) attnPatternBackward(l int, la *layerActs[F], q, k []F, ld
 // gemm.MatMulHeads16, every head of a sequence in one call: float32 and
 // d_head 16.
 func (w *Workspace[F]) heads16() bool {
-	_, ok := asF32(w.dz)
-	return ok && w.m.Config.DHead == 16
+	return unsafe.Sizeof(F(0)) == 4 && w.m.Config.DHead == 16
+}
+
+// dpatternHeads is how many heads' [T, T] gradients w.dpattern holds: H
+// when a layer on the pattern path runs attnHeadsBackward, else 1. It
+// reads only w.m and w.T (WorkspaceBytes asks a probe).
+func (w *Workspace[F]) dpatternHeads() int {
+	for l := range w.m.Config.NLayers {
+		if !w.canFuse(l) && w.scoresBackward(l) {
+			return w.m.Config.NHeads
+		}
+	}
+	return 1
 }
 
 // scoresBackward reports whether layer l's pattern-path backward may run

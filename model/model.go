@@ -100,7 +100,7 @@ type Workspace[F Float] struct {
 	dresid, dln, dattn []F // [B, T, D]
 	dqkv               []F // [B, T, 3HE]
 	dz                 []F // [B, T, HE]
-	dpattern           []F // [H, T, T]
+	dpattern           []F // [dpatternHeads, T, T]
 	dmlp               []F // [B, T, M]
 
 	elems int // F elements of the views above (WorkspaceBytes is checked against it)
@@ -163,7 +163,7 @@ func (m *Transformer[F]) WorkspaceBytes(B, T int) int64 {
 	e.Add(f, B, T, V)           // logits
 	e.Add(f, B, T, 3*D+3*HE+HE) // dresid, dln, dattn, dqkv, dz
 	if needPattern {
-		e.Add(f, H, T, T)
+		e.Add(f, probe.dpatternHeads(), T, T)
 	}
 	if c.HasMLP() {
 		e.Add(f, B, T, M)
@@ -222,7 +222,7 @@ func (m *Transformer[F]) NewWorkspace(B, T int) (*Workspace[F], error) {
 	w.dresid, w.dln, w.dattn = a.take(N*D), a.take(N*D), a.take(N*D)
 	w.dqkv, w.dz = a.take(N*3*HE), a.take(N*HE)
 	if needPattern {
-		w.dpattern = a.take(H * T * T) // every head's: attnHeadsBackward
+		w.dpattern = a.take(w.dpatternHeads() * T * T)
 	}
 	if c.HasMLP() {
 		w.dmlp = a.take(N * M)
