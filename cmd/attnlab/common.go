@@ -57,26 +57,31 @@ func (e *env) finish(o outFlags, r report.Results) error {
 }
 
 // modelFlags select a model: a weights file (with an optional config.json
-// beside it) or an embedded fixture.
+// beside it) or, without --model, the embedded fixture def.
 type modelFlags struct {
-	path   string
-	config string
+	path, config, def string
 }
 
-func (m *modelFlags) add(c *cobra.Command, what string) {
+// defaultModelKey annotates --model with the command's embedded default,
+// for completion.
+const defaultModelKey = "attnlab_default_model"
+
+func (m *modelFlags) add(c *cobra.Command, def, what string) {
+	m.def = def
 	c.Flags().StringVar(&m.path, "model", "", what)
+	_ = c.Flags().SetAnnotation("model", defaultModelKey, []string{def})
 	c.Flags().StringVar(&m.config, "config", "", "TransformerLens config.json for a state dict saved without attnlab metadata")
 }
 
 // load returns the chosen model and a name for manifests; def names the
 // embedded fixture used when --model is not given.
-func (m *modelFlags) load(def string) (*model.Model, string, error) {
+func (m *modelFlags) load() (*model.Model, string, error) {
 	path := m.path
 	switch {
 	case path == "" && m.config != "":
 		return nil, "", cli.Usagef("--config needs --model: it describes a weights file")
 	case path == "":
-		path = "embedded:" + def
+		path = "embedded:" + m.def
 	case strings.HasPrefix(path, "embedded:") && m.config != "":
 		return nil, "", cli.Usagef("--config describes a weights file; %s carries its own config", m.path)
 	}

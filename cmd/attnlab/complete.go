@@ -97,12 +97,12 @@ func completionModel(cmd *cobra.Command) *model.Model {
 	path, _ := cmd.Flags().GetString("model")
 	cfg, _ := cmd.Flags().GetString("config")
 	mf := modelFlags{path: path, config: cfg}
-	m, _, err := mf.load(defaultModel[cmd.Name()])
+	if f := cmd.Flags().Lookup("model"); f != nil && len(f.Annotations[defaultModelKey]) == 1 {
+		mf.def = f.Annotations[defaultModelKey][0]
+	}
+	m, _, err := mf.load()
 	if err != nil {
 		return nil
 	}
 	return m
 }
-
-// defaultModel is each command's embedded model when --model is not given.
-var defaultModel = map[string]string{"run": "induction-2l", "induction": "induction-2l", "sink-analysis": "text-sink"}

@@ -41,7 +41,7 @@ two-layer attention-only model (embedded:induction-2l).`,
 		RunE: func(_ *cobra.Command, _ []string) error { return runInduction(e, o) },
 	}
 	o.outFlags.add(c, "attnlab-out/induction")
-	o.mf.add(c, "weights file (default: the embedded two-layer model)")
+	o.mf.add(c, "induction-2l", "weights file (default: the embedded two-layer model)")
 	f := c.Flags()
 	f.IntVar(&o.seqLen, "seq-len", 0, "repeat length L of [BOS, x×L, x×L]; default 50 or the largest that fits n_ctx")
 	f.IntVar(&o.batch, "batch", 32, "sequences in the canonical batch")
@@ -80,7 +80,7 @@ func runInduction(e *env, o *inductionOpts) error {
 	if o.patternSeq < 0 || o.patternSeq >= o.batch {
 		return cli.Usagef("--pattern-seq must be between 0 and --batch−1 = %d, got %d", o.batch-1, o.patternSeq)
 	}
-	m, name, err := o.mf.load("induction-2l")
+	m, name, err := o.mf.load()
 	if err != nil {
 		return err
 	}

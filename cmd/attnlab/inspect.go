@@ -18,7 +18,7 @@ func newInspectCmd(e *env) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			mf := modelFlags{path: args[0], config: cfgPath}
-			m, name, err := mf.load("")
+			m, name, err := mf.load()
 			if err != nil {
 				return err
 			}

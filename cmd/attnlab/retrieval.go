@@ -61,7 +61,7 @@ splits across machines (attnlab merge joins the CSVs).
 		RunE: func(_ *cobra.Command, _ []string) error { return runRetrieval(e, o) },
 	}
 	o.of.add(c, "attnlab-out/retrieval")
-	o.mf.add(c, "with --eval-only: the weights file to evaluate")
+	o.mf.add(c, "", "with --eval-only: the weights file to evaluate")
 	f := c.Flags()
 	f.StringVar(&o.parts, "parts", "analytic,mqar,scaling", "which parts to run: analytic, mqar, scaling (comma-separated)")
 	f.BoolVar(&o.run.Train, "train", false, "mqar: train every cell here, also those of the quick grid, whose embedded models are used otherwise")
@@ -93,7 +93,7 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 		if o.mf.path == "" {
 			return cli.Usagef("--eval-only needs --model: the weights file to evaluate")
 		}
-		m, name, err := o.mf.load("")
+		m, name, err := o.mf.load()
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ into --out, beside tokens.csv and manifest.json.`,
 		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error { return runRun(e, o) },
 	}
-	o.mf.add(c, "weights file (default: the embedded induction model)")
+	o.mf.add(c, "induction-2l", "weights file (default: the embedded induction model)")
 	c.Flags().StringVar(&o.src.Tokens, "tokens", "", `token ids separated by spaces or commas, e.g. "0 5 9"`)
 	c.Flags().StringVar(&o.src.TokensFile, "tokens-file", "", "file of token ids separated by white space or commas")
 	c.Flags().StringVar(&o.src.Text, "text", "", "text, tokenized as bytes (for byte-level models), after the BOS of --bos")
@@ -78,7 +78,7 @@ func runRun(e *env, o *runOpts) (rerr error) {
 			return cli.Usagef("--save-cache: %v", strings.TrimPrefix(err.Error(), "report: "))
 		}
 	}
-	m, name, err := o.mf.load("induction-2l")
+	m, name, err := o.mf.load()
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ func runS2A(e *env, o *s2aOpts) error {
 			dst             **model.Model
 		}{{"--answerer", o.answerer, "s2a-answerer", &models.Answerer}, {"--instructed", o.instructed, "s2a-instructed", &models.Instructed},
 			{"--regenerator", o.regenerator, "s2a-regenerator", &models.Regenerator}} {
-			m, name, err := (&modelFlags{path: p.path}).load(p.def)
+			m, name, err := (&modelFlags{path: p.path, def: p.def}).load()
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.flag, err)
 			}

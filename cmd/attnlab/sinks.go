@@ -53,7 +53,7 @@ the control without one).`,
 		RunE: func(_ *cobra.Command, _ []string) error { return runSinks(e, o) },
 	}
 	o.outFlags.add(c, "attnlab-out/sink-analysis")
-	o.mf.add(c, "weights file of a byte-level text model (default: the embedded sink-token text model, embedded:text-sink)")
+	o.mf.add(c, "text-sink", "weights file of a byte-level text model (default: the embedded sink-token text model, embedded:text-sink)")
 	f := c.Flags()
 	f.Float64Var(&o.opt.Sinks.Eps, "epsilon", 0.3, "Sink_k^ε threshold: a head is a sink head when its α_k exceeds it (Gu et al.)")
 	f.IntVar(&o.opt.Sinks.K, "k", 1, "Gu et al.'s token index k (one-based; 1 is the first token)")
@@ -96,7 +96,7 @@ func runSinks(e *env, o *sinkOpts) error {
 	case sk.GuLen < 1:
 		return cli.Usagef("--gu-len must be positive, got %d", sk.GuLen)
 	}
-	m, name, err := o.mf.load("text-sink")
+	m, name, err := o.mf.load()
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ The defaults are PyTorch's float32 tolerances (rtol 1.3e-6, atol 1e-5).`,
 		RunE: func(_ *cobra.Command, args []string) error { return runVerify(e, o, args) },
 	}
 	o.outFlags.add(c, "attnlab-out/verify")
-	o.mf.add(c, "weights file to run on the reference's tokens (default: the embedded two-layer model)")
+	o.mf.add(c, "induction-2l", "weights file to run on the reference's tokens (default: the embedded two-layer model)")
 	f := c.Flags()
 	f.StringVar(&o.reference, "reference", "", "reference cache: a safetensors file with tokens [batch, pos] and tensors named by hook name")
 	f.Float64Var(&o.tol.RTol, "rtol", 1.3e-6, "relative tolerance")
@@ -81,7 +81,7 @@ func runVerify(e *env, o *verifyOpts, args []string) error {
 		if err != nil {
 			return err
 		}
-		m, name, err := o.mf.load("induction-2l")
+		m, name, err := o.mf.load()
 		if err != nil {
 			return err
 		}
