@@ -40,7 +40,7 @@ func fixtureCommands(t *testing.T) map[string][]string {
 // embedded file was trained with.
 func TestFixturesRecordTheirCommand(t *testing.T) {
 	cmds := fixtureCommands(t)
-	names := []string{"induction-2l", "induction-1l", "text-bos"}
+	names := []string{"induction-2l", "induction-1l", "text-bos", "text-bos-learned"}
 	for _, s := range reach.Specs() {
 		names = append(names, s.Fixture())
 		// The study's recipe is the command recorded in its fixture.

@@ -172,17 +172,17 @@ var readmeClaims = []readmeClaim{
 		}},
 	// attnlab sink-analysis: the loss on its held-out windows.
 	{"`sink-analysis` measures 1.782 on its own 16 held-out windows",
-		"sink-analysis", func(r *cmdRun) []float64 { return []float64{r.csv("sink_summary").first("loss"), 16} }},
+		"sink-analysis --model embedded:text-sink", func(r *cmdRun) []float64 { return []float64{r.csv("sink_summary").first("loss"), 16} }},
 	// Gu et al.'s Sink_1^0.3 both ways on text-sink.
 	{"so **Sink₁^0.3 = 0.005** by Gu et al.'s code (0 in head-mean form)",
-		"sink-analysis", func(r *cmdRun) []float64 {
+		"sink-analysis --model embedded:text-sink", func(r *cmdRun) []float64 {
 			s := r.csv("sink_summary")
 			return []float64{s.first("epsilon"), s.first("per_sample_rate"), s.first("head_mean_rate")}
 		}},
 	{"the first gives 0.0052 (L0H1 crosses",
-		"sink-analysis", func(r *cmdRun) []float64 { return []float64{r.csv("sink_summary").first("per_sample_rate")} }},
+		"sink-analysis --model embedded:text-sink", func(r *cmdRun) []float64 { return []float64{r.csv("sink_summary").first("per_sample_rate")} }},
 	{"ε in 12 % of the windows), the second 0 (no head's mean does)",
-		"sink-analysis", func(r *cmdRun) []float64 {
+		"sink-analysis --model embedded:text-sink", func(r *cmdRun) []float64 {
 			return []float64{100 * r.csv("sink_mass").num("L0H1", "sink_rate"), r.csv("sink_summary").first("head_mean_rate")}
 		}},
 	{"2.074 on `sink-analysis`'s 16 windows",

@@ -207,7 +207,7 @@ var hostileCases = []hostileCase{
 	{input: "a model of 4·10¹⁰ parameters", args: []string{"train", "--task", "text", "--d-model", "65536", "--heads", "1", "--vocab", "65536", "--out", "{dir}/m.safetensors"}, code: 2,
 		want: "model: a model of 42959044608 parameters (2 layers, d_model 65536, 1 heads × 65536, d_vocab 65536, n_ctx 128, attention-only, LN, standard positions) needs an estimated 160.0 GiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)", readme: true},
 	{args: []string{"sink-analysis", "--batch", "100000000", "--out", "{dir}/out"}, code: 2,
-		want: "sinks: a batch of 100000000 held-out windows of 128 tokens needs an estimated 190.7 GiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)"},
+		want: "sinks: a batch of 100000000 held-out windows of 256 tokens needs an estimated 381.5 GiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)"},
 	{args: []string{"retrieval", "--parts", "scaling", "--scaling-n", "256,100000000", "--out", "{dir}/out"}, code: 2,
 		want: "probes: timing attention at N = 100000000 needs an estimated 35.5 PiB of memory, more than the limit of 8.0 GiB (set by ATTNLAB_MEMORY_LIMIT=8GiB)"},
 	{args: []string{"retrieval", "--parts", "analytic", "--dims", "100000", "--out", "{dir}/out"}, code: 2,
@@ -255,7 +255,7 @@ var hostileCases = []hostileCase{
 	{args: []string{"train", "--warmup", "-5", "--out", "{dir}/m.safetensors"}, code: 2, want: "--warmup must be 0 (the default) or positive, got -5"},
 	{args: []string{"train", "--checkpoint-every", "-3", "--out", "{dir}/m.safetensors"}, code: 2, want: "--checkpoint-every must be 0 (the default) or positive, got -3"},
 	{args: []string{"sink-analysis", "--streaming", "--windows", "2,3", "--out", "{dir}/out"}, code: 2,
-		want: `--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (128), got "2"`},
+		want: `--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (256), got "2"`},
 	{input: "a slope from one length", args: []string{"retrieval", "--parts", "scaling", "--scaling-n", "8,8", "--out", "{dir}/out"}, code: 2,
 		want: `--scaling-n must list at least two different lengths to fit a slope, got "8,8"`},
 	{input: "a config for an embedded model", args: []string{"induction", "--model", "embedded:induction-2l", "--config", "{dir}/c.json", "--out", "{dir}/out"},
@@ -383,7 +383,7 @@ var hostileCases = []hostileCase{
 		want: "--save-cache: /dev/null is a device; only a regular file is ever replaced"},
 
 	// 12. --compare-dir: a file's name does not make it a variant.
-	{input: "a sink-token model saved as the softmax variant", args: []string{"sink-analysis", "--compare", "--compare-dir", "{dir}/v", "--out", "{dir}/out"},
+	{input: "a sink-token model saved as the softmax variant", args: []string{"sink-analysis", "--model", "embedded:text-sink", "--compare", "--compare-dir", "{dir}/v", "--out", "{dir}/out"},
 		setup: func(t *testing.T, d string) {
 			m, err := fixtures.Model("text-sink")
 			if err != nil {

@@ -36,24 +36,28 @@ activations), and the sink left when the first token is replaced or removed.
 --streaming evaluates streaming KV-cache policies one token at a time on a stream
 several times longer than n_ctx (Xiao et al. 2023): dense, window, window with
 re-computation, and sinks + window (S = 1, 2, 4), with rotary positions assigned
-within the cache (StreamingLLM) or by text position, and a window-size sweep.
+within the cache (StreamingLLM) or by text position, and a window-size sweep. A
+model with learned positions cannot slide a cache: it is streamed by re-computation
+only, with and without its BOS in front of the window.
 
 --compare trains one model per attention variant (softmax, softmax1, a learnable
 sink slot, sigmoid, softmax with a dedicated sink token) with the same budget, or
 loads them from --compare-dir, and reports their sinks and validation loss.
 
-Without --model it uses the embedded rotary byte-level text model
-(embedded:text-sink, trained with a dedicated sink token; embedded:text-rotary is
-the control without one).`,
+Without --model it uses embedded:text-bos-learned, a GPT-2-style byte-level model
+(MLPs, learned positions) trained with a fixed BOS, whose last layer has a sink
+head. The other embedded text models: text-bos (the same with rotary positions,
+for StreamingLLM's cache policies), text-sink (attention-only, a dedicated sink
+token) and text-rotary (the control without a first token of its own).`,
 		Example: `  attnlab sink-analysis
-  attnlab sink-analysis --streaming --stream-len 512 --window 64
+  attnlab sink-analysis --model embedded:text-bos --streaming --stream-len 512 --window 64
   attnlab sink-analysis --compare --compare-dir attnlab-out/variants
   attnlab sink-analysis --model m.safetensors --epsilon 0.2 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error { return runSinks(e, o) },
 	}
 	o.outFlags.add(c, "attnlab-out/sink-analysis")
-	o.mf.add(c, "text-sink", "weights file of a byte-level text model (default: the embedded sink-token text model, embedded:text-sink)")
+	o.mf.add(c, "text-bos-learned", "weights file of a byte-level text model (default: embedded:text-bos-learned)")
 	f := c.Flags()
 	f.Float64Var(&o.opt.Sinks.Eps, "epsilon", 0.3, "Sink_k^ε threshold: a head is a sink head when its α_k exceeds it (Gu et al.)")
 	f.IntVar(&o.opt.Sinks.K, "k", 1, "Gu et al.'s token index k (one-based; 1 is the first token)")

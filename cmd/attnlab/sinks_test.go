@@ -15,7 +15,7 @@ import (
 
 func TestSinkAnalysisEmbedded(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runLine(t, "sink-analysis --batch 4 --streaming --streams 1 --stream-len 160 --windows 8,32 --out "+dir)
+	code, out, errs := runLine(t, "sink-analysis --model embedded:text-sink --batch 4 --streaming --streams 1 --stream-len 160 --windows 8,32 --out "+dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -91,6 +91,27 @@ func TestSinkAnalysisCompareAndTrack(t *testing.T) {
 	}
 }
 
+// TestSinkAnalysisDefault: without --model, sink-analysis measures the
+// embedded natural-sink model with its own BOS and streams it by
+// re-computation (learned positions).
+func TestSinkAnalysisDefault(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runLine(t, "sink-analysis --batch 2 --streaming --streams 1 --stream-len 300 --window 16 --windows 16 --out "+dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	man, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(man), `"model": "embedded:text-bos-learned"`) || !strings.Contains(errs, "first token: BOS 0, the model's own") {
+		t.Errorf("default model or BOS: manifest\n%s\nstderr\n%s", man, errs)
+	}
+	if !strings.Contains(out, "sinks1+recompute") || strings.Contains(out, "sinks4+window") {
+		t.Errorf("a learned-position model streams by re-computation only:\n%s", out)
+	}
+}
+
 func TestSinkAnalysisBadInput(t *testing.T) {
 	for _, c := range []struct {
 		line, msg string
@@ -98,8 +119,8 @@ func TestSinkAnalysisBadInput(t *testing.T) {
 	}{
 		{"sink-analysis --epsilon 2", "attnlab: --epsilon must be between 0 and 1, got 2\n", 2},
 		{"sink-analysis --k 0", "attnlab: --k must be at least 1 (one-based), got 0\n", 2},
-		{"sink-analysis --seq-len 1000", "attnlab: --seq-len must be between 2 and the model's n_ctx (128), got 1000\n", 2},
-		{"sink-analysis --streaming --windows 8,x", "attnlab: --windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (128), got \"x\"\n", 2},
+		{"sink-analysis --seq-len 1000", "attnlab: --seq-len must be between 2 and the model's n_ctx (256), got 1000\n", 2},
+		{"sink-analysis --streaming --windows 8,x", "attnlab: --windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (256), got \"x\"\n", 2},
 		{"sink-analysis --model embedded:induction-2l", "attnlab: sink-analysis needs a byte-level text model (d_vocab ≥ 256); embedded:induction-2l has d_vocab ", 2},
 		{"sink-analysis --model /nonexistent.safetensors", "", 1},
 	} {
