@@ -106,7 +106,7 @@ type Point struct {
 	GradNorm float64 // before clipping
 	ValLoss  float64 // NaN when not evaluated at this step
 	Tokens   int64   // tokens seen so far
-	Seconds  float64 // wall time since the start of this run
+	Seconds  float64 // wall time of the run so far, summed over its resumptions
 }
 
 // Trainer holds the state of one training run.
@@ -221,6 +221,11 @@ func (tr *Trainer) Run(ctx context.Context) error {
 		prog = optim.NewProgress(o.Progress, o.Steps, o.Quiet)
 	}
 	start := time.Now()
+	if n := len(tr.Log); n > 0 {
+		// A resumed run: its clock goes on from the checkpoint's last point,
+		// so tokens per second stay the run's (the pause is not counted).
+		start = start.Add(-time.Duration(tr.Log[n-1].Seconds * float64(time.Second)))
+	}
 	rng := rand.New(tr.rng)
 	for tr.Step < o.Steps {
 		if err := ctx.Err(); err != nil {

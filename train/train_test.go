@@ -114,6 +114,12 @@ func TestResumeIsBitExact(t *testing.T) {
 	if len(res.Log) != 40 || res.Log[39].Loss != full.Log[39].Loss {
 		t.Errorf("resumed log has %d points, last loss %v; want 40 and %v", len(res.Log), res.Log[len(res.Log)-1].Loss, full.Log[39].Loss)
 	}
+	// The clock goes on across the resume: tokens per second are the run's.
+	for i := 1; i < len(res.Log); i++ {
+		if res.Log[i].Seconds < res.Log[i-1].Seconds {
+			t.Fatalf("seconds fall from %v at step %d to %v at step %d", res.Log[i-1].Seconds, res.Log[i-1].Step, res.Log[i].Seconds, res.Log[i].Step)
+		}
+	}
 	// The checkpoint is also a model file.
 	if _, err := model.Load(ck, ""); err != nil {
 		t.Errorf("checkpoint does not load as a model: %v", err)
