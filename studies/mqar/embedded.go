@@ -87,7 +87,11 @@ func RunShard(ctx context.Context, g Grid, o ShardOptions) (report.Results, erro
 		fmt.Fprintf(log, "evaluating %d MQAR cells from their embedded models (--train trains them here)\n", n)
 	}
 	if toTrain > 0 {
-		fmt.Fprintf(log, "training %d MQAR cells (shard %v, from %s), %d steps each, %d at a time\n", toTrain, o.Shard, o.Shard.Source, g.Steps, o.Workers)
+		from := "" // a shard chosen by nobody (the whole grid) has no source
+		if o.Shard.Source != "" {
+			from = ", from " + o.Shard.Source
+		}
+		fmt.Fprintf(log, "training %d MQAR cells (shard %v%s), %d steps each, %d at a time\n", toTrain, o.Shard, from, g.Steps, o.Workers)
 	}
 	tick := optim.NewCounter(log, "mqar grid", "steps", toTrain*g.Steps, o.Log == nil || toTrain == 0)
 	res, err := Run(ctx, g, cells, o.Workers, tick.Add, pretrained)

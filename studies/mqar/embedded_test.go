@@ -52,6 +52,18 @@ func TestRunShard(t *testing.T) {
 	if !strings.Contains(log.String(), "training 1 MQAR cells (shard 1/2, from flag), 3 steps each") {
 		t.Errorf("log %q", log.String())
 	}
+	// The training's progress lines (optim.NewCounter) show the time left.
+	if !strings.Contains(log.String(), "mqar grid: 3/3 steps (100%)") || !strings.Contains(log.String(), ", eta ") {
+		t.Errorf("log %q: no progress line with the time left", log.String())
+	}
+	// The whole grid (no --shard) names no source.
+	log.Reset()
+	if _, err := RunShard(context.Background(), g, ShardOptions{Shard: shard.Spec{Index: 1, Count: 3}, Workers: 1, Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "training 1 MQAR cells (shard 1/3), 3 steps each") {
+		t.Errorf("log %q", log.String())
+	}
 	if _, err := RunShard(context.Background(), g, ShardOptions{Shard: shard.Spec{Index: 4, Count: 5}, Workers: 1}); !badinput.Is(err) {
 		t.Errorf("an empty shard: error %v, want bad input", err)
 	}
