@@ -30,17 +30,23 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 	return nil
 }
 
-// CheckTarget returns an error if [WriteFileAtomic] would refuse path, so
-// that a command can reject an output path before doing any work.
+// CheckTarget returns an error if [WriteFileAtomic] would refuse path or
+// could not write it (a read-only file system, no permission, a file where
+// a folder is needed), so that a command can reject an output path before
+// doing any work.
 func CheckTarget(path string) error {
-	if _, err := userfile.CheckTarget(path); err != nil {
+	if _, err := userfile.CheckWritable(path); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
 }
 
 // CheckDir returns an error if dir cannot be an output folder: an empty
-// path, or one naming something other than a folder. Its error is a
+// path, one naming something other than a folder, or one where no file can
+// be created (a read-only file system, no permission, a file where a
+// folder is needed; probed by creating and removing an empty file in it or
+// in its closest existing ancestor). Every command that writes into a
+// folder checks it before doing any work. Its error is a
 // *badinput.Setting naming out.
 func CheckDir(dir string) error {
 	if dir == "" {
@@ -48,6 +54,9 @@ func CheckDir(dir string) error {
 	}
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return badinput.Settingf("{out} %s exists and is not a folder", dir)
+	}
+	if err := userfile.CheckFolder(dir); err != nil {
+		return badinput.Settingf("{out} %s", err)
 	}
 	return nil
 }

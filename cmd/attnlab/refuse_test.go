@@ -264,6 +264,16 @@ var hostileCases = []hostileCase{
 	{args: []string{"induction", "--out", ""}, code: 2, want: "--out must name a folder, got an empty string"},
 	{args: []string{"induction", "--out", "{dir}/f"}, setup: func(t *testing.T, d string) { os.WriteFile(filepath.Join(d, "f"), nil, 0o644) }, code: 2,
 		want: "--out {dir}/f exists and is not a folder"},
+	// An output that cannot be written is found before the work (s2a and
+	// ring ran 20 s and train its whole run before failing to write).
+	{input: "an output folder under a file", args: []string{"s2a", "--out", "{dir}/f/out"}, setup: func(t *testing.T, d string) { os.WriteFile(filepath.Join(d, "f"), nil, 0o644) },
+		code: 2, want: "--out {dir}/f/out cannot be created: {dir}/f is a file, not a folder", readme: true},
+	{args: []string{"ring", "--out", "/proc/attnlab-out"}, code: 2,
+		want: "--out /proc/attnlab-out cannot be written: creating a file in /proc: no such file or directory"},
+	{args: []string{"train", "--checkpoint", "{dir}/c.safetensors", "--out", "/proc/attnlab-out/m.safetensors"}, code: 2,
+		want: "--out: /proc/attnlab-out/m.safetensors cannot be written: creating a file in /proc: no such file or directory"},
+	{args: []string{"run", "--tokens", "1,2", "--save-cache", "/sys/attnlab.safetensors"}, code: 2,
+		want: "--save-cache: /sys/attnlab.safetensors cannot be written: creating a file in /sys: permission denied"},
 
 	// Flag values that do not parse name the flag and what it takes, not
 	// the Go function that failed (strconv.ParseInt: ...).
@@ -326,10 +336,10 @@ var hostileCases = []hostileCase{
 
 	// An output that cannot be written is named with its cause, not by
 	// the temporary file's name (/proc refuses new files even to root).
-	{input: "an output folder that cannot be created", args: []string{"induction", "--no-ablation", "--batch", "2", "--out", "/proc/attnlab-x"}, code: 1,
-		want: "report: /proc/attnlab-x/heads.csv cannot be written: creating its folder: no such file or directory", readme: true},
-	{args: []string{"run", "--tokens", "1,2", "--save-cache", "/proc/attnlab-c.safetensors"}, code: 1,
-		want: "safetensors: /proc/attnlab-c.safetensors cannot be written: creating a file in /proc: no such file or directory"},
+	{input: "an output folder that cannot be created", args: []string{"induction", "--no-ablation", "--batch", "2", "--out", "/proc/attnlab-x"}, code: 2,
+		want: "--out /proc/attnlab-x cannot be written: creating a file in /proc: no such file or directory", readme: true},
+	{args: []string{"run", "--tokens", "1,2", "--save-cache", "/proc/attnlab-c.safetensors"}, code: 2,
+		want: "--save-cache: /proc/attnlab-c.safetensors cannot be written: creating a file in /proc: no such file or directory"},
 
 	// run: a list with a hole is refused, and an error is the only line
 	// (the "first token" note came first).

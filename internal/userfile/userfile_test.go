@@ -2,9 +2,11 @@ package userfile
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -244,5 +246,62 @@ func TestWriteAtomicNamesTheTarget(t *testing.T) {
 		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), ".tmp-") {
 			t.Errorf("WriteAtomic(%s) = %v, want %q and a cause", c.path, err, c.want)
 		}
+	}
+}
+
+// TestCheckWritable: an output path that cannot be written (under a file,
+// on a file system where nothing can be created, in a read-only folder) is
+// refused before any work, and the check leaves nothing behind; a path
+// whose folders do not exist yet passes without creating them.
+func TestCheckWritable(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	cases := []struct{ path, want string }{
+		{filepath.Join(file, "sub", "m.csv"), filepath.Join(file, "sub", "m.csv") + " cannot be created: " + file + " is a file, not a folder"},
+		{"/dev/full", "/dev/full is a device; only a regular file is ever replaced"},
+		{filepath.Join(dir, "new", "deeper", "m.csv"), ""},
+		{file, ""},
+	}
+	if _, err := os.Stat("/proc/self"); err == nil { // Linux: nothing can be created in /proc
+		cases = append(cases, struct{ path, want string }{"/proc/attnlab/m.csv", "/proc/attnlab/m.csv cannot be written: creating a file in /proc: no such file or directory"})
+	}
+	ro := filepath.Join(dir, "ro")
+	os.Mkdir(ro, 0o555)
+	if os.Geteuid() != 0 { // root writes into a read-only folder
+		cases = append(cases, struct{ path, want string }{filepath.Join(ro, "m.csv"), filepath.Join(ro, "m.csv") + " cannot be written: creating a file in " + ro + ": permission denied"})
+	}
+	for _, c := range cases {
+		_, err := CheckWritable(c.path)
+		var ue *Error
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("CheckWritable(%q) = %v, want nil", c.path, err)
+		case c.want != "" && (!errors.As(err, &ue) || err.Error() != c.want):
+			t.Errorf("CheckWritable(%q) = %v, want *Error %q", c.path, err, c.want)
+		}
+	}
+	folders := []struct{ dir, want string }{
+		{file, file + " exists and is not a folder"},
+		{"/dev/null", "/dev/null exists and is not a folder"},
+		{filepath.Join(file, "out"), filepath.Join(file, "out") + " cannot be created: " + file + " is a file, not a folder"},
+		{"", `"" is an empty path, not a folder name`},
+		{filepath.Join(dir, "new", "out"), ""},
+		{dir, ""},
+	}
+	for _, c := range folders {
+		err := CheckFolder(c.dir)
+		if got := fmt.Sprint(err); (c.want == "" && err != nil) || (c.want != "" && got != c.want) {
+			t.Errorf("CheckFolder(%q) = %v, want %q", c.dir, err, c.want)
+		}
+	}
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"file", "ro"}) {
+		t.Errorf("the checks left %v in the folder, want only file and ro", names)
 	}
 }
