@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -44,6 +43,17 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 	if !strings.HasSuffix(o.out, ".csv") {
 		return cli.Usagef("--out must name a .csv file, got %q", o.out)
 	}
+	dir := filepath.Dir(o.out)
+	for _, p := range []string{o.out, filepath.Join(dir, "mqar.png")} {
+		if err := report.CheckTarget(p); err != nil {
+			return cli.Usagef("--out: %v", strings.TrimPrefix(err.Error(), "report: "))
+		}
+	}
+	for _, p := range paths {
+		if _, _, same := mqar.SameFiles([]string{o.out, p}); same {
+			return cli.Usagef("--out %s is the shard %s: merging would overwrite it", o.out, p)
+		}
+	}
 	merged, runs, err := mqar.ReadShards(paths)
 	if err != nil {
 		return err
@@ -55,10 +65,6 @@ func runMerge(e *env, o *mergeOpts, paths []string) error {
 		fmt.Fprintf(e.stderr, "merge: %s; writing the partial merge\n", gap)
 	}
 	merged.Title = fmt.Sprintf("Trained MQAR, %d cells merged from %d files", len(merged.Rows), len(paths))
-	dir := filepath.Dir(o.out)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	if err := report.WriteFileAtomic(o.out, merged.WriteCSV); err != nil {
 		return err
 	}

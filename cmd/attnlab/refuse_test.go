@@ -416,7 +416,24 @@ var hostileCases = []hostileCase{
 	{input: "a header-only shard", args: []string{"merge", "{dir}/h.csv", "--out", "{dir}/m.csv"},
 		setup: func(t *testing.T, d string) {
 			os.WriteFile(filepath.Join(d, "h.csv"), []byte("cell,attention,feature_map,d_model,kv_pairs,seed,layers,seq_len,accuracy,val_loss,steps,wall_time,eval_hash\n"), 0o644)
-		}, code: 2, want: "mqar: {dir}/h.csv holds no cells, only a header", readme: true},
+		}, code: 1, want: "mqar: {dir}/h.csv holds no cells, only a header", readme: true},
+	// A damaged or missing shard is a file problem (1, as a damaged weights
+	// file); the command line's own mistakes are usage (2).
+	{args: []string{"merge", "{dir}/none.csv", "--out", "{dir}/m.csv"}, code: 1, want: "shard file {dir}/none.csv does not exist"},
+	{input: "the same shard twice", args: []string{"merge", "{dir}/s.csv", "{dir}/s.csv", "--out", "{dir}/m.csv"}, setup: writeShard("s.csv"), code: 2,
+		want: "shard file {dir}/s.csv is given twice: each shard is merged once", readme: true},
+	{input: "a merge over its own shard", args: []string{"merge", "{dir}/s.csv", "--out", "{dir}/s.csv"}, setup: writeShard("s.csv"), code: 2,
+		want: "--out {dir}/s.csv is the shard {dir}/s.csv: merging would overwrite it", readme: true},
+	{args: []string{"merge", "{dir}/s.csv", "--out", "{dir}/s.csv/m.csv"}, setup: writeShard("s.csv"), code: 2,
+		want: "--out: {dir}/s.csv/m.csv cannot be created: {dir}/s.csv is a file, not a folder"},
+}
+
+// writeShard writes a one-cell mqar.csv named name.
+func writeShard(name string) func(t *testing.T, dir string) {
+	return func(t *testing.T, d string) {
+		os.WriteFile(filepath.Join(d, name), []byte("cell,attention,feature_map,d_model,kv_pairs,seed,layers,seq_len,accuracy,val_loss,steps,wall_time,eval_hash\n"+
+			"0,softmax,,16,2,1,\"softmax,softmax\",64,0.5,1.2,5,0.3,abc\n"), 0o644)
+	}
 }
 
 // TestHostileInputs runs every case on the built binary.

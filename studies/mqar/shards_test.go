@@ -3,6 +3,7 @@ package mqar
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/attnlab/attnlab/internal/badinput"
@@ -46,9 +47,23 @@ func TestReadShards(t *testing.T) {
 	}
 	other := report.NewTable("x", "X", report.Column{Name: "a"})
 	other.Add(1)
-	for _, paths := range [][]string{{a, filepath.Join(dir, "none.csv")}, {write("c", other)}, {a, write("d", cells(0.25, 1))}} {
-		if _, _, err := ReadShards(paths); !badinput.Is(err) {
-			t.Errorf("%v: error %v, want bad input", paths, err)
+	// A missing or damaged file is a file problem, not bad input (as a
+	// damaged weights file); the same file twice is what the caller asked.
+	for _, c := range []struct {
+		paths []string
+		want  string
+	}{
+		{[]string{a, filepath.Join(dir, "none.csv")}, "shard file " + filepath.Join(dir, "none.csv") + " does not exist"},
+		{[]string{write("c", other)}, filepath.Join(dir, "c", "mqar.csv") + " is not an mqar.csv written by attnlab retrieval (no cell or accuracy column)"},
+		{[]string{a, write("d", cells(0.25, 1))}, "mqar: cell 1 appears twice with different results"},
+	} {
+		if _, _, err := ReadShards(c.paths); err == nil || badinput.Is(err) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want a plain error %q", c.paths, err, c.want)
+		}
+	}
+	for _, paths := range [][]string{{a, b, a}, {a, filepath.Join(filepath.Dir(a), ".", "mqar.csv")}} {
+		if _, _, err := ReadShards(paths); !badinput.Is(err) || !strings.Contains(err.Error(), "each shard is merged once") {
+			t.Errorf("%v: error %v, want bad input: the same shard twice", paths, err)
 		}
 	}
 }
