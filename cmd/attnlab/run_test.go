@@ -85,3 +85,36 @@ func TestPatternFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestQuietEverywhere: every command that computes something has -q/--quiet
+// (run had none); run -q prints nothing, with or without --pattern, and
+// still writes its files.
+func TestQuietEverywhere(t *testing.T) {
+	root := newRootCmd(&env{})
+	for _, c := range root.Commands() {
+		// inspect prints and writes nothing else: quiet would leave it nothing to do.
+		if c.Name() == "help" || c.Name() == "completion" || c.Name() == "inspect" {
+			continue
+		}
+		if f := c.Flags().ShorthandLookup("q"); f == nil || f.Name != "quiet" {
+			t.Errorf("%s has no -q/--quiet", c.Name())
+		}
+	}
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "c.safetensors")
+	stdout, stderr, code := runCLI(t, "run", "-q", "--model", "embedded:text-sink", "--text", "func", "--save-cache", cache)
+	if code != 0 || stdout != "" || stderr != "" {
+		t.Errorf("run -q: exit %d, stdout %q, stderr %q; want 0 and nothing printed", code, stdout, stderr)
+	}
+	if _, err := os.Stat(cache); err != nil {
+		t.Errorf("run -q wrote no cache: %v", err)
+	}
+	out := filepath.Join(dir, "p")
+	stdout, stderr, code = runCLI(t, "run", "--quiet", "--tokens", "0 5 9 5 9", "--pattern", "L1H2", "--out", out)
+	if code != 0 || stdout != "" || stderr != "" {
+		t.Errorf("run --quiet --pattern: exit %d, stdout %q, stderr %q; want 0 and nothing printed", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "pattern_L1H2.png")); err != nil {
+		t.Errorf("run --quiet --pattern wrote no figure: %v", err)
+	}
+}

@@ -18,6 +18,7 @@ type runOpts struct {
 	hooks       string
 	saveCache   string
 	jsonOut     bool
+	quiet       bool
 	pattern     string
 	out, format string
 }
@@ -47,6 +48,7 @@ into --out, beside tokens.csv and manifest.json.`,
 	c.Flags().StringVar(&o.hooks, "hooks", "", "comma-separated hook names to save, or '*' for all")
 	c.Flags().StringVar(&o.saveCache, "save-cache", "", "write logits, losses and activations to this safetensors file")
 	c.Flags().BoolVar(&o.jsonOut, "json", false, "print the per-token table as JSON")
+	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors (files are still written)")
 	c.Flags().StringVar(&o.pattern, "pattern", "", "draw these heads' attention patterns on the tokens, e.g. L1H3,L0H1")
 	c.Flags().StringVar(&o.out, "out", "attnlab-out/run", "with --pattern: output folder (pattern_{head}.png, tokens.csv, manifest.json)")
 	c.Flags().StringVar(&o.format, "format", "png", "with --pattern: figure format, png, svg or pdf")
@@ -95,7 +97,7 @@ func runRun(e *env, o *runOpts) (rerr error) {
 		if bos.On {
 			tokens = append([]int32{bos.Token}, tokens...)
 		}
-		if !o.jsonOut { // once the run has succeeded: an error is the only line
+		if !o.jsonOut && !o.quiet { // once the run has succeeded: an error is the only line
 			defer func() {
 				if rerr == nil {
 					fmt.Fprintf(e.stderr, "first token: %s\n", bosSource(m, o.src.BOS, bos))
@@ -119,11 +121,14 @@ func runRun(e *env, o *runOpts) (rerr error) {
 		}
 	}
 	if len(heads) > 0 {
-		return e.finish(outFlags{out: o.out, json: o.jsonOut, format: o.format},
+		return e.finish(outFlags{out: o.out, json: o.jsonOut, quiet: o.quiet, format: o.format},
 			report.Results{Tables: []*report.Table{p.Table}, Headline: []*report.Table{p.Table}, Figures: p.Figures, Model: name})
 	}
 	if o.jsonOut {
 		return report.WriteJSON(e.stdout, p.Table)
+	}
+	if o.quiet {
+		return nil
 	}
 	if err := e.render(p.Table); err != nil {
 		return err
