@@ -256,6 +256,8 @@ var hostileCases = []hostileCase{
 	{args: []string{"train", "--checkpoint-every", "-3", "--out", "{dir}/m.safetensors"}, code: 2, want: "--checkpoint-every must be 0 (the default) or positive, got -3"},
 	{args: []string{"sink-analysis", "--streaming", "--windows", "2,3", "--out", "{dir}/out"}, code: 2,
 		want: `--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (256), got "2"`},
+	{input: "a Gu length longer than the windows", args: []string{"sink-analysis", "--seq-len", "32", "--gu-len", "64", "--out", "{dir}/out"}, code: 2,
+		want: "--gu-len must be between 1 and --seq-len (32), got 64", readme: true},
 	{input: "a slope from one length", args: []string{"retrieval", "--parts", "scaling", "--scaling-n", "8,8", "--out", "{dir}/out"}, code: 2,
 		want: `--scaling-n must list at least two different lengths to fit a slope, got "8,8"`},
 	{input: "a config for an embedded model", args: []string{"induction", "--model", "embedded:induction-2l", "--config", "{dir}/c.json", "--out", "{dir}/out"},

@@ -61,7 +61,7 @@ token) and text-rotary (the control without a first token of its own).`,
 	f := c.Flags()
 	f.Float64Var(&o.opt.Sinks.Eps, "epsilon", 0.3, "Sink_k^ε threshold: a head is a sink head when its α_k exceeds it (Gu et al.)")
 	f.IntVar(&o.opt.Sinks.K, "k", 1, "Gu et al.'s token index k (one-based; 1 is the first token)")
-	f.IntVar(&o.opt.Sinks.GuLen, "gu-len", 64, "positions Gu et al.'s α_k is computed on (at most --seq-len)")
+	f.IntVar(&o.opt.Sinks.GuLen, "gu-len", 0, "positions Gu et al.'s α_k is computed on, at most --seq-len; default min(64, --seq-len)")
 	f.IntVar(&o.opt.Batch, "batch", 16, "held-out windows to measure on")
 	f.StringVar(&o.bos, "bos", "", "token put in front of every window and stream (TransformerLens prepend_bos), or none; default the model's own first token (train --bos), none if it has none")
 	f.StringVar(&o.metric, "sink-metric", "per-sample", "how Sink_k^ε aggregates: per-sample (Gu et al.'s code: threshold each window, then average) or head-mean (threshold each head's mean over windows)")
@@ -97,8 +97,8 @@ func runSinks(e *env, o *sinkOpts) error {
 		return cli.Usagef("--stream-len must be positive (0: 8 × n_ctx), got %d", o.stream.Len)
 	case o.stream.Window < 0:
 		return cli.Usagef("--window must be positive (0: n_ctx), got %d", o.stream.Window)
-	case sk.GuLen < 1:
-		return cli.Usagef("--gu-len must be positive, got %d", sk.GuLen)
+	case sk.GuLen < 0:
+		return cli.Usagef("--gu-len must be positive (0: min(64, --seq-len)), got %d", sk.GuLen)
 	}
 	m, name, err := o.mf.load()
 	if err != nil {

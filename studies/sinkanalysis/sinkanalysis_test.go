@@ -79,7 +79,7 @@ func TestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := m.Config.NCtx
-	o := Options{Batch: 2, Sinks: sinks.Options{K: 1, GuLen: 64}, Streaming: &Streaming{Streams: 1}}
+	o := Options{Batch: 2, Sinks: sinks.Options{K: 1}, Streaming: &Streaming{Streams: 1}}
 	if err := o.Validate(m, "m"); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,9 @@ func TestValidate(t *testing.T) {
 		want string
 	}{
 		{Options{SeqLen: 1, Sinks: sinks.Options{K: 1, GuLen: 64}}, "seq_len must be between 2 and the model's n_ctx"},
-		{Options{SeqLen: 8, Sinks: sinks.Options{K: 9, GuLen: 64}}, "k (9) must be at most gu_len and seq_len (8)"},
+		{Options{SeqLen: 8, Sinks: sinks.Options{K: 9}}, "k (9) must be at most gu_len and seq_len (8)"},
+		// A Gu length longer than the windows is refused, not cut to them.
+		{Options{SeqLen: 8, Sinks: sinks.Options{K: 1, GuLen: 9}}, "gu_len must be between 1 and seq_len (8), got 9"},
 		{Options{Sinks: sinks.Options{K: 1, GuLen: 64}, Streaming: &Streaming{Streams: 1, Sweep: []int{4}}}, "windows must list cache sizes between 5"},
 		{Options{Sinks: sinks.Options{K: 1, GuLen: 64}, Streaming: &Streaming{Streams: 1 << 40, Len: 4}}, "streams 1099511627776 × stream_len 4 need more held-out text"},
 	} {

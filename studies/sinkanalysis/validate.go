@@ -12,7 +12,8 @@ import (
 
 // Validate checks o against model m (called name) before anything runs,
 // and fills in what depends on the model: SeqLen 0 is n_ctx; Sinks.GuLen
-// is cut to SeqLen (Compare.GuLen to the variants' n_ctx when they run);
+// 0 is min(64, SeqLen), more than SeqLen is refused (Compare.GuLen is cut
+// to the variants' n_ctx when they run);
 // a streaming Window 0 is n_ctx, Len 0 is 8 × n_ctx and Sweep nil is
 // sinks.DefaultSweep; a nil Corpus is tasks.DefaultCorpus. A setting the
 // model cannot take is a *badinput.Setting (seq_len, k, gu_len, streaming,
@@ -31,7 +32,12 @@ func (o *Options) Validate(m *model.Model, name string) error {
 	if T < 2 || T > c.NCtx {
 		return badinput.Settingf("{seq_len} must be between 2 and the model's n_ctx (%d), got %d", c.NCtx, T)
 	}
-	o.Sinks.GuLen = min(o.Sinks.GuLen, T)
+	switch g := &o.Sinks.GuLen; {
+	case *g == 0:
+		*g = min(64, T)
+	case *g < 0 || *g > T:
+		return badinput.Settingf("{gu_len} must be between 1 and {seq_len} (%d), got %d", T, *g)
+	}
 	if o.Sinks.K > o.Sinks.GuLen {
 		return badinput.Settingf("{k} (%d) must be at most {gu_len} and {seq_len} (%d)", o.Sinks.K, o.Sinks.GuLen)
 	}
