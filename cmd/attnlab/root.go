@@ -20,7 +20,8 @@ type env struct {
 	stdout, stderr io.Writer
 	args           []string // the command line, for manifests
 	ctx            context.Context
-	width          int // terminal columns tables are fitted to
+	width          int    // terminal columns tables are fitted to
+	restoreMem     func() // undoes membudget.ApplyRuntimeLimit at the end of the command
 }
 
 // render prints tables fitted to the terminal.
@@ -46,6 +47,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}()
 	err := root.ExecuteContext(ctx)
 	membudget.SetLimit(0, "") // --memory-limit lasts one command line (tests run many)
+	if e.restoreMem != nil {
+		e.restoreMem()
+	}
 	if err == nil {
 		return cli.ExitOK
 	}
@@ -99,14 +103,14 @@ as CSV tables, PNG figures and a table on the terminal.`,
 		if f := c.Flags().Lookup("format"); f != nil && f.Changed && f.Value.String() == "" { // "" is png inside, not on the command line
 			return cli.Usagef("--format must be png, svg or pdf, got \"\"")
 		}
-		if memLimit == "" {
-			return nil
+		if memLimit != "" {
+			n, err := membudget.ParseSize(memLimit)
+			if err != nil {
+				return cli.Usagef("--memory-limit: %q is not a size such as 8GiB, 512MiB or 75%%", memLimit)
+			}
+			membudget.SetLimit(n, "--memory-limit "+memLimit)
 		}
-		n, err := membudget.ParseSize(memLimit)
-		if err != nil {
-			return cli.Usagef("--memory-limit: %q is not a size such as 8GiB, 512MiB or 75%%", memLimit)
-		}
-		membudget.SetLimit(n, "--memory-limit "+memLimit)
+		e.restoreMem = membudget.ApplyRuntimeLimit() // the collector keeps garbage under the limit
 		return nil
 	}
 	root.AddCommand(newInductionCmd(e), newTrainCmd(e), newInspectCmd(e), newRunCmd(e))

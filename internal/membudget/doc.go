@@ -21,6 +21,8 @@
 // "16e9"), or 80% of the physical memory (MemTotal in /proc/meminfo, or the
 // cgroup memory limit when that is lower). Where physical memory cannot be
 // read the limit is 4 GiB. An estimate is the size of the large buffers a
-// run allocates, not a bound on the process's resident size: Go's own
-// overhead and small allocations come on top.
+// run allocates; Check compares the run's planned peak resident memory,
+// [Peak] (the buffers with Go's overhead on top), with the limit, and a
+// command hands the limit to Go's collector ([ApplyRuntimeLimit]) so that
+// garbage awaiting collection cannot push a run that passed past it.
 package membudget

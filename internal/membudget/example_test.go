@@ -20,5 +20,5 @@ func Example() {
 		fmt.Println(err)
 	}
 	// Output:
-	// an analysis batch of 100000000 sequences needs an estimated 17.2 TiB of memory, more than the limit of 8.0 GiB (set by --memory-limit 8GiB)
+	// an analysis batch of 100000000 sequences needs an estimated 21.5 TiB of memory, more than the limit of 8.0 GiB (set by --memory-limit 8GiB)
 }

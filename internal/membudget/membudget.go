@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,13 +75,61 @@ func Limit() (int64, string) {
 	return lim, fmt.Sprintf("%.0f%% of the %s of physical memory; %s sets it", DefaultFraction*100, FormatBytes(phys), EnvVar)
 }
 
-// Check returns an *Error if need bytes are more than the limit.
+// Headroom and Baseline turn an estimate of the large buffers a run
+// allocates into the resident memory of the process that allocates them
+// ([Peak]).
+//
+// Go's collector lets garbage accumulate: by default (GOGC=100) the heap
+// grows to twice the data live after one collection before the next, so a
+// run that drops one workspace and allocates the next (each ablation,
+// variant or batch) peaks at up to twice its estimate. Measured with
+// /usr/bin/time -v on attnlab sink-analysis --batch 256 (1.40 GiB
+// estimated): 2.04–2.65 GiB peak resident memory. [ApplyRuntimeLimit]
+// gives the collector the limit as its soft memory limit, so that garbage
+// never takes the heap past it: the same run then peaks at 1.41 GiB under
+// a 1.56 GiB limit. What remains is room for the collector to work in
+// without running continuously and the small allocations estimates leave
+// out (Headroom, a quarter of the buffers), and what every run holds
+// whatever its sizes: the runtime, the binary's embedded models and text
+// (Baseline).
+const (
+	Headroom = 1.25
+	Baseline = 96 << 20
+)
+
+// Peak is the resident memory a run whose large buffers take need bytes
+// is planned for: need × Headroom + Baseline, saturating at math.MaxInt64.
+func Peak(need int64) int64 {
+	if float64(need) >= math.MaxInt64/Headroom {
+		return math.MaxInt64
+	}
+	return Add(int64(float64(need)*Headroom), Baseline)
+}
+
+// Check returns an *Error if a run whose large buffers take need bytes
+// would use more than the limit: its [Peak], which the error reports as
+// its estimate.
 func Check(what string, need int64) error {
 	lim, src := Limit()
-	if need > lim {
-		return &Error{What: what, Need: need, Limit: lim, Source: src}
+	if p := Peak(need); p > lim {
+		return &Error{What: what, Need: p, Limit: lim, Source: src}
 	}
 	return nil
+}
+
+// ApplyRuntimeLimit sets the Go runtime's soft memory limit
+// (debug.SetMemoryLimit) to [Limit], unless the GOMEMLIMIT environment
+// variable sets one, and returns a function that restores the previous
+// limit. A command calls it once it knows the limit (after its
+// --memory-limit flag): the collector then keeps garbage from taking a run
+// that passed [Check] past the limit.
+func ApplyRuntimeLimit() (restore func()) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	lim, _ := Limit()
+	prev := debug.SetMemoryLimit(lim)
+	return func() { debug.SetMemoryLimit(prev) }
 }
 
 // Bytes returns elemBytes × the product of dims, saturating at

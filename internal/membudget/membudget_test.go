@@ -3,6 +3,7 @@ package membudget
 import (
 	"errors"
 	"math"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -44,12 +45,12 @@ func TestCheck(t *testing.T) {
 	if !errors.As(err, &me) {
 		t.Fatalf("got %v, want *Error", err)
 	}
-	want := "an analysis batch of 100000000 sequences needs an estimated 2.4 TiB of memory, more than the limit of 1.0 GiB (set by --memory-limit 1GiB)"
+	want := "an analysis batch of 100000000 sequences needs an estimated 2.9 TiB of memory, more than the limit of 1.0 GiB (set by --memory-limit 1GiB)"
 	if err.Error() != want {
 		t.Errorf("error\n%q\nwant\n%q", err, want)
 	}
-	if err := Check("x", 1<<30); err != nil {
-		t.Errorf("exactly the limit refused: %v", err)
+	if err := Check("x", (1<<30-Baseline)*4/5); err != nil {
+		t.Errorf("a peak of exactly the limit refused: %v", err)
 	}
 	e = Estimate{}
 	e.Add(8, 1<<40, 1<<40)
@@ -111,5 +112,50 @@ func TestFormatBytes(t *testing.T) {
 		if got := FormatBytes(n); got != want {
 			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestPeak: the check compares a run's planned peak, its buffers with Go's
+// headroom and the baseline every run holds, not the buffers alone, and
+// reports it.
+func TestPeak(t *testing.T) {
+	if got := Peak(1 << 30); got != 5<<28+Baseline {
+		t.Errorf("Peak(1 GiB) = %d, want 1.25 GiB + Baseline", got)
+	}
+	if Peak(math.MaxInt64) != math.MaxInt64 || Peak(math.MaxInt64/5*4+1<<20) != math.MaxInt64 {
+		t.Error("Peak does not saturate")
+	}
+	SetLimit(1<<30, "a test")
+	defer SetLimit(0, "")
+	// 800 MiB of buffers fit 1 GiB, their peak (1.07 GiB) does not.
+	err := Check("x", 800<<20)
+	var me *Error
+	if !errors.As(err, &me) || me.Need != Peak(800<<20) {
+		t.Errorf("800 MiB under a 1 GiB limit: %v, want an *Error giving the peak", err)
+	}
+	if err := Check("x", (1<<30-Baseline)*4/5); err != nil {
+		t.Errorf("the largest estimate whose peak is the limit: %v", err)
+	}
+}
+
+// TestApplyRuntimeLimit: the collector gets the limit as its soft memory
+// limit, restored afterwards; GOMEMLIMIT, when set, is the user's.
+func TestApplyRuntimeLimit(t *testing.T) {
+	SetLimit(3<<30, "a test")
+	defer SetLimit(0, "")
+	before := debug.SetMemoryLimit(-1)
+	t.Setenv("GOMEMLIMIT", "")
+	restore := ApplyRuntimeLimit()
+	if got := debug.SetMemoryLimit(-1); got != 3<<30 {
+		t.Errorf("runtime memory limit %d, want 3 GiB", got)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("restored limit %d, want %d", got, before)
+	}
+	t.Setenv("GOMEMLIMIT", "5GiB")
+	ApplyRuntimeLimit()()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("with GOMEMLIMIT set the limit changed to %d", got)
 	}
 }
