@@ -18,6 +18,7 @@ import (
 	"github.com/attnlab/attnlab/internal/badinput"
 	"github.com/attnlab/attnlab/internal/cputime"
 	"github.com/attnlab/attnlab/internal/gemm"
+	"github.com/attnlab/attnlab/internal/list"
 	"github.com/attnlab/attnlab/internal/membudget"
 	"github.com/attnlab/attnlab/internal/ringnet"
 	"github.com/attnlab/attnlab/internal/vecmath"
@@ -200,13 +201,9 @@ func ParseKernels(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, badinput.Settingf("{kernels} is empty: name at least one of %s", strings.Join(Kernels(), ", "))
 	}
-	var ks []string
-	for _, k := range strings.Split(s, ",") {
-		k = strings.TrimSpace(k)
-		if slices.Contains(ks, k) {
-			return nil, badinput.Settingf("{kernels} names %s twice", k)
-		}
-		ks = append(ks, k)
+	ks, err := list.Strings(s)
+	if err != nil {
+		return nil, badinput.Settingf("{kernels} %v", err)
 	}
 	return ks, nil
 }

@@ -173,7 +173,7 @@ func TestDoublingAndParseKernels(t *testing.T) {
 	if ks, err := ParseKernels("window, ring"); err != nil || len(ks) != 2 || ks[1] != "ring" {
 		t.Errorf("ParseKernels = %v, %v", ks, err)
 	}
-	for s, want := range map[string]string{" ": "kernels is empty: name at least one of dense-naive, ", "ring,window,ring": "kernels names ring twice"} {
+	for s, want := range map[string]string{" ": "kernels is empty: name at least one of dense-naive, ", "ring,window,ring": `kernels lists ring twice ("ring,window,ring"): give each value once`} {
 		if _, err := ParseKernels(s); !badinput.Is(err) || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("ParseKernels(%q): %v, want %q", s, err, want)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/attnlab/attnlab/internal/list"
 )
 
 // Hook names are TransformerLens's (blocks.1.attn.hook_pattern, …). Build
@@ -95,22 +97,21 @@ func ParseHeadID(s string) (HeadID, error) {
 	return HeadID{Layer: l, Head: h}, nil
 }
 
-// ParseHeads reads a comma-separated list of head names ("L1H3,L0H1");
-// "" (or only spaces) is none. The error is unprefixed, for the caller to
+// ParseHeads reads a comma-separated list of distinct head names
+// ("L1H3,L0H1"; a head named twice is a *list.Repeat); "" (or only
+// spaces) is none. The error is unprefixed, for the caller to
 // name the setting it read.
 func ParseHeads(s string) ([]HeadID, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	var heads []HeadID
-	for _, f := range strings.Split(s, ",") {
-		h, err := ParseHeadID(strings.TrimSpace(f))
+	return list.Parse(s, func(f string) (HeadID, error) {
+		h, err := ParseHeadID(f)
 		if err != nil {
-			return nil, fmt.Errorf("%q is not a head: write L{layer}H{head}, e.g. L1H3", strings.TrimSpace(f))
+			return h, fmt.Errorf("%q is not a head: write L{layer}H{head}, e.g. L1H3", f)
 		}
-		heads = append(heads, h)
-	}
-	return heads, nil
+		return h, nil
+	})
 }
 
 // parseIndex reads a non-negative decimal index without sign or spaces.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -51,6 +52,11 @@ func (c Config) Validate() error {
 		return badinput.Settingf("{check} must be 0…1024, got %d", c.Check)
 	case len(c.Layouts) == 0:
 		return fmt.Errorf("ringlab: no layout")
+	}
+	for i, l := range c.Layouts {
+		if slices.Contains(c.Layouts[:i], l) {
+			return badinput.Settingf("{layout} lists %s twice: each layout runs once", l)
+		}
 	}
 	return nil
 }

@@ -1,10 +1,10 @@
 package ringlab
 
 import (
-	"strings"
 	"time"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/internal/list"
 	"github.com/attnlab/attnlab/internal/ringnet"
 )
 
@@ -47,7 +47,12 @@ func (l Launch) Validate() error {
 // Ring is a worker's place: its rank and every host's address, from Rank
 // and Peers or, under Slurm, from the job step's environment (getenv).
 func (l Launch) Ring(getenv func(string) string) (rank int, peers []string, err error) {
-	rank, peers = l.Rank, strings.Split(l.Peers, ",")
+	rank = l.Rank
+	if !l.Slurm {
+		if peers, err = list.Strings(l.Peers); err != nil {
+			return 0, nil, badinput.Settingf("{peers} %v", err)
+		}
+	}
 	if l.Slurm {
 		if rank, peers, err = ringnet.FromSlurm(getenv, l.Port); err != nil {
 			return 0, nil, badinput.Wrap(err)

@@ -248,6 +248,8 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.N = 3 }, "n must be 4…16777216 (at least one position per host), got 3"},
 		{func(c *Config) { c.E = 2000 }, "d_head must be 1…1024, got 2000"},
 		{func(c *Config) { c.Check = -1 }, "check must be 0…1024, got -1"},
+		// A repeated layout indexed past the results (a panic) before.
+		{func(c *Config) { c.Layouts = []ring.Layout{ring.Zigzag, ring.Zigzag} }, "layout lists zigzag twice: each layout runs once"},
 	} {
 		cfg := good
 		c.edit(&cfg)

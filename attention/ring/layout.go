@@ -3,6 +3,8 @@ package ring
 import (
 	"fmt"
 	"strings"
+
+	"github.com/attnlab/attnlab/internal/list"
 )
 
 // Layout is how the N positions of one sequence are dealt to P hosts. Every
@@ -55,20 +57,12 @@ func ParseLayout(s string) (Layout, error) {
 }
 
 // ParseLayouts reads "all" (every layout) or a comma-separated list of
-// layout names.
+// distinct layout names (a layout named twice is a *list.Repeat).
 func ParseLayouts(s string) ([]Layout, error) {
 	if s == "all" {
 		return Layouts(), nil
 	}
-	var ls []Layout
-	for _, f := range strings.Split(s, ",") {
-		l, err := ParseLayout(strings.TrimSpace(f))
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-	}
-	return ls, nil
+	return list.Parse(s, ParseLayout)
 }
 
 // CheckShape reports whether N positions can be dealt to P hosts: every

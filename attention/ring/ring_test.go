@@ -330,4 +330,7 @@ func TestParseLayouts(t *testing.T) {
 	if _, err := ParseLayouts("zigzag,diagonal"); err == nil || !strings.Contains(err.Error(), `unknown layout "diagonal"`) {
 		t.Errorf("diagonal: %v", err)
 	}
+	if _, err := ParseLayouts("zigzag,stripe,zigzag"); err == nil || err.Error() != `lists zigzag twice ("zigzag,stripe,zigzag"): give each value once` {
+		t.Errorf("zigzag twice: %v", err)
+	}
 }

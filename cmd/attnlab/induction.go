@@ -75,7 +75,7 @@ func runInduction(e *env, o *inductionOpts) error {
 	}
 	heads, err := model.ParseHeads(o.pattern)
 	if err != nil {
-		return cli.Usagef("--pattern: %v", err)
+		return cli.ListError("--pattern", err)
 	}
 	if o.patternSeq < 0 || o.patternSeq >= o.batch {
 		return cli.Usagef("--pattern-seq must be between 0 and --batch−1 = %d, got %d", o.batch-1, o.patternSeq)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/internal/cli"
+	"github.com/attnlab/attnlab/internal/list"
 	"github.com/attnlab/attnlab/internal/shard"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
@@ -127,7 +128,10 @@ func runRetrieval(e *env, o *retrievalOpts) error {
 	if opt.Grid, err = o.mqarGrid(); err != nil {
 		return err
 	}
-	opt.Analytic.Maps, opt.Analytic.Seed = strings.Split(o.maps, ","), o.of.seed
+	opt.Analytic.Seed = o.of.seed
+	if opt.Analytic.Maps, err = list.Strings(o.maps); err != nil {
+		return cli.ListError("--maps", err)
+	}
 	if opt.Analytic.Dims, err = cli.PositiveInts("--dims", o.dims); err != nil {
 		return err
 	}
@@ -159,6 +163,9 @@ func (o *retrievalOpts) mqarGrid() (mqar.Grid, error) {
 	if o.kinds != "" {
 		if s.Kinds, err = model.AttentionList(o.kinds); err != nil {
 			return g, cli.Usagef("--kinds: %v", err)
+		}
+		if _, err := list.Items(o.kinds, s.Kinds, list.Strings1); err != nil {
+			return g, cli.ListError("--kinds", err)
 		}
 	}
 	if o.dModels != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/attnlab/attnlab/attention/ring"
 	"github.com/attnlab/attnlab/internal/cli"
+	"github.com/attnlab/attnlab/internal/list"
 	"github.com/attnlab/attnlab/ringlab"
 	"github.com/spf13/cobra"
 )
@@ -84,6 +86,9 @@ other within --idle-timeout (at once if its process dies) or --connect-timeout.`
 
 func (o *ringOpts) config(hosts int) (ringlab.Config, error) {
 	ls, err := ring.ParseLayouts(o.layouts)
+	if r := (*list.Repeat)(nil); errors.As(err, &r) {
+		return ringlab.Config{}, cli.ListError("--layout", err)
+	}
 	if err != nil {
 		return ringlab.Config{}, cli.Usagef("--layout: %v", strings.TrimPrefix(err.Error(), "ring: "))
 	}
@@ -116,7 +121,7 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 	if o.noSweeps {
 		opt.ErrorMaxP = 0
 	} else if opt.OverlapBlocks, err = cli.Ints(o.overlapBlocks); err != nil {
-		return cli.Usagef("--overlap-blocks: %v", err)
+		return cli.ListError("--overlap-blocks", err)
 	}
 	if procs > 0 {
 		exe, err := os.Executable()

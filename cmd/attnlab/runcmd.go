@@ -6,6 +6,7 @@ import (
 
 	"github.com/attnlab/attnlab/inspect"
 	"github.com/attnlab/attnlab/internal/cli"
+	"github.com/attnlab/attnlab/internal/list"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/sinks"
@@ -65,7 +66,7 @@ func runRun(e *env, o *runOpts) (rerr error) {
 	}
 	heads, err := model.ParseHeads(o.pattern)
 	if err != nil {
-		return cli.Usagef("--pattern: %v", err)
+		return cli.ListError("--pattern", err)
 	}
 	if err := report.CheckFormat(o.format); err != nil {
 		return cli.FlagError(err, nil)
@@ -107,8 +108,8 @@ func runRun(e *env, o *runOpts) (rerr error) {
 	}
 	var hooks []string
 	if o.hooks != "" {
-		for _, h := range strings.Split(o.hooks, ",") {
-			hooks = append(hooks, strings.TrimSpace(h))
+		if hooks, err = list.Strings(o.hooks); err != nil {
+			return cli.ListError("--hooks", err)
 		}
 	}
 	p, err := inspect.Predict(e.ctx, m, tokens, hooks, heads)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -65,8 +66,8 @@ func TestS2ABadInput(t *testing.T) {
 		{[]string{"--rates", ""}, 2, "--rates"},
 		{[]string{"--examples", "0"}, 2, "--examples"},
 		{[]string{"--examples", "100000000"}, 2, "--examples"},
-		{[]string{"--examples", "60000", "--rates", "0,0,0,0,0,0,0,0"}, 2, "contexts"},
-		{[]string{"--rates", strings.Repeat("0,", 100) + "0"}, 2, "at most 64"},
+		{[]string{"--examples", "60000", "--rates", manyRates(8)}, 2, "contexts"},
+		{[]string{"--rates", manyRates(101)}, 2, "at most 64"},
 		{[]string{"--facts", "0"}, 2, "--facts"},
 		{[]string{"--facts", "30"}, 2, "distinct values"},
 		{[]string{"--facts", "30", "--rates", "0"}, 2, "n_ctx"},
@@ -149,4 +150,13 @@ func TestS2AFixturesRegenerate(t *testing.T) {
 			t.Errorf("%s: the recorded command did not regenerate fixtures/%s.safetensors byte for byte", r.Name, r.Name)
 		}
 	}
+}
+
+// manyRates is n distinct rates: 0.001,0.002,…
+func manyRates(n int) string {
+	r := make([]string, n)
+	for i := range r {
+		r[i] = strconv.FormatFloat(float64(i+1)/1000, 'g', -1, 64)
+	}
+	return strings.Join(r, ",")
 }

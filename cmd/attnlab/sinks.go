@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/internal/cli"
+	"github.com/attnlab/attnlab/internal/list"
 	"github.com/attnlab/attnlab/sinks"
 	"github.com/attnlab/attnlab/studies/sinkanalysis"
 	"github.com/spf13/cobra"
@@ -116,12 +117,14 @@ func runSinks(e *env, o *sinkOpts) error {
 	if o.streaming {
 		opt.Streaming = &o.stream
 		if o.sweep != "" {
-			for _, f := range strings.Split(o.sweep, ",") {
-				w, err := strconv.Atoi(strings.TrimSpace(f))
+			if opt.Streaming.Sweep, err = list.Parse(o.sweep, func(f string) (int, error) {
+				w, err := strconv.Atoi(f)
 				if err != nil {
-					return cli.Usagef("--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (%d), got %q", m.Config.NCtx, f)
+					return 0, cli.Usagef("--windows must list cache sizes between 5 (four sinks and a recent token) and n_ctx (%d), got %q", m.Config.NCtx, f)
 				}
-				opt.Streaming.Sweep = append(opt.Streaming.Sweep, w)
+				return w, nil
+			}); err != nil {
+				return cli.ListError("--windows", err)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/attnlab/attnlab/attention"
 	"github.com/attnlab/attnlab/bench"
 	"github.com/attnlab/attnlab/internal/cli"
+	"github.com/attnlab/attnlab/internal/list"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/studies/reach"
@@ -70,8 +71,16 @@ distance bin. --train retrains the five models with the commands recorded in the
 }
 
 func runSparse(e *env, o *sparseOpts) error {
-	opt := bench.SparseOptions{MaskKinds: attention.SplitKinds(o.maskKinds), MaskLen: o.maskLen, NoCost: o.noCost,
-		Cost:     bench.CostOptions{Kinds: attention.SplitKinds(o.kinds), N: o.n, E: o.dHead, Repeats: o.repeats, Seed: o.seed},
+	maskKinds, err := list.Items(o.maskKinds, attention.SplitKinds(o.maskKinds), list.Strings1)
+	if err != nil {
+		return cli.ListError("--mask-kinds", err)
+	}
+	kinds, err := list.Items(o.kinds, attention.SplitKinds(o.kinds), list.Strings1)
+	if err != nil {
+		return cli.ListError("--kinds", err)
+	}
+	opt := bench.SparseOptions{MaskKinds: maskKinds, MaskLen: o.maskLen, NoCost: o.noCost,
+		Cost:     bench.CostOptions{Kinds: kinds, N: o.n, E: o.dHead, Repeats: o.repeats, Seed: o.seed},
 		ReachOpt: probes.ReachOptions{Batch: o.batch, Seed: o.seed}}
 	if err := opt.Check(); err != nil {
 		return cli.FlagError(err, nil)

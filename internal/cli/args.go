@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/attnlab/attnlab/internal/list"
 )
 
 // SetFlag gives flag the value v in a command line: in place where the
@@ -42,33 +45,50 @@ func WithoutFlags(args []string, drop ...string) []string {
 	return out
 }
 
-// PositiveInts reads flag's value s, a comma-separated list of positive
-// integers ("4,8,16").
+// PositiveInts reads flag's value s, a comma-separated list of distinct
+// positive integers ("4,8,16"; list.Parse).
 func PositiveInts(flag, s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
+	v, err := list.Parse(s, func(f string) (int, error) {
+		v, err := strconv.Atoi(f)
 		if err != nil || v <= 0 {
-			return nil, Usagef("%s must be a comma-separated list of positive integers, got %q", flag, s)
+			return 0, Usagef("%s must be a comma-separated list of positive integers, got %q", flag, s)
 		}
-		out = append(out, v)
-	}
-	return out, nil
+		return v, nil
+	})
+	return v, ListError(flag, err)
 }
 
-// Ints reads a comma-separated list of whole numbers; empty elements are
-// skipped ("" is none).
+// Ints reads a comma-separated list of distinct whole numbers
+// (list.Parse); empty elements are skipped ("" is none).
 func Ints(s string) ([]int, error) {
-	var out []int
+	var items []string
 	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
+		if f = strings.TrimSpace(f); f != "" {
+			items = append(items, f)
 		}
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	return list.Items(s, items, func(f string) (int, error) {
 		n, err := strconv.Atoi(f)
 		if err != nil {
-			return nil, fmt.Errorf("%q is not a whole number", f)
+			return 0, fmt.Errorf("%q is not a whole number", f)
 		}
-		out = append(out, n)
+		return n, nil
+	})
+}
+
+// ListError makes an error from reading flag's list a usage error naming
+// the flag: a *list.Repeat as "--flag lists 32 twice (…)", another error
+// that is not one already as "--flag: error"; nil stays nil.
+func ListError(flag string, err error) error {
+	var r *list.Repeat
+	switch {
+	case err == nil || ExitCode(err) == ExitUsage && !errors.As(err, &r):
+		return err
+	case errors.As(err, &r):
+		return Usagef("%s %v", flag, r)
 	}
-	return out, nil
+	return Usagef("%s: %v", flag, err)
 }

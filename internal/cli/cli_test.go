@@ -91,4 +91,11 @@ func TestIntLists(t *testing.T) {
 	if _, err := Ints("8,x"); err == nil || err.Error() != `"x" is not a whole number` {
 		t.Errorf("Ints(8,x): %v", err)
 	}
+	// A value given twice would be computed twice (--cores 1,1, --dims 16,016).
+	if _, err := PositiveInts("--dims", "16,016"); err == nil || err.Error() != `--dims lists 16 twice ("16,016"): give each value once` || ExitCode(err) != ExitUsage {
+		t.Errorf("PositiveInts(16,016): %v", err)
+	}
+	if _, err := Ints("16,,16"); err == nil || err.Error() != `lists 16 twice ("16,,16"): give each value once` {
+		t.Errorf("Ints(16,,16): %v", err)
+	}
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/internal/list"
 	"github.com/attnlab/attnlab/optim"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
@@ -51,10 +52,13 @@ type Options struct {
 // Has reports whether part is one of o.Parts.
 func (o Options) Has(part string) bool { return slices.Contains(o.Parts, part) }
 
-// ParseParts reads a comma-separated list of Parts. Its error is a
-// *badinput.Setting naming parts.
+// ParseParts reads a comma-separated list of distinct Parts (list.Parse).
+// Its error is a *badinput.Setting naming parts.
 func ParseParts(s string) ([]string, error) {
-	parts := strings.Split(s, ",")
+	parts, err := list.Strings(s)
+	if err != nil {
+		return nil, badinput.Settingf("{parts} %v", err)
+	}
 	if err := checkParts(parts); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package s2a
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/attnlab/attnlab/internal/badinput"
+	"github.com/attnlab/attnlab/internal/list"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
 	"github.com/attnlab/attnlab/report"
@@ -162,18 +164,21 @@ func DefaultSetup() Setup {
 	return Setup{Facts: 6, Rates: []float64{0, 0.25, 0.4, 0.5, 0.6}, Examples: 1000, Seed: 1}
 }
 
-// ParseRates reads a comma-separated list of distractor rates in [0, 1)
-// ("0,0.25,0.5"). Its error is a *badinput.Setting naming rates.
+// ParseRates reads a comma-separated list of distinct distractor rates in
+// [0, 1) ("0,0.25,0.5"; list.Parse). Its error is a *badinput.Setting naming rates.
 func ParseRates(s string) ([]float64, error) {
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+	rates, err := list.Parse(s, func(f string) (float64, error) {
+		v, err := strconv.ParseFloat(f, 64)
 		if err != nil || math.IsNaN(v) || v < 0 || v >= 1 {
-			return nil, badinput.Settingf("{rates} must be a comma-separated list of numbers in [0, 1), got %q", s)
+			return 0, badinput.Settingf("{rates} must be a comma-separated list of numbers in [0, 1), got %q", s)
 		}
-		out = append(out, v)
+		return v, nil
+	})
+	var r *list.Repeat
+	if errors.As(err, &r) {
+		return nil, badinput.Settingf("{rates} %v", r)
 	}
-	return out, nil
+	return rates, err
 }
 
 // Bounds on the evaluation (memory and time): contexts per rate, rates,
