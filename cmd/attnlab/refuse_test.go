@@ -266,6 +266,9 @@ var hostileCases = []hostileCase{
 	{input: "a list that repeats a value", args: []string{"sink-analysis", "--streaming", "--windows", "32,32", "--out", "{dir}/out"}, code: 2,
 		want: `--windows lists 32 twice ("32,32"): give each value once`, readme: true},
 	{args: []string{"bench", "--train-step", "--cores", "1,1", "--out", "{dir}/out"}, code: 2, want: `--cores lists 1 twice ("1,1"): give each value once`},
+	// sparse --train's model folder is checked before the first of five
+	// trainings (it was "mkdir /dev/full: not a directory", exit 1).
+	{args: []string{"sparse", "--train", "--train-dir", "/dev/full", "--out", "{dir}/out"}, code: 2, want: "--train-dir /dev/full exists and is not a folder"},
 	{args: []string{"ring", "--layout", "zigzag,zigzag", "--out", "{dir}/out"}, code: 2, want: `--layout lists zigzag twice ("zigzag,zigzag"): give each value once`},
 	{args: []string{"sparse", "--mask-kinds", "window:4:d1,2,window:4:d1,2", "--out", "{dir}/out"}, code: 2,
 		want: `--mask-kinds lists window:4:d1,2 twice ("window:4:d1,2,window:4:d1,2"): give each value once`},

@@ -12,6 +12,7 @@ import (
 	"github.com/attnlab/attnlab/internal/list"
 	"github.com/attnlab/attnlab/model"
 	"github.com/attnlab/attnlab/probes"
+	"github.com/attnlab/attnlab/report"
 	"github.com/attnlab/attnlab/studies/reach"
 	"github.com/spf13/cobra"
 )
@@ -84,6 +85,11 @@ func runSparse(e *env, o *sparseOpts) error {
 		ReachOpt: probes.ReachOptions{Batch: o.batch, Seed: o.seed}}
 	if err := opt.Check(); err != nil {
 		return cli.FlagError(err, nil)
+	}
+	if o.train && !o.noReach { // before the first of five trainings
+		if err := report.CheckDir(o.trainDir); err != nil {
+			return cli.FlagError(err, map[string]string{"out": "--train-dir"})
+		}
 	}
 	if !o.noReach {
 		var trainer reach.Trainer
