@@ -93,7 +93,7 @@ func (o Options) Validate() error {
 	}
 	for _, c := range o.OverlapBlocks {
 		if c < 2 || c > 1<<14 {
-			return badinput.Errorf("ringlab: overlap block size %d, want 2…16384", c)
+			return badinput.Settingf("{overlap_blocks} must list block sizes of 2…16384 tokens, got %d", c)
 		}
 	}
 	// In-process hosts share this process; a process per host holds one.

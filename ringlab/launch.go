@@ -49,7 +49,15 @@ func (l Launch) Validate() error {
 func (l Launch) Ring(getenv func(string) string) (rank int, peers []string, err error) {
 	rank = l.Rank
 	if !l.Slurm {
-		if peers, err = list.Strings(l.Peers); err != nil {
+		if peers, err = list.Parse(l.Peers, func(p string) (string, error) {
+			if p == "" {
+				return "", badinput.Settingf("{peers} has an empty address in %q: list every host's host:port", l.Peers)
+			}
+			return p, nil
+		}); err != nil {
+			if badinput.Is(err) {
+				return 0, nil, err
+			}
 			return 0, nil, badinput.Settingf("{peers} %v", err)
 		}
 	}

@@ -52,7 +52,7 @@ func TestLaunchAndSweepSettings(t *testing.T) {
 		{func(o *Options) { o.ErrorMaxP = -1 }, "error_max_hosts must be 0 (no error sweep) to 1024, got -1"},
 		{func(o *Options) { o.ErrorMaxP, o.ErrorN = 16, 8 }, "error_n must be 16 (error_max_hosts) to 16384, got 8"},
 		{func(o *Options) { o.OverlapBlocks, o.OverlapP = []int{8}, 1 }, "overlap_hosts must be 2 to 64, got 1"},
-		{func(o *Options) { o.OverlapBlocks, o.OverlapP = []int{1}, 2 }, "ringlab: overlap block size 1, want 2…16384"},
+		{func(o *Options) { o.OverlapBlocks, o.OverlapP = []int{1}, 2 }, "overlap_blocks must list block sizes of 2…16384 tokens, got 1"},
 	} {
 		o := base
 		c.edit(&o)

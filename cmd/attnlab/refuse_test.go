@@ -269,6 +269,8 @@ var hostileCases = []hostileCase{
 	// sparse --train's model folder is checked before the first of five
 	// trainings (it was "mkdir /dev/full: not a directory", exit 1).
 	{args: []string{"sparse", "--train", "--train-dir", "/dev/full", "--out", "{dir}/out"}, code: 2, want: "--train-dir /dev/full exists and is not a folder"},
+	{args: []string{"ring", "--rank", "0", "--peers", "a:1,,b:2", "--out", "{dir}/out"}, code: 2, want: `--peers has an empty address in "a:1,,b:2": list every host's host:port`},
+	{args: []string{"ring", "--overlap-blocks", "0", "--out", "{dir}/out"}, code: 2, want: "--overlap-blocks must list block sizes of 2…16384 tokens, got 0"},
 	{args: []string{"ring", "--layout", "zigzag,zigzag", "--out", "{dir}/out"}, code: 2, want: `--layout lists zigzag twice ("zigzag,zigzag"): give each value once`},
 	{args: []string{"sparse", "--mask-kinds", "window:4:d1,2,window:4:d1,2", "--out", "{dir}/out"}, code: 2,
 		want: `--mask-kinds lists window:4:d1,2 twice ("window:4:d1,2,window:4:d1,2"): give each value once`},

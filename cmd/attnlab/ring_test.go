@@ -237,7 +237,7 @@ func TestRingBadInput(t *testing.T) {
 		{"--rank 3 --peers a:1,b:2", "--rank 3 is not one of the 2 peers"},
 		{"--slurm", "not inside a Slurm job step"},
 		{"--overlap-blocks 8,x", `"x" is not a whole number`},
-		{"--overlap-blocks 1", "overlap block size 1"},
+		{"--overlap-blocks 1", "--overlap-blocks must list block sizes of 2…16384 tokens, got 1"},
 		{"--procs 4 --hosts 3", "--procs 4 runs 4 hosts, but --hosts is 3"},
 		{"--error-n 8", "--error-n must be 16 (--error-max-hosts) to 16384, got 8"},
 		{"--error-max-hosts -1", "--error-max-hosts must be 0 (no error sweep) to 1024, got -1"},
