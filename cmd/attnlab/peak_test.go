@@ -21,7 +21,7 @@ import (
 func TestPeakWithinLimit(t *testing.T) {
 	bin := buildBinary(t)
 	out := filepath.Join(t.TempDir(), "out")
-	args := []string{"sink-analysis", "--batch", "64", "-q", "--out", out}
+	args := []string{"sink-analysis", "--model", "embedded:text-sink", "--batch", "64", "-q", "--out", out}
 	// 200 MiB admits the held-out windows (the first check) and refuses the analysis.
 	refused, _ := exec.Command(bin, append([]string{"--memory-limit", "200MiB"}, args...)...).CombinedOutput()
 	m := regexp.MustCompile(`the sink analysis of 64 windows × 128 tokens needs an estimated ([0-9.]+) MiB`).FindSubmatch(refused)
