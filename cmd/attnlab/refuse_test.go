@@ -271,6 +271,9 @@ var hostileCases = []hostileCase{
 	{args: []string{"sparse", "--train", "--train-dir", "/dev/full", "--out", "{dir}/out"}, code: 2, want: "--train-dir /dev/full exists and is not a folder"},
 	{args: []string{"ring", "--rank", "0", "--peers", "a:1,,b:2", "--out", "{dir}/out"}, code: 2, want: `--peers has an empty address in "a:1,,b:2": list every host's host:port`},
 	{args: []string{"ring", "--overlap-blocks", "0", "--out", "{dir}/out"}, code: 2, want: "--overlap-blocks must list block sizes of 2…16384 tokens, got 0"},
+	// An empty --bos (an unset shell variable) meant the model's own BOS.
+	{args: []string{"sink-analysis", "--bos", "", "--out", "{dir}/out"}, code: 2, want: "--bos is empty: give a token id or none, or leave the flag out"},
+	{args: []string{"train", "--track", " ", "--out", "{dir}/m.safetensors"}, code: 2, want: "--track is empty: give induction or sinks, or leave the flag out"},
 	{args: []string{"ring", "--layout", "zigzag,zigzag", "--out", "{dir}/out"}, code: 2, want: `--layout lists zigzag twice ("zigzag,zigzag"): give each value once`},
 	{args: []string{"sparse", "--mask-kinds", "window:4:d1,2,window:4:d1,2", "--out", "{dir}/out"}, code: 2,
 		want: `--mask-kinds lists window:4:d1,2 twice ("window:4:d1,2,window:4:d1,2"): give each value once`},

@@ -103,6 +103,13 @@ as CSV tables, PNG figures and a table on the terminal.`,
 		if f := c.Flags().Lookup("format"); f != nil && f.Changed && f.Value.String() == "" { // "" is png inside, not on the command line
 			return cli.Usagef("--format must be png, svg or pdf, got \"\"")
 		}
+		// "" is "not given" inside (the model's own BOS, no tracker); given
+		// on the command line (an unset shell variable) it is a mistake.
+		for name, want := range map[string]string{"bos": "a token id or none", "track": "induction or sinks"} {
+			if f := c.Flags().Lookup(name); f != nil && f.Changed && strings.TrimSpace(f.Value.String()) == "" {
+				return cli.Usagef("--%s is empty: give %s, or leave the flag out", name, want)
+			}
+		}
 		if memLimit != "" {
 			n, err := membudget.ParseSize(memLimit)
 			if err != nil {
