@@ -26,14 +26,7 @@ func TestFusedPath(t *testing.T) {
 		{"linear:elu", "linear:relu"}, {"softmax", "linear:favor"}} {
 		cfg := Config{NLayers: 2, DModel: 16, NHeads: 4, DVocab: 11, NCtx: T, AttnOnly: true, NormalizationType: "LN",
 			PositionalEmbeddingType: "rotary", Seed: 2, InitRange: 0.5, Attention: kinds}
-		m32, err := NewInit[float32](cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m64, _ := New[float64](cfg)
-		for i, v := range m32.Params.Data {
-			m64.Params.Data[i] = float64(v)
-		}
+		m32, m64 := twinModels(t, cfg)
 		r := rand.New(rand.NewPCG(8, 1))
 		B := 2
 		tokens, targets := make([]int32, B*T), make([]int32, B*T)

@@ -26,14 +26,7 @@ func TestHeads16Path(t *testing.T) {
 	}
 	for _, cfg := range cfgs {
 		cfg.Seed, cfg.InitRange = 3, 0.3
-		m32, err := NewInit[float32](cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m64, _ := New[float64](cfg)
-		for i, v := range m32.Params.Data {
-			m64.Params.Data[i] = float64(v)
-		}
+		m32, m64 := twinModels(t, cfg)
 		r := rand.New(rand.NewPCG(4, 2))
 		B, T := 3, cfg.NCtx
 		tokens, targets := make([]int32, B*T), make([]int32, B*T)
@@ -68,4 +61,23 @@ func TestHeads16Path(t *testing.T) {
 			}
 		}
 	}
+}
+
+// twinModels returns a float32 model initialised from cfg and a float64
+// model holding the same weights, the reference the fast paths are checked
+// against.
+func twinModels(t *testing.T, cfg Config) (*Transformer[float32], *Transformer[float64]) {
+	t.Helper()
+	m32, err := NewInit[float32](cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m64, err := New[float64](cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range m32.Params.Data {
+		m64.Params.Data[i] = float64(v)
+	}
+	return m32, m64
 }
