@@ -104,21 +104,12 @@ func (p *QKVPack[F]) Pack(m *Transformer[F]) {
 	for l := range p.W {
 		packQKV(p.W[l], p.B[l], &m.Params.Blocks[l], c)
 		if p.WT != nil {
-			transposeInto(p.WT[l], p.W[l], D, 3*HE)
-			transposeInto(p.OT[l], m.Params.Blocks[l].WO, HE, D)
+			gemm.Transpose(p.WT[l], p.W[l], D, 3*HE)
+			gemm.Transpose(p.OT[l], m.Params.Blocks[l].WO, HE, D)
 		}
 	}
 	if p.UT != nil {
-		transposeInto(p.UT, m.Params.WU, D, c.DVocab)
-	}
-}
-
-// transposeInto sets dst [cols, rows] to src [rows, cols] transposed.
-func transposeInto[F Float](dst, src []F, rows, cols int) {
-	for r := range rows {
-		for j, v := range src[r*cols : (r+1)*cols] {
-			dst[j*rows+r] = v
-		}
+		gemm.Transpose(p.UT, m.Params.WU, D, c.DVocab)
 	}
 }
 

@@ -48,15 +48,27 @@ type Params[F Float] struct {
 
 // NewParams allocates zeroed parameters laid out for cfg.
 func NewParams[F Float](cfg Config) *Params[F] {
-	p := &Params[F]{Blocks: make([]Block[F], cfg.NLayers)}
-	specs := paramSpecs[F](cfg)
-	n := 0
-	for _, s := range specs {
-		n += numel(s.shape)
+	return paramsOver(cfg, make([]F, cfg.NumParams()))
+}
+
+// NewParamsSet allocates n zeroed parameter sets laid out for cfg one
+// after another in all: set i is all[i*P : (i+1)*P], P = cfg.NumParams(),
+// so the same element of every set is P apart (e.g. per-unit gradients
+// summed with vecmath.SumRowsStride).
+func NewParamsSet[F Float](cfg Config, n int) (all []F, sets []*Params[F]) {
+	P := cfg.NumParams()
+	all = make([]F, n*P)
+	for i := range n {
+		sets = append(sets, paramsOver(cfg, all[i*P:(i+1)*P:(i+1)*P]))
 	}
-	p.Data = make([]F, n)
+	return all, sets
+}
+
+// paramsOver cuts data (cfg.NumParams() elements) into cfg's views.
+func paramsOver[F Float](cfg Config, data []F) *Params[F] {
+	p := &Params[F]{Blocks: make([]Block[F], cfg.NLayers), Data: data}
 	off := 0
-	for _, s := range specs {
+	for _, s := range paramSpecs[F](cfg) {
 		k := numel(s.shape)
 		view := p.Data[off : off+k : off+k]
 		off += k

@@ -183,6 +183,49 @@ func TestFirstNonFinite(t *testing.T) {
 	}
 }
 
+// firstNonFiniteRef is FirstNonFinite's definition, one element at a time.
+func firstNonFiniteRef(x []float32) int {
+	for i, v := range x {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return i
+		}
+	}
+	return -1
+}
+
+// FirstNonFinite scans 8 elements at a time: every length and position of
+// the first bad element (NaN payloads, ±Inf, largest finites, subnormals,
+// −0 around it), and a second bad element after it, must give the plain
+// loop's answer.
+func TestFirstNonFiniteEveryPosition(t *testing.T) {
+	t.Parallel()
+	bad := []float32{float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+		math.Float32frombits(0x7f800001), math.Float32frombits(0xffc00000), math.Float32frombits(0x7fffffff)}
+	fill := []float32{math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32,
+		math.Float32frombits(0x80000000), 1, -3.3e38, 0x1p-126}
+	for n := 0; n <= 40; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = fill[i%len(fill)]
+		}
+		if got, want := FirstNonFinite(x), firstNonFiniteRef(x); got != want {
+			t.Fatalf("n=%d all finite: got %d, want %d", n, got, want)
+		}
+		for pos := range n {
+			for bi, b := range bad {
+				y := slices.Clone(x)
+				y[pos] = b
+				if pos+3 < n {
+					y[pos+3] = bad[(bi+1)%len(bad)]
+				}
+				if got, want := FirstNonFinite(y), firstNonFiniteRef(y); got != want {
+					t.Fatalf("n=%d bad %x at %d: got %d, want %d", n, math.Float32bits(b), pos, got, want)
+				}
+			}
+		}
+	}
+}
+
 // fakeClock advances 1 s per call after the first.
 func fakeClock() func() time.Time {
 	t0 := time.Unix(0, 0)

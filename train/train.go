@@ -120,7 +120,8 @@ type Trainer struct {
 	adam      *optim.AdamW
 	rng       *rand.PCG
 	ws        [][]*model.Workspace[float32] // per worker, one per unit size
-	unitGrads []*model.Params[float32]      // per work unit, its gradient
+	unitGrads []*model.Params[float32]      // per work unit, its gradient: views of unitData
+	unitData  []float32                     // the units' gradients one after another
 	bounds    []int                         // [Units+1]: unit u holds sequences bounds[u] ≤ b < bounds[u+1]
 	pool      *pool
 	packed    *model.QKVPack[float32] // the units' shared packed W_QKV

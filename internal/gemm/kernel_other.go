@@ -17,3 +17,5 @@ func fmaLoop(n int) { panic("gemm: no assembly kernel in this build") }
 func heads16(upper bool, t int, a []float32, hs int, b []float32, ldb int, c []float32, ldc int) {
 	panic("gemm: no assembly kernel in this build")
 }
+
+func transpose(dst, b []float32, ldb, kb, w int) { panic("gemm: no assembly kernel in this build") }

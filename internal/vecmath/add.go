@@ -41,16 +41,24 @@ func AddBias(x, b []float32, rows, cols int) {
 // SumRows sets dst[c] += x[r*cols+c] for r = 0, 1, …, rows−1 in turn, c <
 // cols: a bias gradient. Each element adds the rows in order (the bits of
 // Add row by row), with the running sums kept in registers.
-func SumRows(dst, x []float32, rows, cols int) {
+func SumRows(dst, x []float32, rows, cols int) { SumRowsStride(dst, x, rows, cols, cols) }
+
+// SumRowsStride is SumRows over rows ld elements apart: dst[c] +=
+// x[r*ld+c] for r = 0, 1, …, rows−1 in turn, c < cols (ld ≥ cols), e.g.
+// the same window of several vectors laid out one after another.
+func SumRowsStride(dst, x []float32, rows, cols, ld int) {
 	if rows <= 0 || cols <= 0 {
 		return
 	}
-	_, _ = x[rows*cols-1], dst[cols-1]
+	if ld < cols {
+		panic("vecmath: SumRowsStride: ld < cols")
+	}
+	_, _ = x[(rows-1)*ld+cols-1], dst[cols-1]
 	if haveAsm {
-		sumRowsAsm(&dst[0], &x[0], rows, cols)
+		sumRowsAsm(&dst[0], &x[0], rows, cols, ld)
 		return
 	}
 	for r := range rows {
-		AddRef(dst[:cols], x[r*cols:(r+1)*cols])
+		AddRef(dst[:cols], x[r*ld:r*ld+cols])
 	}
 }

@@ -112,17 +112,18 @@ bnext:
 	BZHIL   BX, CX, CX;    \
 	KMOVW   CX, kreg
 
-// func sumRowsAsm(dst, x *float32, rows, cols int)
+// func sumRowsAsm(dst, x *float32, rows, cols, ld int)
 //
 // 64 columns at a time (the last block masked): load dst's block into
 // Z0-Z3, add the block of every row in order (four independent chains),
 // store.
-TEXT ·sumRowsAsm(SB), NOSPLIT, $0-32
+TEXT ·sumRowsAsm(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ rows+16(FP), R9
 	MOVQ cols+24(FP), R12
-	LEAQ (R12*4), R11
+	MOVQ ld+32(FP), R11
+	SHLQ $2, R11
 
 sblock:
 	TESTQ     R12, R12

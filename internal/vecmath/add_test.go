@@ -83,6 +83,22 @@ func TestAddBiasAndSumRows(t *testing.T) {
 			if !slices.Equal(dst, wantDst) {
 				t.Fatalf("SumRows rows=%d cols=%d differs from Add row by row", rows, cols)
 			}
+			// The same rows ld = cols+3 apart, every window start.
+			ld := cols + 3
+			xs := make([]float32, rows*ld)
+			for i := range xs {
+				xs[i] = float32(r.NormFloat64())
+			}
+			for _, c0 := range []int{0, 1, 3} {
+				dst, wantDst := slices.Clone(b[:cols]), slices.Clone(b[:cols])
+				SumRowsStride(dst, xs[c0:], rows, cols, ld)
+				for i := range rows {
+					AddRef(wantDst, xs[c0+i*ld:c0+i*ld+cols])
+				}
+				if !slices.Equal(dst, wantDst) {
+					t.Fatalf("SumRowsStride rows=%d cols=%d ld=%d from %d differs from Add row by row", rows, cols, ld, c0)
+				}
+			}
 		}
 	}
 }

@@ -102,10 +102,10 @@ func elu1Asm(dst, x *float32, n int)
 //go:noescape
 func addBiasAsm(x, b *float32, rows, cols int)
 
-// sumRowsAsm is SumRows's arithmetic; rows, cols > 0.
+// sumRowsAsm is SumRowsStride's arithmetic; rows, cols > 0.
 //
 //go:noescape
-func sumRowsAsm(dst, x *float32, rows, cols int)
+func sumRowsAsm(dst, x *float32, rows, cols, ld int)
 
 // layerNorm4Asm is layerNormAsm on 4 rows x[r*d:], out[r*d:] at once
 // (the same bits), mean and rstd of row r to stats[2r], stats[2r+1].
