@@ -58,7 +58,7 @@ func onlineTileAsm(x *float32, rows, w int, scale float32, m, sum *float32) {
 }
 func elu1Asm(dst, x *float32, n int) { panic("vecmath: no assembly in this build") }
 
-func addBiasAsm(x, b *float32, rows, cols int)   { panic("vecmath: no assembly in this build") }
+func addBiasAsm(x, b *float32, rows, cols int)       { panic("vecmath: no assembly in this build") }
 func sumRowsAsm(dst, x *float32, rows, cols, ld int) { panic("vecmath: no assembly in this build") }
 
 func layerNorm4Asm(out, x, w, b *float32, d int, eps float32, stats *float32) {
