@@ -28,6 +28,7 @@ func benchStep(b *testing.B, cfg model.Config, batch, units int) {
 	}
 	batchData := task.Sample(rand.New(rand.NewPCG(1, 2)), batch, cfg.NCtx)
 	b.ResetTimer()
+	job0, task0 := tr.pool.jobNs.Load(), tr.pool.taskNs.Load()
 	cpu0 := cputime.Process()
 	for range b.N {
 		if _, _, err := tr.step(batchData); err != nil {
@@ -41,6 +42,15 @@ func benchStep(b *testing.B, cfg model.Config, batch, units int) {
 	tokens := float64(batch*cfg.NCtx) * float64(b.N)
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(tokens/sec, "tokens/s")
+	// busy: the share of the step's wall time the workers spent running
+	// tasks (forward and backward of the units, the reduction, AdamW);
+	// serial: the share outside any parallel job (one core works, the
+	// others wait). The rest of the workers' time is waiting inside a
+	// job: for the last unit, or for a core.
+	if w := min(tr.Opt.Units, runtime.GOMAXPROCS(0)); w > 0 {
+		b.ReportMetric(float64(tr.pool.taskNs.Load()-task0)/1e9/(sec*float64(w)), "busy")
+		b.ReportMetric(1-float64(tr.pool.jobNs.Load()-job0)/1e9/sec, "serial")
+	}
 	gflops := tokens * flopsPerToken(m.Config, cfg.NCtx) / sec / 1e9
 	b.ReportMetric(gflops, "GFLOP/s")
 	// The fraction of the FMA peak of the cores the units can use,

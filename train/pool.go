@@ -29,6 +29,11 @@ type pool struct {
 	job     atomic.Pointer[job]
 	helpers []*helper
 	closed  atomic.Bool
+
+	// jobNs sums the wall time of jobs from start to finish, taskNs the
+	// time their tasks ran, over all workers (what BenchmarkTrainStepRef
+	// reports as the cores' busy and serial shares).
+	jobNs, taskNs atomic.Int64
 }
 
 type helper struct {
@@ -43,6 +48,7 @@ type job struct {
 	f          func(worker, i int)
 	next, done atomic.Int64
 	finished   chan struct{} // closed by whoever completes the last task
+	taskNs     *atomic.Int64 // the pool's
 }
 
 // spinFor is how long an idle helper polls for the next job before it
@@ -75,7 +81,9 @@ func (p *pool) run(n int, f func(worker, i int)) {
 		}
 		return
 	}
-	j := &job{n: n, f: f, finished: make(chan struct{})}
+	t0 := time.Now()
+	defer func() { p.jobNs.Add(int64(time.Since(t0))) }()
+	j := &job{n: n, f: f, finished: make(chan struct{}), taskNs: &p.taskNs}
 	p.job.Store(j)
 	p.gen.Add(1)
 	for _, h := range p.helpers[:min(len(p.helpers), n-1)] {
@@ -103,7 +111,9 @@ func (j *job) work(worker int) {
 		if i >= j.n {
 			return
 		}
+		t0 := time.Now()
 		j.f(worker, i)
+		j.taskNs.Add(int64(time.Since(t0)))
 		if j.done.Add(1) == int64(j.n) {
 			close(j.finished)
 		}
