@@ -47,7 +47,10 @@
 // known zeros (LowerA, UpperA: same bits as MatMul) or unwanted (LowerC:
 // only C[i, j] for j ≤ i), about half the work at T = 65. At d_head 16
 // two kernels follow the triangle closer: LowerC scores (q·kᵀ, k = 16)
-// take 4-row blocks over 16-column chunks in one assembly call, and
+// go down each 16-column chunk of kᵀ (transposed in registers) from its
+// diagonal row, 8 rows at a time, in one assembly call (the diagonal
+// block's 8 rows with 256-bit FMAs: they need only the chunk's first 8
+// columns), and
 // MatMulHeads16 runs the [T, T]·[T, 16] products of 4 heads at once (4
 // rows × 4 heads of C in 16 accumulators), both with every element's
 // summation order unchanged.

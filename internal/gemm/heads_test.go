@@ -80,13 +80,13 @@ func BenchmarkHeads16TriUpper(b *testing.B) { benchHeads(b, UpperA, false) }
 
 // TestScores16 checks the d_head-16 scores kernel behind MatMulTri's
 // LowerC (q·kᵀ with transB, k = 16) against MatMul bit for bit on and
-// below the diagonal, for every length from 1 to 70 (each remainder of
+// below the diagonal, for every length from 1 to 130 (each remainder of
 // the 4-row blocks and 16-column chunks) with padded strides, and that it
 // writes nothing at or past column T.
 func TestScores16(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
-	for T := 1; T <= 70; T++ {
+	for T := 1; T <= 130; T++ {
 		ldq, ldk, lds := 16+9, 16+5, T+3
 		q, k := randSlice(rng, T*ldq), randSlice(rng, T*ldk)
 		s0 := randSlice(rng, T*lds)

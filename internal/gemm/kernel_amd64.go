@@ -63,7 +63,7 @@ var packPool = sync.Pool{New: func() any { return new([]float32) }}
 // mulAsm is the float32 fast path; the caller has checked the arguments and
 // that m, n > 0.
 func mulAsm(tri Tri, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool) {
-	if tri == LowerC && !transA && transB && k == 16 && m == n && m >= 4 && !acc {
+	if tri == LowerC && !transA && transB && k == 16 && m == n && !acc {
 		// Attention scores at d_head 16 (q·kᵀ, dz·vᵀ): one kernel call.
 		scoresTri(m, a, lda, b, ldb, c, ldc)
 		return
@@ -266,39 +266,16 @@ func heads16(upper bool, t int, a []float32, hs int, b []float32, ldb int, c []f
 	heads4x16(&a[0], &b[0], &c[0], t, hs, ldb, ldc, upper)
 }
 
-// scores16 computes S[i*lds+j] = Σ_e q[i*ldq+e]·kt[e*ldk+j] (e < 16) for
-// j ≤ i < t, in 4-row blocks over 16-column chunks, writing some j > i too
-// but no column j ≥ t. kt is kᵀ, [16, ldk] with ldk ≥ t rounded up to 16.
-// t must be ≥ 4.
+// scores16 computes S[i*lds+j] = Σ_e q[i*ldq+e]·k[j*ldk+e] (e < 16, in
+// order from 0) for j ≤ i < t, a 16-column chunk of kᵀ at a time,
+// transposed in registers; it writes some j > i too, but no column j ≥ t.
+// t must be > 0.
 //
 //go:noescape
-func scores16(q, kt, s *float32, ldq, ldk, lds, t int)
+func scores16(q, k, s *float32, ldq, ldk, lds, t int)
 
 // scoresTri is MatMulTri(LowerC, false, true, t, t, 16, ...) with acc
-// false, t ≥ 4: S = q·kᵀ on and below the diagonal, by scores16 from kᵀ
-// transposed into a pooled panel.
+// false, t > 0: S = q·kᵀ on and below the diagonal, by scores16.
 func scoresTri(t int, q []float32, ldq int, k []float32, ldk int, s []float32, lds int) {
-	tp := (t + 15) &^ 15
-	scratch := packPool.Get().(*[]float32)
-	if need := 16 * tp; len(*scratch) < need {
-		*scratch = make([]float32, need)
-	}
-	kt := (*scratch)[:16*tp]
-	t16 := t &^ 15
-	for j := 0; j < t16; j += 16 {
-		tr16(&kt[j], &k[j*ldk], ldk, tp, 1)
-	}
-	for j := t16; j < tp; j++ {
-		if j < t {
-			for e, v := range k[j*ldk : j*ldk+16] {
-				kt[e*tp+j] = v
-			}
-			continue
-		}
-		for e := range 16 {
-			kt[e*tp+j] = 0
-		}
-	}
-	scores16(&q[0], &kt[0], &s[0], ldq, tp, lds, t)
-	packPool.Put(scratch)
+	scores16(&q[0], &k[0], &s[0], ldq, ldk, lds, t)
 }
