@@ -49,13 +49,18 @@ func (t *Tracker) Measure(step int, m *model.Model) error {
 		return err
 	}
 	var row []float64
-	t.Heads = t.Heads[:0]
+	var heads []model.HeadID
 	for l := range r.L {
 		for h := range r.H {
 			row = append(row, r.Alpha[l][h])
-			t.Heads = append(t.Heads, model.HeadID{Layer: l, Head: h})
+			heads = append(heads, model.HeadID{Layer: l, Head: h})
 		}
 	}
+	if len(t.Alpha) > 0 && len(row) != len(t.Alpha[0]) {
+		// Earlier measurements (UnmarshalHistory) of another model.
+		return fmt.Errorf("sinks: the model has %d heads, the tracker's earlier measurements %d", len(row), len(t.Alpha[0]))
+	}
+	t.Heads = heads
 	t.Steps, t.Alpha, t.Loss = append(t.Steps, step), append(t.Alpha, row), append(t.Loss, r.Loss)
 	t.SinkRate = append(t.SinkRate, r.SinkRate)
 	return nil

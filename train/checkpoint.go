@@ -30,6 +30,9 @@ type checkpointState struct {
 	TaskSpec  string    `json:"task_spec"`
 	Log       []logJSON `json:"log"`
 	ParamsLen int       `json:"n_params"`
+	// Extra is Options.Extra's state (absent from checkpoints written
+	// before it existed, and from runs without it).
+	Extra map[string]json.RawMessage `json:"extra,omitempty"`
 }
 
 type logJSON struct {
@@ -50,7 +53,12 @@ func (tr *Trainer) SaveCheckpoint(path string) error {
 	}
 	st := checkpointState{Step: tr.Step, AdamStep: tr.adam.Step, RNG: rng, Tokens: tr.tokens,
 		Options: tr.Opt, Task: tr.Task.Name(), TaskSpec: taskSpec(tr.Task), ParamsLen: len(tr.grads)}
-	st.Options.Progress, st.Options.OnEval = nil, nil
+	st.Options.Progress, st.Options.OnEval, st.Options.Extra = nil, nil, nil
+	if tr.Opt.Extra != nil {
+		if st.Extra, err = tr.Opt.Extra(); err != nil {
+			return fmt.Errorf("train: saving the run's extra state: %w", err)
+		}
+	}
 	for _, p := range tr.Log {
 		l := logJSON{Step: p.Step, LR: p.LR, Loss: p.Loss, GradNorm: p.GradNorm, Tokens: p.Tokens, Seconds: p.Seconds}
 		if !math.IsNaN(p.ValLoss) {
@@ -168,8 +176,9 @@ func specDiff(old, cur string) string {
 
 // Resume loads a checkpoint written by SaveCheckpoint and returns a trainer
 // that continues it: the same batches, learning rates and updates as if the
-// run had never stopped. opt may change only Progress, OnEval, Quiet and
-// the checkpoint path; the recipe comes from the checkpoint. opt.Steps, if
+// run had never stopped, and the state the checkpoint's Options.Extra
+// saved in Trainer.Extra. opt may change only Progress, OnEval, Extra,
+// Quiet and the checkpoint path; the recipe comes from the checkpoint. opt.Steps, if
 // set, must equal the checkpoint's step count, unless the run's learning
 // rate does not depend on it (Retargetable): then the run stops at
 // opt.Steps instead, earlier or later, and opt.Command, if set, becomes the
@@ -208,7 +217,7 @@ func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	ro := st.Options
-	ro.Progress, ro.OnEval, ro.Quiet = opt.Progress, opt.OnEval, opt.Quiet
+	ro.Progress, ro.OnEval, ro.Extra, ro.Quiet = opt.Progress, opt.OnEval, opt.Extra, opt.Quiet
 	if retarget {
 		ro.Steps = opt.Steps
 		if opt.Command != nil {
@@ -240,7 +249,7 @@ func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 	if err := tr.rng.UnmarshalBinary(st.RNG); err != nil {
 		return nil, fmt.Errorf("train: %s: bad generator state: %v", path, err)
 	}
-	tr.Step, tr.tokens = st.Step, st.Tokens
+	tr.Step, tr.tokens, tr.Extra = st.Step, st.Tokens, st.Extra
 	for _, l := range st.Log {
 		p := Point{Step: l.Step, LR: l.LR, Loss: l.Loss, GradNorm: l.GradNorm, ValLoss: math.NaN(), Tokens: l.Tokens, Seconds: l.Seconds}
 		if l.ValLoss != nil {

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -54,6 +55,12 @@ type Options struct {
 	// OnEval, when set, runs at every evaluation (after the step) with the
 	// current model, for tracking scores during training.
 	OnEval func(step int, m *model.Model) error `json:"-"`
+
+	// Extra, when set, returns state its caller keeps beside the run (a
+	// tracker's measurements), by section name: every checkpoint saves it
+	// with the run, as of the checkpoint's step, and Resume hands it back
+	// in Trainer.Extra.
+	Extra func() (map[string]json.RawMessage, error) `json:"-"`
 
 	// Command is the command line that started the run. Checkpoints
 	// record it so that a resume can rebuild every setting of the run
@@ -116,6 +123,9 @@ type Trainer struct {
 	Opt   Options
 	Log   []Point
 	Step  int // steps taken
+	// Extra is, after Resume, the state the checkpoint's Options.Extra
+	// saved (nil for a new run or a checkpoint saved without any).
+	Extra map[string]json.RawMessage
 
 	adam      *optim.AdamW
 	rng       *rand.PCG

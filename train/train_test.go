@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -89,11 +90,17 @@ func TestResumeIsBitExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	var evals []int // the caller's state, saved with the run (Options.Extra)
 	tr.Opt.OnEval = func(step int, _ *model.Model) error {
+		evals = append(evals, step)
 		if step == 20 {
 			cancel() // a kill after step 20
 		}
 		return nil
+	}
+	tr.Opt.Extra = func() (map[string]json.RawMessage, error) {
+		b, err := json.Marshal(evals)
+		return map[string]json.RawMessage{"evals": b}, err
 	}
 	if err := tr.Run(ctx); err == nil {
 		t.Fatal("cancelled run returned no error")
@@ -104,6 +111,15 @@ func TestResumeIsBitExact(t *testing.T) {
 	res, err := Resume(ck, smallTask(t), Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The checkpoint hands back the caller's state as of its step.
+	if got := string(res.Extra["evals"]); got != "[10,20]" || len(res.Extra) != 1 {
+		t.Errorf("the checkpoint's extra state %q, want evals [10,20]", res.Extra)
+	}
+	if again, err := Resume(filepath.Join(dir, "full.safetensors"), smallTask(t), Options{}); err != nil {
+		t.Error(err)
+	} else if again.Extra != nil {
+		t.Errorf("a checkpoint saved without extra state has extra %q", again.Extra)
 	}
 	if err := res.Run(context.Background()); err != nil {
 		t.Fatal(err)

@@ -40,7 +40,8 @@ models of attnlab s2a: s2a-answer (clean contexts), s2a-instructed (with an
 "ignore opinions" token), s2a-regen (rewrite a context without its distractors).
 
 Checkpoints (weights, AdamW state, step, data-generator state) are written
-atomically every --checkpoint-every steps; --resume continues a run bit for bit.
+atomically every --checkpoint-every steps; --resume continues a run bit for bit,
+its --track measurements included (they travel in the checkpoint).
 A run with a constant learning rate (--warmup given, --min-lr equal to --lr) can
 be resumed with another --steps: it stops at that step count instead, earlier
 (from a checkpoint at or before it) or later, exactly as the recorded command
@@ -134,6 +135,7 @@ func runTrain(e *env, o *trainOpts, cmd *cobra.Command) error {
 	if !t.Quiet {
 		r.Log = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
 	}
+	r.Warn = func(format string, args ...any) { fmt.Fprintf(e.stderr, "train: "+format+"\n", args...) }
 	res, err := trainrun.Run(e.ctx, *r)
 	var intr *trainrun.Interrupted
 	switch {

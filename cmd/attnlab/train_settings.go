@@ -83,7 +83,14 @@ func resumeSettings(e *env, o *trainOpts, cmd *cobra.Command) (*trainOpts, error
 	}
 	ro.r.Resume, ro.r.Out, ro.r.Train.CheckpointPath, ro.r.Train.Quiet, ro.jsonOut = o.r.Resume, o.r.Out, o.r.Train.CheckpointPath, o.r.Train.Quiet, o.jsonOut
 	ro.recorded = args
-	ro.r.Track, ro.r.TrackEvery = o.r.Track, o.r.TrackEvery
+	// The run's tracker goes on (its history is in the checkpoint) unless
+	// the resume names another, or none with --track "".
+	if cmd.Flags().Changed("track") {
+		ro.r.Track = o.r.Track
+	}
+	if cmd.Flags().Changed("every") {
+		ro.r.TrackEvery = o.r.TrackEvery
+	}
 	if ro.r.Train.CheckpointPath == "" {
 		ro.r.Train.CheckpointPath = o.r.Resume // continue writing the checkpoint it resumes
 	}

@@ -48,12 +48,12 @@ func TestTrainDeterministic(t *testing.T) {
 }
 
 // TestTrainSurvivesKill interrupts the built binary with SIGINT mid-run,
-// resumes from the checkpoint, and wants the same model as an
-// uninterrupted run.
+// resumes from the checkpoint, and wants the same model and the same
+// sink tracking (table and figure) as an uninterrupted run.
 func TestTrainSurvivesKill(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	args := append(append([]string{}, tinyTrain...), "--steps", "600", "--checkpoint-every", "5")
+	args := append(append([]string{}, tinyTrain...), "--steps", "600", "--checkpoint-every", "5", "--track", "sinks")
 	full := filepath.Join(dir, "full", "m.safetensors")
 	if out, err := exec.Command(bin, append(args, "--out", full)...).CombinedOutput(); err != nil {
 		t.Fatalf("uninterrupted run: %v\n%s", err, out)
@@ -105,6 +105,15 @@ func TestTrainSurvivesKill(t *testing.T) {
 	b, _ := os.ReadFile(part)
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Error("interrupted and resumed run differs from the uninterrupted one")
+	}
+	// The tracker goes on (the resume line does not repeat --track) from
+	// the history the checkpoint holds: its outputs are the run's.
+	for _, f := range []string{"sink_tracking.csv", "sink_tracking_summary.csv", "sink_tracking.png", "sink_tracking_loss.png"} {
+		a, _ := os.ReadFile(filepath.Join(filepath.Dir(full), f))
+		b, _ := os.ReadFile(filepath.Join(filepath.Dir(part), f))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("the interrupted and resumed run's %s differs from the uninterrupted run's", f)
+		}
 	}
 }
 

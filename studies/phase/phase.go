@@ -6,11 +6,14 @@
 // first-token mass per head, Gu et al. 2024).
 //
 // The trackers' metrics live in their analyses; this package picks the
-// tracker for a run, draws the batch it measures on, and attaches it to the
-// training options.
+// tracker for a run, draws the batch it measures on, attaches it to the
+// training options, and carries its history in the run's checkpoints, so
+// that a resumed run's tables and figures are those of the run that never
+// stopped.
 package phase
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 
@@ -29,6 +32,13 @@ type Tracker interface {
 	Measure(step int, m *model.Model) error
 	// Results returns the tables, headline tables and figures.
 	Results() report.Results
+	// MarshalHistory encodes the measurements so far; UnmarshalHistory
+	// replaces them with an encoded history measured on the same batch
+	// (Restore continues a checkpoint's).
+	MarshalHistory() ([]byte, error)
+	UnmarshalHistory([]byte) error
+	// MeasuredSteps returns the steps measured so far.
+	MeasuredSteps() []int
 }
 
 // Kinds are the trackers New knows.
@@ -77,9 +87,14 @@ func New(kind string, task tasks.Task, seqLen int, seed uint64) (Tracker, error)
 }
 
 // Attach makes training run t at every evaluation, and every `every` steps
-// when every > 0 (else at the evaluations opt already has).
+// when every > 0 (else at the evaluations opt already has), and save t's
+// history in every checkpoint (Restore continues it).
 func Attach(opt *train.Options, t Tracker, every int) {
 	opt.OnEval = t.Measure
+	opt.Extra = func() (map[string]json.RawMessage, error) {
+		h, err := save(t)
+		return map[string]json.RawMessage{HistoryKey: h}, err
+	}
 	if s, ok := t.(interface{ SetTokensPerStep(int) }); ok {
 		s.SetTokensPerStep(opt.Batch * opt.SeqLen) // the x axis in tokens
 	}

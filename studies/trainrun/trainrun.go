@@ -63,6 +63,10 @@ type Options struct {
 	TrainedWith string
 	// Log, when set, receives one line saying what is trained.
 	Log func(format string, args ...any)
+	// Warn, when set, receives what a user should know about a run that
+	// goes on: a resume whose checkpoint holds no tracker history to
+	// continue (its tracking starts at the checkpoint's step).
+	Warn func(format string, args ...any)
 }
 
 // Interrupted is a run stopped by its context after Step steps; its
@@ -116,6 +120,15 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 	if err != nil {
 		return report.Results{}, err
 	}
+	if tracker != nil && o.Resume != "" {
+		// The measurements before the checkpoint's step, so that the
+		// tracker's tables and figures are the uninterrupted run's.
+		n, err := phase.Restore(tracker, tr.Extra, tr.Step)
+		if err != nil && o.Warn != nil {
+			o.Warn("%v: the %s tracking starts at step %d", err, o.Track, tr.Step)
+		}
+		measured = n
+	}
 	m := tr.Model
 	if err := m.SetTask(task.Name(), task.Spec(), tasks.Tokenizer(task)); err != nil {
 		return report.Results{}, err
@@ -141,7 +154,7 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 	if err := tr.Run(ctx); err != nil {
 		if ctx.Err() != nil {
 			// The curves of the steps done: the loss and the tracker's
-			// measurements so far (a resume starts a new tracker).
+			// measurements so far (a resume's include the checkpoint's).
 			var r report.Results
 			if tr.Step > 0 {
 				r = tr.Results(fmt.Sprintf("Interrupted at step %d of %d", tr.Step, tr.Opt.Steps))
