@@ -76,13 +76,15 @@ func SoftmaxRowBackward(d, p []float32, n int, scale float32) {
 
 // SoftmaxCausal is SoftmaxRow(x[i*T:(i+1)*T], i+1, scale) for every row i
 // of the [T, T] matrix x: causal attention's pattern from its raw scores.
+// The assembly takes the rows four at a time (their reductions and exps
+// overlap; the bits are the row kernel's).
 func SoftmaxCausal(x []float32, T int, scale float32) {
 	if T < 1 {
 		return
 	}
 	_ = x[T*T-1]
 	if haveAsm {
-		softmaxCausalAsm(&x[0], T, scale)
+		softmaxCausalAsm(&x[0], T, scale, T&^3)
 		return
 	}
 	for i := range T {

@@ -41,10 +41,13 @@ func layerNormBackAsm(dx, dw, db, dout, x, w *float32, d int, mean, rstd float32
 //go:noescape
 func addAsm(dst, x *float32, n int)
 
-// softmaxCausalAsm is SoftmaxCausal on the [t, t] matrix at x; t > 0.
+// softmaxCausalAsm is SoftmaxCausal on the [t, t] matrix at x; t > 0. Its
+// first grouped rows (a multiple of 4, at most t) go four at a time, the
+// rest in pairs: the same bits either way (grouped = 0 is the previous,
+// pairs-only kernel, which the tests compare with).
 //
 //go:noescape
-func softmaxCausalAsm(x *float32, t int, scale float32)
+func softmaxCausalAsm(x *float32, t int, scale float32, grouped int)
 
 // softmaxBackCausalAsm is SoftmaxCausalBackward on [t, t] d and p; t > 0.
 //
