@@ -16,10 +16,12 @@ package gemm
 //	}
 //
 // which is what it runs without the assembly kernels. With them it takes 4
-// heads at a time (64 columns: 4 accumulators per row, 2 rows at a time),
-// so the triangle is followed to within 2 rows, not 8, and no row runs a
-// lone FMA chain: every C element still adds p = 0, 1, … in order from 0,
-// the skipped terms being the promised zeros of op(A).
+// heads at a time: LowerA as 4 rows × 4 heads of C (16 accumulators),
+// UpperA as 8 rows × 2 heads, each pair in turn (16 accumulators; a pass
+// then keeps its rows of B and columns of A in L1), so the triangle is
+// followed to within 4 rows and no row runs a lone FMA chain but the last
+// few: every C element still adds p = 0, 1, … in order from 0, the
+// skipped terms being the promised zeros of op(A).
 func MatMulHeads16(tri Tri, H, T int, a []float32, hs int, b []float32, ldb int, c []float32, ldc int) {
 	if tri != LowerA && tri != UpperA {
 		panic("gemm: MatMulHeads16 takes LowerA or UpperA")

@@ -2,19 +2,18 @@
 
 #include "textflag.h"
 
-// heads4x16 takes 4 rows of C at a time: 16 accumulators, Z0-Z15 (row r,
-// head h in Z(4r+h)), each lane starting at 0 and taking one FMA per p in
-// order, as kern4's do. Per p it loads row p of B for the 4 heads (Z16-Z19,
-// 64 floats) and broadcasts each A entry into its FMA (embedded
-// broadcast), so a block does 16 FMAs for 4 vector loads and 16 scalar
-// ones. The rows left over (t mod 4) go one at a time where their sums are
-// shortest: first for LowerA, last for UpperA.
+// heads4x16 is MatMulHeads16's LowerA product for 4 heads, 4 rows of C
+// at a time: 16 accumulators, Z0-Z15 (row r, head h in Z(4r+h)), each lane
+// starting at 0 and taking one FMA per p in order, as kern4's do. Per p it
+// loads row p of B for the 4 heads (Z16-Z19, 64 floats) and broadcasts
+// each A entry into its FMA (embedded broadcast), so a block does 16 FMAs
+// for 4 vector loads and 16 scalar ones. The rows left over (t mod 4) go
+// one at a time first, where their sums are shortest. (UpperA is
+// heads2x8u, headsup_amd64.s.)
 //
 // Registers: BX B, CX C at the block's first row, DX p counter, DI B
-// cursor, R11 ldb*4, R13 the block's first row i; LowerA: SI, R8, R9, R14
-// A cursors of heads 0-3 at (row i, p), R10 t*4 and R12 3*t*4 (row
-// offsets); UpperA: SI the A cursor at (p, row i), R8 hs*4, R9 3*hs*4 (head
-// offsets), R10 t*4 (+= each p).
+// cursor, R11 ldb*4, R13 the block's first row i, SI, R8, R9, R14 A
+// cursors of heads 0-3 at (row i, p), R10 t*4 and R12 3*t*4 (row offsets).
 
 #define LOADB \
 	VMOVUPS (DI), Z16;     \
@@ -68,19 +67,12 @@
 	VFMADD231PS.BCST (R9)(idx), Z18, z2;  \
 	VFMADD231PS.BCST (R14)(idx), Z19, z3
 
-// UFMA: UpperA, row r at byte displacement d.
 // LFMA0 is LFMA for the cursors' own row.
 #define LFMA0(z0, z1, z2, z3) \
 	VFMADD231PS.BCST (SI), Z16, z0;  \
 	VFMADD231PS.BCST (R8), Z17, z1;  \
 	VFMADD231PS.BCST (R9), Z18, z2;  \
 	VFMADD231PS.BCST (R14), Z19, z3
-
-#define UFMA(d, z0, z1, z2, z3) \
-	VFMADD231PS.BCST d(SI), Z16, z0;        \
-	VFMADD231PS.BCST d(SI)(R8*1), Z17, z1;  \
-	VFMADD231PS.BCST d(SI)(R8*2), Z18, z2;  \
-	VFMADD231PS.BCST d(SI)(R9*1), Z19, z3
 
 // LCURSORS points SI, R8, R9, R14 at (row R13, p 0) of heads 0-3.
 #define LCURSORS \
@@ -96,21 +88,8 @@
 	MOVQ  R14, R9;       \
 	MOVQ  AX, R14
 
-// UCURSORS points SI at (p R13, row R13) and DI at row R13 of B; DX = t − R13.
-#define UCURSORS \
-	MOVQ  t+24(FP), SI;  \
-	INCQ  SI;            \
-	IMULQ R13, SI;       \
-	SHLQ  $2, SI;        \
-	ADDQ  a+0(FP), SI;   \
-	MOVQ  R13, DI;       \
-	IMULQ R11, DI;       \
-	ADDQ  BX, DI;        \
-	MOVQ  t+24(FP), DX;  \
-	SUBQ  R13, DX
-
-// func heads4x16(a, b, c *float32, t, hs, ldb, ldc int, upper bool)
-TEXT ·heads4x16(SB), NOSPLIT, $0-57
+// func heads4x16(a, b, c *float32, t, hs, ldb, ldc int)
+TEXT ·heads4x16(SB), NOSPLIT, $0-56
 	MOVQ b+8(FP), BX
 	MOVQ c+16(FP), CX
 	MOVQ ldb+40(FP), R11
@@ -118,10 +97,8 @@ TEXT ·heads4x16(SB), NOSPLIT, $0-57
 	MOVQ t+24(FP), R10
 	SHLQ $2, R10
 	XORQ R13, R13
-	CMPB upper+56(FP), $0
-	JNE  upper
 
-	// LowerA. Rows 0 .. t mod 4 − 1 alone: row i sums p = 0..i.
+	// Rows 0 .. t mod 4 − 1 alone: row i sums p = 0..i.
 	LEAQ (R10)(R10*2), R12
 
 lsingle:
@@ -172,53 +149,6 @@ lquadloop:
 	ADDQ R11, DI
 	DECQ DX
 	JNZ  lquadloop
-	JMP  store4
-
-upper:
-	// UpperA: blocks of 4 rows from row 0, rows i..i+3 sum p = i..t−1.
-	MOVQ hs+32(FP), R8
-	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R9
-
-uquad:
-	MOVQ t+24(FP), AX
-	SUBQ R13, AX
-	CMPQ AX, $4
-	JLT  usingle
-	UCURSORS
-	ZERO16
-
-uquadloop:
-	LOADB
-	UFMA(0, Z0, Z1, Z2, Z3)
-	UFMA(4, Z4, Z5, Z6, Z7)
-	UFMA(8, Z8, Z9, Z10, Z11)
-	UFMA(12, Z12, Z13, Z14, Z15)
-	ADDQ R10, SI
-	ADDQ R11, DI
-	DECQ DX
-	JNZ  uquadloop
-	JMP  store4
-
-usingle:
-	// The last t mod 4 rows alone: row i sums p = i..t−1.
-	CMPQ R13, t+24(FP)
-	JGE  done
-	UCURSORS
-	ZERO4
-
-usingleloop:
-	LOADB
-	UFMA(0, Z0, Z1, Z2, Z3)
-	ADDQ R10, SI
-	ADDQ R11, DI
-	DECQ DX
-	JNZ  usingleloop
-	STOREROW0
-	MOVQ ldc+48(FP), AX
-	LEAQ (CX)(AX*4), CX
-	INCQ R13
-	JMP  usingle
 
 store4:
 	// Rows i..i+3 of the block to C; then the next block.
@@ -231,8 +161,6 @@ store4:
 	STOREROW(DX*1, Z12, Z13, Z14, Z15)
 	LEAQ (CX)(AX*4), CX
 	ADDQ $4, R13
-	CMPB upper+56(FP), $0
-	JNE  uquad
 	JMP  lquad
 
 done:
