@@ -51,9 +51,9 @@
 // diagonal row, 8 rows at a time, in one assembly call (the diagonal
 // block's 8 rows with 256-bit FMAs: they need only the chunk's first 8
 // columns), and
-// MatMulHeads16 runs the [T, T]·[T, 16] products of 4 heads at once (4
-// rows × 4 heads of C in 16 accumulators, or for UpperA 8 rows × 2
-// heads), both with every element's summation order unchanged.
+// MatMulHeads16 runs the [T, T]·[T, 16] products of 2 heads at once (8
+// rows × 2 heads of C in 16 accumulators), both with every element's
+// summation order unchanged.
 //
 // C must not overlap A or B.
 //

@@ -15,13 +15,12 @@ package gemm
 //		MatMulTri(tri, tri == UpperA, false, T, 16, T, a[h*hs:], T, b[h*16:], ldb, c[h*16:], ldc, false)
 //	}
 //
-// which is what it runs without the assembly kernels. With them it takes 4
-// heads at a time: LowerA as 4 rows × 4 heads of C (16 accumulators),
-// UpperA as 8 rows × 2 heads, each pair in turn (16 accumulators; a pass
-// then keeps its rows of B and columns of A in L1), so the triangle is
-// followed to within 4 rows and no row runs a lone FMA chain but the last
-// few: every C element still adds p = 0, 1, … in order from 0, the
-// skipped terms being the promised zeros of op(A).
+// which is what it runs without the assembly kernels. With them it takes 2
+// heads at a time, 8 rows of C × 2 heads in 16 accumulators (a pass keeps
+// its rows of B and the A entries it broadcasts in L1), so the triangle is
+// followed to within 4 rows and no row runs a lone FMA chain but the few
+// left over from blocks of 8: every C element still adds p = 0, 1, … in
+// order from 0, the skipped terms being the promised zeros of op(A).
 func MatMulHeads16(tri Tri, H, T int, a []float32, hs int, b []float32, ldb int, c []float32, ldc int) {
 	if tri != LowerA && tri != UpperA {
 		panic("gemm: MatMulHeads16 takes LowerA or UpperA")
@@ -39,7 +38,7 @@ func MatMulHeads16(tri Tri, H, T int, a []float32, hs int, b []float32, ldb int,
 	checkOne("c", T, 16*H, len(c), ldc)
 	h0 := 0
 	if haveAsm {
-		for ; h0+4 <= H; h0 += 4 {
+		for ; h0+2 <= H; h0 += 2 {
 			heads16(tri == UpperA, T, a[h0*hs:], hs, b[h0*16:], ldb, c[h0*16:], ldc)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // TestMatMulHeads16 checks MatMulHeads16 against its definition, a
 // MatMulTri per head (bit for bit), and against Ref (to rounding), for
 // every length from 1 to 130 (each remainder of the kernels' 4- and 8-row
-// blocks) and 1 to 9 heads (around the kernels' groups of 2 and 4), with
+// blocks) and 1 to 9 heads (odd ones leave a head to MatMulTri), with
 // padded strides: nothing outside the heads' columns may be written.
 func TestMatMulHeads16(t *testing.T) {
 	t.Parallel()

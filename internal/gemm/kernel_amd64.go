@@ -252,15 +252,6 @@ func rowsTri(tri Tri, m, kb, p0, j0 int, a *float32, sai, sap int, b *float32, l
 //go:noescape
 func fmaLoop(n int)
 
-// heads4x16 computes 4 heads' [t, 16] LowerA products of MatMulHeads16:
-// C row i, head h (c + i*ldc + 16h) = Σ_{p ≤ i} A_h[i, p]·B[p*ldb + 16h ..]
-// with A_h at a + h*hs (row i at a + h*hs + i*t), 4 rows at a time (a
-// block of rows i..i+3 sums p ≤ i+3, the rest being the promised zeros).
-// t must be > 0.
-//
-//go:noescape
-func heads4x16(a, b, c *float32, t, hs, ldb, ldc int)
-
 // heads2x8u computes 2 heads' [t, 16] UpperA products of MatMulHeads16:
 // C row i, head h (c + i*ldc + 16h) = Σ_{p ≥ i} A_h[p, i]·B[p*ldb + 16h ..]
 // with A_h at a + h*hs (row p at a + h*hs + p*t), 8 rows at a time. t must
@@ -269,15 +260,22 @@ func heads4x16(a, b, c *float32, t, hs, ldb, ldc int)
 //go:noescape
 func heads2x8u(a, b, c *float32, t, hs, ldb, ldc int)
 
-// heads16 runs 4 heads whose windows MatMulHeads16 checked: heads4x16
-// (LowerA), or heads2x8u on each pair (UpperA).
+// heads2x8l computes 2 heads' [t, 16] LowerA products of MatMulHeads16:
+// C row i, head h (c + i*ldc + 16h) = Σ_{p ≤ i} A_h[i, p]·B[p*ldb + 16h ..]
+// with A_h at a + h*hs (row i at a + h*hs + i*t), 8 rows at a time. t must
+// be > 0.
+//
+//go:noescape
+func heads2x8l(a, b, c *float32, t, hs, ldb, ldc int)
+
+// heads16 runs 2 heads whose windows MatMulHeads16 checked: heads2x8l
+// (LowerA) or heads2x8u (UpperA).
 func heads16(upper bool, t int, a []float32, hs int, b []float32, ldb int, c []float32, ldc int) {
 	if upper {
 		heads2x8u(&a[0], &b[0], &c[0], t, hs, ldb, ldc)
-		heads2x8u(&a[2*hs], &b[32], &c[32], t, hs, ldb, ldc)
 		return
 	}
-	heads4x16(&a[0], &b[0], &c[0], t, hs, ldb, ldc)
+	heads2x8l(&a[0], &b[0], &c[0], t, hs, ldb, ldc)
 }
 
 // scores16 computes S[i*lds+j] = Σ_e q[i*ldq+e]·k[j*ldk+e] (e < 16, in
