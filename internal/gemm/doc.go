@@ -65,5 +65,7 @@
 // Speed is reported against two measurements taken in the same run: Rate,
 // the matmul rate of this package on square products, and PeakGFLOPS, one
 // core's FMA peak (a register-only loop of independent 16-wide FMAs), the
-// denominator of a benchmark's "fraction of peak".
+// denominator of a benchmark's "fraction of peak". Built with the tag
+// gemmprobe, the attention kernels also time each call and print their
+// median rate inside whatever runs them (probe_on.go).
 package gemm

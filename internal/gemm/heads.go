@@ -36,6 +36,7 @@ func MatMulHeads16(tri Tri, H, T int, a []float32, hs int, b []float32, ldb int,
 	}
 	checkOne("b", T, 16*H, len(b), ldb)
 	checkOne("c", T, 16*H, len(c), ldc)
+	pr := probeStart()
 	h0 := 0
 	if haveAsm {
 		for ; h0+2 <= H; h0 += 2 {
@@ -45,4 +46,9 @@ func MatMulHeads16(tri Tri, H, T int, a []float32, hs int, b []float32, ldb int,
 	for h := h0; h < H; h++ {
 		MatMulTri(tri, tri == UpperA, false, T, 16, T, a[h*hs:], T, b[h*16:], ldb, c[h*16:], ldc, false)
 	}
+	kind := "heads LowerA"
+	if tri == UpperA {
+		kind = "heads UpperA"
+	}
+	pr.done(kind, ldb, ldc, 16*H*T*(T+1))
 }

@@ -289,5 +289,7 @@ func scores16(q, k, s *float32, ldq, ldk, lds, t int)
 // scoresTri is MatMulTri(LowerC, false, true, t, t, 16, ...) with acc
 // false, t > 0: S = q·kᵀ on and below the diagonal, by scores16.
 func scoresTri(t int, q []float32, ldq int, k []float32, ldk int, s []float32, lds int) {
+	pr := probeStart()
 	scores16(&q[0], &k[0], &s[0], ldq, ldk, lds, t)
+	pr.done("scores LowerC", ldq, ldk, 16*t*(t+1))
 }
