@@ -45,10 +45,11 @@ func InProcess(ctx context.Context, c Config) ([]HostReport, error) {
 // Processes runs the hosts as P worker processes on loopback
 // (ringnet.Spawn): exe and args give a worker's command line, which must
 // run Host with the same Config and, on host 0, print the reports with
-// WriteReports. Workers' standard error goes to log.
-func Processes(exe string, args func(rank int, peers []string) []string, log io.Writer) HostsRunner {
+// WriteReports. Workers' standard error goes to log. After one worker
+// fails, the others get grace to stop on their own (0: Spawn's default).
+func Processes(exe string, args func(rank int, peers []string) []string, grace time.Duration, log io.Writer) HostsRunner {
 	return func(ctx context.Context, c Config) ([]HostReport, error) {
-		out, err := ringnet.Spawn(ctx, ringnet.SpawnConfig{Exe: exe, P: c.P, Args: args, Log: log})
+		out, err := ringnet.Spawn(ctx, ringnet.SpawnConfig{Exe: exe, P: c.P, Args: args, Grace: grace, Log: log})
 		if err != nil {
 			return nil, err
 		}

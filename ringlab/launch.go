@@ -20,6 +20,10 @@ type Launch struct {
 	Slurm                       bool
 	Port                        int
 	ConnectTimeout, IdleTimeout time.Duration // worker mode: see ringnet.Config
+	// Grace is, with Procs, how long after one worker fails the others get
+	// to stop on their own before they are interrupted and then killed
+	// (ringnet.SpawnConfig.Grace).
+	Grace time.Duration
 }
 
 // Worker reports whether l is worker mode.
@@ -27,7 +31,7 @@ func (l Launch) Worker() bool { return l.Rank >= 0 || l.Peers != "" || l.Slurm }
 
 // Validate checks that l is one way of starting the hosts, with its
 // settings in range. Errors are *badinput.Setting naming procs, rank,
-// peers, slurm, connect_timeout and idle_timeout.
+// peers, slurm, connect_timeout, idle_timeout and grace.
 func (l Launch) Validate() error {
 	switch {
 	case l.Worker() && l.Procs > 0:
@@ -40,6 +44,8 @@ func (l Launch) Validate() error {
 		return badinput.Settingf("{procs} must be 1…64, got %d", l.Procs)
 	case l.ConnectTimeout <= 0 || l.IdleTimeout <= 0:
 		return badinput.Settingf("{connect_timeout} and {idle_timeout} must be positive")
+	case l.Procs > 0 && l.Grace <= 0:
+		return badinput.Settingf("{grace} must be positive, got %v", l.Grace)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 // one, and each sweep out of range, is bad input naming its settings.
 func TestLaunchAndSweepSettings(t *testing.T) {
 	t.Parallel()
-	ok := Launch{Rank: -1, ConnectTimeout: time.Second, IdleTimeout: time.Second}
+	ok := Launch{Rank: -1, ConnectTimeout: time.Second, IdleTimeout: time.Second, Grace: time.Second}
 	for _, c := range []struct {
 		edit func(l *Launch)
 		want string
@@ -24,6 +24,7 @@ func TestLaunchAndSweepSettings(t *testing.T) {
 		{func(l *Launch) { l.Rank = 0 }, "worker mode needs both rank and peers"},
 		{func(l *Launch) { l.Procs = 65 }, "procs must be 1…64, got 65"},
 		{func(l *Launch) { l.IdleTimeout = 0 }, "connect_timeout and idle_timeout must be positive"},
+		{func(l *Launch) { l.Procs, l.Grace = 4, 0 }, "grace must be positive, got 0s"},
 	} {
 		l := ok
 		c.edit(&l)

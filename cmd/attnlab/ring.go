@@ -51,7 +51,8 @@ loopback (and checks the result against an in-process run, bit for bit). On a cl
 start one worker per machine: --rank r --peers host:port,… or, under srun, --slurm
 (rank, size and hosts from the job step; port --port plus the task's index on its
 node). Host 0 writes the results. A worker that dies or never connects stops every
-other within --idle-timeout (at once if its process dies) or --connect-timeout.`,
+other within --idle-timeout (at once if its process dies) or --connect-timeout; with
+--procs, workers still running --grace after the first failure are interrupted.`,
 		Example: `  attnlab ring                                    # 8 in-process hosts, N = 8192, all layouts, sweeps
   attnlab ring --procs 4 --n 4096 --no-sweeps     # 4 processes over loopback TCP
   attnlab ring --n 131072 --hosts 8 --layout zigzag --no-sweeps   # long context on one machine
@@ -79,6 +80,7 @@ other within --idle-timeout (at once if its process dies) or --connect-timeout.`
 	f.IntVar(&o.launch.Port, "port", 29400, "worker mode with --slurm: first TCP port on each node")
 	f.DurationVar(&o.launch.ConnectTimeout, "connect-timeout", 30*time.Second, "worker mode: how long to wait for the neighbours to connect")
 	f.DurationVar(&o.launch.IdleTimeout, "idle-timeout", 10*time.Second, "worker mode: a neighbour silent this long is dead")
+	f.DurationVar(&o.launch.Grace, "grace", 5*time.Second, "with --procs: after a worker fails, how long the others get to stop on their own before they are interrupted (a busy machine may need longer)")
 	f.BoolVar(&o.launched, "launched", false, "internal: a worker started by --procs")
 	f.MarkHidden("launched")
 	return c
@@ -128,7 +130,7 @@ func runRing(e *env, o *ringOpts, cmd *cobra.Command) error {
 		if err != nil {
 			return fmt.Errorf("cannot find this program to start workers: %v", err)
 		}
-		opt.Hosts = ringlab.Processes(exe, o.workerArgs, &workerLog)
+		opt.Hosts = ringlab.Processes(exe, o.workerArgs, o.launch.Grace, &workerLog)
 		opt.Transport, opt.Processes = fmt.Sprintf("%d processes, TCP on loopback", procs), true
 	}
 	if err := opt.Validate(); err != nil {
