@@ -202,16 +202,19 @@ func (w *Workspace[F]) forward(r *run[F]) {
 			r.dense(nm.z, la.z, B, T, H, E)
 		}
 
-		// attn_out = z·W_O + b_O (W_O [H, E, D] is [HE, D])
-		matmulForward(la.attnOut, la.z, bp.WO, bp.BO, N, HE, D)
-		if r != nil {
-			r.dense(nm.attnOut, la.attnOut, B, T, D)
-		}
+		// attn_out = z·W_O + b_O (W_O [H, E, D] is [HE, D]);
+		// resid_mid = resid_pre + attn_out (in one pass without hooks)
 		mid := w.resid[l+1]
 		if c.HasMLP() {
 			mid = la.residMid
 		}
-		addInto(mid, x, la.attnOut)
+		if r == nil {
+			matmulResidual(mid, x, la.attnOut, la.z, bp.WO, bp.BO, N, HE, D)
+		} else {
+			matmulForward(la.attnOut, la.z, bp.WO, bp.BO, N, HE, D)
+			r.dense(nm.attnOut, la.attnOut, B, T, D)
+			addInto(mid, x, la.attnOut)
+		}
 		if c.HasMLP() {
 			if r != nil {
 				r.dense(nm.residMid, mid, B, T, D)
@@ -231,12 +234,14 @@ func (w *Workspace[F]) forward(r *run[F]) {
 			if r != nil {
 				r.dense(nm.mlpPost, la.mlpPost, B, T, M)
 			}
-			matmulForward(la.mlpOut, la.mlpPost, bp.WOut, bp.BOut, N, M, D)
-			if r != nil {
-				r.dense(nm.mlpOut, la.mlpOut, B, T, D)
-			}
 			post := w.resid[l+1]
-			addInto(post, mid, la.mlpOut)
+			if r == nil {
+				matmulResidual(post, mid, la.mlpOut, la.mlpPost, bp.WOut, bp.BOut, N, M, D)
+			} else {
+				matmulForward(la.mlpOut, la.mlpPost, bp.WOut, bp.BOut, N, M, D)
+				r.dense(nm.mlpOut, la.mlpOut, B, T, D)
+				addInto(post, mid, la.mlpOut)
+			}
 		}
 		if r != nil {
 			r.dense(nm.residPost, w.resid[l+1], B, T, D)

@@ -12,8 +12,13 @@ import (
 // backward reads), xBackward accumulates gradients (d-prefixed, first in the
 // argument list) from the gradient of the forward's output.
 
-// encoderForward: out[b,t,:] = W_E[tokens[b,t],:] + W_pos[t,:] (wpos nil for rotary/none).
+// encoderForward: out[b,t,:] = W_E[tokens[b,t],:] + W_pos[t,:] (wpos nil for
+// rotary/none); in float32 one pass of vecmath.EmbedRows (the same bits).
 func encoderForward[F Float](out []F, tokens []int32, wte, wpe []F, B, T, D int) {
+	if o32, ok := asF32(out); ok && wpe != nil {
+		vecmath.EmbedRows(o32[:B*T*D], f32(wte), tokens[:B*T], f32(wpe), T, D)
+		return
+	}
 	for b := range B {
 		for t := range T {
 			o := out[(b*T+t)*D : (b*T+t+1)*D]
@@ -27,8 +32,18 @@ func encoderForward[F Float](out []F, tokens []int32, wte, wpe []F, B, T, D int)
 	}
 }
 
-// encoderBackward: dW_E[tok] += dout, dW_pos[t] += dout.
+// encoderBackward: dW_E[tok] += dout, dW_pos[t] += dout, position by
+// position in order. In float32: vecmath.ScatterAddRows for dW_E and
+// vecmath.SumRows over the B sequences for dW_pos (each element still adds
+// its terms in the order of b, t: the same bits).
 func encoderBackward[F Float](dwte, dwpe []F, dout []F, tokens []int32, B, T, D int) {
+	if dw32, ok := asF32(dwte); ok {
+		vecmath.ScatterAddRows(dw32, f32(dout), tokens[:B*T], D)
+		if dwpe != nil {
+			vecmath.SumRows(f32(dwpe)[:T*D], f32(dout), B, T*D)
+		}
+		return
+	}
 	for b := range B {
 		for t := range T {
 			d := dout[(b*T+t)*D:][:D]
@@ -41,17 +56,15 @@ func encoderBackward[F Float](dwte, dwpe []F, dout []F, tokens []int32, B, T, D 
 }
 
 // addInto sets dst[i] = x[i] + y[i] for i < len(dst): one rounded
-// addition per element, vectorised in float32 as a copy of x and
-// vecmath.Add of y (the same bits: IEEE addition commutes). dst must not
-// overlap y.
+// addition per element, in float32 one pass of vecmath.AddTo. dst may be x
+// or y, but must not overlap them otherwise.
 func addInto[F Float](dst, x, y []F) {
-	copy(dst, x[:len(dst)])
 	if d32, ok := asF32(dst); ok {
-		vecmath.Add(d32, f32(y)[:len(dst)])
+		vecmath.AddTo(d32, f32(x), f32(y))
 		return
 	}
-	for i, v := range y[:len(dst)] {
-		dst[i] += v
+	for i := range dst {
+		dst[i] = x[i] + y[i]
 	}
 }
 
@@ -153,6 +166,20 @@ func layerNormBackward[F Float](dx, dw, db, dout, x, mean, rstd, w []F, N, D int
 func matmulForward[F Float](out, inp, w, bias []F, N, Din, Dout int) {
 	gemm.MatMul(false, false, N, Dout, Din, inp, Din, w, Dout, out, Dout, false)
 	addBias(out, bias, N, Dout)
+}
+
+// matmulResidual: out[N,Dout] = inp[N,Din]·w[Din,Dout] + bias, and dst =
+// x + out (a residual stream's update). In float32 the bias and the
+// residual are added in one pass (vecmath.BiasResidual: the bits of
+// addBias then addInto).
+func matmulResidual[F Float](dst, x, out, inp, w, bias []F, N, Din, Dout int) {
+	gemm.MatMul(false, false, N, Dout, Din, inp, Din, w, Dout, out, Dout, false)
+	if d32, ok := asF32(dst); ok && bias != nil {
+		vecmath.BiasResidual(d32[:N*Dout], f32(x), f32(out), f32(bias), N, Dout)
+		return
+	}
+	addBias(out, bias, N, Dout)
+	addInto(dst[:N*Dout], x, out)
 }
 
 // addBias: out[n,:] += bias for each of N rows (nothing when bias is nil).
@@ -483,8 +510,12 @@ func crossEntropyForward32(losses, logits []float32, targets []int32, mask []flo
 }
 
 // crossEntropyBackward turns probs into dlogits in place:
-// dlogits = (probs − onehot(target)) · mask / Σmask.
+// dlogits = (probs − onehot(target)) · mask / Σmask. In float32 each run
+// of rows with the same factor is scaled by one vecmath.Scale call (the
+// same product per element).
 func crossEntropyBackward[F Float](probs []F, targets []int32, mask []float32, N, V int, count float64) {
+	p32, is32 := asF32(probs)
+	run0, runS := 0, float32(0) // rows run0.. not yet scaled, all by runS
 	for n := range N {
 		row := probs[n*V : (n+1)*V]
 		w := 1.0
@@ -492,14 +523,28 @@ func crossEntropyBackward[F Float](probs []F, targets []int32, mask []float32, N
 			w = float64(mask[n])
 		}
 		if targets[n] < 0 || w == 0 || count == 0 {
+			if is32 {
+				vecmath.Scale(p32[run0*V:n*V], runS)
+				run0 = n + 1
+			}
 			clear(row)
 			continue
 		}
 		s := F(w / count)
 		row[targets[n]] -= 1
-		for j := range row {
-			row[j] *= s
+		if !is32 {
+			for j := range row {
+				row[j] *= s
+			}
+			continue
 		}
+		if s32 := float32(s); math.Float32bits(s32) != math.Float32bits(runS) || run0 == n {
+			vecmath.Scale(p32[run0*V:n*V], runS)
+			run0, runS = n, s32
+		}
+	}
+	if is32 {
+		vecmath.Scale(p32[run0*V:N*V], runS)
 	}
 }
 
