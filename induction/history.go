@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"slices"
 )
 
 // trackerHistory is what Tracker.MarshalHistory encodes: the measurements
@@ -59,4 +60,9 @@ func (t *Tracker) MeasuredSteps() []int {
 		steps[i] = p.Step
 	}
 	return steps
+}
+
+// Keep drops the measurements at the steps keep rejects.
+func (t *Tracker) Keep(keep func(step int) bool) {
+	t.Points = slices.DeleteFunc(t.Points, func(p TrackPoint) bool { return !keep(p.Step) })
 }

@@ -78,3 +78,15 @@ func (t *Tracker) UnmarshalHistory(b []byte) error {
 
 // MeasuredSteps returns the steps measured so far.
 func (t *Tracker) MeasuredSteps() []int { return slices.Clone(t.Steps) }
+
+// Keep drops the measurements at the steps keep rejects.
+func (t *Tracker) Keep(keep func(step int) bool) {
+	n := 0
+	for i, s := range t.Steps {
+		if keep(s) {
+			t.Steps[n], t.Alpha[n], t.SinkRate[n], t.Loss[n] = s, t.Alpha[i], t.SinkRate[i], t.Loss[i]
+			n++
+		}
+	}
+	t.Steps, t.Alpha, t.SinkRate, t.Loss = t.Steps[:n], t.Alpha[:n], t.SinkRate[:n], t.Loss[:n]
+}

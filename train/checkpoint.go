@@ -181,8 +181,10 @@ func specDiff(old, cur string) string {
 // Quiet and the checkpoint path; the recipe comes from the checkpoint. opt.Steps, if
 // set, must equal the checkpoint's step count, unless the run's learning
 // rate does not depend on it (Retargetable): then the run stops at
-// opt.Steps instead, earlier or later, and opt.Command, if set, becomes the
-// command line recorded for it.
+// opt.Steps instead, earlier or later, as a run of opt.Steps would (the
+// log keeps no evaluation at the checkpoint's last step unless the longer
+// run evaluates there too), and opt.Command, if set, becomes the command
+// line recorded for it.
 func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 	info, err := safetensors.Open(path)
 	if err != nil {
@@ -252,7 +254,9 @@ func Resume(path string, task tasks.Task, opt Options) (*Trainer, error) {
 	tr.Step, tr.tokens, tr.Extra = st.Step, st.Tokens, st.Extra
 	for _, l := range st.Log {
 		p := Point{Step: l.Step, LR: l.LR, Loss: l.Loss, GradNorm: l.GradNorm, ValLoss: math.NaN(), Tokens: l.Tokens, Seconds: l.Seconds}
-		if l.ValLoss != nil {
+		// A run taken past its last step did not evaluate there: the
+		// evaluation is not the longer run's.
+		if l.ValLoss != nil && tr.Opt.Evaluates(l.Step) {
 			p.ValLoss = *l.ValLoss
 		}
 		tr.Log = append(tr.Log, p)

@@ -105,6 +105,12 @@ func (o Options) Defaults() Options {
 	return o
 }
 
+// Evaluates reports whether a run with options o evaluates (and runs
+// OnEval) after step: every EvalEvery steps and after the last.
+func (o Options) Evaluates(step int) bool {
+	return (o.EvalEvery > 0 && step%o.EvalEvery == 0) || step == o.Steps
+}
+
 // Point is one row of the training log.
 type Point struct {
 	Step     int
@@ -256,7 +262,7 @@ func (tr *Trainer) Run(ctx context.Context) error {
 		tr.tokens += int64(o.Batch * o.SeqLen)
 		p := Point{Step: tr.Step, LR: tr.lr(tr.Step - 1), Loss: loss, GradNorm: gnorm, ValLoss: math.NaN(),
 			Tokens: tr.tokens, Seconds: time.Since(start).Seconds()}
-		if (o.EvalEvery > 0 && tr.Step%o.EvalEvery == 0) || tr.Step == o.Steps {
+		if o.Evaluates(tr.Step) {
 			if p.ValLoss, err = tr.Evaluate(); err != nil {
 				return err
 			}

@@ -32,8 +32,9 @@ func applyTaskDefaults(o *trainOpts, cmd *cobra.Command) error {
 }
 
 // resumeFlags are the flags a resume may set freely: where and how it
-// writes, not what it computes.
-var resumeFlags = []string{"resume", "out", "checkpoint", "quiet", "json", "track", "every", "memory-limit"}
+// writes, not what it computes, and --track (the tracker; its schedule,
+// --every, is the run's evaluations').
+var resumeFlags = []string{"resume", "out", "checkpoint", "quiet", "json", "track", "memory-limit"}
 
 // resumeSettings rebuilds the settings of the run a checkpoint continues.
 // A resume takes every setting from the checkpoint: the command line that
@@ -87,9 +88,6 @@ func resumeSettings(e *env, o *trainOpts, cmd *cobra.Command) (*trainOpts, error
 	// the resume names another, or none with --track "".
 	if cmd.Flags().Changed("track") {
 		ro.r.Track = o.r.Track
-	}
-	if cmd.Flags().Changed("every") {
-		ro.r.TrackEvery = o.r.TrackEvery
 	}
 	if ro.r.Train.CheckpointPath == "" {
 		ro.r.Train.CheckpointPath = o.r.Resume // continue writing the checkpoint it resumes

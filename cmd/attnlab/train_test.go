@@ -314,6 +314,10 @@ func TestTrainResumeToOtherSteps(t *testing.T) {
 	if want := "attnlab " + strings.Join(base[:len(base)-1], " ") + " --steps 10"; m.Meta[model.MetaTrainedWith] != want {
 		t.Errorf("records %q, want %q", m.Meta[model.MetaTrainedWith], want)
 	}
+	// The tracker's schedule is the run's evaluations, part of the recipe.
+	if code, _, stderr := runLine(t, "train -q --resume "+p("six.ckpt.safetensors")+" --every 2 --out "+p("f.safetensors")); code != 2 || !strings.Contains(stderr, "--every 2 (the checkpoint's run has 0) contradicts it") {
+		t.Errorf("a resume with another --every: exit %d, %q", code, stderr)
+	}
 	// Back: a step count before the checkpoint's step is refused; the
 	// checkpoint's own step saves the model it holds.
 	if code, _, stderr := runLine(t, "train -q --resume "+p("ten.ckpt.safetensors")+" --steps 6 --out "+p("c.safetensors")); code == 0 || !strings.Contains(stderr, "the checkpoint is at step 10, past a 6-step run") {

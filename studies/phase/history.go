@@ -6,6 +6,7 @@ import (
 
 	"github.com/attnlab/attnlab/induction"
 	"github.com/attnlab/attnlab/sinks"
+	"github.com/attnlab/attnlab/train"
 )
 
 // HistoryKey is the section of a checkpoint's extra state
@@ -44,15 +45,18 @@ func save(t Tracker) (json.RawMessage, error) {
 	return json.Marshal(history{Version: HistoryVersion, Kind: kindOf(t), Data: data})
 }
 
-// Restore continues in t the history that a checkpoint's extra state
-// (train.Trainer.Extra after train.Resume) holds for a run at step, and
-// returns the number of measurements restored. It refuses, leaving t as
-// it was, a history t cannot continue, saying why: none (a checkpoint
-// written before attnlab saved trackers' histories, or by a run without a
-// tracker), another kind of tracker's, a format it does not know, one
-// measured on another batch, or one with measurements past step.
-func Restore(t Tracker, extra map[string]json.RawMessage, step int) (int, error) {
-	raw, ok := extra[HistoryKey]
+// Restore continues in t the history that the checkpoint a trainer
+// resumes (train.Resume) holds, and returns the number of measurements
+// restored: those at the steps the resumed run measures (train.Options
+// Evaluates; a run taken past its last step did not measure there). It
+// refuses, leaving t as it was, a history t cannot continue, saying why:
+// none (a checkpoint written before attnlab saved trackers' histories, or
+// by a run without a tracker), another kind of tracker's, a format it does
+// not know, one measured on another batch, or one with measurements past
+// the checkpoint's step.
+func Restore(t Tracker, tr *train.Trainer) (int, error) {
+	step := tr.Step
+	raw, ok := tr.Extra[HistoryKey]
 	if !ok {
 		return 0, fmt.Errorf("the checkpoint holds no tracker history (it was written before checkpoints kept it, or by a run without a tracker)")
 	}
@@ -80,5 +84,6 @@ func Restore(t Tracker, extra map[string]json.RawMessage, step int) (int, error)
 		}
 		return 0, fmt.Errorf("the checkpoint's tracker history has a measurement at step %d, past the checkpoint's step %d", steps[n-1], step)
 	}
-	return len(steps), nil
+	t.Keep(tr.Opt.Evaluates)
+	return len(t.MeasuredSteps()), nil
 }

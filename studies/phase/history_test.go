@@ -60,8 +60,12 @@ func TestRestore(t *testing.T) {
 		}
 		return b.Bytes()
 	}
+	// at is a trainer resumed at step of a run of steps measured every 7.
+	at := func(extra map[string]json.RawMessage, step, steps int) *train.Trainer {
+		return &train.Trainer{Extra: extra, Step: step, Opt: train.Options{Steps: steps, EvalEvery: 7}}
+	}
 	again := tracker(1)
-	if n, err := Restore(again, extra, 14); err != nil || n != 2 || !bytes.Equal(csv(again), csv(tk)) {
+	if n, err := Restore(again, at(extra, 14, 30)); err != nil || n != 2 || !bytes.Equal(csv(again), csv(tk)) {
 		t.Errorf("Restore = %d, %v; tables equal %v; want 2 measurements, the same tables", n, err, bytes.Equal(csv(again), csv(tk)))
 	}
 	edited := func(edit func(h map[string]any)) map[string]json.RawMessage {
@@ -95,13 +99,22 @@ func TestRestore(t *testing.T) {
 		{tracker(1), edited(func(h map[string]any) { h["data"] = "AAAA" }), 14, "sinks: the tracker's history does not decode"},
 		{tracker(1), map[string]json.RawMessage{HistoryKey: []byte(`[1]`)}, 14, "the checkpoint's tracker history is not valid JSON"},
 	} {
-		n, err := Restore(c.t, c.extra, c.step)
+		n, err := Restore(c.t, at(c.extra, c.step, 30))
 		if err == nil || !strings.Contains(err.Error(), c.want) || n != 0 {
 			t.Errorf("Restore = %d, %v; want an error containing %q", n, err, c.want)
 		}
 		if steps := c.t.MeasuredSteps(); len(steps) != 0 {
 			t.Errorf("a refused history left measurements at steps %v", steps)
 		}
+	}
+	// A run taken past its last step (14 of a 14-step run measured every
+	// 10) did not measure there: the longer run keeps step 7 alone.
+	if n, err := Restore(tracker(1), &train.Trainer{Extra: extra, Step: 14, Opt: train.Options{Steps: 20, EvalEvery: 10}}); err != nil || n != 0 {
+		t.Errorf("Restore past the end of the run: %d, %v; want none of 7, 14 kept", n, err)
+	}
+	longer := tracker(1)
+	if n, err := Restore(longer, &train.Trainer{Extra: extra, Step: 14, Opt: train.Options{Steps: 21, EvalEvery: 7}}); err != nil || n != 2 {
+		t.Errorf("Restore past the end of a run measured every 7: %d, %v; want 7 and 14 kept", n, err)
 	}
 	// A restored tracker goes on measuring after the history.
 	if err := again.Measure(21, m); err != nil || !slices.Equal(again.MeasuredSteps(), []int{7, 14, 21}) {

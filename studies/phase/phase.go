@@ -37,8 +37,10 @@ type Tracker interface {
 	// (Restore continues a checkpoint's).
 	MarshalHistory() ([]byte, error)
 	UnmarshalHistory([]byte) error
-	// MeasuredSteps returns the steps measured so far.
+	// MeasuredSteps returns the steps measured so far; Keep drops the
+	// measurements at the steps keep rejects.
 	MeasuredSteps() []int
+	Keep(keep func(step int) bool)
 }
 
 // Kinds are the trackers New knows.

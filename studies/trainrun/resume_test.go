@@ -24,6 +24,24 @@ func (s stopAt) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// differ reports that the outputs got and want (outputs) of two runs
+// differ, showing the CSV files' text.
+func differ(t *testing.T, what string, got, want map[string][]byte) {
+	t.Helper()
+	if len(got) != len(want) || len(want) < 4 {
+		t.Errorf("%s: %d files, want %d", what, len(got), len(want))
+	}
+	for name, b := range want {
+		switch {
+		case bytes.Equal(got[name], b):
+		case strings.HasSuffix(name, ".csv"):
+			t.Errorf("%s: %s differs:\n%s\nwant\n%s", what, name, got[name], b)
+		default:
+			t.Errorf("%s: %s differs", what, name)
+		}
+	}
+}
+
 // outputs are the bytes of the files a run's results write, by name: every
 // table as CSV but the loss curve's and the summary's (they hold wall
 // times), every figure as PNG.
@@ -98,15 +116,7 @@ func TestResumedTrackingIsTheRunsTracking(t *testing.T) {
 		if len(warned) > 0 {
 			t.Errorf("%s: the resume warned %q", kind, warned)
 		}
-		files := outputs(t, got)
-		if len(files) != len(want) || len(want) < 4 {
-			t.Errorf("%s: the resumed run writes %d files, the uninterrupted one %d", kind, len(files), len(want))
-		}
-		for name, b := range want {
-			if !bytes.Equal(files[name], b) {
-				t.Errorf("%s: the resumed run's %s differs from the uninterrupted run's:\n%s\nwant\n%s", kind, name, files[name], b)
-			}
-		}
+		differ(t, kind+", the resumed run against the uninterrupted one", outputs(t, got), want)
 	}
 }
 
@@ -144,5 +154,43 @@ func TestResumeWithoutTrackerHistory(t *testing.T) {
 		if got := strings.Join(steps, " "); got != "6 6 8 8 10 10 12 12" {
 			t.Errorf("resuming a checkpoint of a run tracked by %q: sink_tracking.csv has steps %s, want 6 to 12", c.was, got)
 		}
+	}
+}
+
+// TestRetargetedTrackingIsTheLongerRuns: a run with a constant learning
+// rate taken past its last step (6 steps, measured at 4 and 6, resumed to
+// 12) writes the tracker's tables and figures and the validation losses of
+// the 12-step run (measured at 4, 8 and 12): the evaluation at step 6 was
+// the shorter run's alone.
+func TestRetargetedTrackingIsTheLongerRuns(t *testing.T) {
+	t.Parallel()
+	constant := func(steps int) Options {
+		o := tracked(t, "sinks")
+		o.Train.Steps, o.Train.MinLR, o.Train.Warmup, o.TrackEvery = steps, o.Train.LR, 2, 4
+		return o
+	}
+	full, err := Run(context.Background(), constant(12))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := constant(6)
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	o.Resume, o.Train.Steps = o.Train.CheckpointPath, 12
+	got, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	differ(t, "the 6-step run resumed to 12 against the 12-step run", outputs(t, got), outputs(t, full))
+	valLoss := func(r report.Results) []any {
+		var v []any
+		for _, row := range r.Tables[0].Rows {
+			v = append(v, row[r.Tables[0].Column("val_loss")])
+		}
+		return v
+	}
+	if a, b := fmt.Sprint(valLoss(got)), fmt.Sprint(valLoss(full)); a != b {
+		t.Errorf("the retargeted run's validation losses %s, want the 12-step run's %s", a, b)
 	}
 }

@@ -123,7 +123,7 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 	if tracker != nil && o.Resume != "" {
 		// The measurements before the checkpoint's step, so that the
 		// tracker's tables and figures are the uninterrupted run's.
-		n, err := phase.Restore(tracker, tr.Extra, tr.Step)
+		n, err := phase.Restore(tracker, tr)
 		if err != nil && o.Warn != nil {
 			o.Warn("%v: the %s tracking starts at step %d", err, o.Track, tr.Step)
 		}
