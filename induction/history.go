@@ -17,7 +17,8 @@ type trackerHistory struct {
 }
 
 // MarshalHistory encodes the measurements so far, every number bit for bit
-// (encoding/gob), for a training checkpoint to carry: UnmarshalHistory on
+// (encoding/gob; it would turn a −0 into +0, which these scores, means
+// summed from +0, never are), for a training checkpoint to carry: UnmarshalHistory on
 // a tracker of the same seed continues them, so the tables and figures of
 // a resumed run are those of the run that never stopped.
 func (t *Tracker) MarshalHistory() ([]byte, error) {
