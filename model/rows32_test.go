@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/attnlab/attnlab/internal/vecmath"
 )
 
 // The float32 paths of the step's small passes (vecmath row kernels)
@@ -157,6 +159,67 @@ func TestMatmulResidual32(t *testing.T) {
 			x2 := slices.Clone(x)
 			matmulResidual(x2, x2, out, inp, w, bias, N, Din, Dout)
 			sameF32(t, "matmulResidual in place", x2, want)
+		}
+	}
+}
+
+// crossEntropyForward32Loop is crossEntropyForward32 as it was: rows in
+// pairs through vecmath.SoftmaxRows, math.Log row by row.
+func crossEntropyForward32Loop(losses, logits []float32, targets []int32, mask []float32, N, V int) (sum, count float64) {
+	var mx, z, lt [2]float32
+	for n0 := 0; n0 < N; n0 += 2 {
+		k := min(2, N-n0)
+		for i := range k {
+			if tg := targets[n0+i]; tg >= 0 {
+				lt[i] = logits[(n0+i)*V+int(tg)]
+			}
+		}
+		vecmath.SoftmaxRows(logits[n0*V:(n0+k)*V], V, 1, mx[:k], z[:k])
+		for i := range k {
+			n := n0 + i
+			if targets[n] < 0 {
+				losses[n] = 0
+				continue
+			}
+			l := math.Log(float64(z[i])) - (float64(lt[i]) - float64(mx[i]))
+			losses[n] = float32(l)
+			w := 1.0
+			if mask != nil {
+				w = float64(mask[n])
+			}
+			sum += w * l
+			count += w
+		}
+	}
+	return sum, count
+}
+
+// TestCrossEntropyForward32: blocks of rows with their logs taken
+// together give the bits of the row-pair loop with math.Log (probs,
+// per-token losses, Σ mask·loss, Σ mask), across block boundaries, with
+// ignored targets, a mask and rows whose logits are far apart.
+func TestCrossEntropyForward32(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 5))
+	for _, V := range []int{1, 15, 16, 17, 64, 65} {
+		for _, N := range []int{1, 2, 3, 63, 64, 65, 130, 131} {
+			targets := make([]int32, N)
+			for i := range targets {
+				targets[i] = int32(r.IntN(V))
+			}
+			targets[N/2] = -1
+			logits := randF32(r, N*V, 4)
+			logits[0] = 80 // one dominant logit: a sum of 1
+			for _, m := range [][]float32{nil, randF32(r, N, 1)} {
+				got, want := slices.Clone(logits), slices.Clone(logits)
+				gl, wl := make([]float32, N), make([]float32, N)
+				gs, gc := crossEntropyForward32(gl, got, targets, m, N, V)
+				ws, wc := crossEntropyForward32Loop(wl, want, targets, m, N, V)
+				sameF32(t, "crossEntropyForward32 probs", got, want)
+				sameF32(t, "crossEntropyForward32 losses", gl, wl)
+				if math.Float64bits(gs) != math.Float64bits(ws) || gc != wc {
+					t.Fatalf("V=%d N=%d: sum, count = %v, %v; the row loop %v, %v", V, N, gs, gc, ws, wc)
+				}
+			}
 		}
 	}
 }
