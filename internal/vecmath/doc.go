@@ -4,7 +4,10 @@
 // attention's elu+1 feature map), LayerNorm rows, a vector add, and the
 // MLP's bias + activation (relu, gelu_new, exact gelu) with its backward and
 // bias gradient in one pass (BiasAct, ActBackward), which dominate a step
-// once the matrix products are fast.
+// once the matrix products are fast; and the step's small passes (rows.go:
+// a scale, a three-operand add, a bias and a residual added in one pass,
+// an embedding's gather and scatter-add; Log64, math.Log of float64s eight
+// at a time for the cross-entropy's per-token losses).
 //
 // Every function works on row-major []float32 slices, writes only the
 // elements it documents and returns the row statistics it computed.
@@ -30,5 +33,8 @@
 //
 // Results are deterministic: every sum is taken in a fixed lane order
 // (16 lane partial sums, then a fixed tree), whatever the caller's thread.
-// The assembly and the pure-Go paths differ in the last bits.
+// The assembly and the pure-Go paths of the exp-based kernels differ in
+// the last bits; those of the row kernels in rows.go, Add, AddBias, SumRows
+// and Log64 do the same operations per element in the same order, so they
+// give the same bits (their tests compare bit for bit).
 package vecmath
