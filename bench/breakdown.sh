@@ -33,7 +33,7 @@ function flush(   c) {
 	else if (st ~ /layerNorm|LayerNorm/) c = "LayerNorm (forward, backward)"
 	else if (st ~ /encoderForward|encoderBackward/) c = "embedding gather, scatter-add"
 	else if (st ~ /memclr/) c = "clearing buffers (memclr)"
-	else if (st ~ /addInto|addRows|addBias|AddBias|SumRows|vecmath\.add|memmove|packQKV|Pack/) c = "residual and bias adds, copies"
+	else if (st ~ /addInto|addRows|addBias|AddBias|SumRows|vecmath\.add|memmove|packQKV|Pack|BiasResidual|vecmath\.AddTo/) c = "residual and bias adds, copies"
 	else if (st !~ /job\)\.work/ && st ~ /pool\)\.|runtime\.(Gosched|mcall|park|schedule|findRunnable|futex|notesleep|stopm)/) c = "goroutine hand-offs (pool spin, park, wake)"
 	else if (st ~ /asyncPreempt/) c = "preemption (runtime.asyncPreempt)"
 	else if (st ~ /runtime\.(gcBgMarkWorker|mallocgc|gcDrain)/) c = "garbage collector, allocation"
