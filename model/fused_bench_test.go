@@ -27,20 +27,8 @@ func benchAttentionPathKind(b *testing.B, kind string, T int, blockwise bool) {
 	defer func() { fusedMinT = old }()
 	cfg := Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: T, AttnOnly: true, NormalizationType: "LN",
 		PositionalEmbeddingType: "rotary", Seed: 1, Attention: []string{kind, kind}}
-	m, err := NewInit[float32](cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
 	B := max(8192/T, 1)
-	w, err := m.NewWorkspace(B, T)
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := rand.New(rand.NewPCG(1, 1))
-	tokens, targets := make([]int32, B*T), make([]int32, B*T)
-	for i := range tokens {
-		tokens[i], targets[i] = int32(r.IntN(64)), int32(r.IntN(64))
-	}
+	w, tokens, targets := benchWorkspace(b, cfg, B, T)
 	b.ResetTimer()
 	c0 := cputime.Process()
 	for range b.N {
@@ -75,4 +63,22 @@ func BenchmarkAttentionPathLinearPatternT256(b *testing.B) {
 }
 func BenchmarkAttentionPathLinearChunkedT256(b *testing.B) {
 	benchAttentionPathKind(b, "linear:elu", 256, true)
+}
+
+// benchWorkspace returns a workspace of a freshly initialised float32 model
+// for B sequences of T tokens, and random tokens and targets (vocab 64).
+func benchWorkspace(b *testing.B, cfg Config, B, T int) (w *Workspace[float32], tokens, targets []int32) {
+	m, err := NewInit[float32](cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if w, err = m.NewWorkspace(B, T); err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	tokens, targets = make([]int32, B*T), make([]int32, B*T)
+	for i := range tokens {
+		tokens[i], targets[i] = int32(r.IntN(64)), int32(r.IntN(64))
+	}
+	return w, tokens, targets
 }

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/attnlab/attnlab/internal/cputime"
@@ -17,21 +16,8 @@ import (
 func BenchmarkUnitRef(b *testing.B) {
 	cfg := Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: 65, AttnOnly: true,
 		NormalizationType: "LN", PositionalEmbeddingType: "standard", Seed: 1}
-	m, err := NewInit[float32](cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	const B, T = 2, 65
-	w, err := m.NewWorkspace(B, T)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w.ShareQKV(m.NewQKVPack())
-	r := rand.New(rand.NewPCG(1, 1))
-	tokens, targets := make([]int32, B*T), make([]int32, B*T)
-	for i := range tokens {
-		tokens[i], targets[i] = int32(r.IntN(64)), int32(r.IntN(64))
-	}
+	w, tokens, targets := benchWorkspace(b, cfg, 2, 65)
+	w.ShareQKV(w.m.NewQKVPack())
 	b.ResetTimer()
 	c0 := cputime.Process()
 	for range b.N {
