@@ -82,3 +82,20 @@ func TestRotaryBaseNoNaN(t *testing.T) {
 		}
 	}
 }
+
+// NumParams counts the model New builds from the same config, also when
+// the config leaves d_head to be derived (the reference step's config):
+// W_E 4096 + W_pos 4160 + 2 blocks × (4 × 4096 + 4 × 64 + LN 128) + LN_f
+// 128 + W_U 4096 + b_U 64.
+func TestNumParamsDerivesDHead(t *testing.T) {
+	t.Parallel()
+	cfg := Config{NLayers: 2, DModel: 64, NHeads: 4, DVocab: 64, NCtx: 65, AttnOnly: true,
+		NormalizationType: "LN", PositionalEmbeddingType: "standard", Seed: 1}
+	m, err := New[float32](cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.NumParams(), len(m.Params.Data); got != want || want != 46080 {
+		t.Errorf("NumParams() = %d, the model has %d parameters (want 46080)", got, want)
+	}
+}

@@ -118,8 +118,10 @@ func Norm[F Float](x []F) float64 {
 }
 
 // NumParams returns the number of scalar parameters of a model with this
-// (validated) config, without allocating them.
+// config (its derived fields filled in as New fills them), without
+// allocating them.
 func (c Config) NumParams() int {
+	c = c.WithDefaults() // d_head from d_model and n_heads: 0 would count no attention weights
 	n := 0
 	for _, s := range paramSpecs[float32](c) {
 		n += numel(s.shape)
