@@ -36,11 +36,6 @@ func layerNormAsm(out, x, w, b *float32, d int, eps float32) (mean, rstd float32
 //go:noescape
 func layerNormBackAsm(dx, dw, db, dout, x, w *float32, d int, mean, rstd float32)
 
-// addAsm sets dst[i] += x[i] for i < n; n > 0.
-//
-//go:noescape
-func addAsm(dst, x *float32, n int)
-
 // softmaxCausalAsm is SoftmaxCausal on the [t, t] matrix at x; t > 0. Its
 // first grouped rows (a multiple of 4, at most t) go four at a time, the
 // rest in pairs: the same bits either way (grouped = 0 is the previous,

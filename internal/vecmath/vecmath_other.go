@@ -22,8 +22,6 @@ func layerNormBackAsm(dx, dw, db, dout, x, w *float32, d int, mean, rstd float32
 	panic("vecmath: no assembly in this build")
 }
 
-func addAsm(dst, x *float32, n int) { panic("vecmath: no assembly in this build") }
-
 func softmaxCausalAsm(x *float32, t int, scale float32, grouped int) {
 	panic("vecmath: no assembly in this build")
 }
