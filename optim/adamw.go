@@ -90,7 +90,7 @@ func (o *AdamW) Apply(s AdamWStep, params, grads, decay []float32, scale float32
 	if decay != nil {
 		dec = decay[lo:hi]
 	}
-	applyAdamW(&s, params[lo:hi], grads[lo:hi], dec, o.M[lo:hi], o.V[lo:hi], scale)
+	applyAdamW(s, params[lo:hi], grads[lo:hi], dec, o.M[lo:hi], o.V[lo:hi], scale)
 }
 
 // applyAdamWRef is the plain loop of Update over one range:
@@ -99,7 +99,7 @@ func (o *AdamW) Apply(s AdamWStep, params, grads, decay []float32, scale float32
 //	p ← p − (lr/(1 − β1^t))·m / (√v/√(1 − β2^t) + ε)
 //
 // in float64, with g = float64(scale·grad) and m, v stored as float32.
-func applyAdamWRef(s *AdamWStep, params, grads, decay, M, V []float32, scale float32) {
+func applyAdamWRef(s AdamWStep, params, grads, decay, M, V []float32, scale float32) {
 	b1, b2 := s.beta1, s.beta2
 	for i := range params {
 		p := float64(params[i])

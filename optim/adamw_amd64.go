@@ -31,7 +31,7 @@ func init() {
 	}
 }
 
-func applyAdamWAsm(s *AdamWStep, params, grads, decay, M, V []float32, scale float32) {
+func applyAdamWAsm(s AdamWStep, params, grads, decay, M, V []float32, scale float32) {
 	n := len(params)
 	if n == 0 {
 		return

@@ -402,9 +402,9 @@ func TestAdamWFastPathBitExact(t *testing.T) {
 					sc = 0.3
 				}
 				s := fast.Begin(float64(step+1) * 1e-3)
-				applyAdamW(&s, pf, g, decay, fast.M, fast.V, sc)
+				applyAdamW(s, pf, g, decay, fast.M, fast.V, sc)
 				s = ref.Begin(float64(step+1) * 1e-3)
-				applyAdamWRef(&s, pr, g, decay, ref.M, ref.V, sc)
+				applyAdamWRef(s, pr, g, decay, ref.M, ref.V, sc)
 			}
 			if !slices.Equal(pf, pr) || !slices.Equal(fast.M, ref.M) || !slices.Equal(fast.V, ref.V) {
 				t.Errorf("n=%d masked=%v: fast AdamW differs from the reference", n, masked)
@@ -436,7 +436,7 @@ func BenchmarkAdamWRef(b *testing.B) {
 	}
 	for b.Loop() {
 		s := o.Begin(1e-3)
-		applyAdamWRef(&s, p, g, d, o.M, o.V, 1)
+		applyAdamWRef(s, p, g, d, o.M, o.V, 1)
 	}
 	b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mparams/s")
 }
