@@ -30,9 +30,11 @@ type pool struct {
 	helpers []*helper
 	closed  atomic.Bool
 
-	// jobNs sums the wall time of jobs from start to finish, taskNs the
-	// time their tasks ran, over all workers (what BenchmarkTrainStepRef
-	// reports as the cores' busy and serial shares).
+	// With timed set (before the pool is used), jobNs sums the wall time
+	// of jobs from start to finish, taskNs the time their tasks ran, over
+	// all workers: what BenchmarkTrainStepRef reports as the cores' busy
+	// and serial shares. Off, the tasks run without the clock.
+	timed         bool
 	jobNs, taskNs atomic.Int64
 }
 
@@ -48,7 +50,7 @@ type job struct {
 	f          func(worker, i int)
 	next, done atomic.Int64
 	finished   chan struct{} // closed by whoever completes the last task
-	taskNs     *atomic.Int64 // the pool's
+	taskNs     *atomic.Int64 // the pool's when it is timed, else nil
 }
 
 // spinFor is how long an idle helper polls for the next job before it
@@ -81,9 +83,12 @@ func (p *pool) run(n int, f func(worker, i int)) {
 		}
 		return
 	}
-	t0 := time.Now()
-	defer func() { p.jobNs.Add(int64(time.Since(t0))) }()
-	j := &job{n: n, f: f, finished: make(chan struct{}), taskNs: &p.taskNs}
+	j := &job{n: n, f: f, finished: make(chan struct{})}
+	if p.timed {
+		t0 := time.Now()
+		defer func() { p.jobNs.Add(int64(time.Since(t0))) }()
+		j.taskNs = &p.taskNs
+	}
 	p.job.Store(j)
 	p.gen.Add(1)
 	for _, h := range p.helpers[:min(len(p.helpers), n-1)] {
@@ -111,9 +116,13 @@ func (j *job) work(worker int) {
 		if i >= j.n {
 			return
 		}
-		t0 := time.Now()
-		j.f(worker, i)
-		j.taskNs.Add(int64(time.Since(t0)))
+		if j.taskNs != nil {
+			t0 := time.Now()
+			j.f(worker, i)
+			j.taskNs.Add(int64(time.Since(t0)))
+		} else {
+			j.f(worker, i)
+		}
 		if j.done.Add(1) == int64(j.n) {
 			close(j.finished)
 		}
