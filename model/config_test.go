@@ -98,4 +98,9 @@ func TestNumParamsDerivesDHead(t *testing.T) {
 	if got, want := cfg.NumParams(), len(m.Params.Data); got != want || want != 46080 {
 		t.Errorf("NumParams() = %d, the model has %d parameters (want 46080)", got, want)
 	}
+	// NewParams from the same raw config cuts the same views.
+	p := NewParams[float32](cfg)
+	if len(p.Data) != 46080 || len(p.Blocks[0].WQ) != 4*64*16 || len(p.WPos) != 65*64 {
+		t.Errorf("NewParams: %d parameters, W_Q %d, W_pos %d; want 46080, 4096, 4160", len(p.Data), len(p.Blocks[0].WQ), len(p.WPos))
+	}
 }

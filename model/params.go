@@ -46,7 +46,8 @@ type Params[F Float] struct {
 	BU      []F // [V]
 }
 
-// NewParams allocates zeroed parameters laid out for cfg.
+// NewParams allocates zeroed parameters laid out for cfg (its derived
+// fields filled in, as NumParams counts them).
 func NewParams[F Float](cfg Config) *Params[F] {
 	return paramsOver(cfg, make([]F, cfg.NumParams()))
 }
@@ -66,6 +67,7 @@ func NewParamsSet[F Float](cfg Config, n int) (all []F, sets []*Params[F]) {
 
 // paramsOver cuts data (cfg.NumParams() elements) into cfg's views.
 func paramsOver[F Float](cfg Config, data []F) *Params[F] {
+	cfg = cfg.WithDefaults()
 	p := &Params[F]{Blocks: make([]Block[F], cfg.NLayers), Data: data}
 	off := 0
 	for _, s := range paramSpecs[F](cfg) {
@@ -74,6 +76,9 @@ func paramsOver[F Float](cfg Config, data []F) *Params[F] {
 		off += k
 		p.Tensors = append(p.Tensors, ParamTensor[F]{Name: s.name, Shape: s.shape, Data: view, Decay: s.decay})
 		*s.field(p) = view
+	}
+	if off != len(data) {
+		panic(fmt.Sprintf("model: %d parameters laid out in %d", off, len(data)))
 	}
 	return p
 }
