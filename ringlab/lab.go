@@ -37,6 +37,10 @@ type Options struct {
 // HostsRunner runs a hosts run and returns every host's report.
 type HostsRunner func(ctx context.Context, c Config) ([]HostReport, error)
 
+// DefaultGrace is how long, after one worker process fails, the others
+// get to stop on their own unless Processes is given another grace.
+const DefaultGrace = ringnet.DefaultGrace
+
 // InProcess runs the hosts as goroutines joined by ringnet.Local.
 func InProcess(ctx context.Context, c Config) ([]HostReport, error) {
 	return RunLinks(ctx, c, ringnet.Local(c.P))
@@ -46,7 +50,7 @@ func InProcess(ctx context.Context, c Config) ([]HostReport, error) {
 // (ringnet.Spawn): exe and args give a worker's command line, which must
 // run Host with the same Config and, on host 0, print the reports with
 // WriteReports. Workers' standard error goes to log. After one worker
-// fails, the others get grace to stop on their own (0: Spawn's default).
+// fails, the others get grace to stop on their own (≤ 0: DefaultGrace).
 func Processes(exe string, args func(rank int, peers []string) []string, grace time.Duration, log io.Writer) HostsRunner {
 	return func(ctx context.Context, c Config) ([]HostReport, error) {
 		out, err := ringnet.Spawn(ctx, ringnet.SpawnConfig{Exe: exe, P: c.P, Args: args, Grace: grace, Log: log})

@@ -80,7 +80,7 @@ other within --idle-timeout (at once if its process dies) or --connect-timeout; 
 	f.IntVar(&o.launch.Port, "port", 29400, "worker mode with --slurm: first TCP port on each node")
 	f.DurationVar(&o.launch.ConnectTimeout, "connect-timeout", 30*time.Second, "worker mode: how long to wait for the neighbours to connect")
 	f.DurationVar(&o.launch.IdleTimeout, "idle-timeout", 10*time.Second, "worker mode: a neighbour silent this long is dead")
-	f.DurationVar(&o.launch.Grace, "grace", 5*time.Second, "with --procs: after a worker fails, how long the others get to stop on their own before they are interrupted (a busy machine may need longer)")
+	f.DurationVar(&o.launch.Grace, "grace", ringlab.DefaultGrace, "with --procs: after a worker fails, how long the others get to stop on their own before they are interrupted (a busy machine may need longer)")
 	f.BoolVar(&o.launched, "launched", false, "internal: a worker started by --procs")
 	f.MarkHidden("launched")
 	return c

@@ -22,6 +22,7 @@ func TestTranspose(t *testing.T) {
 			if !bitsEqual(got, want) {
 				t.Fatalf("Transpose %d×%d differs from the plain loop", rows, cols)
 			}
+			// float64 takes the plain loop: the same values, moved.
 			f64 := make([]float64, rows*cols)
 			s64 := make([]float64, rows*cols)
 			for i, v := range src {

@@ -26,8 +26,8 @@ type SpawnConfig struct {
 	Args func(rank int, peers []string) []string
 	// Grace is how long, after the first worker fails, the others get to
 	// stop on their own (they learn of the failure through the ring within
-	// milliseconds) before they are interrupted and then killed (default
-	// 5 s).
+	// milliseconds) before they are interrupted and then killed (≤ 0:
+	// DefaultGrace).
 	Grace time.Duration
 	// Log, when set, receives every worker's standard error, each line
 	// prefixed "worker r: ".
@@ -35,6 +35,9 @@ type SpawnConfig struct {
 	// Started, when set, is told each worker's process as it starts.
 	Started func(rank int, p *os.Process)
 }
+
+// DefaultGrace is SpawnConfig.Grace when it is not set.
+const DefaultGrace = 5 * time.Second
 
 // Spawn starts the P workers, waits for them all and returns worker 0's
 // standard output. If any worker fails, or ctx is cancelled, every other
@@ -46,7 +49,7 @@ func Spawn(ctx context.Context, c SpawnConfig) ([]byte, error) {
 		return nil, fmt.Errorf("ringnet: %d workers", c.P)
 	}
 	if c.Grace <= 0 {
-		c.Grace = 5 * time.Second
+		c.Grace = DefaultGrace
 	}
 	lns := make([]*net.TCPListener, c.P)
 	peers := make([]string, c.P)

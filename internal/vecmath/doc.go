@@ -9,8 +9,9 @@
 // an embedding's gather and scatter-add; Log64, math.Log of float64s eight
 // at a time for the cross-entropy's per-token losses).
 //
-// Every function works on row-major []float32 slices, writes only the
-// elements it documents and returns the row statistics it computed.
+// Every function works on row-major []float32 slices (Log64: []float64),
+// writes only the elements it documents and returns the row statistics it
+// computed.
 //
 // Dispatch: on amd64 with AVX-512F (checked at run time with
 // golang.org/x/sys/cpu) the kernels are assembly, 16 lanes at a time with

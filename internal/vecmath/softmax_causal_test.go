@@ -65,7 +65,9 @@ func sameBits(got, want []float32) int {
 // of the previous pairs-only kernel (grouped = 0) over the whole matrix,
 // the cleared upper triangle included, and writes nothing past it. On the
 // same inputs (the patterns, and the raw scores as p: Inf, NaN, huge
-// values) the causal backward gives the row kernel's bits.
+// values) the causal backward gives the row kernel's bits. The pairs-only
+// kernel is no reference of its own: SoftmaxCausal (grouped) is held to
+// the row reference by TestSoftmaxCausal.
 func TestSoftmaxCausalGroupedBits(t *testing.T) {
 	if !haveAsm {
 		t.Skip("vecmath: no assembly kernels in this build or on this CPU")

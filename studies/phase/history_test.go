@@ -108,7 +108,8 @@ func TestRestore(t *testing.T) {
 		}
 	}
 	// A run taken past its last step (14 of a 14-step run measured every
-	// 10) did not measure there: the longer run keeps step 7 alone.
+	// 10) did not measure there, and the longer run (every 10) would not
+	// have measured at 7 either: neither 7 nor 14 is kept.
 	if n, err := Restore(tracker(1), &train.Trainer{Extra: extra, Step: 14, Opt: train.Options{Steps: 20, EvalEvery: 10}}); err != nil || n != 0 {
 		t.Errorf("Restore past the end of the run: %d, %v; want none of 7, 14 kept", n, err)
 	}
