@@ -109,13 +109,6 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 		}
 		phase.Attach(&opt, tracker, o.TrackEvery)
 	}
-	measured := 0 // the tracker's measurements so far
-	if measure := opt.OnEval; measure != nil {
-		opt.OnEval = func(step int, m *model.Model) error {
-			measured++
-			return measure(step, m)
-		}
-	}
 	tr, err := start(o, task, opt)
 	if err != nil {
 		return report.Results{}, err
@@ -123,11 +116,9 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 	if tracker != nil && o.Resume != "" {
 		// The measurements before the checkpoint's step, so that the
 		// tracker's tables and figures are the uninterrupted run's.
-		n, err := phase.Restore(tracker, tr)
-		if err != nil && o.Warn != nil {
+		if _, err := phase.Restore(tracker, tr); err != nil && o.Warn != nil {
 			o.Warn("%v: the %s tracking starts at step %d", err, o.Track, tr.Step)
 		}
-		measured = n
 	}
 	m := tr.Model
 	if err := m.SetTask(task.Name(), task.Spec(), tasks.Tokenizer(task)); err != nil {
@@ -158,7 +149,7 @@ func Run(ctx context.Context, o Options) (report.Results, error) {
 			var r report.Results
 			if tr.Step > 0 {
 				r = tr.Results(fmt.Sprintf("Interrupted at step %d of %d", tr.Step, tr.Opt.Steps))
-				if tracker != nil && measured > 0 {
+				if tracker != nil && len(tracker.MeasuredSteps()) > 0 {
 					r.Append(tracker.Results())
 				}
 				r.Interrupted = &report.Interruption{Step: tr.Step, Steps: tr.Opt.Steps, Checkpoint: opt.CheckpointPath}
