@@ -29,9 +29,9 @@ type history struct {
 func kindOf(t Tracker) string {
 	switch t.(type) {
 	case *induction.Tracker:
-		return "induction"
+		return KindInduction
 	case *sinks.Tracker:
-		return "sinks"
+		return KindSinks
 	}
 	return fmt.Sprintf("%T", t)
 }

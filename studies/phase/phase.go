@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/attnlab/attnlab/induction"
 	"github.com/attnlab/attnlab/model"
@@ -43,8 +44,14 @@ type Tracker interface {
 	Keep(keep func(step int) bool)
 }
 
+// The trackers New knows, by name.
+const (
+	KindInduction = "induction"
+	KindSinks     = "sinks"
+)
+
 // Kinds are the trackers New knows.
-var Kinds = []string{"induction", "sinks"}
+var Kinds = []string{KindInduction, KindSinks}
 
 // SinkEps is the first-token mass above which the sink tracker calls a
 // head a sink (Gu et al. 2024's ε).
@@ -60,12 +67,12 @@ const SinkEps = 0.3
 //     with PCG(seed, 0x5171c).
 func New(kind string, task tasks.Task, seqLen int, seed uint64) (Tracker, error) {
 	switch kind {
-	case "induction":
+	case KindInduction:
 		if task.Name() != "induction" {
 			return nil, fmt.Errorf("phase: the induction tracker needs the induction task, got %q", task.Name())
 		}
 		return induction.NewTracker(seed), nil
-	case "sinks":
+	case KindSinks:
 		const B = 8
 		if err := tasks.CheckShape(task, B, seqLen); err != nil {
 			return nil, err
@@ -85,7 +92,7 @@ func New(kind string, task tasks.Task, seqLen int, seed uint64) (Tracker, error)
 		}
 		return t, nil
 	}
-	return nil, fmt.Errorf("phase: unknown tracker %q (known: induction, sinks)", kind)
+	return nil, fmt.Errorf("phase: unknown tracker %q (known: %s)", kind, strings.Join(Kinds, ", "))
 }
 
 // Attach makes training run t at every evaluation, and every `every` steps
